@@ -1,0 +1,16 @@
+"""Dealer Portal: wires blueprints, middleware and scheduled handlers only."""
+from chalice import Chalice
+
+from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
+from chalicelib.web import (auth_routes, dev_routes, fallback_routes, home_routes,
+                            static_routes)
+from chalicelib.web.middleware import portal_pipeline
+
+app = Chalice(app_name="dealer-portal")
+app.register_middleware(portal_pipeline, "http")
+
+app.register_blueprint(static_routes.bp)
+app.register_blueprint(auth_routes.bp)
+app.register_blueprint(home_routes.bp)
+app.register_blueprint(dev_routes.bp)
+app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers

@@ -1,0 +1,1 @@
+"""Dealer Portal application package (deployed with app.py)."""

@@ -1,0 +1,50 @@
+"""Settings, read from the environment when first used (never at import).
+
+Tests and `chalice deploy` import the app, so nothing here may touch the
+environment at module load.  Only the PynamoDB table names are read at class
+definition time (see models/base.py), as PynamoDB requires.
+"""
+import os
+
+LOCAL = "local"
+
+
+def stage() -> str:
+    return os.environ.get("PORTAL_STAGE", LOCAL)
+
+
+def is_local() -> bool:
+    return stage() == LOCAL
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def theme_bucket() -> str:
+    return os.environ.get("PORTAL_THEME_BUCKET", "portal-theme-assets")
+
+
+def documents_bucket() -> str:
+    return os.environ.get("PORTAL_DOCUMENTS_BUCKET", "portal-documents")
+
+
+def theme_assets_url() -> str:
+    """Public base URL of the theme bucket (CloudFront in production)."""
+    default = f"https://{theme_bucket()}.s3.amazonaws.com"
+    return os.environ.get("PORTAL_THEME_ASSETS_URL", default).rstrip("/")
+
+
+def moto_url() -> str:
+    """The local stack's moto server (local stage only: dev mailbox)."""
+    return os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5000").rstrip("/")
+
+
+def url_scheme() -> str:
+    """Scheme of links we e-mail; local stack serves plain HTTP."""
+    return "http" if is_local() else "https"
+
+
+def public_port() -> str:
+    """Port appended to e-mailed links in the local stage (chalice local)."""
+    return os.environ.get("PORTAL_PUBLIC_PORT", "") if is_local() else ""

@@ -1,0 +1,72 @@
+"""The tenant (a dealership) and the host names it answers on."""
+from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute,
+                                 UnicodeAttribute, UnicodeSetAttribute)
+
+from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
+
+# Menu defaults for a new company (DESIGN §7, from the EPASS document): current
+# orders and history on; parts-distributor features off.
+DEFAULT_PAGES = {
+    "orders": True,
+    "history": True,
+    "account": True,
+    "account_history": True,
+    "purchases": True,
+    "equipment": True,
+    "statements": True,
+    "payments": True,
+    "service": True,
+    "dealer_orders": True,
+    "dealer_history": True,
+    "parts": False,
+    "open_parts": False,
+    "search_all": False,
+}
+
+
+class Theme(MapAttribute):
+    primary_color = UnicodeAttribute(default="#1f4e79")
+    accent_color = UnicodeAttribute(default="#f2a900")
+    logo_key = UnicodeAttribute(null=True)
+    home_image_key = UnicodeAttribute(null=True)
+    favicon_key = UnicodeAttribute(null=True)
+    welcome_text = UnicodeAttribute(null=True)
+
+
+class Company(PortalModel):
+    class Meta(BaseMeta):
+        table_name = table_name("companies")
+
+    company_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    primary_domain = UnicodeAttribute()
+    time_zone = UnicodeAttribute(default="America/New_York")
+    currency = UnicodeAttribute(default="USD")
+    oem_label = UnicodeAttribute(default="OEM")
+    email_sender = UnicodeAttribute(null=True)  # verified SES sender
+    support_email = UnicodeAttribute(null=True)
+    support_phone = UnicodeAttribute(null=True)
+    theme = Theme(default=Theme)
+    pages = MapAttribute(default=lambda: dict(DEFAULT_PAGES))  # page key -> on/off
+    statement_cycle = UnicodeAttribute(default="monthly")
+    web_access_owner = UnicodeAttribute(default="portal")  # "portal" | "erp"
+    auto_credentials = BooleanAttribute(default=False)
+    generated_password_days = NumberAttribute(default=30)
+    credentials_email_format = UnicodeAttribute(null=True)
+    payment_methods = UnicodeSetAttribute(null=True)  # {"card","ach"} configured
+    payment_secret_arn = UnicodeAttribute(null=True)
+    active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class Domain(PortalModel):
+    """Host name -> company.  The host is the key: it must be globally unique."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("domains")
+
+    host = UnicodeAttribute(hash_key=True)
+    company_id = UnicodeAttribute()
+    primary = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()

@@ -1,0 +1,167 @@
+"""Invoices / work orders, the ledger, statements and portal payments."""
+from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute,
+                                 UnicodeAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+
+from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
+
+# Money is stored as integer cents (NumberAttribute of int): never float.
+
+
+class InvoiceLine(MapAttribute):
+    line_no = NumberAttribute()
+    part_no = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    qty_ordered = NumberAttribute(default=0)
+    qty_shipped = NumberAttribute(default=0)
+    qty_backordered = NumberAttribute(default=0)
+    price_cents = NumberAttribute(default=0)
+    extension_cents = NumberAttribute(default=0)
+    expected_on = UnicodeAttribute(null=True)
+
+
+class InvoicesByCustomer(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
+    state_key = UnicodeAttribute(range_key=True)  # open|closed#date#invoice_no
+
+
+class InvoicesByDealer(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_dealer"
+        projection = AllProjection()
+
+    dealer_pk = UnicodeAttribute(hash_key=True)  # company#dealer_code
+    state_key = UnicodeAttribute(range_key=True)
+
+
+class OpenArInvoices(GlobalSecondaryIndex):
+    """Sparse: only invoices with a balance due carry `ar_pk`."""
+
+    class Meta:
+        index_name = "ar_open"
+        projection = AllProjection()
+
+    ar_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
+    due_key = UnicodeAttribute(range_key=True)  # due date#invoice_no
+
+
+class Invoice(PortalModel):
+    class Meta(BaseMeta):
+        table_name = table_name("invoices")
+
+    pk = UnicodeAttribute(hash_key=True)  # company#invoice_no
+    company_id = UnicodeAttribute()
+    invoice_no = UnicodeAttribute()
+    customer_no = UnicodeAttribute()
+    customer_pk = UnicodeAttribute()
+    location_id = UnicodeAttribute(null=True)
+    dealer_code = UnicodeAttribute(null=True)
+    dealer_pk = UnicodeAttribute(null=True)
+    state = UnicodeAttribute()  # open | closed
+    state_key = UnicodeAttribute()
+    status = UnicodeAttribute(null=True)  # ERP wording: received, scheduled, ...
+    status_dates = MapAttribute(default=dict)
+    invoice_date = UnicodeAttribute()  # ISO date
+    due_date = UnicodeAttribute(null=True)
+    po_number = UnicodeAttribute(null=True)
+    ship_to = UnicodeAttribute(null=True)
+    equipment_serial = UnicodeAttribute(null=True)
+    lines = ListAttribute(of=InvoiceLine, default=list)
+    subtotal_cents = NumberAttribute(default=0)
+    tax_cents = NumberAttribute(default=0)
+    total_cents = NumberAttribute(default=0)
+    balance_cents = NumberAttribute(default=0)  # the ERP's balance
+    applied_payment_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    ar_pk = UnicodeAttribute(null=True)
+    due_key = UnicodeAttribute(null=True)
+    pdf_key = UnicodeAttribute(null=True)
+    erp_updated_at = UTCDateTimeAttribute()
+    by_customer = InvoicesByCustomer()
+    by_dealer = InvoicesByDealer()
+    ar_open = OpenArInvoices()
+
+
+class LedgerEntry(PortalModel):
+    """ERP-recorded account activity: counter payments, credit memos, balance forward."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("ledger")
+
+    customer_pk = UnicodeAttribute(hash_key=True)
+    entry_key = UnicodeAttribute(range_key=True)  # date#entry_id
+    kind = UnicodeAttribute()  # payment | credit | balance_forward | invoice
+    reference = UnicodeAttribute(null=True)
+    amount_cents = NumberAttribute()
+    entry_date = UnicodeAttribute()
+    erp_updated_at = UTCDateTimeAttribute()
+
+
+class Statement(PortalModel):
+    class Meta(BaseMeta):
+        table_name = table_name("statements")
+
+    customer_pk = UnicodeAttribute(hash_key=True)
+    statement_date = UnicodeAttribute(range_key=True)
+    balance_cents = NumberAttribute()
+    pdf_key = UnicodeAttribute(null=True)
+    erp_updated_at = UTCDateTimeAttribute()
+
+
+class PaymentsByCustomer(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_pk = UnicodeAttribute(hash_key=True)
+    payment_id = UnicodeAttribute(range_key=True)
+
+
+class PendingPayments(GlobalSecondaryIndex):
+    """Sparse: reconciler finds payments still `pending` with the gateway."""
+
+    class Meta:
+        index_name = "pending"
+        projection = KeysOnlyProjection()
+
+    pending_company = UnicodeAttribute(hash_key=True)
+    payment_id = UnicodeAttribute(range_key=True)
+
+
+class UnexportedPayments(GlobalSecondaryIndex):
+    """Sparse: the ERP feed; the attribute is removed when the ERP acknowledges."""
+
+    class Meta:
+        index_name = "feed"
+        projection = AllProjection()
+
+    feed_company = UnicodeAttribute(hash_key=True)
+    payment_id = UnicodeAttribute(range_key=True)
+
+
+class Payment(PortalModel):
+    class Meta(BaseMeta):
+        table_name = table_name("payments")
+
+    company_id = UnicodeAttribute(hash_key=True)
+    payment_id = UnicodeAttribute(range_key=True)  # time-sortable; = externalTransactionId
+    customer_no = UnicodeAttribute()
+    customer_pk = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    method = UnicodeAttribute()  # card | ach
+    status = UnicodeAttribute()  # pending | approved | declined | failed | settled | returned
+    amount_cents = NumberAttribute()
+    allocations = MapAttribute(default=dict)  # invoice_no -> cents
+    gateway_id = UnicodeAttribute(null=True)  # uniqueTransId
+    masked_account = UnicodeAttribute(null=True)
+    result_message = UnicodeAttribute(null=True)
+    pending_company = UnicodeAttribute(null=True)
+    feed_company = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    by_customer = PaymentsByCustomer()
+    pending = PendingPayments()
+    feed = UnexportedPayments()

@@ -1,0 +1,75 @@
+"""Sessions, single-use tokens, admin-API tokens and the audit log."""
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+
+from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
+
+
+class SessionsByUser(GlobalSecondaryIndex):
+    """Revoke every session of a user (password change, deactivation)."""
+
+    class Meta:
+        index_name = "by_user"
+        projection = KeysOnlyProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created = NumberAttribute(range_key=True)
+
+
+class Session(PortalModel):
+    class Meta(BaseMeta):
+        table_name = table_name("sessions")
+
+    session_hash = UnicodeAttribute(hash_key=True)  # SHA-256 of the cookie value
+    user_id = UnicodeAttribute()
+    company_id = UnicodeAttribute()
+    account_pk = UnicodeAttribute(null=True)  # the customer account in use
+    csrf_token = UnicodeAttribute()
+    created = NumberAttribute()  # epoch seconds
+    last_seen = NumberAttribute()
+    expires = NumberAttribute()  # TTL: absolute limit
+    by_user = SessionsByUser()
+
+
+class Token(PortalModel):
+    """Invitation, e-mail confirmation, password reset, company hand-off."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("tokens")
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # invite | confirm | reset | handoff
+    user_id = UnicodeAttribute(null=True)
+    company_id = UnicodeAttribute()
+    account_pk = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    created = NumberAttribute()
+    expires_at = NumberAttribute()  # checked in code
+    used_at = NumberAttribute(null=True)
+    expires = NumberAttribute()  # TTL for housekeeping (later than expires_at)
+
+
+class ApiToken(PortalModel):
+    class Meta(BaseMeta):
+        table_name = table_name("api-tokens")
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    token_id = UnicodeAttribute()
+    scope = UnicodeAttribute()  # platform | company
+    company_id = UnicodeAttribute(null=True)
+    label = UnicodeAttribute(null=True)
+    revoked = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    last_used_at = UTCDateTimeAttribute(null=True)
+
+
+class AuditEvent(PortalModel):
+    class Meta(BaseMeta):
+        table_name = table_name("audit")
+
+    company_id = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)  # time-sortable id
+    actor = UnicodeAttribute(null=True)
+    action = UnicodeAttribute()
+    details = MapAttribute(default=dict)
+    source_ip = UnicodeAttribute(null=True)

@@ -1,0 +1,25 @@
+"""A customer account's portal settings and dealer links (menu inputs)."""
+from typing import List, Optional
+
+from ..models import Customer, Dealer, WebAccess
+from ..models.customer import BILL_TO
+from .keys import account_pk
+
+
+def get_web_access(company_id: str, customer_no: str) -> Optional[WebAccess]:
+    try:
+        return WebAccess.get(account_pk(company_id, customer_no))
+    except WebAccess.DoesNotExist:
+        return None
+
+
+def linked_dealer_codes(company_id: str, customer_no: str) -> List[str]:
+    pk = account_pk(company_id, customer_no)
+    return [d.dealer_code for d in Dealer.by_linked_customer.query(pk)]
+
+
+def bill_to(company_id: str, customer_no: str) -> Optional[Customer]:
+    try:
+        return Customer.get(account_pk(company_id, customer_no), BILL_TO)
+    except Customer.DoesNotExist:
+        return None

@@ -1,0 +1,37 @@
+"""Server-side sessions, keyed by the SHA-256 of the cookie value."""
+from typing import Optional
+
+from ..models import Session
+
+
+def create(session: Session) -> None:
+    session.save(condition=Session.session_hash.does_not_exist())
+
+
+def get(session_hash: str) -> Optional[Session]:
+    try:
+        return Session.get(session_hash)
+    except Session.DoesNotExist:
+        return None
+
+
+def touch(session: Session, now: int) -> None:
+    session.update(actions=[Session.last_seen.set(now)])
+
+
+def set_account(session: Session, account_pk: str) -> None:
+    session.update(actions=[Session.account_pk.set(account_pk)])
+
+
+def delete(session_hash: str) -> None:
+    Session(session_hash).delete()
+
+
+def delete_all_for_user(user_id: str, keep: Optional[str] = None) -> int:
+    """End every session of a user (except `keep`); one query + batched deletes."""
+    hashes = [s.session_hash for s in Session.by_user.query(user_id)]
+    with Session.batch_write() as batch:
+        for session_hash in hashes:
+            if session_hash != keep:
+                batch.delete(Session(session_hash))
+    return len(hashes) - (1 if keep in hashes else 0)

@@ -1,0 +1,27 @@
+"""Single-use tokens (invitation, confirmation, reset, hand-off)."""
+from typing import Optional
+
+from pynamodb.exceptions import UpdateError
+
+from ..models import Token
+
+
+def create(token: Token) -> None:
+    token.save(condition=Token.token_hash.does_not_exist())
+
+
+def get(token_hash: str) -> Optional[Token]:
+    try:
+        return Token.get(token_hash)
+    except Token.DoesNotExist:
+        return None
+
+
+def mark_used(token: Token, now: int) -> bool:
+    """Consume the token; False if another request used it first."""
+    try:
+        token.update(actions=[Token.used_at.set(now)],
+                     condition=Token.used_at.does_not_exist())
+        return True
+    except UpdateError:
+        return False

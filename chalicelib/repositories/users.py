@@ -1,0 +1,73 @@
+"""Users, their login names and memberships."""
+from typing import List, Optional
+
+from pynamodb.connection import Connection  # noqa: F401 (type of transactions)
+from pynamodb.transactions import TransactWrite
+
+from ..models import LoginName, Membership, User
+from .keys import account_pk
+
+# A user id that never exists: unknown logins do the same reads as known ones.
+MISSING_USER_ID = "~missing"
+
+
+def user_id_for_login(login_key: str) -> Optional[str]:
+    try:
+        return LoginName.get(login_key).user_id
+    except LoginName.DoesNotExist:
+        return None
+
+
+def get_user(user_id: str) -> Optional[User]:
+    try:
+        return User.get(user_id)
+    except User.DoesNotExist:
+        return None
+
+
+def memberships_in_company(user_id: str, company_id: str) -> List[Membership]:
+    return list(Membership.query(user_id, Membership.account_pk.startswith(f"{company_id}#")))
+
+
+def memberships(user_id: str) -> List[Membership]:
+    return list(Membership.query(user_id))
+
+
+def get_membership(user_id: str, company_id: str, customer_no: str) -> Optional[Membership]:
+    try:
+        return Membership.get(user_id, account_pk(company_id, customer_no))
+    except Membership.DoesNotExist:
+        return None
+
+
+def create_user(user: User, login_keys: List[str]) -> None:
+    """Create the user and claim its login names atomically (names are unique)."""
+    with TransactWrite(connection=User._get_connection().connection) as tx:
+        tx.save(user, condition=User.user_id.does_not_exist())
+        for key in login_keys:
+            login = LoginName(key, user_id=user.user_id)
+            tx.save(login, condition=LoginName.login.does_not_exist())
+
+
+def save_user(user: User) -> None:
+    user.save()
+
+
+def save_membership(membership: Membership) -> None:
+    membership.save()
+
+
+def set_password(user: User, password_hash: str, changed_at, must_change: bool = False,
+                 generated_expires_at=None) -> None:
+    user.update(actions=[
+        User.password_hash.set(password_hash),
+        User.password_changed_at.set(changed_at),
+        User.must_change_password.set(must_change),
+        (User.generated_password_expires_at.set(generated_expires_at)
+         if generated_expires_at else User.generated_password_expires_at.remove()),
+    ])
+
+
+def update_password_hash(user: User, password_hash: str) -> None:
+    """Re-hash with stronger parameters (same password)."""
+    user.update(actions=[User.password_hash.set(password_hash)])

@@ -1,0 +1,1 @@
+"""Services: the portal's rules. They take repositories/clients as arguments."""

@@ -1,0 +1,207 @@
+"""Sign-in, sign-out, password change and reset (DESIGN §5).
+
+Unknown users and wrong passwords get the same answer and the same work: the
+same DynamoDB reads (against a user id that cannot exist) and exactly one
+argon2 verification (against a dummy hash).
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+from .. import email as mail
+from ..ids import new_secret, sha256
+from ..logs import logger
+from ..models import Company, Session, Token, User
+from ..repositories import audit, throttles, tokens, users
+from ..repositories.keys import email_login, name_login
+from . import passwords, sessions
+
+ACCOUNT_LIMIT = 5  # failures per account name in the window before a lock
+IP_LIMIT = 30  # failures per source IP in the window before a lock
+WINDOW_SECONDS = 15 * 60
+LOCK_SECONDS = 15 * 60
+RESET_SECONDS = 60 * 60
+
+INVALID = "The e-mail address, user name or password is not correct."
+LOCKED = ("Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, "
+          "or use “Forgot your password?”.")
+GENERATED_EXPIRED = ("Your temporary password has expired. Use “Forgot your password?” "
+                     "to choose a new one, or ask us to send new credentials.")
+
+
+@dataclass
+class SignIn:
+    ok: bool
+    status: int = 200
+    error: Optional[str] = None
+    started: Optional[sessions.StartedSession] = None
+    user: Optional[User] = None
+
+
+def _throttle_keys(company_id: str, login: str, source_ip: str):
+    return f"acct#{company_id}#{login.strip().lower()}", f"ip#{source_ip}"
+
+
+def _login_key(company_id: str, login: str) -> str:
+    return email_login(login) if "@" in login else name_login(company_id, login)
+
+
+def default_account(user: User, memberships) -> Optional[str]:
+    active = sorted(m.account_pk for m in memberships if m.status == "active")
+    return active[0] if active else None
+
+
+def sign_in(company: Company, login: str, password: str, source_ip: str, now: float) -> SignIn:
+    login = (login or "").strip()[:254]
+    password = (password or "")[: passwords.MAX_LENGTH + 1]
+    account_key, ip_key = _throttle_keys(company.company_id, login, source_ip)
+    at = int(now)
+    counters = throttles.get_many([account_key, ip_key])
+    if any(c.locked_until > at for c in counters.values()):
+        logger.warning("sign-in refused: locked", extra={"outcome": "locked", "ip": source_ip,
+                                                          "login_hash": sha256(login.lower())[:16]})
+        return SignIn(False, 429, LOCKED)
+
+    user_id = users.user_id_for_login(_login_key(company.company_id, login)) if login else None
+    user = users.get_user(user_id or users.MISSING_USER_ID)
+    password_ok = passwords.verify(user.password_hash if user else None, password)
+    memberships = users.memberships_in_company(user_id or users.MISSING_USER_ID,
+                                               company.company_id)
+    is_admin = bool(user and company.company_id in (user.admin_company_ids or set()))
+    allowed = (password_ok and user is not None and user.active
+               and (is_admin or any(m.status == "active" for m in memberships)))
+
+    if not allowed:
+        _count_failure(account_key, at)
+        _count_failure(ip_key, at, limit=IP_LIMIT)
+        logger.info("sign-in failed", extra={"outcome": "failed", "ip": source_ip,
+                                             "company": company.company_id,
+                                             "login_hash": sha256(login.lower())[:16]})
+        return SignIn(False, 401, INVALID)
+
+    expires = user.generated_password_expires_at
+    if user.must_change_password and expires and expires.timestamp() < now:
+        logger.info("sign-in refused: generated password expired",
+                    extra={"outcome": "expired", "user": user.user_id})
+        return SignIn(False, 401, GENERATED_EXPIRED)
+
+    if counters.get(account_key):
+        throttles.clear(account_key)
+    if passwords.needs_rehash(user.password_hash):
+        users.update_password_hash(user, passwords.hash_password(password))
+    started = sessions.start(user.user_id, company.company_id,
+                             default_account(user, memberships), now)
+    logger.info("sign-in succeeded", extra={"outcome": "ok", "ip": source_ip,
+                                            "company": company.company_id, "user": user.user_id})
+    audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip)
+    return SignIn(True, started=started, user=user)
+
+
+def _count_failure(key: str, at: int, limit: int = ACCOUNT_LIMIT) -> None:
+    counter = throttles.add_failure(key, at, WINDOW_SECONDS, WINDOW_SECONDS + LOCK_SECONDS)
+    if counter.failures >= limit:
+        throttles.lock(key, at + LOCK_SECONDS)
+
+
+def sign_out(session: Session) -> None:
+    sessions.end(session)
+
+
+def _store_new_password(user: User, new_password: str, now: float) -> None:
+    changed_at = datetime.fromtimestamp(now, timezone.utc)
+    users.set_password(user, passwords.hash_password(new_password), changed_at)
+
+
+def _policy(user: User, new_password: str, confirm: str) -> Optional[str]:
+    if new_password != confirm:
+        return "The two new passwords do not match."
+    inputs = [user.email]
+    return passwords.policy_error(new_password, user_inputs=inputs)
+
+
+def change_password(company: Company, user: User, session: Session, current: str,
+                    new_password: str, confirm: str, now: float):
+    """Returns (error, started session).  Other sessions end; this one gets a new id."""
+    if not passwords.verify(user.password_hash, current or ""):
+        return "Your current password is not correct.", None
+    if new_password == current:
+        return "Choose a password different from the current one.", None
+    error = _policy(user, new_password or "", confirm or "")
+    if error:
+        return error, None
+    _store_new_password(user, new_password, now)
+    sessions.end_all_for_user(user.user_id)
+    started = sessions.start(user.user_id, company.company_id, session.account_pk, now)
+    audit.record(company.company_id, "password_changed", actor=user.user_id)
+    _notify_changed(company, user)
+    return None, started
+
+
+def _notify_changed(company: Company, user: User) -> None:
+    if not user.email:
+        return
+    try:
+        mail.send(company, user.email, "password_changed", user=user)
+    except mail.EmailError:
+        logger.exception("password-changed e-mail not sent", extra={"user": user.user_id})
+
+
+def request_reset(company: Company, address: str, now: float) -> None:
+    """E-mail a one-hour reset link if this address has access to this company.
+
+    The caller shows the same answer whatever happens here.
+    """
+    address = (address or "").strip().lower()[:254]
+    user_id = users.user_id_for_login(email_login(address)) if "@" in address else None
+    user = users.get_user(user_id) if user_id else None
+    if user is None or not user.active or not user.email:
+        return
+    if not (company.company_id in (user.admin_company_ids or set())
+            or users.memberships_in_company(user.user_id, company.company_id)):
+        return
+    secret = new_secret()
+    at = int(now)
+    tokens.create(Token(sha256(secret), kind="reset", user_id=user.user_id,
+                        company_id=company.company_id, created=at,
+                        expires_at=at + RESET_SECONDS, expires=at + RESET_SECONDS + 86400))
+    link = mail.company_url(company, f"/reset-password/{secret}")
+    try:
+        mail.send(company, user.email, "password_reset", user=user, link=link,
+                  valid_for="1 hour")
+    except mail.EmailError:
+        logger.exception("reset e-mail not sent", extra={"user": user.user_id})
+    audit.record(company.company_id, "password_reset_requested", actor=user.user_id)
+
+
+def valid_reset_token(company: Company, secret: str, now: float) -> Optional[Token]:
+    if not secret or len(secret) > 128:
+        return None
+    token = tokens.get(sha256(secret))
+    if (token is None or token.kind != "reset" or token.company_id != company.company_id
+            or token.used_at is not None or token.expires_at <= int(now)):
+        return None
+    return token
+
+
+def reset_password(company: Company, secret: str, new_password: str, confirm: str,
+                   now: float) -> Optional[str]:
+    """Set a new password from a reset link.  Returns an error message, or None."""
+    token = valid_reset_token(company, secret, now)
+    user = users.get_user(token.user_id) if token else None
+    if token is None or user is None:
+        return "This link is no longer valid. Ask for a new one."
+    error = _policy(user, new_password or "", confirm or "")
+    if error:
+        return error
+    if not tokens.mark_used(token, int(now)):
+        return "This link is no longer valid. Ask for a new one."
+    _store_new_password(user, new_password, now)
+    sessions.end_all_for_user(user.user_id)
+    audit.record(company.company_id, "password_reset", actor=user.user_id)
+    _notify_changed(company, user)
+    return None
+
+
+def generated_password_expiry(company: Company, now: float) -> datetime:
+    return datetime.fromtimestamp(now, timezone.utc) + timedelta(
+        days=int(company.generated_password_days or 30))

@@ -1,0 +1,64 @@
+"""The menu a user may see: company settings ∩ customer page flags ∩ access type.
+
+Pages check `may_see()` too, so a hidden page answers 404 rather than only
+losing its link.
+"""
+from dataclasses import dataclass
+from typing import Iterable, List, Optional
+
+from ..models import DEFAULT_PAGES
+
+RETAIL = "Retail"
+DEALER = "Dealer"
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    key: str
+    label: str
+    url: str
+
+
+# (page key, label, url) in menu order; "{oem}" is the company's OEM label.
+PAGES = [
+    ("orders", "Current Orders", "/orders"),
+    ("open_parts", "Open Parts List", "/open-parts"),
+    ("history", "History", "/history"),
+    ("account", "Account", "/account"),
+    ("account_history", "Account History", "/account/history"),
+    ("purchases", "Purchase History", "/purchases"),
+    ("statements", "Statements", "/statements"),
+    ("equipment", "Equipment", "/equipment"),
+    ("parts", "Parts Lookup", "/parts"),
+    ("service", "Request Service", "/service"),
+    ("dealer_orders", "{oem} Open Orders", "/dealer/orders"),
+    ("dealer_history", "{oem} History", "/dealer/history"),
+    ("search_all", "Search All Invoices", "/search"),
+]
+DEALER_ONLY = {"dealer_orders", "dealer_history"}
+
+
+def may_see(page: str, *, company_pages: dict, customer_pages: Optional[dict],
+            access_type: str, has_dealer_link: bool, search_all: bool) -> bool:
+    if not company_pages.get(page, DEFAULT_PAGES.get(page, False)):
+        return False
+    if customer_pages and customer_pages.get(page) is False:
+        return False
+    if page in DEALER_ONLY:
+        return access_type == DEALER and has_dealer_link
+    if page == "search_all":
+        return search_all
+    return True
+
+
+def menu(*, company_pages: dict, customer_pages: Optional[dict], access_type: str,
+         has_dealer_link: bool, search_all: bool, oem_label: str = "OEM") -> List[MenuItem]:
+    return [MenuItem(key, label.format(oem=oem_label), url)
+            for key, label, url in PAGES
+            if may_see(key, company_pages=company_pages, customer_pages=customer_pages,
+                       access_type=access_type, has_dealer_link=has_dealer_link,
+                       search_all=search_all)]
+
+
+def page_keys(items: Iterable[MenuItem]) -> List[str]:
+    return [item.key for item in items]

@@ -1,0 +1,61 @@
+"""Password hashing (argon2id) and the password policy of DESIGN §5."""
+import functools
+import gzip
+from pathlib import Path
+from typing import Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+
+# OWASP's minimum for argon2id: m=19 MiB, t=2, p=1.  Raising these makes
+# check_needs_rehash() true for old hashes, which are re-hashed at next login.
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+# 20,000 most common passwords (Django's list, by Royce Williams; BSD licence),
+# trimmed to the ones long enough to pass the length rule.
+_COMMON_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt.gz"
+
+
+@functools.lru_cache(maxsize=1)
+def _common_passwords() -> frozenset:
+    with gzip.open(_COMMON_FILE, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return HASHER.hash("not-a-real-password-for-timing")
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def verify(password_hash: Optional[str], password: str) -> bool:
+    """Exactly one argon2 verification, whether or not a hash exists."""
+    try:
+        return HASHER.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return HASHER.check_needs_rehash(password_hash)
+
+
+def policy_error(password: str, *, user_inputs=()) -> Optional[str]:
+    """What is wrong with a new password, in words a user understands, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"Use at least {MIN_LENGTH} characters."
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    lowered = password.lower()
+    if lowered in _common_passwords():
+        return "That password is too common. Choose one that is harder to guess."
+    for value in user_inputs:
+        if value and lowered == str(value).lower():
+            return "Your password must not be your user name, e-mail address or account number."
+    return None

@@ -1,0 +1,1 @@
+"""HTTP layer: middleware and blueprints grouped by audience."""

@@ -1,0 +1,112 @@
+"""Sign-in, sign-out, forgotten and changed passwords."""
+from chalice import Blueprint
+
+from .. import clock
+from ..services import auth
+from . import cookies, forms
+from . import state as request_state
+from .guards import signed_in
+from .pages import page, redirect, safe_next
+
+bp = Blueprint(__name__)
+
+
+def _state():
+    return request_state.of(bp.current_request)
+
+
+@bp.route("/login", methods=["GET"])
+def login_form():
+    state = _state()
+    if state.user is not None:
+        return redirect(safe_next((bp.current_request.query_params or {}).get("next")))
+    params = bp.current_request.query_params or {}
+    notice = {"reset": "Your password has been changed. Sign in with the new one.",
+              "signed-out": "You have signed out."}.get(params.get("notice"))
+    return page(bp.current_request, "login.html", next=safe_next(params.get("next")),
+                login="", error=None, notice=notice)
+
+
+@bp.route("/login", methods=["POST"], content_types=forms.FORM)
+def login_submit():
+    request = bp.current_request
+    state = _state()
+    form = forms.parse(request)
+    result = auth.sign_in(state.company, form.get("login", ""), form.get("password", ""),
+                          state.source_ip, clock.now())
+    if not result.ok:
+        return page(request, "login.html", status=result.status, error=result.error,
+                    login=form.get("login", "")[:254], next=safe_next(form.get("next")),
+                    notice=None)
+    state.cookies.append(cookies.session_cookie(result.started.cookie_value))
+    if result.user.must_change_password:
+        return redirect("/change-password")
+    return redirect(safe_next(form.get("next")))
+
+
+@bp.route("/logout", methods=["POST"], content_types=forms.FORM)
+def logout():
+    state = _state()
+    if state.session is not None:
+        auth.sign_out(state.session)
+    state.cookies.append(cookies.clear_session_cookie())
+    return redirect("/login?notice=signed-out")
+
+
+@bp.route("/forgot-password", methods=["GET"])
+def forgot_form():
+    return page(bp.current_request, "forgot_password.html", sent=False)
+
+
+@bp.route("/forgot-password", methods=["POST"], content_types=forms.FORM)
+def forgot_submit():
+    state = _state()
+    form = forms.parse(bp.current_request)
+    auth.request_reset(state.company, form.get("email", ""), clock.now())
+    # The same answer whether or not the address is known.
+    return page(bp.current_request, "forgot_password.html", sent=True)
+
+
+@bp.route("/reset-password/{secret}", methods=["GET"])
+def reset_form(secret):
+    state = _state()
+    state.referrer_policy = "no-referrer"  # the token is in this page's URL
+    valid = auth.valid_reset_token(state.company, secret, clock.now()) is not None
+    return page(bp.current_request, "reset_password.html", status=200 if valid else 410,
+                valid=valid, error=None)
+
+
+@bp.route("/reset-password/{secret}", methods=["POST"], content_types=forms.FORM)
+def reset_submit(secret):
+    state = _state()
+    state.referrer_policy = "no-referrer"
+    form = forms.parse(bp.current_request)
+    error = auth.reset_password(state.company, secret, form.get("password", ""),
+                                form.get("confirm", ""), clock.now())
+    if error:
+        valid = auth.valid_reset_token(state.company, secret, clock.now()) is not None
+        return page(bp.current_request, "reset_password.html", status=400 if valid else 410,
+                    valid=valid, error=error)
+    return redirect("/login?notice=reset")
+
+
+@bp.route("/change-password", methods=["GET"])
+@signed_in(bp)
+def change_form():
+    return page(bp.current_request, "change_password.html", error=None,
+                forced=_state().user.must_change_password)
+
+
+@bp.route("/change-password", methods=["POST"], content_types=forms.FORM)
+@signed_in(bp)
+def change_submit():
+    state = _state()
+    form = forms.parse(bp.current_request)
+    error, started = auth.change_password(state.company, state.user, state.session,
+                                          form.get("current", ""), form.get("password", ""),
+                                          form.get("confirm", ""), clock.now())
+    if error:
+        return page(bp.current_request, "change_password.html", status=400, error=error,
+                    forced=state.user.must_change_password)
+    state.cookies.append(cookies.session_cookie(started.cookie_value))
+    return redirect("/?notice=password-changed")

@@ -1,0 +1,203 @@
+"""The request pipeline (DESIGN §2):
+
+tenant from Host → session → CSRF → route → branded error pages → security headers.
+"""
+import hmac
+import json
+import time
+from urllib.parse import urlsplit
+
+from chalice import BadRequestError, Response
+
+from .. import clock, config, dynamo_metrics
+from ..ids import new_id
+from ..logs import logger
+from ..repositories import accounts, users
+from ..services import sessions, tenant
+from ..templating import render
+from . import cookies, forms
+from .state import Account, RequestState
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Paths served without a company (content-hashed assets) or on any host.
+STATIC_PREFIX = "/static/"
+# Pages a user with a generated first password may still reach.
+PASSWORD_CHANGE_PATHS = {"/change-password", "/logout"}
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def request_path(request) -> str:
+    return (request.context or {}).get("path") or "/"
+
+
+def source_ip(request) -> str:
+    # API Gateway's own view of the client; X-Forwarded-For is client-controlled.
+    return ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+
+
+def portal_pipeline(request, get_response):
+    started = time.perf_counter()
+    calls = dynamo_metrics.start()
+    correlation_id = (request.context or {}).get("requestId") or new_id()
+    logger.set_correlation_id(correlation_id)
+    path = request_path(request)
+    state = RequestState(company=None, source_ip=source_ip(request), path=path)
+    request.portal_state = state
+    try:
+        response = _handle(request, get_response, state)
+    except Exception:  # never a stack trace to the browser
+        logger.exception("unhandled error", extra={"path": path})
+        response = error_page(state, 500)
+    _secure(response, state, path)
+    logger.info("request", extra={
+        "method": request.method, "path": path, "status": response.status_code,
+        "company": state.company.company_id if state.company else None,
+        "user": state.user.user_id if state.user else None,
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+        "dynamodb_calls": calls.count, "dynamodb_ms": round(calls.seconds * 1000, 1),
+    })
+    return response
+
+
+def _handle(request, get_response, state: RequestState):
+    if state.path.startswith(STATIC_PREFIX):
+        return get_response(request)
+    state.company = tenant.company_for_host(request.headers.get("host"))
+    if state.company is None:
+        return error_page(state, 404)
+    _load_session(request, state)
+    if request.method in UNSAFE_METHODS and not _csrf_ok(request, state):
+        logger.warning("csrf refused", extra={"path": state.path, "ip": state.source_ip})
+        return error_page(state, 403)
+    if (state.user is not None and state.user.must_change_password
+            and state.path not in PASSWORD_CHANGE_PATHS):
+        return Response(body="", status_code=303, headers={"Location": "/change-password"})
+    response = get_response(request)
+    if response.status_code >= 400 and _is_error_body(response):
+        response = error_page(state, response.status_code, _message(response))
+    return response
+
+
+def _load_session(request, state: RequestState) -> None:
+    now = clock.now()
+    session = sessions.load(cookies.read(request.headers, cookies.session_name()),
+                            state.company.company_id, now)
+    if session is None:
+        state.anon_csrf = cookies.read(request.headers, cookies.csrf_name())
+        return
+    user = users.get_user(session.user_id)
+    if user is None or not user.active:
+        sessions.end(session)
+        return
+    state.session, state.user = session, user
+    if session.account_pk:
+        company_id, customer_no = session.account_pk.split("#", 1)
+        customer = accounts.bill_to(company_id, customer_no)
+        state.account = Account(
+            company_id=company_id, customer_no=customer_no,
+            name=customer.name if customer else customer_no,
+            web_access=accounts.get_web_access(company_id, customer_no),
+            dealer_codes=accounts.linked_dealer_codes(company_id, customer_no),
+        )
+
+
+def _same_origin(request) -> bool:
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None  # "null" origins (sandboxed frames) are refused
+    return tenant.normalise_host(urlsplit(origin).netloc) == \
+        tenant.normalise_host(request.headers.get("host"))
+
+
+def _csrf_ok(request, state: RequestState) -> bool:
+    if not _same_origin(request):
+        return False
+    try:
+        sent = forms.parse(request).get("csrf_token", "")
+    except BadRequestError:
+        return False
+    expected = state.session.csrf_token if state.session else state.anon_csrf
+    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+def _is_error_body(response) -> bool:
+    return isinstance(response.body, dict) and "Code" in response.body
+
+
+def _message(response):
+    message = response.body.get("Message") if isinstance(response.body, dict) else None
+    # Chalice's own 500 message is generic; anything else was written by us.
+    return None if response.status_code >= 500 else message
+
+
+TITLES = {
+    400: ("Something in the request was not right", "Please go back and try again."),
+    403: ("This request was refused",
+          "The form may have expired or come from another site. Reload the page and try again."),
+    404: ("Page not found", "The page you asked for does not exist or is not available to you."),
+    405: ("Not allowed", "That action is not available on this page."),
+    413: ("Too large", "What you sent is larger than we accept."),
+    429: ("Too many requests", "Please wait a little and try again."),
+    500: ("Something went wrong on our side",
+          "We have been told about it. Please try again in a few minutes."),
+}
+
+
+def error_page(state: RequestState, status: int, message=None) -> Response:
+    title, default = TITLES.get(status, TITLES[500 if status >= 500 else 400])
+    try:
+        body = render("error.html", state=state, company=state.company,
+                      theme=state.company.theme if state.company else None,
+                      logo_url=None, favicon_url=None, menu=[], user=state.user,
+                      account=None, csrf_token="", nonce=state.nonce, local=config.is_local(),
+                      status=status, title=title, message=message or default)
+    except Exception:  # the error page itself must never fail
+        logger.exception("error page failed")
+        body = f"<!doctype html><title>{status}</title><h1>{title}</h1>"
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def _csp(state: RequestState) -> str:
+    assets = urlsplit(config.theme_assets_url())
+    assets_origin = f"{assets.scheme}://{assets.netloc}" if assets.netloc else ""
+    nonce = f"'nonce-{state.nonce}'"
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' {nonce}",
+        f"style-src 'self' {nonce}",
+        f"img-src 'self' data: {assets_origin}".strip(),
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def _secure(response: Response, state: RequestState, path: str) -> None:
+    headers = response.headers
+    headers["Content-Security-Policy"] = _csp(state)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = state.referrer_policy
+    headers["X-Frame-Options"] = "DENY"
+    if not config.is_local():
+        headers["Strict-Transport-Security"] = HSTS
+    if not path.startswith(STATIC_PREFIX):
+        headers["Cache-Control"] = "no-store"
+    if isinstance(response.body, (dict, list)) and "Content-Type" not in headers:
+        response.body = json.dumps(response.body)
+        headers["Content-Type"] = "application/json"
+    set_cookies = list(state.cookies)
+    if state.set_anon_csrf and state.session is None:
+        set_cookies.append(cookies.csrf_cookie(state.anon_csrf))
+    if set_cookies:
+        existing = headers.get("Set-Cookie")
+        if existing:
+            set_cookies = ([existing] if isinstance(existing, str) else list(existing)) + set_cookies
+        # Several Set-Cookie headers need a list value (DESIGN §8).
+        headers["Set-Cookie"] = set_cookies if len(set_cookies) > 1 else set_cookies[0]

@@ -1,0 +1,61 @@
+"""Page responses: render a template with the request's state, or redirect."""
+from chalice import Response
+
+from .. import config
+from ..services import menu as menu_service
+from ..templating import render
+from . import state as request_state
+
+HTML = "text/html; charset=utf-8"
+
+
+def asset_url(key):
+    return f"{config.theme_assets_url()}/{key}" if key else None
+
+
+def menu_items(state):
+    account, company = state.account, state.company
+    if account is None or company is None:
+        return []
+    web = account.web_access
+    return menu_service.menu(
+        company_pages=dict(company.pages or {}),
+        customer_pages=dict(web.pages or {}) if web else None,
+        access_type=account.access_type,
+        has_dealer_link=bool(account.dealer_codes),
+        search_all=bool(web and web.search_all),
+        oem_label=company.oem_label or "OEM",
+    )
+
+
+def page(request, template: str, status: int = 200, **context) -> Response:
+    state = request_state.of(request)
+    company = state.company
+    theme = company.theme if company else None
+    body = render(
+        template,
+        state=state,
+        company=company,
+        theme=theme,
+        logo_url=asset_url(theme.logo_key) if theme else None,
+        favicon_url=asset_url(theme.favicon_key) if theme else None,
+        menu=menu_items(state),
+        user=state.user,
+        account=state.account,
+        csrf_token=state.csrf_token,
+        nonce=state.nonce,
+        local=config.is_local(),
+        **context,
+    )
+    return Response(body=body, status_code=status, headers={"Content-Type": HTML})
+
+
+def redirect(location: str, status: int = 303) -> Response:
+    return Response(body="", status_code=status, headers={"Location": location})
+
+
+def safe_next(value) -> str:
+    """Only same-site paths ("/orders"), never "//evil.example" or a URL."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value[:512]

@@ -1,0 +1,53 @@
+"""What the middleware learned about the current request, for routes and templates."""
+import secrets
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from ..models import Company, Session, User, WebAccess
+
+
+@dataclass
+class Account:
+    """The customer account the signed-in user is working on."""
+    company_id: str
+    customer_no: str
+    name: str
+    web_access: Optional[WebAccess]
+    dealer_codes: List[str]
+
+    @property
+    def access_type(self) -> str:
+        return self.web_access.access_type if self.web_access else "Retail"
+
+
+@dataclass
+class RequestState:
+    company: Optional[Company]
+    source_ip: str
+    path: str
+    nonce: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    session: Optional[Session] = None
+    user: Optional[User] = None
+    account: Optional[Account] = None
+    anon_csrf: Optional[str] = None  # double-submit value for pages before sign-in
+    set_anon_csrf: bool = False
+    cookies: List[str] = field(default_factory=list)  # extra Set-Cookie values
+    referrer_policy: str = "strict-origin-when-cross-origin"
+
+    @property
+    def csrf_token(self) -> str:
+        if self.session is not None:
+            return self.session.csrf_token
+        if self.anon_csrf is None:
+            self.anon_csrf = secrets.token_urlsafe(32)
+            self.set_anon_csrf = True
+        return self.anon_csrf
+
+    @property
+    def is_admin(self) -> bool:
+        return bool(self.user and self.company and
+                    self.company.company_id in (self.user.admin_company_ids or set()))
+
+
+def of(request) -> RequestState:
+    return request.portal_state

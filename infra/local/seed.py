@@ -1,0 +1,334 @@
+"""Demo data for the local stack (and the integration/browser tests).
+
+Idempotent: every record has a fixed key and is written with a put, so running
+it twice leaves the same data, never duplicates.
+"""
+import hashlib
+import random
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from chalicelib import aws, config
+from chalicelib.models import (Company, Contact, Customer, Dealer, Domain, Equipment, Invoice,
+                               InvoiceLine, LedgerEntry, LoginName, Membership, Part, PartToken,
+                               Payment, Theme, User, WebAccess)
+from chalicelib.models.company import DEFAULT_PAGES
+from chalicelib.repositories.keys import (account_pk, dealer_pk, email_login, invoice_pk,
+                                          name_login)
+from chalicelib.services import passwords
+
+DEMO_PASSWORD = "demo-portal-1"
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+TODAY = NOW.date()
+
+COMPANIES = [
+    dict(company_id="abc", name="ABC Appliance Service", hosts=["localhost", "abc.localhost"],
+         primary="localhost", primary_color="#1f4e79", accent_color="#f2a900",
+         logo="abc-logo.png", support_phone="(555) 010-2000",
+         support_email="service@abc-appliance.example",
+         welcome="Check your service orders, pay your bill and order parts, day or night.",
+         pages=dict(DEFAULT_PAGES), oem_label="Dealer"),
+    dict(company_id="pacific", name="Pacific Distribution", hosts=["pacific.localhost"],
+         primary="pacific.localhost", primary_color="#0b6e4f", accent_color="#e4572e",
+         logo="pacific-logo.png", support_phone="(555) 010-7000",
+         support_email="orders@pacific-dist.example",
+         welcome="Parts availability, back orders and statements for Pacific's trade customers.",
+         pages=dict(DEFAULT_PAGES, parts=True, open_parts=True, search_all=True),
+         oem_label="OEM"),
+]
+
+# (email, name, [(company, customer_no, access type)], admin of)
+DEMO_USERS = [
+    ("retail@example.com", "Rita Retail", [("abc", "C1001", "Retail")], []),
+    ("dealer@example.com", "Dan Dealer", [("abc", "D2001", "Dealer")], []),
+    ("both@example.com", "Bo Both", [("abc", "C1002", "Retail"), ("pacific", "P5001", "Retail")], []),
+    ("admin@example.com", "Ada Admin", [], ["abc", "pacific"]),
+]
+# EPASS-style generated first logins: user name = customer number, first
+# password = invoice number, must be changed at first sign-in.
+FIRST_LOGINS = [("abc", "C1005", "W10050"), ("pacific", "P5002", "S70020")]
+
+CUSTOMERS = {
+    "abc": [
+        ("C1001", "Rita's Kitchen & Laundry", [("MAIN", "Main office", "1200 Oak St", "Springfield", "IL"),
+                                                ("LAKE", "Lake house", "77 Shore Dr", "Lakeview", "IL")]),
+        ("C1002", "Bo's Bistro", [("MAIN", "Bistro", "5 Market Sq", "Springfield", "IL")]),
+        ("C1003", "Harper Family", [("MAIN", "Home", "19 Elm Ct", "Chatham", "IL")]),
+        ("C1004", "Greenway Apartments", [("MAIN", "Leasing office", "400 Park Ave", "Springfield", "IL")]),
+        ("C1005", "Lopez Residence", [("MAIN", "Home", "8 Birch Ln", "Rochester", "IL")]),
+        ("D2001", "Prairie Appliance Dealers", [("MAIN", "Showroom", "900 Route 66", "Springfield", "IL")]),
+    ],
+    "pacific": [
+        ("P5001", "Bo's Bistro (Coast)", [("MAIN", "Coast kitchen", "12 Harbor Rd", "Monterey", "CA")]),
+        ("P5002", "Seaside Hardware", [("MAIN", "Store", "301 Pier Ave", "Santa Cruz", "CA")]),
+    ],
+}
+CONTACTS = {
+    ("abc", "C1001"): [("Rita Retail", "retail@example.com", "Owner"),
+                       ("Sam Books", "ap@ritas-kitchen.example", "Accounts payable"),
+                       ("Lake caretaker", "lake@ritas-kitchen.example", "Site contact"),
+                       ("Old address", "not-an-email", "Former contact")],
+    ("abc", "C1002"): [("Bo Both", "both@example.com", "Owner")],
+    ("abc", "C1005"): [("Luis Lopez", "luis.lopez@example.com", "Owner")],
+    ("abc", "D2001"): [("Dan Dealer", "dealer@example.com", "Owner"),
+                       ("Prairie Service Desk", "service@prairie.example", "Service")],
+    ("pacific", "P5001"): [("Bo Both", "both@example.com", "Owner")],
+    ("pacific", "P5002"): [("Sue Seaside", "sue@seaside.example", "Buyer")],
+}
+STATUSES = ["Received", "Scheduled", "Awaiting parts", "Ready"]
+WORDS = ["Door", "Gasket", "Pump", "Drain", "Valve", "Igniter", "Thermostat", "Belt", "Motor",
+         "Filter", "Hinge", "Switch", "Control board", "Element", "Fan", "Seal", "Hose", "Bearing"]
+APPLIANCES = ["washer", "dryer", "range", "dishwasher", "refrigerator", "freezer", "oven"]
+
+
+def _ts(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+
+
+def _parts(company_id: str, count: int):
+    rng = random.Random(company_id)
+    parts = []
+    for n in range(count):
+        word, appliance = rng.choice(WORDS), rng.choice(APPLIANCES)
+        prefix = "WP" if company_id == "abc" else "PD"
+        part_no = f"{prefix}{10000 + n * 7}"
+        cents = rng.randint(300, 45000)
+        parts.append(Part(company_id, part_no, description=f"{word} for {appliance}",
+                          prices={"retail": cents, "dealer": int(cents * 0.8)},
+                          qty_available=rng.choice([0, 0, 1, 3, 12, 40]),
+                          erp_updated_at=NOW))
+    return parts
+
+
+def _invoice(company_id, invoice_no, customer_no, day, *, open_, status=None, dealer=None,
+             location="MAIN", serial=None, lines=(), paid_cents=0, due_days=30, po=None):
+    line_items = []
+    subtotal = 0
+    for i, (part, qty, shipped, cents) in enumerate(lines, start=1):
+        ext = qty * cents
+        subtotal += ext
+        line_items.append(InvoiceLine(line_no=i, part_no=part.part_no,
+                                      description=part.description, qty_ordered=qty,
+                                      qty_shipped=shipped, qty_backordered=qty - shipped,
+                                      price_cents=cents, extension_cents=ext,
+                                      expected_on=(day + timedelta(days=14)).isoformat()
+                                      if qty > shipped else None))
+    tax = round(subtotal * 0.0725)
+    total = subtotal + tax
+    balance = max(total - paid_cents, 0)
+    state = "open" if open_ else "closed"
+    due = (day + timedelta(days=due_days)).isoformat()
+    return Invoice(
+        invoice_pk(company_id, invoice_no), company_id=company_id, invoice_no=invoice_no,
+        customer_no=customer_no, customer_pk=account_pk(company_id, customer_no),
+        location_id=location, dealer_code=dealer,
+        dealer_pk=dealer_pk(company_id, dealer) if dealer else None,
+        state=state, state_key=f"{state}#{day.isoformat()}#{invoice_no}",
+        status=status or ("Ready" if open_ else "Completed"),
+        status_dates={"received": day.isoformat()},
+        invoice_date=day.isoformat(), due_date=due, po_number=po, equipment_serial=serial,
+        lines=line_items, subtotal_cents=subtotal, tax_cents=tax, total_cents=total,
+        balance_cents=balance,
+        ar_pk=account_pk(company_id, customer_no) if balance > 0 else None,
+        due_key=f"{due}#{invoice_no}" if balance > 0 else None,
+        erp_updated_at=NOW)
+
+
+def _company_records(spec, logo_key):
+    company = Company(spec["company_id"], name=spec["name"], primary_domain=spec["primary"],
+                      oem_label=spec["oem_label"], support_email=spec["support_email"],
+                      support_phone=spec["support_phone"], pages=spec["pages"],
+                      email_sender=f"no-reply@{spec['primary']}",
+                      theme=Theme(primary_color=spec["primary_color"],
+                                  accent_color=spec["accent_color"], logo_key=logo_key,
+                                  welcome_text=spec["welcome"]),
+                      auto_credentials=True, created_at=NOW, updated_at=NOW)
+    domains = [Domain(host, company_id=spec["company_id"], primary=host == spec["primary"],
+                      created_at=NOW) for host in spec["hosts"]]
+    return [company, *domains]
+
+
+def _upload_logo(spec) -> str:
+    body = (DEMO_DIR / spec["logo"]).read_bytes()
+    key = f"{spec['company_id']}/logo/{hashlib.sha256(body).hexdigest()[:16]}.png"
+    aws.client("s3").put_object(Bucket=config.theme_bucket(), Key=key, Body=body,
+                                ContentType="image/png",
+                                CacheControl="public, max-age=31536000, immutable")
+    return key
+
+
+def _master_data(company_id):
+    records = []
+    for customer_no, name, locations in CUSTOMERS[company_id]:
+        for loc, loc_name, street, city, state in locations:
+            records.append(Customer(
+                account_pk(company_id, customer_no), loc, company_id=company_id,
+                customer_no=customer_no, name=name,
+                name_key=f"{name.lower()}#{customer_no}#{loc}", location_name=loc_name,
+                address=street, city=city, state=state, erp_active=True,
+                price_level="dealer" if customer_no.startswith("D") else "retail",
+                erp_updated_at=NOW))
+        for i, (cname, address, role) in enumerate(CONTACTS.get((company_id, customer_no), [])):
+            records.append(Contact(account_pk(company_id, customer_no), f"{i + 1:03d}",
+                                   name=cname, email=address, role=role, erp_updated_at=NOW))
+    return records
+
+
+def _abc_activity(parts):
+    """Invoices in every state, back orders, balances of various ages, payments, equipment."""
+    rng = random.Random(7)
+    records = []
+    serials = ["WM-48213-A", "DR-77120-B", "RF-30017-C"]
+    for serial, (make, model, kind) in zip(serials, [("Whirlpool", "WFW5620", "Washer"),
+                                                      ("Whirlpool", "WED5620", "Dryer"),
+                                                      ("GE", "GNE27J", "Refrigerator")]):
+        records.append(Equipment(account_pk("abc", "C1001"), serial, make=make, model=model,
+                                 description=kind, location_id="MAIN" if kind != "Dryer" else "LAKE",
+                                 purchased_on="2023-04-18", installed_on="2023-04-20",
+                                 warranty_ends_on="2027-04-20"))
+    plan = [  # customer, days ago, open, status, dealer, location, paid fraction
+        ("C1001", 3, True, "Received", None, "MAIN", 0), ("C1001", 9, True, "Scheduled", None, "LAKE", 0),
+        ("C1001", 20, True, "Awaiting parts", None, "MAIN", 0), ("C1001", 41, True, "Ready", None, "MAIN", 0.5),
+        ("C1001", 75, False, None, None, "MAIN", 0), ("C1001", 130, False, None, None, "LAKE", 0),
+        ("C1001", 200, False, None, None, "MAIN", 1), ("C1001", 320, False, None, None, "MAIN", 1),
+        ("C1002", 12, True, "Scheduled", None, "MAIN", 0), ("C1002", 95, False, None, None, "MAIN", 1),
+        ("C1003", 6, True, "Awaiting parts", "DLR01", "MAIN", 0),
+        ("C1003", 60, False, None, "DLR01", "MAIN", 1),
+        ("C1004", 15, True, "Received", "DLR01", "MAIN", 0),
+        ("C1004", 33, True, "Ready", "DLR01", "MAIN", 0), ("C1004", 150, False, None, "DLR01", "MAIN", 1),
+        ("D2001", 25, True, "Ready", None, "MAIN", 0), ("D2001", 110, False, None, None, "MAIN", 1),
+        ("C1005", 2, True, "Received", None, "MAIN", 0),
+    ]
+    for n, (customer_no, days, open_, status, dealer, loc, paid) in enumerate(plan):
+        invoice_no = f"W{10000 + n * 5 if customer_no != 'C1005' else 10050}"
+        day = TODAY - timedelta(days=days)
+        lines = []
+        for _ in range(rng.randint(1, 4)):
+            part = rng.choice(parts)
+            qty = rng.randint(1, 3)
+            shipped = qty if not open_ or rng.random() < 0.5 else rng.randint(0, qty - 1)
+            lines.append((part, qty, shipped, part.prices["retail"]))
+        invoice = _invoice("abc", invoice_no, customer_no, day, open_=open_, status=status,
+                           dealer=dealer, location=loc,
+                           serial=serials[n % 3] if customer_no == "C1001" else None,
+                           lines=lines, po=f"PO-{4400 + n}" if n % 3 == 0 else None)
+        paid_cents = int(invoice.total_cents * paid)
+        if paid_cents:
+            invoice.balance_cents = invoice.total_cents - paid_cents
+            if invoice.balance_cents <= 0:
+                invoice.ar_pk = invoice.due_key = None
+            payment_id = f"{int(_ts(day + timedelta(days=5)).timestamp() * 1000):012x}demo{n:08d}"
+            records.append(Payment("abc", payment_id, customer_no=customer_no,
+                                   customer_pk=account_pk("abc", customer_no), user_id="demo",
+                                   method="card" if n % 2 else "ach", status="approved",
+                                   amount_cents=paid_cents, allocations={invoice_no: paid_cents},
+                                   masked_account="************4242", created_at=_ts(day),
+                                   updated_at=_ts(day)))
+            invoice.applied_payment_ids = [payment_id]
+            records.append(LedgerEntry(account_pk("abc", customer_no),
+                                       f"{(day + timedelta(days=5)).isoformat()}#{payment_id}",
+                                       kind="payment", reference=invoice_no,
+                                       amount_cents=-paid_cents,
+                                       entry_date=(day + timedelta(days=5)).isoformat(),
+                                       erp_updated_at=NOW))
+        records.append(LedgerEntry(account_pk("abc", customer_no), f"{day.isoformat()}#{invoice_no}",
+                                   kind="invoice", reference=invoice_no,
+                                   amount_cents=invoice.total_cents, entry_date=day.isoformat(),
+                                   erp_updated_at=NOW))
+        if customer_no == "C1001":
+            equipment = next(r for r in records if isinstance(r, Equipment)
+                             and r.serial_no == invoice.equipment_serial)
+            equipment.invoice_nos = equipment.invoice_nos + [invoice_no]
+        records.append(invoice)
+    records.append(Dealer("abc", "DLR01", name="Prairie Appliance Dealers", linked_customer_no="D2001",
+                          linked_pk=account_pk("abc", "D2001"), erp_updated_at=NOW))
+    return records
+
+
+def _pacific_activity(parts):
+    rng = random.Random(11)
+    records = []
+    for n, (customer_no, days, open_) in enumerate([("P5001", 4, True), ("P5001", 48, True),
+                                                     ("P5001", 140, False), ("P5002", 10, True),
+                                                     ("P5002", 70, False)]):
+        invoice_no = f"S{70000 + n * 10 if customer_no != 'P5002' or n != 3 else 70020}"
+        day = TODAY - timedelta(days=days)
+        lines = [(p, q, q if not open_ else rng.randint(0, q), p.prices["dealer"])
+                 for p, q in ((rng.choice(parts), rng.randint(2, 10)) for _ in range(3))]
+        records.append(_invoice("pacific", invoice_no, customer_no, day, open_=open_,
+                                status="Awaiting parts" if open_ else None, lines=lines,
+                                due_days=45))
+    return records
+
+
+def _users():
+    records = []
+    password_hash = passwords.hash_password(DEMO_PASSWORD)
+    for address, name, accounts, admin_of in DEMO_USERS:
+        user_id = "u-" + hashlib.sha256(address.encode()).hexdigest()[:16]
+        records.append(User(user_id, email=address, name=name, password_hash=password_hash,
+                            email_confirmed_at=NOW, created_at=NOW, password_changed_at=NOW,
+                            admin_company_ids=set(admin_of) or None))
+        records.append(LoginName(email_login(address), user_id=user_id))
+        for company_id, customer_no, access_type in accounts:
+            records.append(Membership(user_id, account_pk(company_id, customer_no),
+                                      company_id=company_id, customer_no=customer_no,
+                                      status="active", invited_at=NOW, last_invited_at=NOW,
+                                      activated_at=NOW, invited_email=address))
+            records.append(WebAccess(account_pk(company_id, customer_no), access_type=access_type,
+                                     search_all=company_id == "pacific", updated_at=NOW))
+    for company_id, customer_no, first_password in FIRST_LOGINS:
+        user_id = f"u-first-{company_id}-{customer_no.lower()}"
+        records.append(User(user_id, name=None, password_hash=passwords.hash_password(first_password),
+                            must_change_password=True,
+                            generated_password_expires_at=NOW + timedelta(days=3650),
+                            created_at=NOW))
+        records.append(LoginName(name_login(company_id, customer_no), user_id=user_id))
+        records.append(Membership(user_id, account_pk(company_id, customer_no),
+                                  company_id=company_id, customer_no=customer_no, status="active",
+                                  activated_at=NOW))
+        records.append(WebAccess(account_pk(company_id, customer_no), access_type="Retail",
+                                 user_name=customer_no, updated_at=NOW))
+    return records
+
+
+def part_tokens(parts):
+    tokens = []
+    for part in parts:
+        for word in set(part.description.lower().split()):
+            if len(word) > 2:
+                tokens.append(PartToken(f"{part.company_id}#{word}", part.part_no))
+    return tokens
+
+
+def seed() -> dict:
+    """Write the demo data; returns counts per entity."""
+    records = []
+    for spec in COMPANIES:
+        records += _company_records(spec, _upload_logo(spec))
+        records += _master_data(spec["company_id"])
+    abc_parts, pacific_parts = _parts("abc", 300), _parts("pacific", 250)
+    records += abc_parts + pacific_parts + part_tokens(abc_parts + pacific_parts)
+    records += _abc_activity(abc_parts) + _pacific_activity(pacific_parts)
+    records += _users()
+    counts = {}
+    by_model = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record)
+    for model, items in by_model.items():
+        with model.batch_write() as batch:
+            for item in items:
+                batch.save(item)
+        counts[model.__name__] = len(items)
+    return counts
+
+
+def demo_logins():
+    lines = [f"  {address:<22} {DEMO_PASSWORD}   {name}: " +
+             (", ".join(f"{c}/{n} ({t})" for c, n, t in accounts) or
+              "dealer administrator of " + " and ".join(admin_of))
+             for address, name, accounts, admin_of in DEMO_USERS]
+    lines += [f"  {customer_no:<22} {first:<13}   first login on {company} (must change password)"
+              for company, customer_no, first in FIRST_LOGINS]
+    return "\n".join(lines)

@@ -1,0 +1,137 @@
+"""`make run`: the whole portal on this machine, in one process group.
+
+moto's server (DynamoDB, S3, SES, Secrets Manager) on loopback, tables and
+buckets created from the models, demo data seeded, then `chalice local`
+serving the app.  Ctrl-C (or SIGTERM) stops everything it started.
+
+Environment: PORT (default 8000), MOTO_PORT (default 5055), HOST (127.0.0.1).
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def local_environment(port: int, moto_port: int) -> dict:
+    moto = f"http://127.0.0.1:{moto_port}"
+    return {
+        "PORTAL_STAGE": "local",
+        "AWS_ENDPOINT_URL": moto,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "PORTAL_THEME_ASSETS_URL": f"{moto}/portal-theme-assets",
+        "PORTAL_PUBLIC_PORT": str(port),
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
+    }
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing answered on port {port} within {timeout:.0f} s")
+
+
+def start_moto(moto_port: int) -> subprocess.Popen:
+    env = dict(os.environ, MOTO_DISABLE_GLOBAL_CORS="true")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(moto_port)
+    return process
+
+
+class OneRequestAtATime:
+    """`app.current_request` is shared by all threads and `chalice local` serves
+    on a threading server: without this lock a browser's parallel requests can
+    be answered with another request's data (DESIGN §8)."""
+
+    def __init__(self, app):
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, *args, **kwargs):
+        with self._lock:
+            return self._app(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._app, name)
+
+
+def make_server(host: str, port: int):
+    import functools
+
+    from chalice import local
+    from chalice.cli.factory import CLIFactory
+
+    factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name="local")
+    server = local.create_local_server(config.chalice_app, config, host, port)
+    server.server.RequestHandlerClass = functools.partial(
+        local.ChaliceRequestHandler, app_object=OneRequestAtATime(server.app_object),
+        config=config)
+    return server
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    moto_port = int(os.environ.get("MOTO_PORT", "5055"))
+    host = os.environ.get("HOST", "127.0.0.1")
+    os.environ.update(local_environment(port, moto_port))
+    sys.path.insert(0, str(PROJECT_DIR))
+    started = time.monotonic()
+    moto = start_moto(moto_port)
+
+    def stop(*_):
+        moto.terminate()
+        try:
+            moto.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            moto.kill()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        from infra.local import seed
+        from infra.resources import create_all
+
+        hosts = [h for spec in seed.COMPANIES for h in spec["hosts"]]
+        create_all(domains=hosts)
+        counts = seed.seed()
+        server = make_server(host, port)
+        print(f"""
+Dealer Portal is running (stage local; data lives in memory and resets on restart).
+
+  ABC Appliance Service   http://localhost:{port}/  (also http://abc.localhost:{port}/)
+  Pacific Distribution    http://pacific.localhost:{port}/
+  Dev mailbox             http://localhost:{port}/dev/mailbox
+  moto (local AWS)        http://127.0.0.1:{moto_port}/
+
+Demo logins (local only):
+{seed.demo_logins()}
+
+Seeded {sum(counts.values())} records; ready in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.
+""", flush=True)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if moto.poll() is None:
+            moto.terminate()
+            moto.wait(timeout=5)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
