@@ -1,0 +1,291 @@
+"""DynamoDB calls per page, and our own time per request, on moto in-process.
+
+    .venv/bin/python bench/page_calls.py [--requests 30] [--sizes 1000,5000]
+
+Signs in as the demo retail user on Host localhost through `chalice.test.Client`
+(the real middleware, routes and templates), then requests GET / and prints, per
+request, the DynamoDB calls the app made (from `chalicelib.dynamo_metrics`, the
+same figures the request log line carries) and the items DynamoDB returned.
+It then adds extra Part and Invoice items for company abc and shows that the
+calls and items read by GET / do not grow with the data size (DESIGN §3).
+
+Time: moto answers a Query by sorting the whole table, so wall time on moto
+grows with data for reasons that are not ours.  "own ms" is the request's wall
+time minus the time spent inside DynamoDB calls (median over --requests
+requests); "moto ms" is shown for information only.
+"""
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_DIR))
+
+# Before any chalicelib import: PynamoDB reads table names and the region when
+# the model classes are defined.
+for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE",
+              "AWS_SESSION_TOKEN", "PORTAL_TABLE_PREFIX"):
+    os.environ.pop(_name, None)
+os.environ.update({
+    "PORTAL_STAGE": "local",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+})
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # no JSON line per request
+
+from moto import mock_aws  # noqa: E402
+from pynamodb.connection.base import Connection  # noqa: E402
+
+HOST = "localhost"
+LOGIN = "retail@example.com"
+PASSWORD = "demo-portal-1"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+# ---------------------------------------------------------------- items read
+# dynamo_metrics counts calls; DESIGN §3 also gates on items read, which the
+# PynamoDB signals do not carry.  Count them from each call's answer.
+_items = {"read": 0, "tables": []}
+_original_call = Connection._make_api_call
+
+
+def _tables_of(kwargs) -> str:
+    """Table name(s) of one call; batch and transaction calls carry no TableName."""
+    if kwargs.get("TableName"):
+        return kwargs["TableName"]
+    names = list(kwargs.get("RequestItems", {}))
+    for item in kwargs.get("TransactItems", []):
+        for spec in item.values():
+            names.append(spec.get("TableName"))
+    return "+".join(sorted(set(filter(None, names)))) or "?"
+
+
+def _counting_call(self, operation_name, operation_kwargs, *args, **kwargs):
+    _items["tables"].append(_tables_of(operation_kwargs))
+    data = _original_call(self, operation_name, operation_kwargs, *args, **kwargs)
+    if isinstance(data, dict):
+        if operation_name == "GetItem":
+            _items["read"] += 1 if data.get("Item") else 0
+        elif operation_name in ("Query", "Scan"):
+            _items["read"] += int(data.get("ScannedCount", data.get("Count", 0)))
+        elif operation_name == "BatchGetItem":
+            _items["read"] += sum(len(v) for v in data.get("Responses", {}).values())
+    return data
+
+
+Connection._make_api_call = _counting_call
+
+
+# ------------------------------------------------------------------- helpers
+def set_cookie_values(response) -> dict:
+    """name -> value from the Set-Cookie header(s) (no cookie jar in chalice.test)."""
+    raw = response.headers.get("set-cookie") or response.headers.get("Set-Cookie") or []
+    if isinstance(raw, str):
+        raw = [raw]
+    values = {}
+    for header in raw:
+        name, _, rest = header.partition("=")
+        values[name.strip()] = rest.split(";", 1)[0]
+    return values
+
+
+def cookie_header(values: dict) -> str:
+    return "; ".join(f"{k}={v}" for k, v in values.items() if v)
+
+
+class Measured:
+    def __init__(self, response, total, log, items, tables):
+        self.response = response
+        self.status = response.status_code
+        self.total = total
+        self.calls = log.count
+        self.operations = [op for op, _table in log.operations]
+        self.tables = [table or (tables[i] if i < len(tables) else "?")
+                       for i, (_op, table) in enumerate(log.operations)]
+        self.dynamo = log.seconds
+        self.own = total - log.seconds
+        self.items = items
+
+    def op_summary(self) -> str:
+        return ", ".join(f"{op} {table.replace('portal-', '')}"
+                         for op, table in zip(self.operations, self.tables))
+
+
+def request(client, dynamo_metrics, method, path, headers, body=b""):
+    dynamo_metrics.start()
+    _items["read"], _items["tables"] = 0, []
+    started = time.perf_counter()
+    response = client.http.request(method, path, headers=headers, body=body)
+    total = time.perf_counter() - started
+    # The middleware called start() itself: current() is this request's log.
+    return Measured(response, total, dynamo_metrics.current(), _items["read"],
+                    _items["tables"])
+
+
+def sign_in(client, dynamo_metrics):
+    form_page = request(client, dynamo_metrics, "GET", "/login", {"Host": HOST})
+    assert form_page.status == 200, form_page.status
+    csrf_cookie = set_cookie_values(form_page.response)
+    match = CSRF_FIELD.search(form_page.response.body.decode())
+    assert match and csrf_cookie.get("portal_csrf"), "no CSRF token on /login"
+    body = urlencode({"csrf_token": match.group(1), "login": LOGIN,
+                      "password": PASSWORD, "next": "/"}).encode()
+    posted = request(client, dynamo_metrics, "POST", "/login", {
+        "Host": HOST, "Origin": f"http://{HOST}",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": cookie_header(csrf_cookie)}, body)
+    assert posted.status == 303, f"sign-in failed: {posted.status}"
+    session = set_cookie_values(posted.response).get("portal_session")
+    assert session, "no session cookie after sign-in"
+    return form_page, posted, {"Host": HOST, "Cookie": cookie_header({"portal_session": session})}
+
+
+def home(client, dynamo_metrics, headers):
+    measured = request(client, dynamo_metrics, "GET", "/", headers)
+    assert measured.status == 200, f"GET / answered {measured.status}"
+    assert b"Welcome" in measured.response.body
+    return measured
+
+
+def series(client, dynamo_metrics, headers, count):
+    runs = [home(client, dynamo_metrics, headers) for _ in range(count)]
+    return runs
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.2f}"
+
+
+def add_data(extra: int, start: int):
+    """`extra` more Part items and `extra` more Invoice items (for C1001) of company abc."""
+    from chalicelib.models import Invoice, Part
+    from chalicelib.repositories.keys import account_pk, invoice_pk
+    from infra.local.seed import NOW
+
+    first_day = date(2020, 1, 1)
+    with Part.batch_write() as batch:
+        for n in range(start, start + extra):
+            batch.save(Part("abc", f"XB{n:07d}", description=f"Bench part {n}",
+                            prices={"retail": 1000 + n % 500}, qty_available=n % 7,
+                            erp_updated_at=NOW))
+    with Invoice.batch_write() as batch:
+        for n in range(start, start + extra):
+            invoice_no = f"B{n:07d}"
+            day = (first_day + timedelta(days=n % 2000)).isoformat()
+            open_ = n % 4 == 0
+            state = "open" if open_ else "closed"
+            batch.save(Invoice(
+                invoice_pk("abc", invoice_no), company_id="abc", invoice_no=invoice_no,
+                customer_no="C1001", customer_pk=account_pk("abc", "C1001"),
+                location_id="MAIN", state=state, state_key=f"{state}#{day}#{invoice_no}",
+                invoice_date=day, due_date=day, total_cents=5000, balance_cents=5000 if open_ else 0,
+                ar_pk=account_pk("abc", "C1001") if open_ else None,
+                due_key=f"{day}#{invoice_no}" if open_ else None, erp_updated_at=NOW))
+
+
+def table_counts():
+    from chalicelib.models import Invoice, Part
+    return Part.count("abc"), Invoice.count()  # Invoice.count() scans: bench only
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=30, help="requests per timing series")
+    parser.add_argument("--sizes", default="1000,5000",
+                        help="extra Part (and Invoice) items of company abc, cumulative totals")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+
+    with mock_aws():
+        from chalice.test import Client
+
+        from app import app
+        from chalicelib import clock, dynamo_metrics
+        from chalicelib.services import tenant
+        from infra.local import seed
+        from infra.resources import create_all
+
+        create_all(domains=[spec["primary"] for spec in seed.COMPANIES])
+        counts = seed.seed()
+        print(f"seeded demo data: {sum(counts.values())} items "
+              f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+        tenant.forget()
+        client = Client(app, stage_name="local", project_dir=str(PROJECT_DIR))
+
+        # ---------------------------------------------------------- pages
+        login_page, login_post, headers = sign_in(client, dynamo_metrics)
+        home(client, dynamo_metrics, headers)  # warm Jinja's template cache
+        warm = home(client, dynamo_metrics, headers)
+        tenant.forget()
+        cold = home(client, dynamo_metrics, headers)
+        real_now = clock.now
+        clock.now = lambda: real_now() + 61  # last_seen is over a minute old
+        try:
+            touched = home(client, dynamo_metrics, headers)
+        finally:
+            clock.now = real_now
+        after_touch = home(client, dynamo_metrics, headers)
+
+        rows = [
+            ("GET /login (anonymous, tenant cache cold)", login_page),
+            ("POST /login (sign-in, argon2 verify)", login_post),
+            ("GET / (signed in, steady state)", warm),
+            ("GET / (tenant cache expired)", cold),
+            ("GET / (session touch due, > 60 s)", touched),
+            ("GET / (next request)", after_touch),
+        ]
+        width = max(len(label) for label, _ in rows)
+        print()
+        print("DynamoDB calls per page (Host localhost, retail@example.com, abc/C1001)")
+        print(f"{'page':<{width}}  status  calls  items  operations")
+        for label, m in rows:
+            print(f"{label:<{width}}  {m.status:>6}  {m.calls:>5}  {m.items:>5}  {m.op_summary()}")
+
+        # --------------------------------------------- growth with data size
+        figures = []
+        parts, invoices = table_counts()
+        runs = series(client, dynamo_metrics, headers, args.requests)
+        figures.append((parts, invoices, runs))
+        added = 0
+        for size in sizes:
+            if size > added:
+                started = time.perf_counter()
+                add_data(size - added, added)
+                added = size
+                print(f"\nadded extra items up to {size} Part + {size} Invoice "
+                      f"({time.perf_counter() - started:.1f} s in moto)", end="")
+            tenant.forget()
+            home(client, dynamo_metrics, headers)  # refill the tenant cache
+            parts, invoices = table_counts()
+            runs = series(client, dynamo_metrics, headers, args.requests)
+            figures.append((parts, invoices, runs))
+        print("\n")
+        print(f"GET / steady state vs data size (median of {args.requests} requests each)")
+        print(f"{'abc parts':>9}  {'invoices':>8}  {'calls':>5}  {'items':>5}  "
+              f"{'own ms':>7}  {'moto ms':>7}  {'total ms':>8}  {'own p90':>7}")
+        calls_seen = set()
+        for parts, invoices, runs in figures:
+            calls = sorted({r.calls for r in runs})
+            items = sorted({r.items for r in runs})
+            calls_seen.update(calls)
+            own = sorted(r.own for r in runs)
+            p90 = own[min(len(own) - 1, int(len(own) * 0.9))]
+            print(f"{parts:>9}  {invoices:>8}  {'/'.join(map(str, calls)):>5}  "
+                  f"{'/'.join(map(str, items)):>5}  "
+                  f"{ms(statistics.median(own)):>7}  "
+                  f"{ms(statistics.median(r.dynamo for r in runs)):>7}  "
+                  f"{ms(statistics.median(r.total for r in runs)):>8}  {ms(p90):>7}")
+        verdict = "constant" if len(calls_seen) == 1 else "NOT constant"
+        print(f"\ncalls per GET / across data sizes: {verdict} ({sorted(calls_seen)})")
+        return 0 if len(calls_seen) == 1 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""Helpers for tests: a cookie-keeping client, factories, the sent-mail box."""
+import re
+from datetime import datetime, timezone
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+from chalicelib.models import Company, Domain, LoginName, Membership, Theme, User, WebAccess
+from chalicelib.repositories.keys import account_pk, email_login, name_login
+from chalicelib.services import passwords
+
+NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
+PASSWORD = "correct horse battery"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browser:
+    """Keeps cookies and sends same-origin headers like a browser would."""
+
+    def __init__(self, client, host="localhost"):
+        self.client = client
+        self.host = host
+        self.cookies = {}
+        self.last = None
+
+    def _headers(self, extra=None):
+        headers = {"Host": self.host, "Sec-Fetch-Site": "same-origin"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        headers.update(extra or {})
+        return {k: v for k, v in headers.items() if v is not None}
+
+    def _keep(self, response):
+        values = response.headers.get("Set-Cookie")
+        if values:
+            for value in values if isinstance(values, list) else [values]:
+                jar = SimpleCookie()
+                jar.load(value)
+                for name, morsel in jar.items():
+                    if morsel["max-age"] == "0":
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+        self.last = response
+        return response
+
+    def get(self, path, headers=None):
+        return self._keep(self.client.http.get(path, headers=self._headers(headers)))
+
+    def post(self, path, data, headers=None, csrf=True):
+        data = dict(data)
+        if csrf and "csrf_token" not in data:
+            data["csrf_token"] = self.csrf_token()
+        headers = dict({"Content-Type": "application/x-www-form-urlencoded"}, **(headers or {}))
+        return self._keep(self.client.http.post(path, headers=self._headers(headers),
+                                                body=urlencode(data)))
+
+    def csrf_token(self):
+        match = CSRF.search(self.last.body.decode() if self.last else "")
+        if not match:
+            match = CSRF.search(self.get("/login" if not self.signed_in else "/preferences").body.decode())
+        return match.group(1)
+
+    @property
+    def signed_in(self):
+        return any(name.endswith("portal_session") for name in self.cookies)
+
+    def sign_in(self, login, password=PASSWORD):
+        self.get("/login")
+        return self.post("/login", {"login": login, "password": password})
+
+
+def text(response):
+    return response.body.decode()
+
+
+def make_company(company_id, name, hosts, primary_color="#1f4e79", **settings):
+    company = Company(company_id, name=name, primary_domain=hosts[0],
+                      theme=Theme(primary_color=primary_color, accent_color="#f2a900"),
+                      created_at=NOW, updated_at=NOW, **settings)
+    company.save()
+    for host in hosts:
+        Domain(host, company_id=company_id, primary=host == hosts[0], created_at=NOW).save()
+    return company
+
+
+def make_user(email=None, *, accounts=(), admin_of=(), password=PASSWORD, user_name=None,
+              must_change=False, generated_expires=None, access_type="Retail", name="Test User",
+              password_hash=None):
+    user_id = f"u-{(email or user_name[1]).replace('@', '-')}"
+    user = User(user_id, email=email, name=name,
+                password_hash=password_hash or passwords.hash_password(password),
+                must_change_password=must_change, generated_password_expires_at=generated_expires,
+                admin_company_ids=set(admin_of) or None, created_at=NOW)
+    user.save()
+    if email:
+        LoginName(email_login(email), user_id=user_id).save()
+    if user_name:
+        LoginName(name_login(*user_name), user_id=user_id).save()
+    for company_id, customer_no in accounts:
+        Membership(user_id, account_pk(company_id, customer_no), company_id=company_id,
+                   customer_no=customer_no, status="active").save()
+        WebAccess(account_pk(company_id, customer_no), access_type=access_type).save()
+    return user
+
+
+def sent_mail():
+    """Messages moto's SES recorded, oldest first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
