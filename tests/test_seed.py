@@ -1,0 +1,37 @@
+"""The demo data: enough for every page, and idempotent."""
+from chalicelib import aws as aws_clients
+from chalicelib.models import ALL_MODELS
+from infra.local import seed
+from tests.support import Browser
+
+
+def _item_counts():
+    dynamodb = aws_clients.client("dynamodb")
+    return {m.__name__: dynamodb.describe_table(TableName=m.Meta.table_name)["Table"]["ItemCount"]
+            for m in ALL_MODELS}
+
+
+def test_seeding_twice_duplicates_nothing(aws):
+    seed.seed()
+    first = _item_counts()
+    seed.seed()
+    assert _item_counts() == first
+    assert first["Part"] >= 300 and first["Invoice"] >= 15 and first["Equipment"] >= 3
+
+
+def test_every_demo_login_signs_in_on_its_companies(app):
+    from chalice.test import Client
+
+    seed.seed()
+    with Client(app, stage_name="local") as client:
+        for address, _, accounts, admin_of in seed.DEMO_USERS:
+            companies = {c for c, _, _ in accounts} | set(admin_of)
+            for company in companies:
+                host = "localhost" if company == "abc" else "pacific.localhost"
+                browser = Browser(client, host=host)
+                response = browser.sign_in(address, seed.DEMO_PASSWORD)
+                assert response.status_code == 303, (address, company)
+                assert browser.get("/").status_code == 200
+        dealer = Browser(client)
+        dealer.sign_in("dealer@example.com", seed.DEMO_PASSWORD)
+        assert "Dealer Open Orders" in dealer.get("/").body.decode()  # ABC's OEM label
