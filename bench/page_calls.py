@@ -274,6 +274,7 @@ def main(argv=None) -> int:
             figures.append((parts, invoices, runs))
         print("\n")
         print(f"GET / steady state vs data size (median of {args.requests} requests each)")
+        print("(invoices: the whole table; the extra ones are the signed-in account's, abc/C1001)")
         print(f"{'abc parts':>9}  {'invoices':>8}  {'calls':>5}  {'items':>5}  "
               f"{'own ms':>7}  {'moto ms':>7}  {'total ms':>8}  {'own p90':>7}")
         calls_seen, items_seen = set(), set()

@@ -80,6 +80,12 @@ def create_all(domains=()) -> None:
     for bucket in (config.theme_bucket(), config.documents_bucket()):
         if bucket not in existing:
             s3.create_bucket(Bucket=bucket)
+    # Theme assets are public (CloudFront in production); documents stay private.
+    s3.put_bucket_policy(Bucket=config.theme_bucket(), Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "PublicThemeAssets", "Effect": "Allow", "Principal": "*",
+                       "Action": "s3:GetObject",
+                       "Resource": f"arn:aws:s3:::{config.theme_bucket()}/*"}]}))
     ses = aws.client("ses")
     for domain in domains:
         ses.verify_domain_identity(Domain=domain)

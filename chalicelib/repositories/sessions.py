@@ -1,6 +1,8 @@
 """Server-side sessions, keyed by the SHA-256 of the cookie value."""
 from typing import Optional
 
+from pynamodb.exceptions import UpdateError
+
 from ..models import Session
 
 
@@ -10,17 +12,24 @@ def create(session: Session) -> None:
 
 def get(session_hash: str) -> Optional[Session]:
     try:
-        return Session.get(session_hash)
+        # Consistent: the page right after sign-in must see the session just written.
+        return Session.get(session_hash, consistent_read=True)
     except Session.DoesNotExist:
         return None
 
 
 def touch(session: Session, now: int) -> None:
-    session.update(actions=[Session.last_seen.set(now)])
+    # Conditional: a sign-out racing this request must not leave a keyless item behind.
+    try:
+        session.update(actions=[Session.last_seen.set(now)],
+                       condition=Session.session_hash.exists())
+    except UpdateError:
+        pass
 
 
 def set_account(session: Session, account_pk: str) -> None:
-    session.update(actions=[Session.account_pk.set(account_pk)])
+    session.update(actions=[Session.account_pk.set(account_pk)],
+                   condition=Session.session_hash.exists())
 
 
 def delete(session_hash: str) -> None:

@@ -47,7 +47,7 @@ DEMO_USERS = [
 ]
 # EPASS-style generated first logins: user name = customer number, first
 # password = invoice number, must be changed at first sign-in.
-FIRST_LOGINS = [("abc", "C1005", "W10050"), ("pacific", "P5002", "S70020")]
+FIRST_LOGINS = [("abc", "C1005", "W10085"), ("pacific", "P5002", "S70030")]  # their invoices
 
 CUSTOMERS = {
     "abc": [
@@ -201,7 +201,7 @@ def _abc_activity(parts):
         ("C1005", 2, True, "Received", None, "MAIN", 0),
     ]
     for n, (customer_no, days, open_, status, dealer, loc, paid) in enumerate(plan):
-        invoice_no = f"W{10000 + n * 5 if customer_no != 'C1005' else 10050}"
+        invoice_no = f"W{10000 + n * 5}"
         day = TODAY - timedelta(days=days)
         lines = []
         for _ in range(rng.randint(1, 4)):
@@ -252,7 +252,7 @@ def _pacific_activity(parts):
     for n, (customer_no, days, open_) in enumerate([("P5001", 4, True), ("P5001", 48, True),
                                                      ("P5001", 140, False), ("P5002", 10, True),
                                                      ("P5002", 70, False)]):
-        invoice_no = f"S{70000 + n * 10 if customer_no != 'P5002' or n != 3 else 70020}"
+        invoice_no = f"S{70000 + n * 10}"
         day = TODAY - timedelta(days=days)
         lines = [(p, q, q if not open_ else rng.randint(0, q), p.prices["dealer"])
                  for p, q in ((rng.choice(parts), rng.randint(2, 10)) for _ in range(3))]

@@ -1,0 +1,36 @@
+# Dealer Portal: `make run` starts the whole portal locally; `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+PORT   ?= 8000
+
+.PHONY: run test install chromium package clean
+
+run: install
+	PORT=$(PORT) $(BIN)/python -m infra.local.stack
+
+test: install chromium
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Browser tests drive Debian's Chromium (nothing here may download a browser build).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Deployment package: Chalice's zip plus templates/ and static/ (see README).
+package: install
+	$(BIN)/python -m infra.package --stage $(or $(STAGE),prod) --out build/$(or $(STAGE),prod)
+
+clean:
+	rm -rf $(VENV) build .pytest_cache
