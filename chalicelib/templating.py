@@ -6,8 +6,10 @@ and in Lambda.
 """
 import functools
 import hashlib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -22,6 +24,29 @@ def money(cents, currency: str = "USD") -> str:
     amount = (Decimal(int(cents or 0)) / 100).quantize(Decimal("0.01"))
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount):,.2f}" if currency == "USD" else f"{sign}{abs(amount):,.2f} {currency}"
+
+
+def show_date(value) -> str:
+    """ISO date (or date) → "Nov 20, 2026": unambiguous in every locale."""
+    if not value:
+        return ""
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def local_time(value, company) -> str:
+    """A stored UTC time shown in the company's time zone."""
+    if not value:
+        return ""
+    try:
+        zone = ZoneInfo(getattr(company, "time_zone", None) or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    moment = value.astimezone(zone)
+    return f"{show_date(moment.date())}, {moment:%I:%M %p %Z}".replace(" 0", " ")
 
 
 @functools.lru_cache(maxsize=None)
@@ -42,6 +67,8 @@ def environment() -> Environment:
     )
     env.filters["money"] = money
     env.filters["text_on"] = text_on
+    env.filters["date"] = show_date
+    env.globals["local_time"] = local_time
     env.globals["static_url"] = static_url
     return env
 

@@ -48,6 +48,7 @@ def cloudformation(prefix: str = "portal-") -> dict:
     resources["DocumentsBucket"] = {
         "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
         "Properties": {
+            "BucketName": f"{prefix}documents",
             "PublicAccessBlockConfiguration": {
                 "BlockPublicAcls": True, "BlockPublicPolicy": True,
                 "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
@@ -57,7 +58,7 @@ def cloudformation(prefix: str = "portal-") -> dict:
     }
     resources["ThemeBucket"] = {
         "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
-        "Properties": {"CorsConfiguration": {"CorsRules": [{
+        "Properties": {"BucketName": f"{prefix}theme-assets", "CorsConfiguration": {"CorsRules": [{
             "AllowedMethods": ["POST"], "AllowedOrigins": ["https://*"],
             "AllowedHeaders": ["*"], "MaxAge": 3000}]}},
     }

@@ -1,6 +1,6 @@
 """ERP master data about a company's customers."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute,
-                                 UnicodeAttribute)
+                                 NumberAttribute, UnicodeAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -41,6 +41,7 @@ class Customer(PortalModel):
     phone = UnicodeAttribute(null=True)
     erp_active = BooleanAttribute(default=True)
     price_level = UnicodeAttribute(null=True)
+    terms_days = NumberAttribute(default=30)  # due date when the ERP gives none
     erp_updated_at = UTCDateTimeAttribute(null=True)
     by_name = CustomerNameIndex()
 

@@ -38,6 +38,17 @@ class InvoicesByDealer(GlobalSecondaryIndex):
     state_key = UnicodeAttribute(range_key=True)
 
 
+class InvoicesByCustomerDate(GlobalSecondaryIndex):
+    """Every invoice of a customer by date, whatever its state (purchase history)."""
+
+    class Meta:
+        index_name = "by_customer_date"
+        projection = AllProjection()
+
+    customer_pk = UnicodeAttribute(hash_key=True)
+    date_key = UnicodeAttribute(range_key=True)  # date#invoice_no
+
+
 class OpenArInvoices(GlobalSecondaryIndex):
     """Sparse: only invoices with a balance due carry `ar_pk`."""
 
@@ -63,6 +74,7 @@ class Invoice(PortalModel):
     dealer_pk = UnicodeAttribute(null=True)
     state = UnicodeAttribute()  # open | closed
     state_key = UnicodeAttribute()
+    date_key = UnicodeAttribute()
     status = UnicodeAttribute(null=True)  # ERP wording: received, scheduled, ...
     status_dates = MapAttribute(default=dict)
     invoice_date = UnicodeAttribute()  # ISO date
@@ -81,6 +93,7 @@ class Invoice(PortalModel):
     pdf_key = UnicodeAttribute(null=True)
     erp_updated_at = UTCDateTimeAttribute()
     by_customer = InvoicesByCustomer()
+    by_customer_date = InvoicesByCustomerDate()
     by_dealer = InvoicesByDealer()
     ar_open = OpenArInvoices()
 
@@ -142,6 +155,17 @@ class UnexportedPayments(GlobalSecondaryIndex):
     payment_id = UnicodeAttribute(range_key=True)
 
 
+class UnappliedPayments(GlobalSecondaryIndex):
+    """Sparse: approved portal payments the ERP has not yet applied (DESIGN §7 balances)."""
+
+    class Meta:
+        index_name = "unapplied"
+        projection = AllProjection()
+
+    unapplied_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
+    payment_id = UnicodeAttribute(range_key=True)
+
+
 class Payment(PortalModel):
     class Meta(BaseMeta):
         table_name = table_name("payments")
@@ -160,8 +184,10 @@ class Payment(PortalModel):
     result_message = UnicodeAttribute(null=True)
     pending_company = UnicodeAttribute(null=True)
     feed_company = UnicodeAttribute(null=True)
+    unapplied_pk = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     by_customer = PaymentsByCustomer()
+    unapplied = UnappliedPayments()
     pending = PendingPayments()
     feed = UnexportedPayments()

@@ -1,5 +1,6 @@
 """Sessions, single-use tokens, admin-API tokens and the audit log."""
-from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
+                                 UnicodeSetAttribute)
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -24,6 +25,7 @@ class Session(PortalModel):
     user_id = UnicodeAttribute()
     company_id = UnicodeAttribute()
     account_pk = UnicodeAttribute(null=True)  # the customer account in use
+    account_pks = UnicodeSetAttribute(null=True)  # every account this sign-in may switch to
     csrf_token = UnicodeAttribute()
     created = NumberAttribute()  # epoch seconds
     last_seen = NumberAttribute()

@@ -89,8 +89,9 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
         throttles.clear(account_key)
     if passwords.needs_rehash(user.password_hash):
         users.update_password_hash(user, passwords.hash_password(password))
+    active = [m.account_pk for m in memberships if m.status == "active"]
     started = sessions.start(user.user_id, company.company_id,
-                             default_account(user, memberships), now)
+                             default_account(user, memberships), now, account_pks=active)
     logger.info("sign-in succeeded", extra={"outcome": "ok", "ip": source_ip,
                                             "company": company.company_id, "user": user.user_id})
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip)
@@ -131,7 +132,8 @@ def change_password(company: Company, user: User, session: Session, current: str
         return error, None
     _store_new_password(user, new_password, now)
     sessions.end_all_for_user(user.user_id)
-    started = sessions.start(user.user_id, company.company_id, session.account_pk, now)
+    started = sessions.start(user.user_id, company.company_id, session.account_pk, now,
+                             account_pks=session.account_pks)
     audit.record(company.company_id, "password_changed", actor=user.user_id)
     _notify_changed(company, user)
     return None, started

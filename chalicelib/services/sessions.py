@@ -20,11 +20,13 @@ class StartedSession:
     session: Session
 
 
-def start(user_id: str, company_id: str, account_pk: Optional[str], now: float) -> StartedSession:
+def start(user_id: str, company_id: str, account_pk: Optional[str], now: float,
+          account_pks=None) -> StartedSession:
     cookie_value = new_secret()
     at = int(now)
     session = Session(sha256(cookie_value), user_id=user_id, company_id=company_id,
-                      account_pk=account_pk, csrf_token=new_secret(), created=at,
+                      account_pk=account_pk, account_pks=set(account_pks or []) or None,
+                      csrf_token=new_secret(), created=at,
                       last_seen=at, expires=at + ABSOLUTE_SECONDS)
     repo.create(session)
     return StartedSession(cookie_value, session)

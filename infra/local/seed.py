@@ -125,6 +125,7 @@ def _invoice(company_id, invoice_no, customer_no, day, *, open_, status=None, de
         location_id=location, dealer_code=dealer,
         dealer_pk=dealer_pk(company_id, dealer) if dealer else None,
         state=state, state_key=f"{state}#{day.isoformat()}#{invoice_no}",
+        date_key=f"{day.isoformat()}#{invoice_no}",
         status=status or ("Ready" if open_ else "Completed"),
         status_dates={"received": day.isoformat()},
         invoice_date=day.isoformat(), due_date=due, po_number=po, equipment_serial=serial,

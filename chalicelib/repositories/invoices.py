@@ -1,0 +1,102 @@
+"""Invoice / work-order queries.  Each access pattern is one named function."""
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional
+
+from ..models import Invoice
+from . import paging
+from .keys import account_pk, dealer_pk, invoice_pk
+
+OPEN, CLOSED = "open", "closed"
+HIGH = "\uffff"  # sorts after any date/number suffix in a key
+
+
+@dataclass
+class Criteria:
+    """Search fields of the order lists (all optional)."""
+    date_from: Optional[str] = None  # ISO dates
+    date_to: Optional[str] = None
+    po: Optional[str] = None
+    status: Optional[str] = None
+    location: Optional[str] = None
+    customer_no: Optional[str] = None  # dealer lists: one end customer
+    newest_first: bool = True
+
+    def filter_condition(self):
+        condition = None
+        for part in (Invoice.po_number.contains(self.po) if self.po else None,
+                     Invoice.status == self.status if self.status else None,
+                     Invoice.location_id == self.location if self.location else None,
+                     Invoice.customer_no == self.customer_no if self.customer_no else None):
+            if part is not None:
+                condition = part if condition is None else condition & part
+        return condition
+
+
+def get(company_id: str, invoice_no: str) -> Optional[Invoice]:
+    try:
+        return Invoice.get(invoice_pk(company_id, invoice_no))
+    except Invoice.DoesNotExist:
+        return None
+
+
+def _state_range(state: str, criteria: Criteria):
+    low = f"{state}#{criteria.date_from or ''}"
+    high = f"{state}#{criteria.date_to or '9999-12-31'}#{HIGH}"
+    return Invoice.state_key.between(low, high)
+
+
+def by_customer(company_id: str, customer_no: str, state: str, criteria: Criteria,
+                cursor: Optional[str], want: int = paging.DEFAULT_ROWS) -> paging.Page:
+    """Index by_customer: customer_pk = C AND state_key BETWEEN state#from AND state#to."""
+    pk = account_pk(company_id, customer_no)
+    start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
+                          allowed={"pk", "customer_pk", "state_key"})
+    return paging.collect(
+        lambda **page: Invoice.by_customer.query(
+            pk, _state_range(state, criteria), filter_condition=criteria.filter_condition(),
+            scan_index_forward=not criteria.newest_first, **page),
+        Invoice, start=start, want=want)
+
+
+def by_dealer(company_id: str, dealer_code: str, state: str, criteria: Criteria,
+              cursor: Optional[str], want: int = paging.DEFAULT_ROWS) -> paging.Page:
+    """Index by_dealer: dealer_pk = D AND state_key BETWEEN state#from AND state#to."""
+    pk = dealer_pk(company_id, dealer_code)
+    start = paging.decode(cursor, hash_attr="dealer_pk", hash_value=pk,
+                          allowed={"pk", "dealer_pk", "state_key"})
+    return paging.collect(
+        lambda **page: Invoice.by_dealer.query(
+            pk, _state_range(state, criteria), filter_condition=criteria.filter_condition(),
+            scan_index_forward=not criteria.newest_first, **page),
+        Invoice, start=start, want=want)
+
+
+def by_customer_date(company_id: str, customer_no: str, date_from: Optional[str],
+                     date_to: Optional[str], cursor: Optional[str], want: int = 20,
+                     max_calls: int = 3) -> paging.Page:
+    """Index by_customer_date: every state, newest first (purchase history)."""
+    pk = account_pk(company_id, customer_no)
+    start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
+                          allowed={"pk", "customer_pk", "date_key"})
+    condition = Invoice.date_key.between(date_from or "", f"{date_to or '9999-12-31'}#{HIGH}")
+    return paging.collect(
+        lambda **page: Invoice.by_customer_date.query(pk, condition, scan_index_forward=False,
+                                                      **page),
+        Invoice, start=start, want=want, max_calls=max_calls)
+
+
+def open_ar(company_id: str, customer_no: str, max_items: int = 1000) -> paging.Page:
+    """Sparse index ar_open: every invoice with a balance due, oldest due first."""
+    pk = account_pk(company_id, customer_no)
+    return paging.collect(lambda **page: Invoice.ar_open.query(pk, **page), Invoice,
+                          want=max_items, max_calls=4)
+
+
+def many(company_id: str, invoice_nos: Iterable[str]) -> Dict[str, Invoice]:
+    keys = list(dict.fromkeys(invoice_pk(company_id, n) for n in invoice_nos))[:100]
+    return {inv.invoice_no: inv for inv in Invoice.batch_get(keys)} if keys else {}
+
+
+def latest_update(invoices: List[Invoice]):
+    stamps = [i.erp_updated_at for i in invoices if i.erp_updated_at]
+    return max(stamps) if stamps else None

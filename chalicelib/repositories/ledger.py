@@ -1,0 +1,54 @@
+"""Account activity: ERP ledger entries, portal payments, equipment."""
+from typing import Dict, List, Optional
+
+from ..models import Equipment, LedgerEntry, Payment
+from . import paging
+from .keys import account_pk
+
+HIGH = "\uffff"
+
+
+def entries_between(company_id: str, customer_no: str, date_from: Optional[str],
+                    date_to: Optional[str], cursor: Optional[str],
+                    want: int = 100) -> paging.Page:
+    """Table ledger: customer_pk = C AND entry_key BETWEEN from AND to#…, oldest first."""
+    pk = account_pk(company_id, customer_no)
+    start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
+                          allowed={"customer_pk", "entry_key"})
+    condition = LedgerEntry.entry_key.between(date_from or "", f"{date_to or '9999-12-31'}#{HIGH}")
+    return paging.collect(lambda **page: LedgerEntry.query(pk, condition, **page), LedgerEntry,
+                          start=start, want=want, max_calls=3)
+
+
+def entries_before(company_id: str, customer_no: str, date: str, want: int = 200) -> List[LedgerEntry]:
+    """Newest entries before a date, back to the latest balance forward (≤ 2 calls)."""
+    pk = account_pk(company_id, customer_no)
+    page = paging.collect(
+        lambda **p: LedgerEntry.query(pk, LedgerEntry.entry_key < date, scan_index_forward=False,
+                                      **p), LedgerEntry, want=want, max_calls=2)
+    return page.items
+
+
+def unapplied_payments(company_id: str, customer_no: str) -> List[Payment]:
+    """Sparse index unapplied: approved portal payments the ERP has not applied yet."""
+    return list(Payment.unapplied.query(account_pk(company_id, customer_no)))
+
+
+def unapplied_by_invoice(company_id: str, customer_no: str) -> Dict[str, int]:
+    amounts: Dict[str, int] = {}
+    for payment in unapplied_payments(company_id, customer_no):
+        allocations = payment.allocations.as_dict() if hasattr(payment.allocations, "as_dict") \
+            else dict(payment.allocations or {})
+        for invoice_no, cents in allocations.items():
+            amounts[invoice_no] = amounts.get(invoice_no, 0) + int(cents)
+    return amounts
+
+
+def payments(company_id: str, payment_ids: List[str]) -> List[Payment]:
+    keys = [(company_id, pid) for pid in dict.fromkeys(payment_ids)][:100]
+    return list(Payment.batch_get(keys)) if keys else []
+
+
+def equipment(company_id: str, customer_no: str) -> List[Equipment]:
+    """Table equipment: customer_pk = C (one customer's units, by serial)."""
+    return list(Equipment.query(account_pk(company_id, customer_no), limit=500))

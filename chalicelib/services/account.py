@@ -1,0 +1,157 @@
+"""Account pages: open AR with aging, the ledger, purchase history, equipment."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Dict, List, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..models import Company, Invoice
+from ..repositories import invoices, ledger
+from . import orders
+
+BUCKETS = ["Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 days"]
+
+
+def company_today(company: Company, now: Optional[datetime] = None) -> date:
+    try:
+        zone = ZoneInfo(company.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return (now or datetime.now(tz=zone)).astimezone(zone).date()
+
+
+def due_date(invoice: Invoice, terms_days: int = 30) -> date:
+    if invoice.due_date:
+        return date.fromisoformat(invoice.due_date)
+    return date.fromisoformat(invoice.invoice_date) + timedelta(days=terms_days)
+
+
+def bucket(days_past_due: int) -> int:
+    if days_past_due <= 0:
+        return 0
+    return min((days_past_due - 1) // 30 + 1, 4)
+
+
+@dataclass
+class ArRow:
+    invoice: Invoice
+    due: date
+    days_past_due: int
+    bucket: int
+    balance_cents: int
+
+
+@dataclass
+class ArSummary:
+    rows: List[ArRow]
+    buckets: List[int]
+    total_cents: int
+    complete: bool  # False when the customer has more open invoices than one page reads
+    updated_at: object = None
+
+
+def open_ar(company: Company, customer_no: str, terms_days: int = 30,
+            now: Optional[datetime] = None) -> ArSummary:
+    today = company_today(company, now)
+    page = invoices.open_ar(company.company_id, customer_no)
+    unapplied = ledger.unapplied_by_invoice(company.company_id, customer_no)
+    rows, buckets = [], [0] * len(BUCKETS)
+    for invoice in page.items:
+        balance = orders.shown_balance(invoice, unapplied)
+        if balance <= 0:
+            continue
+        due = due_date(invoice, terms_days)
+        late = (today - due).days
+        rows.append(ArRow(invoice, due, late, bucket(late), balance))
+        buckets[bucket(late)] += balance
+    return ArSummary(rows, buckets, sum(buckets), page.cursor is None,
+                     invoices.latest_update(page.items))
+
+
+@dataclass
+class LedgerRow:
+    entry_date: str
+    kind: str
+    reference: Optional[str]
+    amount_cents: int
+    running_cents: int
+
+
+@dataclass
+class LedgerView:
+    opening_cents: int
+    opening_known: bool
+    rows: List[LedgerRow]
+    closing_cents: int
+    cursor: Optional[str]
+    stopped_early: bool
+
+
+KIND_LABELS = {"invoice": "Invoice", "payment": "Payment", "credit": "Credit memo",
+               "balance_forward": "Balance forward", "adjustment": "Adjustment"}
+
+
+def opening_balance(company_id: str, customer_no: str, date_from: str):
+    """Balance at the start of the period: the latest balance forward before it,
+    plus every entry between that and the period start."""
+    before = ledger.entries_before(company_id, customer_no, date_from)
+    total = 0
+    for entry in before:  # newest first
+        if entry.kind == "balance_forward":
+            return total + int(entry.amount_cents), True
+        total += int(entry.amount_cents)
+    return total, len(before) < 200
+
+
+def account_history(company_id: str, customer_no: str, date_from: str, date_to: str,
+                    cursor: Optional[str], opening: Optional[int] = None) -> LedgerView:
+    known = True
+    if opening is None:
+        opening, known = opening_balance(company_id, customer_no, date_from)
+    page = ledger.entries_between(company_id, customer_no, date_from, date_to, cursor)
+    running, rows = opening, []
+    for entry in page.items:
+        amount = int(entry.amount_cents)
+        running = amount if entry.kind == "balance_forward" else running + amount
+        rows.append(LedgerRow(entry.entry_date, KIND_LABELS.get(entry.kind, entry.kind),
+                              entry.reference, amount, running))
+    return LedgerView(opening, known, rows, running, page.cursor, page.stopped_early)
+
+
+@dataclass
+class PurchaseRow:
+    invoice: Invoice
+    line: object
+
+
+def purchases(company_id: str, customer_no: str, text: str, date_from: Optional[str],
+              date_to: Optional[str], cursor: Optional[str]):
+    """Line-level purchase history; `text` matches a part-number prefix or every word."""
+    words = [w for w in (text or "").lower().split() if w]
+    page = invoices.by_customer_date(company_id, customer_no, date_from, date_to, cursor)
+
+    def wanted(line) -> bool:
+        if not words:
+            return True
+        part = (line.part_no or "").lower()
+        description = (line.description or "").lower()
+        return (len(words) == 1 and part.startswith(words[0])) or \
+            all(w in description or w in part for w in words)
+
+    rows = [PurchaseRow(inv, line) for inv in page.items for line in inv.lines if wanted(line)]
+    return rows, page
+
+
+@dataclass
+class Unit:
+    equipment: object
+    orders: List[Invoice] = field(default_factory=list)
+
+
+def equipment(company_id: str, customer_no: str) -> List[Unit]:
+    units = ledger.equipment(company_id, customer_no)
+    wanted = [n for unit in units for n in (unit.invoice_nos or [])]
+    found: Dict[str, Invoice] = invoices.many(company_id, wanted)
+    return [Unit(unit, sorted((found[n] for n in (unit.invoice_nos or []) if n in found
+                               and found[n].customer_no == customer_no),
+                              key=lambda inv: inv.invoice_date, reverse=True))
+            for unit in units]

@@ -1,0 +1,179 @@
+"""Customer pages: orders, invoice detail, open parts, history, account, equipment."""
+import functools
+from datetime import timedelta
+
+from chalice import BadRequestError, Blueprint, NotFoundError
+
+from ..repositories import accounts, paging
+from ..services import account as account_service
+from ..services import orders, sessions
+from . import forms, params
+from . import state as request_state
+from .guards import signed_in
+from .pages import menu_items, page, redirect
+
+bp = Blueprint(__name__)
+STATUSES = ["Received", "Scheduled", "Awaiting parts", "Ready", "Completed"]
+
+
+def customer_page(*page_keys):
+    """Signed in, working on an account, and the menu shows one of `page_keys`."""
+    def decorate(view):
+        @functools.wraps(view)
+        @signed_in(bp)
+        def wrapper(*args, **kwargs):
+            state = request_state.of(bp.current_request)
+            visible = {item.key for item in menu_items(state)}
+            if state.account is None or not visible & set(page_keys):
+                raise NotFoundError("Page not found")
+            try:
+                return view(state, *args, **kwargs)
+            except paging.BadCursor:
+                raise BadRequestError("This page link is out of date. "
+                                      "Start again from the first page.") from None
+        return wrapper
+    return decorate
+
+
+def _query():
+    return bp.current_request.query_params or {}
+
+
+def _order_list(state, list_state: str, title: str, page_key: str):
+    query = _query()
+    account = state.account
+    criteria = params.criteria(query)
+    listing = orders.customer_orders(account.company_id, account.customer_no, list_state,
+                                     criteria, query.get("after"),
+                                     invoice_no=params.text(query, "invoice"))
+    return page(bp.current_request, "invoice_list.html", title=title, listing=listing,
+                query=query, page_key=page_key, statuses=STATUSES, dealer_view=False,
+                locations=accounts.locations(account.company_id, account.customer_no),
+                detail_base="/orders", qs=params.query_string)
+
+
+@bp.route("/orders", methods=["GET"])
+@customer_page("orders")
+def current_orders(state):
+    return _order_list(state, "open", "Current Orders", "orders")
+
+
+@bp.route("/history", methods=["GET"])
+@customer_page("history")
+def history(state):
+    return _order_list(state, "closed", "History", "history")
+
+
+@bp.route("/orders/{invoice_no}", methods=["GET"])
+@customer_page("orders", "history", "account", "open_parts", "purchases", "equipment")
+def invoice_detail(state, invoice_no):
+    detail = orders.invoice_for_customer(state.account.company_id, state.account.customer_no,
+                                         invoice_no[:40])
+    if detail is None:
+        raise NotFoundError("Page not found")
+    return page(bp.current_request, "invoice.html", detail=detail, read_only=False,
+                back=("/orders", "Current Orders") if detail.invoice.state == "open"
+                else ("/history", "History"))
+
+
+@bp.route("/open-parts", methods=["GET"])
+@customer_page("open_parts")
+def open_parts(state):
+    query = _query()
+    lines, page_info, updated = orders.open_parts(
+        state.account.company_id, state.account.customer_no, query.get("after"),
+        location=params.text(query, "location"))
+    return page(bp.current_request, "open_parts.html", lines=lines, page_info=page_info,
+                updated_at=updated, query=query, qs=params.query_string,
+                locations=accounts.locations(state.account.company_id, state.account.customer_no))
+
+
+@bp.route("/account", methods=["GET"])
+@customer_page("account")
+def open_ar(state):
+    summary = account_service.open_ar(state.company, state.account.customer_no)
+    return page(bp.current_request, "account.html", summary=summary,
+                buckets=account_service.BUCKETS)
+
+
+@bp.route("/account/history", methods=["GET"])
+@customer_page("account_history")
+def account_history(state):
+    query = _query()
+    today = account_service.company_today(state.company)
+    date_from = params.iso_date(query, "from", "From date") or \
+        (today - timedelta(days=365)).isoformat()
+    date_to = params.iso_date(query, "to", "To date") or today.isoformat()
+    if date_from > date_to:
+        raise BadRequestError("The From date must be on or before the To date.")
+    opening = query.get("opening")
+    if opening is not None:  # carried by the pager so page 2 continues the running balance
+        try:
+            opening = int(opening)
+        except ValueError:
+            raise BadRequestError("This page link is out of date.") from None
+    view = account_service.account_history(state.account.company_id, state.account.customer_no,
+                                           date_from, date_to, query.get("after"), opening)
+    return page(bp.current_request, "account_history.html", view=view, date_from=date_from,
+                date_to=date_to, query=query, qs=params.query_string)
+
+
+@bp.route("/purchases", methods=["GET"])
+@customer_page("purchases")
+def purchases(state):
+    query = _query()
+    date_from = params.iso_date(query, "from", "From date")
+    date_to = params.iso_date(query, "to", "To date")
+    rows, page_info = account_service.purchases(
+        state.account.company_id, state.account.customer_no, params.text(query, "q"),
+        date_from, date_to, query.get("after"))
+    return page(bp.current_request, "purchases.html", rows=rows, page_info=page_info,
+                query=query, qs=params.query_string)
+
+
+@bp.route("/equipment", methods=["GET"])
+@customer_page("equipment")
+def equipment(state):
+    units = account_service.equipment(state.account.company_id, state.account.customer_no)
+    return page(bp.current_request, "equipment.html", units=units)
+
+
+@bp.route("/search", methods=["GET"])
+@customer_page("search_all")
+def search_all(state):
+    number = params.text(_query(), "invoice")
+    if number:
+        return redirect(f"/search/{number.upper()}")
+    return page(bp.current_request, "search.html", number=None, not_found=False)
+
+
+@bp.route("/search/{invoice_no}", methods=["GET"])
+@customer_page("search_all")
+def search_result(state, invoice_no):
+    detail = orders.search_any(state.company.company_id, invoice_no, state.user.user_id,
+                               state.session.account_pk, state.source_ip)
+    if detail is None:
+        return page(bp.current_request, "search.html", status=404, number=invoice_no[:40],
+                    not_found=True)
+    return page(bp.current_request, "invoice.html", detail=detail, read_only=True,
+                back=("/search", "Search All Invoices"))
+
+
+@bp.route("/accounts", methods=["GET"])
+@signed_in(bp)
+def choose_account():
+    state = request_state.of(bp.current_request)
+    numbers = sorted(pk.split("#", 1)[1] for pk in (state.session.account_pks or []))
+    customers = accounts.bill_tos(state.company.company_id, numbers)
+    return page(bp.current_request, "accounts.html", numbers=numbers, customers=customers)
+
+
+@bp.route("/accounts", methods=["POST"], content_types=forms.FORM)
+@signed_in(bp)
+def switch_account():
+    state = request_state.of(bp.current_request)
+    wanted = f"{state.company.company_id}#{forms.parse(bp.current_request).get('customer_no', '')}"
+    if wanted not in (state.session.account_pks or set()):
+        raise NotFoundError("Page not found")
+    sessions.switch_account(state.session, wanted)
+    return redirect("/")

@@ -1,0 +1,68 @@
+"""OEM pages: work the dealership does for a sub-dealer's own customers."""
+from chalice import Blueprint, NotFoundError
+
+from ..repositories import accounts
+from ..services import orders
+from . import params
+from .customer_routes import STATUSES, customer_page
+from .pages import page
+
+bp = Blueprint(__name__)
+
+
+def _query():
+    return bp.current_request.query_params or {}
+
+
+def _dealer_list(state, list_state, title, customer_no=None):
+    query = _query()
+    criteria = params.criteria(query)
+    criteria.customer_no = customer_no
+    listing = orders.dealer_orders(state.account.company_id, state.account.dealer_codes,
+                                   list_state, criteria, query.get("after"),
+                                   invoice_no=params.text(query, "invoice"))
+    names = accounts.bill_tos(state.account.company_id,
+                              [row.invoice.customer_no for row in listing.rows])
+    return page(bp.current_request, "invoice_list.html", title=title, listing=listing,
+                query=query, statuses=STATUSES, dealer_view=True, customer_names=names,
+                locations=[], detail_base="/dealer/orders", qs=params.query_string,
+                page_key="dealer")
+
+
+def _oem(state):
+    return state.company.oem_label or "OEM"
+
+
+@bp.route("/dealer/orders", methods=["GET"])
+@customer_page("dealer_orders")
+def dealer_open_orders(state):
+    return _dealer_list(state, "open", f"{_oem(state)} Open Orders")
+
+
+@bp.route("/dealer/history", methods=["GET"])
+@customer_page("dealer_history")
+def dealer_history(state):
+    return _dealer_list(state, "closed", f"{_oem(state)} History")
+
+
+@bp.route("/dealer/customers/{customer_no}", methods=["GET"])
+@customer_page("dealer_orders")
+def dealer_customer(state, customer_no):
+    customer_no = customer_no[:40]
+    names = accounts.bill_tos(state.account.company_id, [customer_no])
+    if customer_no not in names:
+        raise NotFoundError("Page not found")
+    return _dealer_list(state, "open", f"{names[customer_no].name}: open orders with you",
+                        customer_no=customer_no)
+
+
+@bp.route("/dealer/orders/{invoice_no}", methods=["GET"])
+@customer_page("dealer_orders", "dealer_history")
+def dealer_invoice(state, invoice_no):
+    detail = orders.invoice_for_dealer(state.account.company_id, state.account.dealer_codes,
+                                       invoice_no[:40])
+    if detail is None:
+        raise NotFoundError("Page not found")
+    back = "/dealer/orders" if detail.invoice.state == "open" else "/dealer/history"
+    return page(bp.current_request, "invoice.html", detail=detail, read_only=True,
+                back=(back, f"{_oem(state)} orders"))

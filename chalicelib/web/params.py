@@ -1,0 +1,51 @@
+"""Query-string parsing for list pages: clear 400s for bad input."""
+import re
+from datetime import date
+
+from chalice import BadRequestError
+
+from ..repositories.invoices import Criteria
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_TEXT = 60
+
+
+def text(params, name: str):
+    value = (params.get(name) or "").strip()
+    if len(value) > MAX_TEXT:
+        raise BadRequestError(f"“{name}” is too long (at most {MAX_TEXT} characters).")
+    return value or None
+
+
+def iso_date(params, name: str, label: str):
+    value = (params.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        if not ISO_DATE.match(value):
+            raise ValueError
+        date.fromisoformat(value)
+    except ValueError:
+        raise BadRequestError(f"{label}: use a date like 2026-11-23.") from None
+    return value
+
+
+def criteria(params) -> Criteria:
+    result = Criteria(
+        date_from=iso_date(params, "from", "From date"),
+        date_to=iso_date(params, "to", "To date"),
+        po=text(params, "po"),
+        status=text(params, "status"),
+        location=text(params, "location"),
+        newest_first=params.get("sort", "newest") != "oldest",
+    )
+    if result.date_from and result.date_to and result.date_from > result.date_to:
+        raise BadRequestError("The From date must be on or before the To date.")
+    return result
+
+
+def query_string(params, **changes) -> str:
+    """The current search with some values changed (pager links)."""
+    from urllib.parse import urlencode
+    merged = {k: v for k, v in dict(params, **changes).items() if v}
+    return "?" + urlencode(merged) if merged else ""
