@@ -19,8 +19,10 @@ and runs cfn-lint on the template.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -34,6 +36,10 @@ MISSING_DEPENDENCIES = "Could not install dependencies"
 # Fixed timestamp and world-readable mode (Lambda runs as a non-root user), like Chalice's own entries.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 ZIP_MODE = 0o644
+# Chalice caches one ~19 MB zip per hash of requirements + app code in .chalice/deployments
+# and never deletes any; every edit to chalicelib/ adds one.  Older ones are pruned.
+CACHED_PACKAGE = re.compile(r"^[0-9a-f]{32}-python\d+\.\d+(-arm64)?\.zip$")
+CACHE_MAX_AGE_SECONDS = 3600
 
 
 class PackagingError(RuntimeError):
@@ -104,6 +110,20 @@ def run_chalice_package(stage: str, merge_template: Path, out_dir: Path,
     return output
 
 
+def prune_chalice_cache(project_dir: Path = PROJECT_DIR, max_age: float = CACHE_MAX_AGE_SECONDS) -> int:
+    """Delete Chalice's cached packages not written for an hour (a concurrent build may be using a newer one)."""
+    removed = 0
+    cache = project_dir / ".chalice" / "deployments"
+    if not cache.is_dir():
+        return removed
+    cutoff = time.time() - max_age
+    for path in cache.iterdir():
+        if CACHED_PACKAGE.match(path.name) and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def bundled_files(project_dir: Path = PROJECT_DIR):
     """(path, name in the zip) for templates/ and static/, skipping dotfiles and caches."""
     for top in BUNDLED_DIRS:
@@ -148,6 +168,7 @@ def build(stage: str, out_dir, *, project_dir: Path = PROJECT_DIR) -> Path:
     if not zip_path.is_file() or not (out_dir / "sam.json").is_file():
         raise PackagingError(f"chalice package did not write sam.json and deployment.zip to {out_dir}")
     add_bundled_files(zip_path, project_dir)
+    prune_chalice_cache(project_dir)
     return out_dir
 
 

@@ -78,7 +78,7 @@ def by_customer_date(company_id: str, customer_no: str, date_from: Optional[str]
     pk = account_pk(company_id, customer_no)
     start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
                           allowed={"pk", "customer_pk", "date_key"})
-    condition = Invoice.date_key.between(date_from or "", f"{date_to or '9999-12-31'}#{HIGH}")
+    condition = Invoice.date_key.between(date_from or "0000-00-00", f"{date_to or '9999-12-31'}#{HIGH}")
     return paging.collect(
         lambda **page: Invoice.by_customer_date.query(pk, condition, scan_index_forward=False,
                                                       **page),

@@ -28,13 +28,13 @@ COMPANIES = [
          logo="abc-logo.png", support_phone="(555) 010-2000",
          support_email="service@abc-appliance.example",
          welcome="Check your service orders, pay your bill and order parts, day or night.",
-         pages=dict(DEFAULT_PAGES), oem_label="Dealer"),
+         pages={page: True for page in DEFAULT_PAGES}, oem_label="Dealer"),  # every page on
     dict(company_id="pacific", name="Pacific Distribution", hosts=["pacific.localhost"],
          primary="pacific.localhost", primary_color="#0b6e4f", accent_color="#e4572e",
          logo="pacific-logo.png", support_phone="(555) 010-7000",
          support_email="orders@pacific-dist.example",
          welcome="Parts availability, back orders and statements for Pacific's trade customers.",
-         pages=dict(DEFAULT_PAGES, parts=True, open_parts=True, search_all=True),
+         pages=dict(DEFAULT_PAGES),  # a new company's defaults
          oem_label="OEM"),
 ]
 
@@ -242,6 +242,28 @@ def _abc_activity(parts):
                              and r.serial_no == invoice.equipment_serial)
             equipment.invoice_nos = equipment.invoice_nos + [invoice_no]
         records.append(invoice)
+    year_ago = TODAY - timedelta(days=400)
+    records.append(LedgerEntry(account_pk("abc", "C1001"), f"{year_ago.isoformat()}#bf",
+                               kind="balance_forward", reference="Balance forward",
+                               amount_cents=12500, entry_date=year_ago.isoformat(),
+                               erp_updated_at=NOW))
+    credit_day = TODAY - timedelta(days=50)
+    records.append(LedgerEntry(account_pk("abc", "C1001"), f"{credit_day.isoformat()}#CM2201",
+                               kind="credit", reference="CM2201", amount_cents=-2500,
+                               entry_date=credit_day.isoformat(), erp_updated_at=NOW))
+    records.append(LedgerEntry(account_pk("abc", "C1001"), f"{(year_ago + timedelta(days=20)).isoformat()}#CP1",
+                               kind="payment", reference="Counter payment",
+                               amount_cents=-12500,
+                               entry_date=(year_ago + timedelta(days=20)).isoformat(),
+                               erp_updated_at=NOW))
+    unpaid = next(r for r in records if isinstance(r, Invoice) and r.customer_no == "C1001"
+                  and r.state == "open" and r.balance_cents > 5000)
+    records.append(Payment("abc", f"{int(NOW.timestamp() * 1000):012x}demounapplied",
+                           customer_no="C1001", customer_pk=account_pk("abc", "C1001"),
+                           user_id="demo", method="card", status="approved", amount_cents=5000,
+                           allocations={unpaid.invoice_no: 5000}, masked_account="************1111",
+                           unapplied_pk=account_pk("abc", "C1001"), created_at=NOW,
+                           updated_at=NOW))
     records.append(Dealer("abc", "DLR01", name="Prairie Appliance Dealers", linked_customer_no="D2001",
                           linked_pk=account_pk("abc", "D2001"), erp_updated_at=NOW))
     return records
@@ -278,7 +300,7 @@ def _users():
                                       status="active", invited_at=NOW, last_invited_at=NOW,
                                       activated_at=NOW, invited_email=address))
             records.append(WebAccess(account_pk(company_id, customer_no), access_type=access_type,
-                                     search_all=company_id == "pacific", updated_at=NOW))
+                                     search_all=address == "retail@example.com", updated_at=NOW))
     for company_id, customer_no, first_password in FIRST_LOGINS:
         user_id = f"u-first-{company_id}-{customer_no.lower()}"
         records.append(User(user_id, name=None, password_hash=passwords.hash_password(first_password),

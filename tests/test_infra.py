@@ -1,0 +1,80 @@
+"""infra.resources: the CloudFormation tables are exactly the PynamoDB models (DESIGN §3).
+
+The packaged template as a whole is linted in tests/test_packaging.py.
+"""
+import pytest
+
+from chalicelib.models import ALL_MODELS, TTL_ATTRIBUTES, Session, Throttle, Token
+from infra.resources import cloudformation
+
+PREFIX = "portal-prod-"
+
+
+@pytest.fixture(scope="module")
+def tables():
+    resources = cloudformation(PREFIX)["Resources"]
+    return {name: resource for name, resource in resources.items()
+            if resource["Type"] == "AWS::DynamoDB::Table"}
+
+
+def _keys(key_schema):
+    return sorted((k["AttributeName"], k["KeyType"]) for k in key_schema)
+
+
+def _table_of(model, tables):
+    return tables[f"{model.__name__}Table"]["Properties"]
+
+
+def test_one_table_per_model(tables):
+    assert sorted(tables) == sorted(f"{m.__name__}Table" for m in ALL_MODELS)
+    names = [t["Properties"]["TableName"] for t in tables.values()]
+    assert len(set(names)) == len(names)
+    for model in ALL_MODELS:
+        default_name = model.Meta.table_name
+        assert default_name.startswith("portal-"), default_name
+        assert _table_of(model, tables)["TableName"] == PREFIX + default_name[len("portal-"):]
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
+def test_table_matches_model(model, tables):
+    schema = model._get_schema()
+    props = _table_of(model, tables)
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert _keys(props["KeySchema"]) == _keys(schema["key_schema"])
+    assert sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == \
+        sorted(schema["attribute_definitions"], key=lambda a: a["AttributeName"])
+
+    expected = {i["index_name"]: i for i in schema.get("global_secondary_indexes", [])}
+    actual = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
+    assert sorted(actual) == sorted(expected)
+    for name, index in expected.items():
+        assert _keys(actual[name]["KeySchema"]) == _keys(index["key_schema"]), name
+        assert actual[name]["Projection"] == index["projection"], name
+        assert "ProvisionedThroughput" not in actual[name]  # on-demand table
+    # infra.resources has no local secondary indexes; no model may declare one.
+    assert not schema.get("local_secondary_indexes")
+    assert "LocalSecondaryIndexes" not in props
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
+def test_key_schemas_list_hash_key_first(model, tables):
+    """DynamoDB and CloudFormation reject a KeySchema whose first element is not HASH.
+
+    PynamoDB's `_get_schema()` lists keys in attribute-name order (its create_table
+    sorts them before calling DynamoDB, so moto never notices); the template must not.
+    """
+    props = _table_of(model, tables)
+    schemas = {"table": props["KeySchema"]}
+    schemas.update({i["IndexName"]: i["KeySchema"] for i in props.get("GlobalSecondaryIndexes", [])})
+    for where, key_schema in schemas.items():
+        assert [k["KeyType"] for k in key_schema] in (["HASH"], ["HASH", "RANGE"]), where
+
+
+def test_ttl_on_session_token_and_throttle_only(tables):
+    assert set(TTL_ATTRIBUTES) == {Session, Token, Throttle}
+    for model in ALL_MODELS:
+        ttl = _table_of(model, tables).get("TimeToLiveSpecification")
+        if model in TTL_ATTRIBUTES:
+            assert ttl == {"AttributeName": TTL_ATTRIBUTES[model], "Enabled": True}
+        else:
+            assert ttl is None, model.__name__
