@@ -17,6 +17,7 @@ tests/test_packaging.py builds a package, renders a page from the extracted zip
 and runs cfn-lint on the template.
 """
 import argparse
+import filecmp
 import json
 import os
 import re
@@ -110,15 +111,25 @@ def run_chalice_package(stage: str, merge_template: Path, out_dir: Path,
     return output
 
 
-def prune_chalice_cache(project_dir: Path = PROJECT_DIR, max_age: float = CACHE_MAX_AGE_SECONDS) -> int:
-    """Delete Chalice's cached packages not written for an hour (a concurrent build may be using a newer one)."""
-    removed = 0
+def _cached_packages(project_dir: Path):
     cache = project_dir / ".chalice" / "deployments"
-    if not cache.is_dir():
-        return removed
+    return [p for p in cache.iterdir() if CACHED_PACKAGE.match(p.name)] if cache.is_dir() else []
+
+
+def mark_cache_used(chalice_zip: Path, project_dir: Path = PROJECT_DIR) -> None:
+    """Touch the cached package Chalice copied to `chalice_zip` (reusing one does not)."""
+    size = chalice_zip.stat().st_size
+    for path in _cached_packages(project_dir):
+        if path.stat().st_size == size and filecmp.cmp(path, chalice_zip, shallow=False):
+            os.utime(path)
+
+
+def prune_chalice_cache(project_dir: Path = PROJECT_DIR, max_age: float = CACHE_MAX_AGE_SECONDS) -> int:
+    """Delete Chalice's cached packages unused for an hour (a concurrent build may use a newer one)."""
+    removed = 0
     cutoff = time.time() - max_age
-    for path in cache.iterdir():
-        if CACHED_PACKAGE.match(path.name) and path.stat().st_mtime < cutoff:
+    for path in _cached_packages(project_dir):
+        if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
@@ -167,6 +178,7 @@ def build(stage: str, out_dir, *, project_dir: Path = PROJECT_DIR) -> Path:
     zip_path = out_dir / "deployment.zip"
     if not zip_path.is_file() or not (out_dir / "sam.json").is_file():
         raise PackagingError(f"chalice package did not write sam.json and deployment.zip to {out_dir}")
+    mark_cache_used(zip_path, project_dir)
     add_bundled_files(zip_path, project_dir)
     prune_chalice_cache(project_dir)
     return out_dir

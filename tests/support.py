@@ -109,3 +109,51 @@ def sent_mail():
     from moto.ses import ses_backends
 
     return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def make_invoice(company_id, invoice_no, customer_no, day, *, state="open", status="Received",
+                 dealer=None, location="MAIN", po=None, lines=(), balance=None, due=None,
+                 applied=(), serial=None):
+    """An invoice as the ERP would push it; lines are (part, description, ordered, shipped, cents)."""
+    from chalicelib.models import Invoice, InvoiceLine
+    from chalicelib.repositories.keys import dealer_pk, invoice_pk
+
+    items, subtotal = [], 0
+    for n, (part, description, ordered, shipped, cents) in enumerate(lines, start=1):
+        items.append(InvoiceLine(line_no=n, part_no=part, description=description,
+                                 qty_ordered=ordered, qty_shipped=shipped,
+                                 qty_backordered=ordered - shipped, price_cents=cents,
+                                 extension_cents=ordered * cents))
+        subtotal += ordered * cents
+    total = subtotal or 10000
+    balance = total if balance is None else balance
+    invoice = Invoice(invoice_pk(company_id, invoice_no), company_id=company_id,
+                      invoice_no=invoice_no, customer_no=customer_no,
+                      customer_pk=account_pk(company_id, customer_no), location_id=location,
+                      dealer_code=dealer, dealer_pk=dealer_pk(company_id, dealer) if dealer else None,
+                      state=state, state_key=f"{state}#{day}#{invoice_no}",
+                      date_key=f"{day}#{invoice_no}", status=status, invoice_date=day,
+                      due_date=due, po_number=po, lines=items, subtotal_cents=subtotal,
+                      total_cents=total, balance_cents=balance, equipment_serial=serial,
+                      applied_payment_ids=list(applied),
+                      ar_pk=account_pk(company_id, customer_no) if balance > 0 else None,
+                      due_key=f"{due or day}#{invoice_no}" if balance > 0 else None,
+                      erp_updated_at=NOW)
+    invoice.save()
+    return invoice
+
+
+def link_dealer(company_id, dealer_code, customer_no):
+    from chalicelib.models import Dealer
+
+    Dealer(company_id, dealer_code, name=f"Dealer {dealer_code}", linked_customer_no=customer_no,
+           linked_pk=account_pk(company_id, customer_no)).save()
+
+
+def set_pages(company, **pages):
+    from chalicelib.models import DEFAULT_PAGES
+    from chalicelib.services import tenant
+
+    company.pages = dict(DEFAULT_PAGES, **pages)
+    company.save()
+    tenant.forget()
