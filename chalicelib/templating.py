@@ -11,13 +11,21 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (Environment, FileSystemLoader, StrictUndefined, pass_context,
+                    select_autoescape)
 
 from .colors import text_on
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 STATIC_DIR = PROJECT_DIR / "static"
+
+
+@pass_context
+def money_filter(context, cents) -> str:
+    """`{{ cents | money }}` in the page's company currency."""
+    company = context.get("company")
+    return money(cents, getattr(company, "currency", None) or "USD")
 
 
 def money(cents, currency: str = "USD") -> str:
@@ -65,7 +73,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["money"] = money
+    env.filters["money"] = money_filter
     env.filters["text_on"] = text_on
     env.filters["date"] = show_date
     env.globals["local_time"] = local_time

@@ -331,3 +331,13 @@ def test_pacific_keeps_a_new_companys_menu(browser, pacific):
     browser.sign_in("pat@example.com")
     assert browser.get("/open-parts").status_code == 404
     assert browser.get("/orders").status_code == 200
+
+
+def test_aging_uses_the_customers_terms_when_the_erp_gives_no_due_date(browser, abc):
+    sign_in_rita(browser, abc)
+    customer = Customer.get(account_pk("abc", "C1"), "MAIN")
+    customer.terms_days = 10
+    customer.save()
+    make_invoice("abc", "W1", "C1", "2026-01-01", balance=1000)  # due 2026-01-11
+    page = text(browser.get("/account"))
+    assert "Jan 11, 2026" in page and "Over 90 days" in page

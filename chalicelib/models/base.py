@@ -31,4 +31,11 @@ class PortalModel(Model):
         abstract = True
 
 
-__all__ = ["BaseMeta", "PortalModel", "UTCDateTimeAttribute", "table_name"]
+def plain_dict(value) -> dict:
+    """A raw MapAttribute read from DynamoDB, or the plain dict of a new item."""
+    if value is None:
+        return {}
+    return value.as_dict() if hasattr(value, "as_dict") else dict(value)
+
+
+__all__ = ["BaseMeta", "PortalModel", "UTCDateTimeAttribute", "plain_dict", "table_name"]

@@ -2,6 +2,7 @@
 from typing import Dict, List, Optional
 
 from ..models import Equipment, LedgerEntry, Payment
+from ..models.base import plain_dict
 from . import paging
 from .keys import account_pk
 
@@ -37,9 +38,7 @@ def unapplied_payments(company_id: str, customer_no: str) -> List[Payment]:
 def unapplied_by_invoice(company_id: str, customer_no: str) -> Dict[str, int]:
     amounts: Dict[str, int] = {}
     for payment in unapplied_payments(company_id, customer_no):
-        allocations = payment.allocations.as_dict() if hasattr(payment.allocations, "as_dict") \
-            else dict(payment.allocations or {})
-        for invoice_no, cents in allocations.items():
+        for invoice_no, cents in plain_dict(payment.allocations).items():
             amounts[invoice_no] = amounts.get(invoice_no, 0) + int(cents)
     return amounts
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from ..models import Invoice
+from ..models.base import plain_dict
 from ..repositories import audit, invoices, ledger, paging
 from ..repositories.invoices import Criteria
 
@@ -169,9 +170,7 @@ def _detail(company_id: str, invoice: Invoice, with_payments: bool = True) -> De
 
 
 def _allocation(payment, invoice_no: str) -> int:
-    allocations = payment.allocations.as_dict() if hasattr(payment.allocations, "as_dict") \
-        else dict(payment.allocations or {})
-    return int(allocations.get(invoice_no, 0))
+    return int(plain_dict(payment.allocations).get(invoice_no, 0))
 
 
 def open_parts(company_id: str, customer_no: str, cursor: Optional[str],

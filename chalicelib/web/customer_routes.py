@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from chalice import BadRequestError, Blueprint, NotFoundError
 
+from ..models.base import plain_dict
 from ..repositories import accounts, paging
 from ..services import account as account_service
 from ..services import orders, sessions
@@ -71,7 +72,8 @@ def invoice_detail(state, invoice_no):
                                          invoice_no[:40])
     if detail is None:
         raise NotFoundError("Page not found")
-    return page(bp.current_request, "invoice.html", detail=detail, read_only=False,
+    return page(bp.current_request, "invoice.html", detail=detail,
+                status_dates=plain_dict(detail.invoice.status_dates), read_only=False,
                 back=("/orders", "Current Orders") if detail.invoice.state == "open"
                 else ("/history", "History"))
 
@@ -91,7 +93,8 @@ def open_parts(state):
 @bp.route("/account", methods=["GET"])
 @customer_page("account")
 def open_ar(state):
-    summary = account_service.open_ar(state.company, state.account.customer_no)
+    summary = account_service.open_ar(state.company, state.account.customer_no,
+                                      terms_days=state.account.terms_days)
     return page(bp.current_request, "account.html", summary=summary,
                 buckets=account_service.BUCKETS)
 
@@ -155,7 +158,8 @@ def search_result(state, invoice_no):
     if detail is None:
         return page(bp.current_request, "search.html", status=404, number=invoice_no[:40],
                     not_found=True)
-    return page(bp.current_request, "invoice.html", detail=detail, read_only=True,
+    return page(bp.current_request, "invoice.html", detail=detail,
+                status_dates=plain_dict(detail.invoice.status_dates), read_only=True,
                 back=("/search", "Search All Invoices"))
 
 

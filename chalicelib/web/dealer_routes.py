@@ -1,6 +1,7 @@
 """OEM pages: work the dealership does for a sub-dealer's own customers."""
 from chalice import Blueprint, NotFoundError
 
+from ..models.base import plain_dict
 from ..repositories import accounts
 from ..services import orders
 from . import params
@@ -64,5 +65,6 @@ def dealer_invoice(state, invoice_no):
     if detail is None:
         raise NotFoundError("Page not found")
     back = "/dealer/orders" if detail.invoice.state == "open" else "/dealer/history"
-    return page(bp.current_request, "invoice.html", detail=detail, read_only=True,
+    return page(bp.current_request, "invoice.html", detail=detail,
+                status_dates=plain_dict(detail.invoice.status_dates), read_only=True,
                 back=(back, f"{_oem(state)} orders"))

@@ -98,6 +98,7 @@ def _load_session(request, state: RequestState) -> None:
             name=customer.name if customer else customer_no,
             web_access=accounts.get_web_access(company_id, customer_no),
             dealer_codes=accounts.linked_dealer_codes(company_id, customer_no),
+            terms_days=int(customer.terms_days or 30) if customer else 30,
         )
 
 

@@ -2,6 +2,7 @@
 from chalice import Response
 
 from .. import config
+from ..models.base import plain_dict
 from ..services import menu as menu_service
 from ..templating import render
 from . import state as request_state
@@ -13,21 +14,14 @@ def asset_url(key):
     return f"{config.theme_assets_url()}/{key}" if key else None
 
 
-def as_dict(value) -> dict:
-    """A raw MapAttribute read from DynamoDB, or a plain dict on a new item."""
-    if value is None:
-        return {}
-    return value.as_dict() if hasattr(value, "as_dict") else dict(value)
-
-
 def menu_items(state):
     account, company = state.account, state.company
     if account is None or company is None:
         return []
     web = account.web_access
     return menu_service.menu(
-        company_pages=as_dict(company.pages),
-        customer_pages=as_dict(web.pages) if web else None,
+        company_pages=plain_dict(company.pages),
+        customer_pages=plain_dict(web.pages) if web else None,
         access_type=account.access_type,
         has_dealer_link=bool(account.dealer_codes),
         search_all=bool(web and web.search_all),

@@ -14,6 +14,7 @@ class Account:
     name: str
     web_access: Optional[WebAccess]
     dealer_codes: List[str]
+    terms_days: int = 30  # due date = invoice date + terms when the ERP gives none
 
     @property
     def access_type(self) -> str:

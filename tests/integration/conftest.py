@@ -1,5 +1,10 @@
-"""Starts the real local stack (`python -m infra.local.stack`) once for these tests."""
+"""Starts the real local stack (`python -m infra.local.stack`) once for these tests.
+
+Also: a Debian Chromium driven by Playwright (`chromium` fixture) and
+`assert_accessible(page)`, an axe-core check of the page a browser test is on.
+"""
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -51,3 +56,58 @@ def stack():
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+# ------------------------------------------------------------------ browser
+# Browser tests drive Debian's Chromium (nothing here may download a browser build).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-quic",
+                  "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the session; each test opens its own context."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+                                             headless=True)
+        yield browser
+        browser.close()
+
+
+# ------------------------------------------------------------ accessibility
+BLOCKING_IMPACTS = ("serious", "critical")
+_axe = None
+
+
+def axe_violations(page, impacts=BLOCKING_IMPACTS):
+    """axe-core's violations on the page as it is now, only those of `impacts`.
+
+    axe-playwright-python bundles axe-core's JavaScript (no Node needed) and
+    injects it with `page.evaluate`, which the page's CSP does not restrict.
+    """
+    global _axe
+    if _axe is None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _axe = Axe()
+    results = _axe.run(page)
+    return [violation for violation in results.response["violations"]
+            if violation.get("impact") in impacts]
+
+
+def assert_accessible(page, impacts=BLOCKING_IMPACTS):
+    """Fail listing axe violations of impact "serious" or "critical" (WCAG 2.1 AA, DESIGN §2)."""
+    violations = axe_violations(page, impacts)
+    if violations:
+        lines = [f"{len(violations)} accessibility violation(s) on {page.url}:"]
+        for violation in violations:
+            targets = [" ".join(map(str, node.get("target", [])))
+                       for node in violation.get("nodes", [])[:3]]
+            more = len(violation.get("nodes", [])) - len(targets)
+            lines.append(f"  {violation['id']} ({violation['impact']}): {violation['help']}"
+                         f" -> {', '.join(targets)}" + (f" (+{more} more)" if more > 0 else ""))
+        pytest.fail("\n".join(lines), pytrace=False)
