@@ -8,29 +8,33 @@
 """
 import argparse
 import json
+import os
 import sys
 
 from chalicelib import aws, config
 from chalicelib.models import ALL_MODELS, TTL_ATTRIBUTES
 
 
+def _hash_first(key_schema: list) -> list:
+    """DynamoDB wants HASH then RANGE; PynamoDB lists keys in attribute-name order."""
+    return sorted(key_schema, key=lambda key: key["KeyType"] != "HASH")
+
+
 def _camel(index: dict) -> dict:
-    spec = {"IndexName": index["index_name"], "KeySchema": index["key_schema"],
+    return {"IndexName": index["index_name"], "KeySchema": _hash_first(index["key_schema"]),
             "Projection": index["projection"]}
-    return spec
 
 
 def table_resource(model, prefix: str) -> dict:
     schema = model._get_schema()
-    name = model.Meta.table_name
-    default_prefix = "portal-"
-    if name.startswith(default_prefix):
-        name = prefix + name[len(default_prefix):]
+    # Meta.table_name = current prefix + entity; swap in the stage's prefix.
+    current_prefix = os.environ.get("PORTAL_TABLE_PREFIX", "portal-")
+    name = prefix + model.Meta.table_name[len(current_prefix):]
     props = {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": schema["attribute_definitions"],
-        "KeySchema": schema["key_schema"],
+        "KeySchema": _hash_first(schema["key_schema"]),
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},
     }
@@ -40,13 +44,14 @@ def table_resource(model, prefix: str) -> dict:
     if model in TTL_ATTRIBUTES:
         props["TimeToLiveSpecification"] = {"AttributeName": TTL_ATTRIBUTES[model],
                                             "Enabled": True}
-    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": props}
+    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain", "Properties": props}
 
 
 def cloudformation(prefix: str = "portal-") -> dict:
     resources = {f"{m.__name__}Table": table_resource(m, prefix) for m in ALL_MODELS}
     resources["DocumentsBucket"] = {
-        "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
+        "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
         "Properties": {
             "BucketName": f"{prefix}documents",
             "PublicAccessBlockConfiguration": {
@@ -57,7 +62,7 @@ def cloudformation(prefix: str = "portal-") -> dict:
         },
     }
     resources["ThemeBucket"] = {
-        "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
+        "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
         "Properties": {"BucketName": f"{prefix}theme-assets", "CorsConfiguration": {"CorsRules": [{
             "AllowedMethods": ["POST"], "AllowedOrigins": ["https://*"],
             "AllowedHeaders": ["*"], "MaxAge": 3000}]}},
