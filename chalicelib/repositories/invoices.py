@@ -45,30 +45,29 @@ def _state_range(state: str, criteria: Criteria):
     return Invoice.state_key.between(low, high)
 
 
-def by_customer(company_id: str, customer_no: str, state: str, criteria: Criteria,
-                cursor: Optional[str], want: int = paging.DEFAULT_ROWS) -> paging.Page:
-    """Index by_customer: customer_pk = C AND state_key BETWEEN state#from AND state#to."""
-    pk = account_pk(company_id, customer_no)
-    start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
-                          allowed={"pk", "customer_pk", "state_key"})
+def _by_state(index, hash_attr: str, pk: str, state: str, criteria: Criteria,
+              cursor: Optional[str], want: int) -> paging.Page:
+    start = paging.decode(cursor, hash_attr=hash_attr, hash_value=pk,
+                          allowed={"pk", hash_attr, "state_key"})
     return paging.collect(
-        lambda **page: Invoice.by_customer.query(
+        lambda **page: index.query(
             pk, _state_range(state, criteria), filter_condition=criteria.filter_condition(),
             scan_index_forward=not criteria.newest_first, **page),
         Invoice, start=start, want=want)
+
+
+def by_customer(company_id: str, customer_no: str, state: str, criteria: Criteria,
+                cursor: Optional[str], want: int = paging.DEFAULT_ROWS) -> paging.Page:
+    """Index by_customer: customer_pk = C AND state_key BETWEEN state#from AND state#to."""
+    return _by_state(Invoice.by_customer, "customer_pk", account_pk(company_id, customer_no),
+                     state, criteria, cursor, want)
 
 
 def by_dealer(company_id: str, dealer_code: str, state: str, criteria: Criteria,
               cursor: Optional[str], want: int = paging.DEFAULT_ROWS) -> paging.Page:
     """Index by_dealer: dealer_pk = D AND state_key BETWEEN state#from AND state#to."""
-    pk = dealer_pk(company_id, dealer_code)
-    start = paging.decode(cursor, hash_attr="dealer_pk", hash_value=pk,
-                          allowed={"pk", "dealer_pk", "state_key"})
-    return paging.collect(
-        lambda **page: Invoice.by_dealer.query(
-            pk, _state_range(state, criteria), filter_condition=criteria.filter_condition(),
-            scan_index_forward=not criteria.newest_first, **page),
-        Invoice, start=start, want=want)
+    return _by_state(Invoice.by_dealer, "dealer_pk", dealer_pk(company_id, dealer_code),
+                     state, criteria, cursor, want)
 
 
 def by_customer_date(company_id: str, customer_no: str, date_from: Optional[str],
