@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 PORT   ?= 8000
 
-.PHONY: run test install chromium package clean
+.PHONY: run test install chromium package bench clean
 
 run: install
 	PORT=$(PORT) $(BIN)/python -m infra.local.stack
@@ -31,6 +31,10 @@ chromium:
 # Deployment package: Chalice's zip plus templates/ and static/ (see README).
 package: install
 	$(BIN)/python -m infra.package --stage $(or $(STAGE),prod) --out build/$(or $(STAGE),prod)
+
+# Benchmarks (bench/README.md): every bench/*.py script, in-process moto, no network.
+bench: install
+	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -184,6 +184,7 @@ def add_data(extra: int, start: int):
                 invoice_pk("abc", invoice_no), company_id="abc", invoice_no=invoice_no,
                 customer_no="C1001", customer_pk=account_pk("abc", "C1001"),
                 location_id="MAIN", state=state, state_key=f"{state}#{day}#{invoice_no}",
+                date_key=f"{day}#{invoice_no}",
                 invoice_date=day, due_date=day, total_cents=5000, balance_cents=5000 if open_ else 0,
                 ar_pk=account_pk("abc", "C1001") if open_ else None,
                 due_key=f"{day}#{invoice_no}" if open_ else None, erp_updated_at=NOW))

@@ -28,8 +28,8 @@ def test_the_customer_flag_hides_a_page_the_company_offers():
 
 
 def test_the_company_setting_wins_over_the_customer_flag():
-    assert "parts" not in keys(customer_pages={"parts": True})
-    assert "parts" in keys(company_pages=dict(DEFAULT_PAGES, parts=True))
+    assert "open_parts" not in keys(customer_pages={"open_parts": True})
+    assert "open_parts" in keys(company_pages=dict(DEFAULT_PAGES, open_parts=True))
 
 
 def test_search_all_needs_the_company_and_the_customer():

@@ -20,6 +20,8 @@ class MenuItem:
 
 
 # (page key, label, url) in menu order; "{oem}" is the company's OEM label.
+# Only pages that exist are listed: statements, parts lookup and service requests
+# join when their issues land (their settings already exist in DEFAULT_PAGES).
 PAGES = [
     ("orders", "Current Orders", "/orders"),
     ("open_parts", "Open Parts List", "/open-parts"),
@@ -27,10 +29,7 @@ PAGES = [
     ("account", "Account", "/account"),
     ("account_history", "Account History", "/account/history"),
     ("purchases", "Purchase History", "/purchases"),
-    ("statements", "Statements", "/statements"),
     ("equipment", "Equipment", "/equipment"),
-    ("parts", "Parts Lookup", "/parts"),
-    ("service", "Request Service", "/service"),
     ("dealer_orders", "{oem} Open Orders", "/dealer/orders"),
     ("dealer_history", "{oem} History", "/dealer/history"),
     ("search_all", "Search All Invoices", "/search"),

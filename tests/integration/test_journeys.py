@@ -240,8 +240,6 @@ def test_customer_pages_fit_a_phone(stack, browser_context):
     assert_accessible(page)
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: the ABC menu links to /statements, /parts and "
-                                       "/service, which are not built and answer 404")
 def test_every_menu_link_leads_to_a_page(stack, browser_context):
     page = sign_in(browser_context(), stack, "retail@example.com")
     links = main_menu(page).get_by_role("link")
