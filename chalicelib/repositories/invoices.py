@@ -45,22 +45,33 @@ def _state_range(state: str, criteria: Criteria):
     return Invoice.state_key.between(low, high)
 
 
+# List pages show header fields only: reading the lines too made a 50-row page
+# spend most of its time turning line items nobody sees into objects (bench/pages.py).
+HEADER_ATTRIBUTES = [
+    "pk", "company_id", "invoice_no", "customer_no", "customer_pk", "location_id",
+    "dealer_code", "dealer_pk", "state", "state_key", "date_key", "status", "invoice_date",
+    "due_date", "po_number", "equipment_serial", "total_cents", "balance_cents",
+    "erp_updated_at"]
+
+
 def _by_state(index, hash_attr: str, pk: str, state: str, criteria: Criteria,
-              cursor: Optional[str], want: int) -> paging.Page:
+              cursor: Optional[str], want: int, with_lines: bool = False) -> paging.Page:
     start = paging.decode(cursor, hash_attr=hash_attr, hash_value=pk,
                           allowed={"pk", hash_attr, "state_key"})
     return paging.collect(
         lambda **page: index.query(
             pk, _state_range(state, criteria), filter_condition=criteria.filter_condition(),
-            scan_index_forward=not criteria.newest_first, **page),
+            scan_index_forward=not criteria.newest_first,
+            attributes_to_get=None if with_lines else HEADER_ATTRIBUTES, **page),
         Invoice, start=start, want=want)
 
 
 def by_customer(company_id: str, customer_no: str, state: str, criteria: Criteria,
-                cursor: Optional[str], want: int = paging.DEFAULT_ROWS) -> paging.Page:
+                cursor: Optional[str], want: int = paging.DEFAULT_ROWS,
+                with_lines: bool = False) -> paging.Page:
     """Index by_customer: customer_pk = C AND state_key BETWEEN state#from AND state#to."""
     return _by_state(Invoice.by_customer, "customer_pk", account_pk(company_id, customer_no),
-                     state, criteria, cursor, want)
+                     state, criteria, cursor, want, with_lines)
 
 
 def by_dealer(company_id: str, dealer_code: str, state: str, criteria: Criteria,
@@ -92,8 +103,10 @@ def open_ar(company_id: str, customer_no: str, max_items: int = 1000) -> paging.
 
 
 def many(company_id: str, invoice_nos: Iterable[str]) -> Dict[str, Invoice]:
+    """Headers of up to 100 invoices (one BatchGetItem)."""
     keys = list(dict.fromkeys(invoice_pk(company_id, n) for n in invoice_nos))[:100]
-    return {inv.invoice_no: inv for inv in Invoice.batch_get(keys)} if keys else {}
+    return {inv.invoice_no: inv for inv in Invoice.batch_get(
+        keys, attributes_to_get=HEADER_ATTRIBUTES)} if keys else {}
 
 
 def latest_update(invoices: List[Invoice]):
