@@ -101,7 +101,9 @@ def main() -> int:
             moto.kill()
         raise SystemExit(0)
 
+    # Explicit handlers: a shell that starts us in the background ignores SIGINT.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         from infra.local import seed
         from infra.resources import create_all
