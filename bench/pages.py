@@ -24,105 +24,28 @@ and dealer page, printing per page:
   at the largest size up to --time-max.
 """
 import argparse
-import os
 import random
 import re
 import statistics
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlencode
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_DIR))
-
-# Before any chalicelib import: PynamoDB reads table names and the region when
-# the model classes are defined.
-for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE",
-              "AWS_SESSION_TOKEN", "PORTAL_TABLE_PREFIX"):
-    os.environ.pop(_name, None)
-os.environ.update({
-    "PORTAL_STAGE": "local",
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-})
-os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # no JSON line per request
-
+import _bench  # noqa: E402,F401  (first: environment, items-read counting)
+from _bench import PROJECT_DIR  # noqa: E402
+from _bench import Measured as _Measured  # noqa: E402
+from _bench import request as _request  # noqa: E402
+from _bench import sign_in as _sign_in  # noqa: E402
 from moto import mock_aws  # noqa: E402
-from pynamodb.connection.base import Connection  # noqa: E402
 
-HOST = "localhost"
+HOST = _bench.HOST
 COMPANY = "abc"
 PASSWORD = "bench-portal-1"
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 TARGET_RATIO = 2.0
 
-# ---------------------------------------------------------------- items read
-# dynamo_metrics counts calls; items read are counted from each call's answer
-# (as bench/page_calls.py does): the Item of a GetItem, ScannedCount of a Query
-# (what DynamoDB read, before any filter), the Responses of a BatchGetItem.
-_items = {"read": 0, "tables": []}
-_original_call = Connection._make_api_call
 
-
-def _tables_of(kwargs) -> str:
-    """Table name(s) of one call; batch and transaction calls carry no TableName."""
-    if kwargs.get("TableName"):
-        return kwargs["TableName"]
-    names = list(kwargs.get("RequestItems", {}))
-    for item in kwargs.get("TransactItems", []):
-        for spec in item.values():
-            names.append(spec.get("TableName"))
-    return "+".join(sorted(set(filter(None, names)))) or "?"
-
-
-def _counting_call(self, operation_name, operation_kwargs, *args, **kwargs):
-    _items["tables"].append(_tables_of(operation_kwargs))
-    data = _original_call(self, operation_name, operation_kwargs, *args, **kwargs)
-    if isinstance(data, dict):
-        if operation_name == "GetItem":
-            _items["read"] += 1 if data.get("Item") else 0
-        elif operation_name in ("Query", "Scan"):
-            _items["read"] += int(data.get("ScannedCount", data.get("Count", 0)))
-        elif operation_name == "BatchGetItem":
-            _items["read"] += sum(len(v) for v in data.get("Responses", {}).values())
-    return data
-
-
-Connection._make_api_call = _counting_call
-
-
-# ------------------------------------------------------------------- helpers
-def set_cookie_values(response) -> dict:
-    """name -> value from the Set-Cookie header(s) (no cookie jar in chalice.test)."""
-    raw = response.headers.get("set-cookie") or response.headers.get("Set-Cookie") or []
-    if isinstance(raw, str):
-        raw = [raw]
-    values = {}
-    for header in raw:
-        name, _, rest = header.partition("=")
-        values[name.strip()] = rest.split(";", 1)[0]
-    return values
-
-
-def cookie_header(values: dict) -> str:
-    return "; ".join(f"{k}={v}" for k, v in values.items() if v)
-
-
-class Measured:
+class Measured(_Measured):
     def __init__(self, response, total, log, items, tables):
-        self.response = response
-        self.status = response.status_code
-        self.total = total
-        self.calls = log.count
-        self.operations = [(op, table or (tables[i] if i < len(tables) else "?"))
-                           for i, (op, table) in enumerate(log.operations)]
-        self.dynamo = log.seconds
-        self.own = total - log.seconds
-        self.items = items
+        super().__init__(response, total, log, items, tables)
         body = response.body.decode() if isinstance(response.body, bytes) else str(response.body)
         # Rows rendered: data-table body rows (not the opening-balance row), or equipment units.
         self.rows = len(re.findall(r"<tr[ >]", body)) - body.count("<thead>") \
@@ -130,31 +53,11 @@ class Measured:
 
 
 def request(client, dynamo_metrics, method, path, headers, body=b""):
-    dynamo_metrics.start()
-    _items["read"], _items["tables"] = 0, []
-    started = time.perf_counter()
-    response = client.http.request(method, path, headers=headers, body=body)
-    total = time.perf_counter() - started
-    # The middleware called start() itself: current() is this request's log.
-    return Measured(response, total, dynamo_metrics.current(), _items["read"],
-                    _items["tables"])
+    return _request(client, dynamo_metrics, method, path, headers, body, measured=Measured)
 
 
 def sign_in(client, dynamo_metrics, login) -> dict:
-    form_page = request(client, dynamo_metrics, "GET", "/login", {"Host": HOST})
-    csrf_cookie = set_cookie_values(form_page.response)
-    match = CSRF_FIELD.search(form_page.response.body.decode())
-    assert match and csrf_cookie.get("portal_csrf"), "no CSRF token on /login"
-    body = urlencode({"csrf_token": match.group(1), "login": login,
-                      "password": PASSWORD, "next": "/"}).encode()
-    posted = request(client, dynamo_metrics, "POST", "/login", {
-        "Host": HOST, "Origin": f"http://{HOST}",
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Cookie": cookie_header(csrf_cookie)}, body)
-    assert posted.status == 303, f"sign-in of {login} failed: {posted.status}"
-    session = set_cookie_values(posted.response).get("portal_session")
-    assert session, "no session cookie after sign-in"
-    return {"Host": HOST, "Cookie": cookie_header({"portal_session": session})}
+    return _sign_in(client, dynamo_metrics, login, PASSWORD)[2]
 
 
 def ms(seconds):

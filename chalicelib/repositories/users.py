@@ -1,7 +1,6 @@
 """Users, their login names and memberships."""
 from typing import List, Optional
 
-from pynamodb.connection import Connection  # noqa: F401 (type of transactions)
 from pynamodb.transactions import TransactWrite
 
 from ..models import LoginName, Membership, User
