@@ -9,11 +9,11 @@ import hashlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import (Environment, FileSystemLoader, StrictUndefined, pass_context,
                     select_autoescape)
 
+from . import clock
 from .colors import text_on
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -49,11 +49,7 @@ def local_time(value, company) -> str:
     """A stored UTC time shown in the company's time zone."""
     if not value:
         return ""
-    try:
-        zone = ZoneInfo(getattr(company, "time_zone", None) or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    moment = value.astimezone(zone)
+    moment = value.astimezone(clock.zone(getattr(company, "time_zone", None)))
     return f"{show_date(moment.date())}, {moment:%I:%M %p %Z}".replace(" 0", " ")
 
 

@@ -2,8 +2,8 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Dict, List, Optional
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .. import clock
 from ..models import Company, Invoice
 from ..repositories import invoices, ledger
 from . import orders
@@ -12,10 +12,7 @@ BUCKETS = ["Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 da
 
 
 def company_today(company: Company, now: Optional[datetime] = None) -> date:
-    try:
-        zone = ZoneInfo(company.time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
+    zone = clock.zone(company.time_zone)
     return (now or datetime.now(tz=zone)).astimezone(zone).date()
 
 
