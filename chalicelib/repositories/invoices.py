@@ -4,10 +4,7 @@ from typing import Dict, Iterable, List, Optional
 
 from ..models import Invoice
 from . import paging
-from .keys import account_pk, dealer_pk, invoice_pk
-
-OPEN, CLOSED = "open", "closed"
-HIGH = "\uffff"  # sorts after any date/number suffix in a key
+from .keys import account_pk, date_bounds, dealer_pk, invoice_pk
 
 
 @dataclass
@@ -40,9 +37,8 @@ def get(company_id: str, invoice_no: str) -> Optional[Invoice]:
 
 
 def _state_range(state: str, criteria: Criteria):
-    low = f"{state}#{criteria.date_from or ''}"
-    high = f"{state}#{criteria.date_to or '9999-12-31'}#{HIGH}"
-    return Invoice.state_key.between(low, high)
+    return Invoice.state_key.between(*date_bounds(f"{state}#", criteria.date_from,
+                                                  criteria.date_to))
 
 
 # List pages show header fields only: reading the lines too made a 50-row page
@@ -88,7 +84,7 @@ def by_customer_date(company_id: str, customer_no: str, date_from: Optional[str]
     pk = account_pk(company_id, customer_no)
     start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
                           allowed={"pk", "customer_pk", "date_key"})
-    condition = Invoice.date_key.between(date_from or "0000-00-00", f"{date_to or '9999-12-31'}#{HIGH}")
+    condition = Invoice.date_key.between(*date_bounds("", date_from, date_to))
     return paging.collect(
         lambda **page: Invoice.by_customer_date.query(pk, condition, scan_index_forward=False,
                                                       **page),

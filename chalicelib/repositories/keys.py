@@ -1,4 +1,13 @@
 """Key builders: every key begins with the company id (DESIGN §3)."""
+from typing import Optional, Tuple
+
+HIGH = "\uffff"  # sorts after any suffix (invoice number, entry id) in a sort key
+
+
+def date_bounds(prefix: str, date_from: Optional[str], date_to: Optional[str]) -> Tuple[str, str]:
+    """BETWEEN bounds of sort keys `<prefix><ISO date>#…` for a date range (open ends allowed)."""
+    return (f"{prefix}{date_from or '0000-00-00'}",
+            f"{prefix}{date_to or '9999-12-31'}#{HIGH}")
 
 
 def account_pk(company_id: str, customer_no: str) -> str:

@@ -4,9 +4,7 @@ from typing import Dict, List, Optional
 from ..models import Equipment, LedgerEntry, Payment
 from ..models.base import plain_dict
 from . import paging
-from .keys import account_pk
-
-HIGH = "\uffff"
+from .keys import account_pk, date_bounds
 
 
 def entries_between(company_id: str, customer_no: str, date_from: Optional[str],
@@ -16,7 +14,7 @@ def entries_between(company_id: str, customer_no: str, date_from: Optional[str],
     pk = account_pk(company_id, customer_no)
     start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
                           allowed={"customer_pk", "entry_key"})
-    condition = LedgerEntry.entry_key.between(date_from or "0000-00-00", f"{date_to or '9999-12-31'}#{HIGH}")
+    condition = LedgerEntry.entry_key.between(*date_bounds("", date_from, date_to))
     return paging.collect(lambda **page: LedgerEntry.query(pk, condition, **page), LedgerEntry,
                           start=start, want=want, max_calls=3)
 
