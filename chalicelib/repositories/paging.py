@@ -28,10 +28,20 @@ class Page:
 
 
 def encode(key: Optional[dict]) -> Optional[str]:
+    """A cursor: base64url JSON of a start key (or of several, keyed by list)."""
     if not key:
         return None
     raw = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def load(cursor: str):
+    """What `encode` wrote, or BadCursor."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise BadCursor("unreadable cursor") from error
 
 
 def decode(cursor: Optional[str], *, hash_attr: str, hash_value: str,
@@ -39,11 +49,7 @@ def decode(cursor: Optional[str], *, hash_attr: str, hash_value: str,
     """The start key of a cursor, checked to belong to this list's partition."""
     if not cursor:
         return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
-        raise BadCursor("unreadable cursor") from error
+    key = load(cursor)
     if (not isinstance(key, dict) or set(key) - allowed or len(cursor) > 2048
             or key.get(hash_attr) != {"S": hash_value}
             or not all(isinstance(v, dict) and set(v) <= {"S", "N"} for v in key.values())):
@@ -52,8 +58,7 @@ def decode(cursor: Optional[str], *, hash_attr: str, hash_value: str,
 
 
 def collect(run_query: Callable[..., Any], model, *, want: int = DEFAULT_ROWS,
-            max_calls: int = DEFAULT_MAX_CALLS, start: Optional[dict] = None,
-            keep: Callable[[Any], bool] = lambda item: True) -> Page:
+            max_calls: int = DEFAULT_MAX_CALLS, start: Optional[dict] = None) -> Page:
     """Call `run_query(page_size=…, last_evaluated_key=…)` page by page.
 
     Each call asks DynamoDB for at most the rows still missing, so the last
@@ -65,8 +70,7 @@ def collect(run_query: Callable[..., Any], model, *, want: int = DEFAULT_ROWS,
         result = run_query(page_size=want - len(page.items), last_evaluated_key=key)
         raw = next(iter(result.page_iter), {})
         page.calls += 1
-        page.items.extend(item for item in map(model.from_raw_data, raw.get("Items", []))
-                          if keep(item))
+        page.items.extend(map(model.from_raw_data, raw.get("Items", [])))
         key = raw.get("LastEvaluatedKey")
         if not key or len(page.items) >= want:
             break

@@ -4,8 +4,6 @@ Isolation: a customer sees invoices whose customer is the account in use; a
 dealer sees invoices whose dealer code is one of the account's linked dealer
 records.  Anything else is "not found".
 """
-import base64
-import json
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -112,21 +110,13 @@ def dealer_orders(company_id: str, dealer_codes: List[str], state: str, criteria
     more = any(v for v in next_positions.values())
     stopped = any(p.stopped_early for p in pages.values())
     items = [inv for inv, _ in shown]
-    return _listing(items, _encode_positions(next_positions) if more else None, stopped, {}, calls)
-
-
-def _encode_positions(positions: Dict[str, Optional[str]]) -> str:
-    raw = json.dumps(positions, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _listing(items, paging.encode(next_positions) if more else None, stopped, {}, calls)
 
 
 def _decode_positions(cursor: Optional[str], codes: List[str]) -> Dict[str, Optional[str]]:
     if not cursor:
         return {}
-    try:
-        positions = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except ValueError as error:
-        raise paging.BadCursor("unreadable cursor") from error
+    positions = paging.load(cursor)
     if not isinstance(positions, dict) or set(positions) - set(codes) or not all(
             v is None or isinstance(v, str) for v in positions.values()):
         raise paging.BadCursor("cursor for another list")
