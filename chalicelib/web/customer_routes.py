@@ -40,7 +40,7 @@ def _query():
     return bp.current_request.query_params or {}
 
 
-def _order_list(state, list_state: str, title: str, page_key: str):
+def _order_list(state, list_state: str, title: str):
     query = _query()
     account = state.account
     criteria = params.criteria(query)
@@ -48,7 +48,7 @@ def _order_list(state, list_state: str, title: str, page_key: str):
                                      criteria, query.get("after"),
                                      invoice_no=params.text(query, "invoice"))
     return page(bp.current_request, "invoice_list.html", title=title, listing=listing,
-                query=query, page_key=page_key, statuses=STATUSES, dealer_view=False,
+                query=query, statuses=STATUSES, dealer_view=False,
                 locations=accounts.locations(account.company_id, account.customer_no),
                 detail_base="/orders", qs=params.query_string)
 
@@ -56,13 +56,13 @@ def _order_list(state, list_state: str, title: str, page_key: str):
 @bp.route("/orders", methods=["GET"])
 @customer_page("orders")
 def current_orders(state):
-    return _order_list(state, "open", "Current Orders", "orders")
+    return _order_list(state, "open", "Current Orders")
 
 
 @bp.route("/history", methods=["GET"])
 @customer_page("history")
 def history(state):
-    return _order_list(state, "closed", "History", "history")
+    return _order_list(state, "closed", "History")
 
 
 @bp.route("/orders/{invoice_no}", methods=["GET"])
@@ -104,11 +104,8 @@ def open_ar(state):
 def account_history(state):
     query = _query()
     today = account_service.company_today(state.company)
-    date_from = params.iso_date(query, "from", "From date") or \
-        (today - timedelta(days=365)).isoformat()
-    date_to = params.iso_date(query, "to", "To date") or today.isoformat()
-    if date_from > date_to:
-        raise BadRequestError("The From date must be on or before the To date.")
+    date_from, date_to = params.date_range(
+        query, (today - timedelta(days=365)).isoformat(), today.isoformat())
     opening = query.get("opening")
     if opening is not None:  # carried by the pager so page 2 continues the running balance
         try:

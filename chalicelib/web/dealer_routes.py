@@ -15,19 +15,19 @@ def _query():
     return bp.current_request.query_params or {}
 
 
-def _dealer_list(state, list_state, title, customer_no=None):
+def _dealer_list(state, list_state, title, customer=None):
+    """An OEM list; `customer` (a bill-to already read) limits it to that end customer."""
     query = _query()
     criteria = params.criteria(query)
-    criteria.customer_no = customer_no
+    criteria.customer_no = customer.customer_no if customer else None
     listing = orders.dealer_orders(state.account.company_id, state.account.dealer_codes,
                                    list_state, criteria, query.get("after"),
                                    invoice_no=params.text(query, "invoice"))
-    names = accounts.bill_tos(state.account.company_id,
-                              [row.invoice.customer_no for row in listing.rows])
+    names = {customer.customer_no: customer} if customer else accounts.bill_tos(
+        state.account.company_id, [row.invoice.customer_no for row in listing.rows])
     return page(bp.current_request, "invoice_list.html", title=title, listing=listing,
                 query=query, statuses=STATUSES, dealer_view=True, customer_names=names,
-                locations=[], detail_base="/dealer/orders", qs=params.query_string,
-                page_key="dealer")
+                locations=[], detail_base="/dealer/orders", qs=params.query_string)
 
 
 def _oem(state):
@@ -49,12 +49,11 @@ def dealer_history(state):
 @bp.route("/dealer/customers/{customer_no}", methods=["GET"])
 @customer_page("dealer_orders")
 def dealer_customer(state, customer_no):
-    customer_no = customer_no[:40]
-    names = accounts.bill_tos(state.account.company_id, [customer_no])
-    if customer_no not in names:
+    customer = accounts.bill_to(state.account.company_id, customer_no[:40])
+    if customer is None:
         raise NotFoundError("Page not found")
-    return _dealer_list(state, "open", f"{names[customer_no].name}: open orders with you",
-                        customer_no=customer_no)
+    return _dealer_list(state, "open", f"{customer.name}: open orders with you",
+                        customer=customer)
 
 
 @bp.route("/dealer/orders/{invoice_no}", methods=["GET"])

@@ -30,18 +30,25 @@ def iso_date(params, name: str, label: str):
     return value
 
 
+def date_range(params, default_from=None, default_to=None):
+    """The `from`/`to` dates of a search (defaults for empty fields), in order."""
+    date_from = iso_date(params, "from", "From date") or default_from
+    date_to = iso_date(params, "to", "To date") or default_to
+    if date_from and date_to and date_from > date_to:
+        raise BadRequestError("The From date must be on or before the To date.")
+    return date_from, date_to
+
+
 def criteria(params) -> Criteria:
-    result = Criteria(
-        date_from=iso_date(params, "from", "From date"),
-        date_to=iso_date(params, "to", "To date"),
+    date_from, date_to = date_range(params)
+    return Criteria(
+        date_from=date_from,
+        date_to=date_to,
         po=text(params, "po"),
         status=text(params, "status"),
         location=text(params, "location"),
         newest_first=params.get("sort", "newest") != "oldest",
     )
-    if result.date_from and result.date_to and result.date_from > result.date_to:
-        raise BadRequestError("The From date must be on or before the To date.")
-    return result
 
 
 def query_string(params, **changes) -> str:
