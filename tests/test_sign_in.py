@@ -111,7 +111,6 @@ def _age_session(browser, *, idle=None, age=None):
         session.last_seen -= idle
     if age is not None:
         session.created -= age
-        session.last_seen -= 0
     session.save()
 
 

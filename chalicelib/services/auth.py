@@ -46,11 +46,6 @@ def _login_key(company_id: str, login: str) -> str:
     return email_login(login) if "@" in login else name_login(company_id, login)
 
 
-def default_account(user: User, memberships) -> Optional[str]:
-    active = sorted(m.account_pk for m in memberships if m.status == "active")
-    return active[0] if active else None
-
-
 def sign_in(company: Company, login: str, password: str, source_ip: str, now: float) -> SignIn:
     login = (login or "").strip()[:254]
     password = (password or "")[: passwords.MAX_LENGTH + 1]
@@ -89,9 +84,10 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
         throttles.clear(account_key)
     if passwords.needs_rehash(user.password_hash):
         users.update_password_hash(user, passwords.hash_password(password))
-    active = [m.account_pk for m in memberships if m.status == "active"]
+    # The sign-in may switch between its active accounts; it starts on the first.
+    active = sorted(m.account_pk for m in memberships if m.status == "active")
     started = sessions.start(user.user_id, company.company_id,
-                             default_account(user, memberships), now, account_pks=active)
+                             active[0] if active else None, now, account_pks=active)
     logger.info("sign-in succeeded", extra={"outcome": "ok", "ip": source_ip,
                                             "company": company.company_id, "user": user.user_id})
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip)
