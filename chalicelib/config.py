@@ -48,3 +48,8 @@ def url_scheme() -> str:
 def public_port() -> str:
     """Port appended to e-mailed links in the local stage (chalice local)."""
     return os.environ.get("PORTAL_PUBLIC_PORT", "") if is_local() else ""
+
+
+def secret_prefix() -> str:
+    """Secrets Manager name prefix for per-company secrets (gateway credentials)."""
+    return os.environ.get("PORTAL_SECRET_PREFIX", "portal/")

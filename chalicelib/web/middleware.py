@@ -21,6 +21,9 @@ from .state import Account, RequestState
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Paths served without a company (content-hashed assets) or on any host.
 STATIC_PREFIX = "/static/"
+# The admin API authenticates by bearer token on any host and answers JSON
+# (its blueprint checks the token; no cookies, so no session or CSRF).
+API_PREFIX = "/api/"
 # Pages a user with a generated first password may still reach.
 PASSWORD_CHANGE_PATHS = {"/change-password", "/logout"}
 HSTS = "max-age=31536000; includeSubDomains"
@@ -60,7 +63,7 @@ def portal_pipeline(request, get_response):
 
 
 def _handle(request, get_response, state: RequestState):
-    if state.path.startswith(STATIC_PREFIX):
+    if state.path.startswith((STATIC_PREFIX, API_PREFIX)):
         return get_response(request)
     state.company = tenant.company_for_host(request.headers.get("host"))
     if state.company is None:
