@@ -15,7 +15,8 @@ def entries_between(company_id: str, customer_no: str, date_from: Optional[str],
     start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
                           allowed={"customer_pk", "entry_key"})
     condition = LedgerEntry.entry_key.between(*date_bounds("", date_from, date_to))
-    return paging.collect(lambda **page: LedgerEntry.query(pk, condition, **page), LedgerEntry,
+    return paging.collect(lambda **page: LedgerEntry.query(pk, condition, **page),
+                          LedgerEntry.from_raw_data,
                           start=start, want=want, max_calls=3)
 
 
@@ -24,7 +25,7 @@ def entries_before(company_id: str, customer_no: str, date: str, want: int = 200
     pk = account_pk(company_id, customer_no)
     page = paging.collect(
         lambda **p: LedgerEntry.query(pk, LedgerEntry.entry_key < date, scan_index_forward=False,
-                                      **p), LedgerEntry, want=want, max_calls=2)
+                                      **p), LedgerEntry.from_raw_data, want=want, max_calls=2)
     return page.items
 
 

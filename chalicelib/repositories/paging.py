@@ -57,12 +57,13 @@ def decode(cursor: Optional[str], *, hash_attr: str, hash_value: str,
     return key
 
 
-def collect(run_query: Callable[..., Any], model, *, want: int = DEFAULT_ROWS,
+def collect(run_query: Callable[..., Any], convert: Callable[[dict], Any], *, want: int = DEFAULT_ROWS,
             max_calls: int = DEFAULT_MAX_CALLS, start: Optional[dict] = None) -> Page:
     """Call `run_query(page_size=…, last_evaluated_key=…)` page by page.
 
     Each call asks DynamoDB for at most the rows still missing, so the last
-    evaluated key is always exactly where the next page must start.
+    evaluated key is always exactly where the next page must start.  `convert`
+    turns one raw item into what the page shows (a model's `from_raw_data`).
     """
     page = Page()
     key = start
@@ -70,7 +71,7 @@ def collect(run_query: Callable[..., Any], model, *, want: int = DEFAULT_ROWS,
         result = run_query(page_size=want - len(page.items), last_evaluated_key=key)
         raw = next(iter(result.page_iter), {})
         page.calls += 1
-        page.items.extend(map(model.from_raw_data, raw.get("Items", [])))
+        page.items.extend(map(convert, raw.get("Items", [])))
         key = raw.get("LastEvaluatedKey")
         if not key or len(page.items) >= want:
             break
