@@ -128,12 +128,14 @@ def _document_class():
 
         def facts(self, facts: Sequence[Sequence[str]], columns: int = 2):
             width = self.epw / columns
+            label_width = 26 if columns > 1 else 36
             for start in range(0, len(facts), columns):
                 for label, value in facts[start:start + columns]:
                     self.set_font("Helvetica", "B", 9)
-                    self.cell(26, ROW, _t(label))
+                    self.cell(label_width, ROW, _t(label))
                     self.set_font("Helvetica", "", 9)
-                    self.cell(width - 26, ROW, self.fit(_t(value), width - 28))
+                    self.cell(width - label_width, ROW,
+                              self.fit(_t(value), width - label_width - 2))
                 self.ln(ROW)
 
         def table(self, columns: Sequence[str], widths: List[float], aligns: str,
