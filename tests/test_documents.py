@@ -147,6 +147,19 @@ def test_an_erp_uploaded_invoice_pdf_takes_precedence(browser, abc):
     assert stored_keys() == ["abc/erp/W1.pdf"]  # nothing rendered
 
 
+def test_an_erp_pdf_key_outside_the_company_prefix_is_never_served(browser, abc):
+    aws.client("s3").put_object(Bucket=config.documents_bucket(), Key="pacific/erp/P1.pdf",
+                                Body=b"%PDF-1.4 pacific's")
+    invoice = make_invoice("abc", "W1", "C1", "2026-11-01", lines=LINES)
+    invoice.pdf_key = "pacific/erp/P1.pdf"  # a wrong push must not open another tenant's file
+    invoice.save()
+    sign_in_rita(browser, abc)
+    fetched = download(browser.get("/orders/W1/pdf"))
+    assert "Invoice W1" in pdf_text(fetched.content)  # the portal's own rendering
+    assert urlsplit(fetched.url).path.startswith(f"/{config.documents_bucket()}/abc/") or \
+        urlsplit(fetched.url).path.startswith("/abc/invoices/W1/")
+
+
 def test_an_invoice_pdf_is_rendered_once_per_version(browser, abc):
     make_invoice("abc", "W1", "C1", "2026-11-01", lines=LINES)
     sign_in_rita(browser, abc)

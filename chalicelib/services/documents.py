@@ -43,6 +43,12 @@ def branding(company: Company) -> dict:
             "phone": company.support_phone, "email": company.support_email}
 
 
+def erp_pdf_key(company: Company, key: Optional[str]) -> Optional[str]:
+    """The ERP's PDF key, only inside the company's own prefix: a key naming another
+    company's object is ignored (the portal renders its own PDF instead)."""
+    return key if key and key.startswith(f"{company.company_id}/") and ".." not in key else None
+
+
 def _stored_url(store: DocumentStore, key: str, document: dict, render: Callable,
                 attachment: str) -> str:
     if not store.exists(key):
@@ -86,7 +92,7 @@ def invoice_pdf_url(company: Company, detail: Detail, bill_to: Optional[str] = N
     store = store or DocumentStore()
     inv = detail.invoice
     attachment = filename(company.name, "Invoice", inv.invoice_no)
-    if inv.pdf_key:  # the ERP's own PDF takes precedence
+    if erp_pdf_key(company, inv.pdf_key):  # the ERP's own PDF takes precedence
         return store.presigned_get(inv.pdf_key, attachment)
     document = invoice_document(company, detail, bill_to)
     if render is None:
@@ -130,7 +136,7 @@ def statement_pdf_url(company: Company, customer_no: str, statement_date: str,
     when, sent = found
     store = store or DocumentStore()
     attachment = filename(company.name, "Statement", when.isoformat())
-    if sent is not None and sent.pdf_key:
+    if sent is not None and erp_pdf_key(company, sent.pdf_key):
         return store.presigned_get(sent.pdf_key, attachment)
     view = statement_service.build(company, customer_no, when, terms_days)
     document = statement_document(company, view, customer_no, bill_to)

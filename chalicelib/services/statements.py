@@ -27,7 +27,6 @@ from ..models.base import plain_dict
 from ..repositories import invoices, ledger, statements
 from . import account
 
-MONTHLY = "monthly"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A month of activity is read in one go (1–3 Queries); more says "incomplete".
 MAX_ACTIVITY = 500
