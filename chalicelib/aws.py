@@ -4,15 +4,20 @@ Endpoints and credentials come from the environment (AWS_ENDPOINT_URL on the
 local stack), so production and the local stack run the same code.
 """
 import functools
+from typing import Optional
 
 from . import config
 
 
 @functools.lru_cache(maxsize=None)
-def client(service: str):
+def client(service: str, signature_version: Optional[str] = None):
+    """`signature_version="s3v4"` for presigned URLs: SigV4 carries X-Amz-Expires (at most
+    7 days) inside the signature; botocore's default for S3 presigning may be SigV2."""
     import boto3  # noqa: deferred: boto3 is slow to import
+    from botocore.config import Config
 
-    return boto3.session.Session().client(service, region_name=config.region())
+    settings = Config(signature_version=signature_version) if signature_version else None
+    return boto3.session.Session().client(service, region_name=config.region(), config=settings)
 
 
 def reset_clients() -> None:

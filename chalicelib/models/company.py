@@ -49,6 +49,7 @@ class Company(PortalModel):
     theme = Theme(default=Theme)
     pages = MapAttribute(default=lambda: dict(DEFAULT_PAGES))  # page key -> on/off
     statement_cycle = UnicodeAttribute(default="monthly")
+    statement_day = NumberAttribute(default=1)  # day of the month statements are cut (1–28)
     web_access_owner = UnicodeAttribute(default="portal")  # "portal" | "erp"
     auto_credentials = BooleanAttribute(default=False)
     generated_password_days = NumberAttribute(default=30)

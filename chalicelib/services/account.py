@@ -48,11 +48,17 @@ class ArSummary:
 
 def open_ar(company: Company, customer_no: str, terms_days: int = 30,
             now: Optional[datetime] = None) -> ArSummary:
-    today = company_today(company, now)
     page = invoices.open_ar(company.company_id, customer_no)
     unapplied = ledger.unapplied_by_invoice(company.company_id, customer_no)
+    return aging(page.items, unapplied, company_today(company, now), terms_days,
+                 complete=page.cursor is None)
+
+
+def aging(open_invoices: List[Invoice], unapplied: Dict[str, int], today: date,
+          terms_days: int = 30, complete: bool = True) -> ArSummary:
+    """Open invoices (oldest due first) in aging buckets as of `today` (also a statement date)."""
     rows, buckets = [], [0] * len(BUCKETS)
-    for invoice in page.items:
+    for invoice in open_invoices:
         balance = orders.shown_balance(invoice, unapplied)
         if balance <= 0:
             continue
@@ -60,8 +66,7 @@ def open_ar(company: Company, customer_no: str, terms_days: int = 30,
         late = (today - due).days
         rows.append(ArRow(invoice, due, late, bucket(late), balance))
         buckets[bucket(late)] += balance
-    return ArSummary(rows, buckets, sum(buckets), page.cursor is None,
-                     invoices.latest_update(page.items))
+    return ArSummary(rows, buckets, sum(buckets), complete, invoices.latest_update(open_invoices))
 
 
 @dataclass
@@ -100,11 +105,12 @@ def opening_balance(company_id: str, customer_no: str, date_from: str):
 
 
 def account_history(company_id: str, customer_no: str, date_from: str, date_to: str,
-                    cursor: Optional[str], opening: Optional[int] = None) -> LedgerView:
+                    cursor: Optional[str], opening: Optional[int] = None,
+                    want: int = 100) -> LedgerView:
     known = True
     if opening is None:
         opening, known = opening_balance(company_id, customer_no, date_from)
-    page = ledger.entries_between(company_id, customer_no, date_from, date_to, cursor)
+    page = ledger.entries_between(company_id, customer_no, date_from, date_to, cursor, want=want)
     running, rows = opening, []
     for entry in page.items:
         amount = int(entry.amount_cents)

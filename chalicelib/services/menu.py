@@ -20,7 +20,7 @@ class MenuItem:
 
 
 # (page key, label, url) in menu order; "{oem}" is the company's OEM label.
-# Only pages that exist are listed: statements, parts lookup and service requests
+# Only pages that exist are listed: parts lookup and service requests
 # join when their issues land (their settings already exist in DEFAULT_PAGES).
 PAGES = [
     ("orders", "Current Orders", "/orders"),
@@ -28,6 +28,7 @@ PAGES = [
     ("history", "History", "/history"),
     ("account", "Account", "/account"),
     ("account_history", "Account History", "/account/history"),
+    ("statements", "Statements", "/statements"),
     ("purchases", "Purchase History", "/purchases"),
     ("equipment", "Equipment", "/equipment"),
     ("dealer_orders", "{oem} Open Orders", "/dealer/orders"),

@@ -7,7 +7,7 @@ from chalice import BadRequestError, Blueprint, NotFoundError
 from ..models.base import plain_dict
 from ..repositories import accounts, paging
 from ..services import account as account_service
-from ..services import orders, sessions
+from ..services import documents, orders, sessions
 from . import forms, params
 from . import state as request_state
 from .guards import signed_in
@@ -65,17 +65,36 @@ def history(state):
     return _order_list(state, "closed", "History")
 
 
-@bp.route("/orders/{invoice_no}", methods=["GET"])
-@customer_page("orders", "history", "account", "open_parts", "purchases", "equipment")
-def invoice_detail(state, invoice_no):
+# Pages that link to invoice details: the detail (and its PDF) is open when one is shown.
+INVOICE_PAGES = ("orders", "history", "account", "open_parts", "purchases", "equipment",
+                 "statements")
+
+
+def _own_invoice(state, invoice_no):
     detail = orders.invoice_for_customer(state.account.company_id, state.account.customer_no,
                                          invoice_no[:40])
     if detail is None:
         raise NotFoundError("Page not found")
+    return detail
+
+
+@bp.route("/orders/{invoice_no}", methods=["GET"])
+@customer_page(*INVOICE_PAGES)
+def invoice_detail(state, invoice_no):
+    detail = _own_invoice(state, invoice_no)
     return page(bp.current_request, "invoice.html", detail=detail,
                 status_dates=plain_dict(detail.invoice.status_dates), read_only=False,
+                pdf_url=f"/orders/{detail.invoice.invoice_no}/pdf",
                 back=("/orders", "Current Orders") if detail.invoice.state == "open"
                 else ("/history", "History"))
+
+
+@bp.route("/orders/{invoice_no}/pdf", methods=["GET"])
+@customer_page(*INVOICE_PAGES)
+def invoice_pdf(state, invoice_no):
+    """Same access check as the detail page, then a presigned redirect (≤ 5 minutes)."""
+    detail = _own_invoice(state, invoice_no)
+    return redirect(documents.invoice_pdf_url(state.company, detail, bill_to=state.account.name))
 
 
 @bp.route("/open-parts", methods=["GET"])
@@ -157,6 +176,7 @@ def search_result(state, invoice_no):
                     not_found=True)
     return page(bp.current_request, "invoice.html", detail=detail,
                 status_dates=plain_dict(detail.invoice.status_dates), read_only=True,
+                pdf_url=None,  # another customer's invoice: never its PDF
                 back=("/search", "Search All Invoices"))
 
 

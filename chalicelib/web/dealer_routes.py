@@ -3,10 +3,10 @@ from chalice import Blueprint, NotFoundError
 
 from ..models.base import plain_dict
 from ..repositories import accounts
-from ..services import orders
+from ..services import documents, orders
 from . import params
 from .customer_routes import STATUSES, customer_page
-from .pages import page
+from .pages import page, redirect
 
 bp = Blueprint(__name__)
 
@@ -56,14 +56,27 @@ def dealer_customer(state, customer_no):
                         customer=customer)
 
 
-@bp.route("/dealer/orders/{invoice_no}", methods=["GET"])
-@customer_page("dealer_orders", "dealer_history")
-def dealer_invoice(state, invoice_no):
+def _dealer_invoice(state, invoice_no):
     detail = orders.invoice_for_dealer(state.account.company_id, state.account.dealer_codes,
                                        invoice_no[:40])
     if detail is None:
         raise NotFoundError("Page not found")
+    return detail
+
+
+@bp.route("/dealer/orders/{invoice_no}", methods=["GET"])
+@customer_page("dealer_orders", "dealer_history")
+def dealer_invoice(state, invoice_no):
+    detail = _dealer_invoice(state, invoice_no)
     back = "/dealer/orders" if detail.invoice.state == "open" else "/dealer/history"
     return page(bp.current_request, "invoice.html", detail=detail,
                 status_dates=plain_dict(detail.invoice.status_dates), read_only=True,
+                pdf_url=f"/dealer/orders/{detail.invoice.invoice_no}/pdf",
                 back=(back, f"{_oem(state)} orders"))
+
+
+@bp.route("/dealer/orders/{invoice_no}/pdf", methods=["GET"])
+@customer_page("dealer_orders", "dealer_history")
+def dealer_invoice_pdf(state, invoice_no):
+    """The dealer on the invoice may download it, as it may open its details."""
+    return redirect(documents.invoice_pdf_url(state.company, _dealer_invoice(state, invoice_no)))

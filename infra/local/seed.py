@@ -11,7 +11,7 @@ from pathlib import Path
 from chalicelib import aws, config
 from chalicelib.models import (Company, Contact, Customer, Dealer, Domain, Equipment, Invoice,
                                InvoiceLine, LedgerEntry, LoginName, Membership, Part, PartToken,
-                               Payment, Theme, User, WebAccess)
+                               Payment, Statement, Theme, User, WebAccess)
 from chalicelib.models.company import DEFAULT_PAGES
 from chalicelib.repositories.keys import (account_pk, dealer_pk, email_login, invoice_pk,
                                           name_login)
@@ -35,7 +35,7 @@ COMPANIES = [
          support_email="orders@pacific-dist.example",
          welcome="Parts availability, back orders and statements for Pacific's trade customers.",
          pages=dict(DEFAULT_PAGES),  # a new company's defaults
-         oem_label="OEM"),
+         oem_label="OEM", statement_day=15),
 ]
 
 # (email, name, [(company, customer_no, access type)], admin of)
@@ -144,7 +144,8 @@ def _company_records(spec, logo_key):
                       theme=Theme(primary_color=spec["primary_color"],
                                   accent_color=spec["accent_color"], logo_key=logo_key,
                                   welcome_text=spec["welcome"]),
-                      auto_credentials=True, created_at=NOW, updated_at=NOW)
+                      auto_credentials=True, statement_day=spec.get("statement_day", 1),
+                      created_at=NOW, updated_at=NOW)
     domains = [Domain(host, company_id=spec["company_id"], primary=host == spec["primary"],
                       created_at=NOW) for host in spec["hosts"]]
     return [company, *domains]
@@ -285,6 +286,66 @@ def _pacific_activity(parts):
     return records
 
 
+# Past statements "sent by the ERP": (company, customer, statement date, with the ERP's PDF?).
+# Those without a PDF are rendered by the portal as of their date.
+STATEMENTS = [("abc", "C1001", "2026-10-01", True), ("abc", "C1001", "2026-09-01", False),
+              ("abc", "C1002", "2026-10-01", False), ("abc", "D2001", "2026-10-01", False),
+              ("pacific", "P5001", "2026-10-15", True), ("pacific", "P5001", "2026-09-15", False)]
+# One closed invoice whose PDF the ERP uploaded (it takes precedence over the portal's).
+ERP_INVOICE_PDF = ("abc", "W10020")
+
+
+def _balance_at(records, pk: str, day: str) -> int:
+    """The ledger balance of an account at the end of `day` (from the latest balance forward)."""
+    entries = sorted((r for r in records if isinstance(r, LedgerEntry) and r.customer_pk == pk
+                      and r.entry_date <= day), key=lambda r: r.entry_key)
+    balance = 0
+    for entry in entries:
+        balance = entry.amount_cents if entry.kind == "balance_forward" \
+            else balance + entry.amount_cents
+    return balance
+
+
+def _erp_pdf(title: str, lines) -> bytes:
+    """A plain PDF standing in for one the ERP would upload."""
+    from fpdf import FPDF  # local stack only
+
+    pdf = FPDF(format="Letter")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    for line in lines:
+        pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _documents(records):
+    """Past statements (some with the ERP's PDF) and one ERP invoice PDF, in the documents bucket."""
+    s3 = aws.client("s3")
+    out = []
+    for company_id, customer_no, day, with_pdf in STATEMENTS:
+        pk = account_pk(company_id, customer_no)
+        balance = _balance_at(records, pk, day)
+        key = None
+        if with_pdf:
+            key = f"{company_id}/erp/statements/{customer_no}/{day}.pdf"
+            s3.put_object(Bucket=config.documents_bucket(), Key=key, ContentType="application/pdf",
+                          Body=_erp_pdf(f"Statement {day} (from the ERP)", [
+                              f"Customer {customer_no}", f"Balance ${balance / 100:,.2f}"]))
+        out.append(Statement(pk, day, balance_cents=balance, pdf_key=key, erp_updated_at=NOW))
+    company_id, invoice_no = ERP_INVOICE_PDF
+    invoice = next(r for r in records if isinstance(r, Invoice) and r.company_id == company_id
+                   and r.invoice_no == invoice_no)
+    invoice.pdf_key = f"{company_id}/erp/invoices/{invoice_no}.pdf"
+    s3.put_object(Bucket=config.documents_bucket(), Key=invoice.pdf_key,
+                  ContentType="application/pdf",
+                  Body=_erp_pdf(f"Invoice {invoice_no} (from the ERP)", [
+                      f"Customer {invoice.customer_no}", f"Date {invoice.invoice_date}",
+                      f"Total ${invoice.total_cents / 100:,.2f}"]))
+    return out
+
+
 def _users():
     records = []
     password_hash = passwords.hash_password(DEMO_PASSWORD)
@@ -334,6 +395,7 @@ def seed() -> dict:
     abc_parts, pacific_parts = _parts("abc", 300), _parts("pacific", 250)
     records += abc_parts + pacific_parts + part_tokens(abc_parts + pacific_parts)
     records += _abc_activity(abc_parts) + _pacific_activity(pacific_parts)
+    records += _documents(records)
     records += _users()
     counts = {}
     by_model = {}

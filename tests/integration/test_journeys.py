@@ -31,6 +31,7 @@ CUSTOMER_PAGES = {
     "Account History": ("/account/history", "table.data tbody tr:not(.opening)"),
     "Purchase History": ("/purchases", "table.data tbody tr"),
     "Equipment": ("/equipment", "main section.card"),
+    "Statements": ("/statements", "main section.card"),
     "Search All Invoices": ("/search", "main form[role=search] input[name=invoice]"),
 }
 
@@ -176,6 +177,31 @@ def test_retail_customer_opens_an_invoice_from_current_orders(stack, browser_con
     assert_accessible(page)
     page.get_by_role("link", name="← Current Orders").click()
     page.wait_for_url(f"{base_url(stack)}/orders")
+
+
+def test_retail_customer_downloads_invoice_and_statement_pdfs(stack, browser_context):
+    """Download PDF → the portal's access check → a presigned redirect to the documents
+    bucket (moto's server here) → a PDF saved under a readable file name."""
+    page = sign_in(browser_context(), stack, "retail@example.com")
+    click_menu(page, stack, "Current Orders", "/orders")
+    rows(page).first.get_by_role("link").first.click()
+    invoice_no = page.url.rsplit("/", 1)[1]
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download PDF").click()
+    download = info.value
+    assert download.suggested_filename == f"ABC-Appliance-Service-Invoice-{invoice_no}.pdf"
+    assert open(download.path(), "rb").read(5) == b"%PDF-"
+    click_menu(page, stack, "Statements", "/statements")
+    assert page.get_by_role("link", name="Pay now").get_attribute("href") == "/account/pay"
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download PDF").click()
+    assert re.fullmatch(r"ABC-Appliance-Service-Statement-\d{4}-\d{2}-\d{2}\.pdf",
+                        info.value.suggested_filename)
+    past = page.get_by_role("link", name=re.compile("the statement of"))
+    assert past.count() >= 2  # the seed's past statements
+    with page.expect_download() as info:
+        past.first.click()
+    assert open(info.value.path(), "rb").read(5) == b"%PDF-"
 
 
 def test_retail_customer_filters_current_orders(stack, browser_context):

@@ -1,0 +1,148 @@
+"""Statements (EPASS): the current one as of the company's statement cycle, and past ones.
+
+The current statement is cut on the company's `statement_day` of each month
+(1–28), in the company's time zone: on or after that day this month's, before it
+last month's.  It covers the activity after the previous statement date up to and
+including the statement date:
+
+- previous balance: the ERP ledger's balance at the end of the previous statement date;
+- activity: the ERP ledger entries of the period (invoices, payments, credit memos,
+  adjustments, balance forward) and the approved portal payments the ERP has not
+  applied yet, made on or before the statement date;
+- total due = previous balance + activity;
+- open items: invoices dated on or before the statement date that still have a
+  balance (net of those portal payments), aged as of the statement date.
+
+Portal payments made after the statement date are shown apart ("paid since").
+"""
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Dict, List, Optional, Tuple
+
+from .. import clock
+from ..models import Company, Payment, Statement
+from ..models.base import plain_dict
+from ..repositories import invoices, ledger, statements
+from . import account
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A month of activity is read in one go (1–3 Queries); more says "incomplete".
+MAX_ACTIVITY = 500
+
+
+def statement_day(company: Company) -> int:
+    return min(max(int(company.statement_day or 1), 1), 28)
+
+
+def month_before(day: date) -> date:
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def current_date(company: Company, now: Optional[datetime] = None) -> date:
+    """The latest statement date on or before today in the company's time zone (monthly)."""
+    today = account.company_today(company, now)
+    cut = today.replace(day=statement_day(company))
+    return cut if today >= cut else month_before(cut)
+
+
+@dataclass
+class Activity:
+    entry_date: str
+    label: str
+    reference: Optional[str]
+    amount_cents: int  # charges positive, payments and credits negative
+
+
+@dataclass
+class StatementView:
+    statement_date: date
+    previous_date: date
+    previous_balance_cents: int
+    previous_known: bool  # False when the ledger before the period was not read to its start
+    activity: List[Activity]
+    total_due_cents: int
+    open_items: account.ArSummary
+    paid_since_cents: int  # approved portal payments after the statement date
+    complete: bool  # False when the period had more activity than one read takes
+    erp_statement: Optional[Statement] = None
+    past: List[Statement] = field(default_factory=list)
+
+    @property
+    def charges_cents(self) -> int:
+        return sum(a.amount_cents for a in self.activity if a.amount_cents > 0)
+
+    @property
+    def credits_cents(self) -> int:
+        return sum(a.amount_cents for a in self.activity if a.amount_cents < 0)
+
+    @property
+    def still_due_cents(self) -> int:
+        return max(self.total_due_cents - self.paid_since_cents, 0)
+
+
+def _local_date(payment: Payment, company: Company) -> date:
+    return payment.created_at.astimezone(clock.zone(company.time_zone)).date()
+
+
+def build(company: Company, customer_no: str, statement_date: date, terms_days: int = 30,
+          previous_date: Optional[date] = None) -> StatementView:
+    """The statement of one customer as of `statement_date`."""
+    company_id = company.company_id
+    previous = previous_date or month_before(statement_date)
+    history = account.account_history(company_id, customer_no,
+                                      (previous + timedelta(days=1)).isoformat(),
+                                      statement_date.isoformat(), None, want=MAX_ACTIVITY)
+    activity = [Activity(row.entry_date, row.kind, row.reference, row.amount_cents)
+                for row in history.rows]
+    portal_by_invoice: Dict[str, int] = {}
+    paid_since = 0
+    for payment in sorted(ledger.unapplied_payments(company_id, customer_no),
+                          key=lambda p: p.payment_id):
+        paid_on = _local_date(payment, company)
+        if paid_on > statement_date:
+            paid_since += int(payment.amount_cents)
+            continue
+        activity.append(Activity(paid_on.isoformat(), "Portal payment",
+                                 payment.masked_account and f"…{payment.masked_account[-4:]}",
+                                 -int(payment.amount_cents)))
+        for invoice_no, cents in plain_dict(payment.allocations).items():
+            portal_by_invoice[invoice_no] = portal_by_invoice.get(invoice_no, 0) + int(cents)
+    activity.sort(key=lambda a: a.entry_date)
+    portal_total = sum(-a.amount_cents for a in activity if a.label == "Portal payment")
+    page = invoices.open_ar(company_id, customer_no)
+    dated = [inv for inv in page.items if inv.invoice_date <= statement_date.isoformat()]
+    open_items = account.aging(dated, portal_by_invoice, statement_date, terms_days,
+                               complete=page.cursor is None)
+    return StatementView(statement_date, previous, history.opening_cents, history.opening_known,
+                         activity, history.closing_cents - portal_total, open_items, paid_since,
+                         history.cursor is None and not history.stopped_early)
+
+
+def current(company: Company, customer_no: str, terms_days: int = 30,
+            now: Optional[datetime] = None) -> StatementView:
+    """The statement page: the current statement plus the ERP's past ones (with their PDFs)."""
+    view = build(company, customer_no, current_date(company, now), terms_days)
+    view.past = statements.recent(company.company_id, customer_no)
+    view.erp_statement = next((s for s in view.past
+                               if s.statement_date == view.statement_date.isoformat()), None)
+    return view
+
+
+def resolve(company: Company, customer_no: str, statement_date: str,
+            now: Optional[datetime] = None) -> Optional[Tuple[date, Optional[Statement]]]:
+    """`current` or the date of a statement the ERP sent this customer → (date, the ERP's
+    statement if any).  None for any other date: there is nothing to show."""
+    if statement_date == "current":
+        when = current_date(company, now)
+        return when, statements.get(company.company_id, customer_no, when.isoformat())
+    if not ISO_DATE.match(statement_date or ""):
+        return None
+    try:
+        when = date.fromisoformat(statement_date)
+    except ValueError:
+        return None
+    sent = statements.get(company.company_id, customer_no, when.isoformat())
+    return (when, sent) if sent is not None else None
