@@ -44,3 +44,19 @@ def test_request_bodies_are_the_validating_models(app, aws):
     assert document["paths"]["/api/v1/openapi.json"]["get"]["security"] == []
     for kind in schemas.KINDS:
         assert f"/api/v1/companies/{{company_id}}/{kind}" in document["paths"]
+
+
+def test_the_light_kinds_table_matches_the_models():
+    from chalicelib.api import kinds
+
+    assert {k: (s.record.__name__, s.delete.__name__ if s.delete else None)
+            for k, s in schemas.KINDS.items()} == kinds.KINDS
+
+
+def test_import_app_does_not_import_pydantic():
+    import subprocess
+    import sys
+
+    code = "import sys, app; print('pydantic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
