@@ -2,6 +2,8 @@
 from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute)
 
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
 
 # Menu defaults for a new company (DESIGN §7, from the EPASS document): current
@@ -54,11 +56,23 @@ class Company(PortalModel):
     auto_credentials = BooleanAttribute(default=False)
     generated_password_days = NumberAttribute(default=30)
     credentials_email_format = UnicodeAttribute(null=True)
+    credentials_delivery = UnicodeAttribute(default="password")  # password | link
     payment_methods = UnicodeSetAttribute(null=True)  # {"card","ach"} configured
     payment_secret_arn = UnicodeAttribute(null=True)
     active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+
+
+class DomainsByCompany(GlobalSecondaryIndex):
+    """A company's hosts (admin API company read)."""
+
+    class Meta:
+        index_name = "by_company"
+        projection = AllProjection()
+
+    company_id = UnicodeAttribute(hash_key=True)
+    host = UnicodeAttribute(range_key=True)
 
 
 class Domain(PortalModel):
@@ -71,3 +85,4 @@ class Domain(PortalModel):
     company_id = UnicodeAttribute()
     primary = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
+    by_company = DomainsByCompany()
