@@ -397,3 +397,22 @@ def test_importing_the_app_does_not_import_the_pdf_library():
     result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_erps_pdf_of_the_current_statement_wins(browser, abc):
+    current = statements.current_date(abc).isoformat()
+    aws.client("s3").put_object(Bucket=config.documents_bucket(), Key="abc/erp/st-now.pdf",
+                                Body=b"%PDF-1.4 this month")
+    Statement(account_pk("abc", "C1"), current, balance_cents=0, pdf_key="abc/erp/st-now.pdf",
+              erp_updated_at=NOW).save()
+    sign_in_rita(browser, abc)
+    assert download(browser.get("/statements/current/pdf")).content == b"%PDF-1.4 this month"
+    assert stored_keys() == ["abc/erp/st-now.pdf"]
+
+
+def test_pdf_money_is_in_the_companys_currency(browser, abc):
+    abc.currency = "CAD"  # saved by sign_in_rita's set_pages
+    make_invoice("abc", "W1", "C1", "2026-11-01", lines=LINES)
+    sign_in_rita(browser, abc)
+    content = pdf_text(download(browser.get("/orders/W1/pdf")).content)
+    assert "Total 130.00 CAD" in content and "$" not in content
