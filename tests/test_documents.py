@@ -416,3 +416,19 @@ def test_pdf_money_is_in_the_companys_currency(browser, abc):
     sign_in_rita(browser, abc)
     content = pdf_text(download(browser.get("/orders/W1/pdf")).content)
     assert "Total 130.00 CAD" in content and "$" not in content
+
+
+def test_the_theme_logo_is_drawn_and_a_bad_or_missing_one_is_skipped(browser, abc):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=config.theme_bucket(), Key="abc/logo/good.png",
+                  Body=(REPO / "infra/local/demo/abc-logo.png").read_bytes())
+    s3.put_object(Bucket=config.theme_bucket(), Key="abc/logo/bad.png", Body=b"not a png")
+    make_invoice("abc", "W1", "C1", "2026-11-01", lines=LINES)
+    sign_in_rita(browser, abc)
+    for key, drawn in (("abc/logo/good.png", True), ("abc/logo/bad.png", False),
+                       ("abc/logo/missing.png", False)):
+        abc.theme.logo_key = key
+        set_pages(abc)  # saves the company and forgets the cached tenant
+        body = download(browser.get("/orders/W1/pdf")).content
+        assert (b"/Subtype /Image" in body) is drawn, key
+        assert "Invoice W1" in pdf_text(body)
