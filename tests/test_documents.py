@@ -322,6 +322,18 @@ def test_statement_totals_on_a_known_ledger(abc):
     assert view.open_items.buckets == [6500, 1300, 0, 0, 0]
 
 
+def test_a_balance_forward_inside_the_period_starts_the_statement_there(abc):
+    ledger("C1", ("2026-09-01", "balance_forward", "BF1", 10000),
+           ("2026-10-05", "invoice", "W1", 2000),
+           ("2026-10-10", "balance_forward", "BF2", 5000),  # the ERP restated the balance
+           ("2026-10-20", "payment", "PAY1", -1000))
+    view = statements.build(abc, "C1", date(2026, 11, 1))
+    assert view.previous_balance_cents == 5000
+    assert [(a.label, a.amount_cents) for a in view.activity] == [("Payment", -1000)]
+    assert view.total_due_cents == 4000 == \
+        view.previous_balance_cents + view.charges_cents + view.credits_cents
+
+
 def test_a_portal_payment_after_the_statement_date_is_shown_apart(abc):
     known_ledger()
     abc.time_zone = "UTC"  # now pb (03:00 UTC on Nov 2) is after the statement date
