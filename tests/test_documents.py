@@ -322,6 +322,18 @@ def test_statement_totals_on_a_known_ledger(abc):
     assert view.open_items.buckets == [6500, 1300, 0, 0, 0]
 
 
+def test_a_balance_forward_inside_the_period_starts_the_statement_there(abc):
+    ledger("C1", ("2026-09-01", "balance_forward", "BF1", 10000),
+           ("2026-10-05", "invoice", "W1", 2000),
+           ("2026-10-10", "balance_forward", "BF2", 5000),  # the ERP restated the balance
+           ("2026-10-20", "payment", "PAY1", -1000))
+    view = statements.build(abc, "C1", date(2026, 11, 1))
+    assert view.previous_balance_cents == 5000
+    assert [(a.label, a.amount_cents) for a in view.activity] == [("Payment", -1000)]
+    assert view.total_due_cents == 4000 == \
+        view.previous_balance_cents + view.charges_cents + view.credits_cents
+
+
 def test_a_portal_payment_after_the_statement_date_is_shown_apart(abc):
     known_ledger()
     abc.time_zone = "UTC"  # now pb (03:00 UTC on Nov 2) is after the statement date
@@ -397,3 +409,38 @@ def test_importing_the_app_does_not_import_the_pdf_library():
     result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_erps_pdf_of_the_current_statement_wins(browser, abc):
+    current = statements.current_date(abc).isoformat()
+    aws.client("s3").put_object(Bucket=config.documents_bucket(), Key="abc/erp/st-now.pdf",
+                                Body=b"%PDF-1.4 this month")
+    Statement(account_pk("abc", "C1"), current, balance_cents=0, pdf_key="abc/erp/st-now.pdf",
+              erp_updated_at=NOW).save()
+    sign_in_rita(browser, abc)
+    assert download(browser.get("/statements/current/pdf")).content == b"%PDF-1.4 this month"
+    assert stored_keys() == ["abc/erp/st-now.pdf"]
+
+
+def test_pdf_money_is_in_the_companys_currency(browser, abc):
+    abc.currency = "CAD"  # saved by sign_in_rita's set_pages
+    make_invoice("abc", "W1", "C1", "2026-11-01", lines=LINES)
+    sign_in_rita(browser, abc)
+    content = pdf_text(download(browser.get("/orders/W1/pdf")).content)
+    assert "Total 130.00 CAD" in content and "$" not in content
+
+
+def test_the_theme_logo_is_drawn_and_a_bad_or_missing_one_is_skipped(browser, abc):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=config.theme_bucket(), Key="abc/logo/good.png",
+                  Body=(REPO / "infra/local/demo/abc-logo.png").read_bytes())
+    s3.put_object(Bucket=config.theme_bucket(), Key="abc/logo/bad.png", Body=b"not a png")
+    make_invoice("abc", "W1", "C1", "2026-11-01", lines=LINES)
+    sign_in_rita(browser, abc)
+    for key, drawn in (("abc/logo/good.png", True), ("abc/logo/bad.png", False),
+                       ("abc/logo/missing.png", False)):
+        abc.theme.logo_key = key
+        set_pages(abc)  # saves the company and forgets the cached tenant
+        body = download(browser.get("/orders/W1/pdf")).content
+        assert (b"/Subtype /Image" in body) is drawn, key
+        assert "Invoice W1" in pdf_text(body)

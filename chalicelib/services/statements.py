@@ -27,6 +27,7 @@ from ..models.base import plain_dict
 from ..repositories import invoices, ledger, statements
 from . import account
 
+BALANCE_FORWARD = account.KIND_LABELS["balance_forward"]  # the ledger rows carry labels
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A month of activity is read in one go (1–3 Queries); more says "incomplete".
 MAX_ACTIVITY = 500
@@ -67,8 +68,7 @@ class StatementView:
     open_items: account.ArSummary
     paid_since_cents: int  # approved portal payments after the statement date
     complete: bool  # False when the period had more activity than one read takes
-    erp_statement: Optional[Statement] = None
-    past: List[Statement] = field(default_factory=list)
+    past: List[Statement] = field(default_factory=list)  # the ERP's, newest first
 
     @property
     def charges_cents(self) -> int:
@@ -95,10 +95,14 @@ def build(company: Company, customer_no: str, statement_date: date, terms_days: 
     history = account.account_history(company_id, customer_no,
                                       (previous + timedelta(days=1)).isoformat(),
                                       statement_date.isoformat(), None, want=MAX_ACTIVITY)
+    rows, opening = history.rows, history.opening_cents
+    restated = [i for i, row in enumerate(rows) if row.kind == BALANCE_FORWARD]
+    if restated:  # the ERP restated the balance inside the period: the statement starts there
+        opening, rows = rows[restated[-1]].amount_cents, rows[restated[-1] + 1:]
     activity = [Activity(row.entry_date, row.kind, row.reference, row.amount_cents)
-                for row in history.rows]
+                for row in rows]
     portal_by_invoice: Dict[str, int] = {}
-    paid_since = 0
+    paid_since = portal_total = 0
     for payment in sorted(ledger.unapplied_payments(company_id, customer_no),
                           key=lambda p: p.payment_id):
         paid_on = _local_date(payment, company)
@@ -108,15 +112,16 @@ def build(company: Company, customer_no: str, statement_date: date, terms_days: 
         activity.append(Activity(paid_on.isoformat(), "Portal payment",
                                  payment.masked_account and f"…{payment.masked_account[-4:]}",
                                  -int(payment.amount_cents)))
+        portal_total += int(payment.amount_cents)
         for invoice_no, cents in plain_dict(payment.allocations).items():
             portal_by_invoice[invoice_no] = portal_by_invoice.get(invoice_no, 0) + int(cents)
     activity.sort(key=lambda a: a.entry_date)
-    portal_total = sum(-a.amount_cents for a in activity if a.label == "Portal payment")
     page = invoices.open_ar(company_id, customer_no)
     dated = [inv for inv in page.items if inv.invoice_date <= statement_date.isoformat()]
     open_items = account.aging(dated, portal_by_invoice, statement_date, terms_days,
                                complete=page.cursor is None)
-    return StatementView(statement_date, previous, history.opening_cents, history.opening_known,
+    return StatementView(statement_date, previous, opening,
+                         history.opening_known or bool(restated),
                          activity, history.closing_cents - portal_total, open_items, paid_since,
                          history.cursor is None and not history.stopped_early)
 
@@ -126,8 +131,6 @@ def current(company: Company, customer_no: str, terms_days: int = 30,
     """The statement page: the current statement plus the ERP's past ones (with their PDFs)."""
     view = build(company, customer_no, current_date(company, now), terms_days)
     view.past = statements.recent(company.company_id, customer_no)
-    view.erp_statement = next((s for s in view.past
-                               if s.statement_date == view.statement_date.isoformat()), None)
     return view
 
 
