@@ -5,13 +5,12 @@ with Chalice and produces /api/v1/openapi.json.
 """
 import base64
 import binascii
-import hashlib
 
 from chalice import Blueprint, Response
 
 from ..api import kinds
-from ..api.routing import (COMPANY, JSON, PLATFORM, PUBLIC, ApiError, Param, api_route,
-                           error_body, json_response, read_json, register, ApiRoute)
+from ..api.routing import (COMPANY, JSON, PLATFORM, PUBLIC, ApiError, ApiRoute, Param,
+                           api_route, read_json, register)
 from ..api.routing import openapi as openapi_document
 
 bp = Blueprint(__name__)
@@ -307,5 +306,3 @@ def ack_feed(call, company_id, feed):
                  unknown=len(answer["unknown"]))
     return answer
 
-
-__all__ = ["bp", "error_body", "json_response"]
