@@ -212,3 +212,5 @@ def test_bad_json_wrong_method_and_media_type_answer_json(api):
     assert answer.status == 415 and answer.json["message"]
     answer = api.post("/companies/abc/widgets", {"records": []})
     assert answer.status == 404 and "widgets" in answer.json["message"]
+    answer = api.get("/nothing/here")
+    assert answer.status == 404 and answer.headers["Content-Type"] == "application/json"
