@@ -42,6 +42,7 @@ def test_invoice_created_updated_unchanged_and_stale(api):
     assert stored.lines[0].extension_cents == 2500
     assert stored.state_key == "open#2026-11-02#W500" and stored.due_key == "2026-12-02#W500"
     assert stored.customer_pk == "abc#C1" and stored.ar_pk == "abc#C1"
+    assert stored.location_id == "MAIN"  # no location given: the bill-to
 
     assert api.batch("abc", "invoices", [invoice()]).outcomes() == ["unchanged"]
     newer = invoice(state="closed", balance="0", updated_at=LATER)

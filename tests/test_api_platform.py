@@ -38,6 +38,10 @@ def test_company_token_cannot_use_platform_routes_or_other_companies(api, pacifi
     assert api.get("/tokens", token=abc_token).status == 403
     assert api.post("/companies", NEW_COMPANY, token=abc_token).status == 403
     assert api.get("/companies/abc", token=abc_token).status == 200
+    assert api.patch("/companies/abc", {"oem_label": "X"}, token=abc_token).status == 403
+    assert api.put("/companies/abc/gateway/card", {"oid": "1", "auth_token": "t",
+                                                   "environment": "sandbox"},
+                   token=abc_token).status == 403
     assert api.get("/companies/pacific", token=abc_token).status == 403
     assert api.batch("pacific", "parts", [], token=abc_token).status == 403
     assert api.get("/companies/pacific/feeds/payments", token=abc_token).status == 403

@@ -169,7 +169,7 @@ def _invoice(record, ctx: Context) -> Invoice:
                          expected_on=_iso(line.expected_on))
              for line in sorted(record.lines, key=lambda line: line.line_no)]
     return Invoice(keys.pop("pk"), company_id=company_id, invoice_no=record.invoice_no,
-                   customer_no=record.customer_no, location_id=record.location_id,
+                   customer_no=record.customer_no, location_id=record.location_id or BILL_TO,
                    dealer_code=record.dealer_code, state=record.state, status=record.status,
                    status_dates={k: v.isoformat() for k, v in record.status_dates.items()},
                    invoice_date=record.invoice_date.isoformat(), due_date=_iso(record.due_date),
