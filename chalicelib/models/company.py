@@ -53,6 +53,8 @@ class Company(PortalModel):
     auto_credentials = BooleanAttribute(default=False)
     generated_password_days = NumberAttribute(default=30)
     credentials_email_format = UnicodeAttribute(null=True)
+    credentials_delivery = UnicodeAttribute(default="password")  # password | link
+    statement_day = NumberAttribute(null=True)  # day of the month statements are cut
     payment_methods = UnicodeSetAttribute(null=True)  # {"card","ach"} configured
     payment_secret_arn = UnicodeAttribute(null=True)
     active = BooleanAttribute(default=True)
