@@ -151,6 +151,7 @@ def floor(moto_port: int, count: int, lines: int) -> float:
 
     from chalicelib.models import Invoice
     from chalicelib.models.invoice import InvoiceLine
+    from chalicelib.repositories.keys import invoice_keys
 
     client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{moto_port}")
     table = Invoice.Meta.table_name
@@ -159,13 +160,12 @@ def floor(moto_port: int, count: int, lines: int) -> float:
     for record in invoices(count, lines):
         invoice_no, customer_no = record["invoice_no"], record["customer_no"]
         day, state = record["invoice_date"], record["state"]
+        keys = invoice_keys(company, invoice_no, customer_no, state, day,
+                            record["due_date"], record["balance"], record["dealer_code"] or None)
         item = Invoice(
-            f"{company}#{invoice_no}", company_id=company, invoice_no=invoice_no,
-            customer_no=customer_no, customer_pk=f"{company}#{customer_no}",
-            dealer_code=record["dealer_code"] or None,
-            dealer_pk=f"{company}#{record['dealer_code']}" if record["dealer_code"] else None,
-            state=state, state_key=f"{state}#{day}#{invoice_no}", date_key=f"{day}#{invoice_no}",
-            status=record["status"], invoice_date=day, due_date=record["due_date"],
+            company_id=company, invoice_no=invoice_no, customer_no=customer_no,
+            dealer_code=record["dealer_code"] or None, state=state, status=record["status"],
+            invoice_date=day, due_date=record["due_date"],
             lines=[InvoiceLine(line_no=line["line_no"], part_no=line["part_no"],
                                description=line["description"],
                                qty_ordered=line["qty_ordered"], qty_shipped=line["qty_shipped"],
@@ -175,9 +175,7 @@ def floor(moto_port: int, count: int, lines: int) -> float:
                    for line in record["lines"]],
             subtotal_cents=record["subtotal"], tax_cents=record["tax"],
             total_cents=record["total"], balance_cents=record["balance"],
-            ar_pk=f"{company}#{customer_no}" if record["balance"] else None,
-            due_key=f"{record['due_date']}#{invoice_no}" if record["balance"] else None,
-            erp_updated_at=UPDATED_AT)
+            erp_updated_at=UPDATED_AT, **keys)
         serialized = item.serialize()
         client.put_item(TableName=table, Item=serialized,
                         ConditionExpression="attribute_not_exists(pk) OR erp_updated_at < :u",
