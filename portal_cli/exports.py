@@ -93,7 +93,7 @@ def export(runtime, feed, company_id, ack, fmt, out_path, append, limit):
     company_id = runtime.company(company_id)
     client = runtime.client()
     path = f"{API}/companies/{q(company_id)}/feeds/{FEEDS[feed]}"
-    if out_path and os.path.exists(out_path) and os.path.getsize(out_path) and not append:
+    if out_path and os.path.isfile(out_path) and os.path.getsize(out_path) and not append:
         raise click.ClickException(f"{out_path} exists: pass --append, or choose another "
                                    "file (an exported feed is not overwritten)")
     stream = open(out_path, "a" if append else "w", encoding="utf-8", newline="") \
@@ -107,7 +107,12 @@ def export(runtime, feed, company_id, ack, fmt, out_path, append, limit):
             items = page.get("items", [])
             if items:
                 ids = [item_id(item) for item in items]
-                writer.write_page(items)
+                try:
+                    writer.write_page(items)
+                except OSError as error:
+                    raise click.ClickException(
+                        f"cannot write {out_path or 'the output'}: {error}; the items of this "
+                        "page were not acknowledged and will come again") from None
                 if ack:
                     client.post(f"{path}/ack", {"ids": ids}, idempotent=True)
                     acknowledged += len(ids)
@@ -116,7 +121,10 @@ def export(runtime, feed, company_id, ack, fmt, out_path, append, limit):
                 break
     finally:
         if out_path:
-            stream.close()
+            try:
+                stream.close()
+            except OSError:
+                pass  # already reported: the page that failed was not acknowledged
         message = f"{writer.written} {feed} item(s) written"
         if out_path:
             message += f" to {out_path}"

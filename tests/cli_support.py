@@ -78,3 +78,32 @@ class Portal:
         runner = CliRunner()
         return runner.invoke(cli, [str(arg) for arg in args], obj=injected, input=input,
                              catch_exceptions=False)
+
+
+def make_api_token(scope="platform", company_id=None, label="test"):
+    """A bearer token stored the way the API checks it (only its SHA-256 is kept)."""
+    from chalicelib.ids import new_id, new_secret, sha256
+    from chalicelib.models import ApiToken
+
+    from tests.support import NOW
+
+    secret = new_secret()
+    ApiToken(sha256(secret), token_id=new_id(), scope=scope, company_id=company_id,
+             label=label, created_at=NOW).save()
+    return secret
+
+
+def write_invoices_csv(path, count, updated_at="2026-11-20T08:00:00Z", customer_no="A1001",
+                       start=0):
+    """`count` one-line invoices, numbered from `start`."""
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["invoice_no", "customer_no", "invoice_date", "state", "subtotal", "tax",
+                         "total", "balance", "updated_at", "line_no", "line_part_no",
+                         "line_qty_ordered", "line_price"])
+        for n in range(start, start + count):
+            writer.writerow([f"T{n:05d}", customer_no, "2026-11-02", "open", "10.00", "0.00",
+                             "10.00", "10.00", updated_at, 1, "IGN-220", 1, "10.00"])
+    return path
