@@ -344,8 +344,8 @@ def show_summary(runtime, kind, summary, state, sent_now, elapsed, invalid):
     if state["rejected"]:
         console.print(f"[red]rejected by the API ({counts['rejected']}):[/]")
         for item in state["rejected"]:
-            sys.stdout.write(f"  row {item['row']}, {kind[:-1] if kind != 'equipment' else kind}"
-                             f" {item['key']}, column {item['column']}: {item['reason']}\n")
+            sys.stdout.write(f"  row {item['row']}, key {item['key']}, column {item['column']}: "
+                             f"{item['reason']}\n")
 
 
 def import_command(kind):

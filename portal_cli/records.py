@@ -29,6 +29,7 @@ class Record:
     data: dict
     where: dict = field(default_factory=dict)  # field path tuple -> (row, column)
     problems: list = field(default_factory=list)  # found while reading, before validation
+    first_values: dict = field(default_factory=dict, repr=False)  # CSV: the record's own cells
 
     def locate(self, path: tuple) -> tuple[int, str]:
         """(row, column) of a field path such as ('lines', 1, 'price')."""
@@ -248,7 +249,6 @@ class CsvRecords:
 
     def _start(self, row: dict, row_no: int) -> Record:
         record = Record(row_no, {})
-        record.first_values = {}
         spec = self.spec
         for column, name in spec.columns.items():
             value = row.get(column, "")
@@ -311,12 +311,11 @@ class CsvRecords:
             for contact_row, contact in extra:
                 index = len(items)
                 items.append(contact)
-                record.where[(("contacts", index))] = (contact_row, "contacts file")
+                record.where[("contacts", index)] = (contact_row, "contacts file")
                 for name in contact:
                     record.where[("contacts", index, name)] = (contact_row,
                                                                f"contacts file: {name}")
-        if hasattr(record, "first_values"):
-            del record.first_values
+        record.first_values = {}
         return record
 
 
