@@ -2,12 +2,13 @@
 from chalice import Chalice
 
 from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
-from chalicelib.web import (auth_routes, customer_routes, dealer_routes, dev_routes,
+from chalicelib.web import (api_routes, auth_routes, customer_routes, dealer_routes, dev_routes,
                             fallback_routes, home_routes, static_routes)
 from chalicelib.web.middleware import portal_pipeline
 
 app = Chalice(app_name="dealer-portal")
 app.register_middleware(portal_pipeline, "http")
+app.api.binary_types.append("application/pdf")  # admin API: raw invoice PDF uploads
 
 app.register_blueprint(static_routes.bp)
 app.register_blueprint(auth_routes.bp)
@@ -15,4 +16,5 @@ app.register_blueprint(home_routes.bp)
 app.register_blueprint(customer_routes.bp)
 app.register_blueprint(dealer_routes.bp)
 app.register_blueprint(dev_routes.bp)
+app.register_blueprint(api_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers

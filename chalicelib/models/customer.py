@@ -71,6 +71,7 @@ class Contact(PortalModel):
     email = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)
+    primary = BooleanAttribute(default=False)  # the ERP's primary contact (credentials e-mail)
     email_bounced = BooleanAttribute(default=False)
     erp_updated_at = UTCDateTimeAttribute(null=True)
 
