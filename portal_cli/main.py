@@ -5,6 +5,7 @@ Exit codes: 0 done; 1 the API refused or could not be reached (message on stderr
 2 wrong usage; 3 the input file has bad rows (nothing sent); 4 records were rejected
 (by the API, or skipped with `--skip-invalid`).
 """
+import json
 import sys
 from dataclasses import dataclass, field
 from urllib.parse import quote

@@ -7,8 +7,10 @@ from rich.table import Table
 
 
 def stdout() -> Console:
-    # Made per call: click's test runner swaps sys.stdout between invocations.
-    return Console(file=sys.stdout, soft_wrap=True)
+    # Made per call: click's test runner swaps sys.stdout between invocations.  Into a pipe
+    # or a file, tables are not squeezed into 80 columns.
+    return Console(file=sys.stdout, soft_wrap=True,
+                   width=None if sys.stdout.isatty() else 200)
 
 
 def stderr() -> Console:

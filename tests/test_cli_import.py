@@ -189,7 +189,7 @@ def test_a_changed_file_does_not_resume_from_an_old_checkpoint(client, tmp_path)
     broken = ChaliceTransport(client, fail_after=1, fail_on=("POST", "/invoices"))
     assert Portal(client, token=token, transport=broken)(
         "import", "invoices", path, "--company", "acme").exit_code == 1
-    write_invoices_csv(path, 700, updated_at="2026-11-21T08:00:00Z")
+    write_invoices_csv(path, 700, updated_at="2026-11-21T08:00:00Z", customer_no="A2001")
     result = Portal(client, token=token)("--json", "import", "invoices", path,
                                          "--company", "acme")
     assert "ignoring" in result.stderr

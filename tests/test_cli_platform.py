@@ -77,6 +77,9 @@ def test_domains_are_added_and_removed(portal):
 
 
 def test_admin_create_emails_a_set_password_link(portal):
+    from chalicelib import aws
+
+    aws.client("ses").verify_domain_identity(Domain="acme.localhost")  # as in production
     assert create_acme(portal).exit_code == 0
     result = portal("admin", "create", "ops@acme.example", "--name", "Ops", "--company", "acme")
     assert result.exit_code == 0, result.output
