@@ -4,7 +4,7 @@
 
 1. Writes --count invoices with --lines lines each to a temporary CSV file (streamed).
 2. Starts the local stack (`python -m infra.local.stack`: moto server + `chalice local`) on
-   free ports and takes the platform token it prints.
+   free ports and writes a platform token into its moto.
 3. Floor: plain boto3 in this process writes the same invoice items (company `floor`) to the
    same moto server, one PutItem each with the same stale-update condition the API uses
    (`attribute_not_exists(pk) OR erp_updated_at < :updated_at`): no HTTP, no validation.
@@ -21,7 +21,6 @@ import argparse
 import csv
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -126,11 +125,20 @@ def stop_stack(process) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def platform_token(banner: str) -> str:
-    match = re.search(r"platform token[^:\n]*:\s*(\S+)", banner, re.IGNORECASE)
-    if not match:
-        raise SystemExit("the local stack printed no platform token:\n" + banner)
-    return match.group(1)
+def use_moto(moto_port: int) -> None:
+    """Point this process's boto3/PynamoDB at the stack's moto server."""
+    os.environ.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+                       "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+                       "PORTAL_STAGE": "local"})
+    sys.path.insert(0, str(PROJECT_DIR))
+
+
+def platform_token() -> str:
+    """A platform token written straight into the stack's moto (as an operator would bootstrap)."""
+    from chalicelib.services import api_tokens
+
+    return api_tokens.create("platform", None, "bench/ingest.py")[1]
 
 
 def portal(args, env, check=True) -> subprocess.CompletedProcess:
@@ -144,9 +152,6 @@ def portal(args, env, check=True) -> subprocess.CompletedProcess:
 # --------------------------------------------------------------------- floor
 def floor(moto_port: int, count: int, lines: int) -> float:
     """Seconds for plain boto3 to write the same invoice items, one conditional PutItem each."""
-    os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"})
-    sys.path.insert(0, str(PROJECT_DIR))
     import boto3
 
     from chalicelib.models import Invoice
@@ -199,11 +204,13 @@ def main() -> int:
               f"{path.stat().st_size / 1e6:.1f} MB, written in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
         port, moto_port = free_port(), free_port()
-        stack, banner = start_stack(port, moto_port)
+        stack, _ = start_stack(port, moto_port)
         try:
             env = dict(os.environ, PORTAL_URL=f"http://127.0.0.1:{port}",
-                       PORTAL_TOKEN=platform_token(banner), XDG_CONFIG_HOME=folder)
+                       XDG_CONFIG_HOME=folder)
             env.pop("PORTAL_COMPANY", None)
+            use_moto(moto_port)
+            env["PORTAL_TOKEN"] = platform_token()
             floor_seconds = floor(moto_port, args.count, args.lines)
             floor_rate = args.count / floor_seconds
             print(f"floor (boto3 conditional PutItem): {floor_seconds:.1f} s, "
