@@ -125,22 +125,6 @@ def stop_stack(process) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def use_moto(moto_port: int) -> None:
-    """Point this process's boto3/PynamoDB at the stack's moto server."""
-    os.environ.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
-                       "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-                       "PORTAL_STAGE": "local"})
-    sys.path.insert(0, str(PROJECT_DIR))
-
-
-def platform_token() -> str:
-    """A platform token written straight into the stack's moto (as an operator would bootstrap)."""
-    from chalicelib.services import api_tokens
-
-    return api_tokens.create("platform", None, "bench/ingest.py")[1]
-
-
 def portal(args, env, check=True) -> subprocess.CompletedProcess:
     done = subprocess.run([str(PORTAL), *args], env=env, capture_output=True, text=True)
     if check and done.returncode != 0:
@@ -209,8 +193,10 @@ def main() -> int:
             env = dict(os.environ, PORTAL_URL=f"http://127.0.0.1:{port}",
                        XDG_CONFIG_HOME=folder)
             env.pop("PORTAL_COMPANY", None)
-            use_moto(moto_port)
-            env["PORTAL_TOKEN"] = platform_token()
+            sys.path.insert(0, str(PROJECT_DIR))
+            from infra.local import bootstrap
+            bootstrap.use_local_moto(moto_port)
+            env["PORTAL_TOKEN"] = bootstrap.platform_token("bench/ingest.py")
             floor_seconds = floor(moto_port, args.count, args.lines)
             floor_rate = args.count / floor_seconds
             print(f"floor (boto3 conditional PutItem): {floor_seconds:.1f} s, "
