@@ -132,7 +132,8 @@ class Checkpoint:
         self.path = Path(str(input_path) + ".portal-import.json")
         self.identity = identity
         self.state = {"records_done": 0, "batches_done": 0,
-                      "summary": {outcome: 0 for outcome in OUTCOMES}, "rejected": []}
+                      "summary": {outcome: 0 for outcome in OUTCOMES}, "rejected": [],
+                      "notes": []}
 
     def load(self) -> str | None:
         """Take over a previous run's progress; a message saying what happened, if anything."""
@@ -315,6 +316,14 @@ def finish(pending, state, summary, checkpoint):
         summary[result.get("outcome", "rejected")] += 1
     state["rejected"].extend(rejected_rows(batch, results))
     del state["rejected"][MAX_LISTED_REJECTS:]
+    notes = state.setdefault("notes", [])
+    for record, result in zip(batch.records, results):
+        for warning in result.get("warnings") or []:
+            notes.append(f"row {record.row}, key {result.get('key')}: {warning}")
+        if result.get("ignored_fields"):
+            notes.append(f"row {record.row}, key {result.get('key')}: ignored (the portal owns "
+                         f"them): {', '.join(result['ignored_fields'])}")
+    del notes[MAX_LISTED_REJECTS:]
     state["records_done"] += len(batch.records)
     state["batches_done"] += 1
     state["summary"] = dict(summary)
@@ -326,7 +335,8 @@ def show_summary(runtime, kind, summary, state, sent_now, elapsed, invalid):
     counts = {outcome: summary.get(outcome, 0) for outcome in OUTCOMES}
     if runtime.as_json:
         output.print_json({"kind": kind, "summary": counts, "invalid_skipped": invalid,
-                           "rejected": state["rejected"], "records_done": state["records_done"],
+                           "rejected": state["rejected"], "notes": state.get("notes", []),
+                           "records_done": state["records_done"],
                            "seconds": round(elapsed, 3)})
         return
     from rich.table import Table
@@ -341,6 +351,10 @@ def show_summary(runtime, kind, summary, state, sent_now, elapsed, invalid):
     if sent_now:
         console.print(f"{sent_now} record(s) sent in {elapsed:.1f} s "
                       f"({sent_now / max(elapsed, 1e-9):.0f} records/s)")
+    if state.get("notes"):
+        console.print("notes from the API:")
+        for note in state["notes"]:
+            sys.stdout.write(f"  {note}\n")
     if state["rejected"]:
         console.print(f"[red]rejected by the API ({counts['rejected']}):[/]")
         for item in state["rejected"]:

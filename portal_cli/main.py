@@ -153,8 +153,8 @@ def company_settings_options(func):
                      help="Who owns portal-side customer settings."),
         click.option("--auto-credentials/--no-auto-credentials", default=None,
                      help="Generate user name/first password when a new invoice arrives."),
-        click.option("--credentials-delivery",
-                     help="How new credentials are sent (see the API's company schema)."),
+        click.option("--credentials-delivery", type=click.Choice(["password", "link"]),
+                     help="New logins get a generated first password, or a set-password link."),
         click.option("--generated-password-days", type=click.IntRange(1, 365)),
         click.option("--credentials-email-format", "email_format_file",
                      type=click.File("r", encoding="utf-8"),
@@ -315,7 +315,7 @@ def token_create(runtime, scope, company_id, label):
 
 
 TOKEN_COLUMNS = ["token_id", "scope", "company_id", "label", "created_at", "last_used_at",
-                 "revoked_at"]
+                 "revoked"]
 
 
 @token.command("list")

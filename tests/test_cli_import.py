@@ -212,3 +212,14 @@ def test_dry_run_validates_without_a_token_or_a_company(client, examples):
     result = Portal(client)("import", "parts", examples / "parts.csv", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "6 valid parts record(s)" in result.stderr
+
+
+def test_fields_the_portal_owns_are_reported_as_ignored(portal, tmp_path):
+    path = tmp_path / "customers.jsonl"
+    path.write_text(json.dumps({
+        "customer_no": "A1001", "name": "Maple Street Bakery",
+        "updated_at": "2026-11-20T08:00:00Z",
+        "web_access": {"access_type": "Dealer"}}) + "\n")
+    result = portal("import", "customers", path, "--company", "acme")
+    assert result.exit_code == 0, result.output
+    assert "row 1, key A1001: ignored (the portal owns them): web_access" in result.stdout
