@@ -7,12 +7,9 @@ Every route answers JSON, errors included: `{"error": code, "message": text}` (p
 import functools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Type
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from chalice import Response
-from pydantic import BaseModel, ValidationError
-
-from . import schemas
 
 PREFIX = "/api/v1"
 JSON = "application/json"
@@ -25,8 +22,7 @@ PUBLIC = "public"  # no token (the OpenAPI document)
 class ApiError(Exception):
     """An answer other than success: status, a short code, a sentence for people."""
 
-    def __init__(self, status: int, error: str, message: str,
-                 errors: Optional[List[schemas.FieldError]] = None):
+    def __init__(self, status: int, error: str, message: str, errors: Optional[list] = None):
         super().__init__(message)
         self.status, self.error, self.message = status, error, message
         self.errors = errors or []
@@ -35,12 +31,12 @@ class ApiError(Exception):
 def error_body(status: int, error: str, message: str, errors=()) -> dict:
     body = {"error": error, "message": message}
     if errors:
-        body["errors"] = [e.model_dump() if isinstance(e, BaseModel) else e for e in errors]
+        body["errors"] = [e.model_dump() if hasattr(e, "model_dump") else e for e in errors]
     return body
 
 
 def json_response(body: Any, status: int = 200, headers: Optional[dict] = None) -> Response:
-    if isinstance(body, BaseModel):
+    if hasattr(body, "model_dump"):
         body = body.model_dump(mode="json")
     return Response(body=json.dumps(body) if body is not None else "", status_code=status,
                     headers=dict({"Content-Type": JSON}, **(headers or {})))
@@ -62,9 +58,11 @@ class ApiRoute:
     name: str
     scope: str
     summary: str
-    body: Optional[Type[BaseModel]] = None  # the documented request body
+    # Models are named (classes in chalicelib.api.schemas, "<Record>Batch" for a batch body)
+    # so that `import app` does not import pydantic.
+    body: Optional[str] = None  # the documented request body
     validate_body: bool = True  # False: the handler validates (batches: record by record)
-    response: Optional[Type[BaseModel]] = None  # None: empty body
+    response: Optional[str] = None  # None: empty body
     status: int = 200
     content_types: Sequence[str] = (JSON,)
     params: List[Param] = field(default_factory=list)
@@ -131,7 +129,7 @@ def dispatch(route: ApiRoute, handler, request, params) -> Response:
             api_tokens.check_scope(token, route.scope, params.get("company_id"))
         call = Call(token=token, request=request, params=params)
         if route.body is not None and route.validate_body:
-            call.body = parse_body(request, route.body)
+            call.body = parse_body(request, model(route.body))
         result = handler(call, **params)
     except ApiError as error:
         return json_response(error_body(error.status, error.error, error.message, error.errors),
@@ -159,12 +157,24 @@ def read_json(request, max_bytes: int = 1024 * 1024) -> Any:
         raise ApiError(400, "bad_json", f"The request body is not valid JSON: {error}") from error
 
 
-def parse_body(request, model: Type[BaseModel]) -> BaseModel:
+def model(name: str):
+    """The pydantic model a route names (imported on first use)."""
+    from . import schemas
+    if name.endswith("Batch"):
+        return schemas.batch_model(getattr(schemas, name[:-len("Batch")]))
+    return getattr(schemas, name)
+
+
+def parse_body(request, body_model):
+    from pydantic import ValidationError
+
+    from . import schemas
+
     data = read_json(request)
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "The request body must be a JSON object.")
     try:
-        return model.model_validate(data)
+        return body_model.model_validate(data)
     except ValidationError as error:
         errors = schemas.validation_errors(error)
         raise ApiError(400, "invalid", "; ".join(f"{e.field}: {e.reason}" for e in errors),
@@ -181,18 +191,18 @@ ERROR_CODES = {400: "Bad request", 401: "No valid token", 403: "Token not allowe
 def openapi() -> dict:
     from pydantic.json_schema import models_json_schema
 
-    models = {schemas.ErrorBody}
+    names = {"ErrorBody"}
     for route in ROUTES:
-        models.update(m for m in (route.body, route.response) if m is not None)
-    ordered = sorted(models, key=lambda m: m.__name__)
+        names.update(m for m in (route.body, route.response) if m is not None)
+    ordered = [model(name) for name in sorted(names)]
     _, top = models_json_schema([(m, "validation") for m in ordered],
                                 ref_template="#/components/schemas/{model}")
     components = dict(top.get("$defs", {}))
 
-    def ref(model):
-        return {"$ref": f"#/components/schemas/{model.__name__}"}
+    def ref(name):
+        return {"$ref": f"#/components/schemas/{name}"}
 
-    error_content = {JSON: {"schema": ref(schemas.ErrorBody)}}
+    error_content = {JSON: {"schema": ref("ErrorBody")}}
     paths: Dict[str, dict] = {}
     for route in ROUTES:
         operation = {"operationId": route.name, "summary": route.summary, "tags": [route.tag]}

@@ -43,10 +43,28 @@ class CredentialsEmailError(Exception):
     """The e-mail could not be rendered or sent; the caller reports it."""
 
 
+class _FormatSandbox(SandboxedEnvironment):
+    """The sandbox, minus Jinja's globals (range, cycler…: only our placeholders exist) and
+    minus huge repetitions (`"x" * 10**9`) that would exhaust memory."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            raise SecurityError("powers are not allowed in the e-mail format")
+        if isinstance(left, (str, list)) or isinstance(right, (str, list)):
+            count = right if isinstance(left, (str, list)) else left
+            if not isinstance(count, int) or count > 100:
+                raise SecurityError("repetition is limited in the e-mail format")
+        return super().call_binop(context, operator, left, right)
+
+
 @functools.lru_cache(maxsize=1)
 def _sandbox() -> SandboxedEnvironment:
     # Plain text: no autoescape here; the HTML part escapes the rendered text.
-    return SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+    env = _FormatSandbox(autoescape=False, keep_trailing_newline=False)
+    env.globals.clear()
+    return env
 
 
 def validate_format(text: Optional[str]) -> Optional[str]:

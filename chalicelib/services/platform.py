@@ -35,8 +35,15 @@ def _check_format(text: Optional[str]) -> None:
                        [{"field": "credentials_email_format", "reason": problem}])
 
 
+# Settings that may be cleared with null; any other null is "leave as it is".
+CLEARABLE = {"credentials_email_format", "email_sender", "support_email", "support_phone",
+             "statement_day"}
+
+
 def _apply(company: Company, settings: dict) -> None:
     for name, value in settings.items():
+        if value is None and name not in CLEARABLE:
+            continue
         if name == "pages":
             company.pages = {**DEFAULT_PAGES, **plain_dict(company.pages), **value}
         else:
@@ -70,13 +77,7 @@ def update_company(company: Company, body: CompanyUpdate, actor: str, source_ip:
     changes = body.model_dump(exclude_unset=True)
     if "credentials_email_format" in changes:
         _check_format(changes["credentials_email_format"])
-    for required in ("name",):
-        if required in changes and changes[required] is None:
-            raise ApiError(400, "invalid", f"{required} cannot be removed.")
-    _apply(company, {k: v for k, v in changes.items()
-                     if v is not None or k in ("credentials_email_format", "email_sender",
-                                               "support_email", "support_phone",
-                                               "statement_day")})
+    _apply(company, changes)
     company.updated_at = clock.utcnow()
     companies.save_company(company)
     tenant.forget()

@@ -9,7 +9,7 @@ import hashlib
 
 from chalice import Blueprint, Response
 
-from ..api import schemas
+from ..api import kinds
 from ..api.routing import (COMPANY, JSON, PLATFORM, PUBLIC, ApiError, Param, api_route,
                            error_body, json_response, read_json, register, ApiRoute)
 from ..api.routing import openapi as openapi_document
@@ -37,7 +37,7 @@ def openapi(call):
 # --- platform: companies, domains ------------------------------------------------------------
 
 @api_route(bp, "POST", "/companies", scope=PLATFORM, summary="Create a company (and its "
-           "primary domain)", body=schemas.CompanyCreate, response=schemas.CompanyOut, status=201)
+           "primary domain)", body="CompanyCreate", response="CompanyOut", status=201)
 def create_company(call):
     from ..services import platform
     company = platform.create_company(call.body, call.actor, call.source_ip)
@@ -46,15 +46,15 @@ def create_company(call):
 
 @api_route(bp, "GET", "/companies/{company_id}", scope=COMPANY, params=[COMPANY_ID],
            summary="Company settings and which payment methods are configured",
-           response=schemas.CompanyOut)
+           response="CompanyOut")
 def get_company(call, company_id):
     from ..services import platform
     return platform.company_view(_company(call))
 
 
 @api_route(bp, "PATCH", "/companies/{company_id}", scope=PLATFORM, params=[COMPANY_ID],
-           summary="Change some settings", body=schemas.CompanyUpdate,
-           response=schemas.CompanyOut)
+           summary="Change some settings", body="CompanyUpdate",
+           response="CompanyOut")
 def update_company(call, company_id):
     from ..services import platform
     company = platform.update_company(_company(call), call.body, call.actor, call.source_ip)
@@ -62,8 +62,8 @@ def update_company(call, company_id):
 
 
 @api_route(bp, "POST", "/companies/{company_id}/domains", scope=PLATFORM, params=[COMPANY_ID],
-           summary="Add a host name (409 if any company uses it)", body=schemas.DomainCreate,
-           response=schemas.DomainOut, status=201)
+           summary="Add a host name (409 if any company uses it)", body="DomainCreate",
+           response="DomainOut", status=201)
 def add_domain(call, company_id):
     from ..services import platform
     domain = platform.add_domain(_company(call), call.body, call.actor, call.source_ip)
@@ -82,8 +82,8 @@ def remove_domain(call, company_id, host):
 
 # --- platform: administrators, tokens, gateway ------------------------------------------------
 
-@api_route(bp, "POST", "/admins", scope=PLATFORM, body=schemas.AdminCreate,
-           response=schemas.AdminOut, status=201,
+@api_route(bp, "POST", "/admins", scope=PLATFORM, body="AdminCreate",
+           response="AdminOut", status=201,
            summary="Create or extend a dealer administrator; e-mails a set-password link")
 def create_admin(call):
     from ..services import platform
@@ -97,8 +97,8 @@ def _token_info(token) -> dict:
             "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None}
 
 
-@api_route(bp, "POST", "/tokens", scope=PLATFORM, body=schemas.TokenCreate,
-           response=schemas.TokenCreated, status=201,
+@api_route(bp, "POST", "/tokens", scope=PLATFORM, body="TokenCreate",
+           response="TokenCreated", status=201,
            summary="Create a token (the secret is shown only in this answer)")
 def create_token(call):
     from ..repositories import audit
@@ -115,7 +115,7 @@ def create_token(call):
             "created_at": info["created_at"]}
 
 
-@api_route(bp, "GET", "/tokens", scope=PLATFORM, response=schemas.TokenList,
+@api_route(bp, "GET", "/tokens", scope=PLATFORM, response="TokenList",
            summary="Every token, without secrets")
 def list_tokens(call):
     from ..services import api_tokens
@@ -138,7 +138,7 @@ def revoke_token(call, token_id):
 
 @api_route(bp, "PUT", "/companies/{company_id}/gateway/{method}", scope=PLATFORM, status=204,
            params=[COMPANY_ID, Param("method", {"type": "string", "enum": ["card", "ach"]})],
-           body=schemas.GatewayCredentialsIn,
+           body="GatewayCredentialsIn",
            summary="Set the emergepay credentials of one method (write-only)")
 def set_gateway(call, company_id, method):
     from ..services import platform
@@ -151,17 +151,17 @@ def set_gateway(call, company_id, method):
 # --- company scope: batches ----------------------------------------------------------------------
 
 def _batch_records(call) -> list:
-    data = read_json(call.request, max_bytes=schemas.MAX_BATCH_BYTES)
+    data = read_json(call.request, max_bytes=kinds.MAX_BATCH_BYTES)
     if not isinstance(data, dict) or set(data) != {"records"} or not isinstance(
             data["records"], list):
         raise ApiError(400, "bad_request", 'The body must be {"records": [...]}.')
     records = data["records"]
     if not records:
         raise ApiError(400, "bad_request", "records is empty.")
-    if len(records) > schemas.MAX_RECORDS:
+    if len(records) > kinds.MAX_RECORDS:
         raise ApiError(413, "too_many_records",
                        f"{len(records)} records in one request; send at most "
-                       f"{schemas.MAX_RECORDS} a request.")
+                       f"{kinds.MAX_RECORDS} a request.")
     return records
 
 
@@ -197,29 +197,29 @@ def _delete_handler(kind):
     return handler
 
 
-for _kind, _spec in schemas.KINDS.items():
+for _kind, (_record, _delete) in kinds.KINDS.items():
     register(bp, ApiRoute(
         method="POST", path=f"/companies/{{company_id}}/{_kind}", name=f"upsert_{_kind}",
-        scope=COMPANY, params=[COMPANY_ID], body=schemas.batch_model(_spec.record),
-        validate_body=False, response=schemas.BatchResult, tag="erp",
+        scope=COMPANY, params=[COMPANY_ID], body=f"{_record}Batch",
+        validate_body=False, response="BatchResult", tag="erp",
         summary=f"Create or update {_kind} (per-record results; stale updates skipped)"),
         _upsert_handler(_kind))
-    if _spec.delete is not None:
+    if _delete is not None:
         register(bp, ApiRoute(
             method="POST", path=f"/companies/{{company_id}}/{_kind}/delete",
             name=f"delete_{_kind}", scope=COMPANY, params=[COMPANY_ID],
-            body=schemas.batch_model(_spec.delete), validate_body=False,
-            response=schemas.BatchResult, tag="erp",
+            body=f"{_delete}Batch", validate_body=False,
+            response="BatchResult", tag="erp",
             summary=f"Delete {_kind} (a delete older than the stored record is skipped)"),
             _delete_handler(_kind))
 
-_RESERVED = sorted(set(schemas.KINDS) | {"domains", "feeds", "gateway", "invoices"})
+_RESERVED = sorted(set(kinds.KINDS) | {"domains", "feeds", "gateway", "invoices"})
 _UNKNOWN_KIND = Param("kind", {"type": "string", "pattern": "^[a-z-]{1,30}$",
                                "not": {"enum": _RESERVED}})
 
 
 def _unknown_kind(call, company_id, kind):
-    known = ", ".join(schemas.KINDS)
+    known = ", ".join(kinds.KINDS)
     raise ApiError(404, "unknown_kind", f"Unknown record kind {kind!r}; known: {known}.")
 
 
@@ -230,8 +230,8 @@ register(bp, ApiRoute(method="POST", path="/companies/{company_id}/{kind}/delete
                       name="unknown_delete_kind", scope=COMPANY, catch_all=True, tag="erp",
                       params=[COMPANY_ID, Param("kind", {
                           "type": "string", "pattern": "^[a-z-]{1,30}$",
-                          "not": {"enum": sorted(k for k, s in schemas.KINDS.items()
-                                                 if s.delete)}})],
+                          "not": {"enum": sorted(k for k, (_, d) in kinds.KINDS.items()
+                                                 if d)}})],
                       summary="Kinds that cannot be deleted: 404"),
          lambda call, company_id, kind: _unknown_kind(call, company_id, kind))
 
@@ -239,7 +239,7 @@ register(bp, ApiRoute(method="POST", path="/companies/{company_id}/{kind}/delete
 # --- company scope: invoice PDF ------------------------------------------------------------------
 
 @api_route(bp, "PUT", "/companies/{company_id}/invoices/{invoice_no}/pdf", scope=COMPANY,
-           status=204, content_types=(PDF, JSON), tag="erp", body=schemas.PdfUpload,
+           status=204, content_types=(PDF, JSON), tag="erp", body="PdfUpload",
            extra_request_content={PDF: {"schema": {"type": "string", "format": "binary"}}},
            validate_body=False,
            params=[COMPANY_ID, Param("invoice_no", {"type": "string", "minLength": 1,
@@ -252,7 +252,7 @@ def upload_invoice_pdf(call, company_id, invoice_no):
     if content_type == PDF:
         body = request.raw_body or b""
     else:
-        data = read_json(request, max_bytes=schemas.MAX_PDF_BYTES * 4 // 3 + 1024)
+        data = read_json(request, max_bytes=kinds.MAX_PDF_BYTES * 4 // 3 + 1024)
         if not isinstance(data, dict) or not isinstance(data.get("pdf_base64"), str) \
                 or set(data) != {"pdf_base64"}:
             raise ApiError(400, "bad_request", 'The body must be {"pdf_base64": "..."}.')
@@ -266,17 +266,17 @@ def upload_invoice_pdf(call, company_id, invoice_no):
 
 # --- feeds ---------------------------------------------------------------------------------------
 
-FEED = Param("feed", {"type": "string", "enum": list(schemas.FEEDS)})
+FEED = Param("feed", {"type": "string", "enum": list(kinds.FEEDS)})
 
 
 def _feed_or_404(feed):
-    if feed not in schemas.FEEDS:
+    if feed not in kinds.FEEDS:
         raise ApiError(404, "not_found", f"Unknown feed {feed!r}; feeds: "
-                                         f"{', '.join(schemas.FEEDS)}.")
+                                         f"{', '.join(kinds.FEEDS)}.")
 
 
 @api_route(bp, "GET", "/companies/{company_id}/feeds/{feed}", scope=COMPANY, tag="feeds",
-           response=schemas.FeedPage,
+           response="FeedPage",
            params=[COMPANY_ID, FEED,
                    Param("cursor", {"type": "string", "maxLength": 2048}, "query",
                          "next_cursor of the previous page", required=False),
@@ -294,7 +294,7 @@ def read_feed(call, company_id, feed):
 
 
 @api_route(bp, "POST", "/companies/{company_id}/feeds/{feed}/ack", scope=COMPANY, tag="feeds",
-           params=[COMPANY_ID, FEED], body=schemas.AckRequest, response=schemas.AckResult,
+           params=[COMPANY_ID, FEED], body="AckRequest", response="AckResult",
            summary="Acknowledge items posted in the ERP (repeats are harmless)")
 def ack_feed(call, company_id, feed):
     from ..repositories import audit
