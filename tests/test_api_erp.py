@@ -42,6 +42,7 @@ def test_invoice_created_updated_unchanged_and_stale(api):
     assert stored.lines[0].extension_cents == 2500
     assert stored.state_key == "open#2026-11-02#W500" and stored.due_key == "2026-12-02#W500"
     assert stored.customer_pk == "abc#C1" and stored.ar_pk == "abc#C1"
+    assert stored.location_id == "MAIN"  # no location given: the bill-to
 
     assert api.batch("abc", "invoices", [invoice()]).outcomes() == ["unchanged"]
     newer = invoice(state="closed", balance="0", updated_at=LATER)
@@ -330,3 +331,21 @@ def test_results_are_json_with_natural_keys(api):
                                           "amount": "-5", "updated_at": UPDATED}])
     assert json.loads(answer.body)["results"][0]["key"] == "C1/E1"
     assert Dealer.count("abc") == 0 and account_pk("abc", "C1") == "abc#C1"
+
+
+def test_statement_pdf_upload(api):
+    api.batch("abc", "statements", [{"customer_no": "C1", "statement_date": "2026-10-31",
+                                     "balance": "120.00", "updated_at": UPDATED}])
+    answer = api.put("/companies/abc/statements/C1/2026-10-31/pdf", raw=PDF,
+                     headers={"Content-Type": "application/pdf"})
+    assert answer.status == 204, answer
+    key = Statement.get("abc#C1", "2026-10-31").pdf_key
+    assert key.startswith("abc/statements/")
+    assert api.put("/companies/abc/statements/C1/2026-09-30/pdf", raw=PDF,
+                   headers={"Content-Type": "application/pdf"}).status == 404
+    assert api.put("/companies/abc/statements/C1/not-a-date/pdf", raw=PDF,
+                   headers={"Content-Type": "application/pdf"}).status == 404
+    newer = {"customer_no": "C1", "statement_date": "2026-10-31", "balance": "99.00",
+             "updated_at": LATER}
+    assert api.batch("abc", "statements", [newer]).outcomes() == ["updated"]
+    assert Statement.get("abc#C1", "2026-10-31").pdf_key == key  # the PDF stays

@@ -38,6 +38,10 @@ def test_company_token_cannot_use_platform_routes_or_other_companies(api, pacifi
     assert api.get("/tokens", token=abc_token).status == 403
     assert api.post("/companies", NEW_COMPANY, token=abc_token).status == 403
     assert api.get("/companies/abc", token=abc_token).status == 200
+    assert api.patch("/companies/abc", {"oem_label": "X"}, token=abc_token).status == 403
+    assert api.put("/companies/abc/gateway/card", {"oid": "1", "auth_token": "t",
+                                                   "environment": "sandbox"},
+                   token=abc_token).status == 403
     assert api.get("/companies/pacific", token=abc_token).status == 403
     assert api.batch("pacific", "parts", [], token=abc_token).status == 403
     assert api.get("/companies/pacific/feeds/payments", token=abc_token).status == 403
@@ -212,3 +216,5 @@ def test_bad_json_wrong_method_and_media_type_answer_json(api):
     assert answer.status == 415 and answer.json["message"]
     answer = api.post("/companies/abc/widgets", {"records": []})
     assert answer.status == 404 and "widgets" in answer.json["message"]
+    answer = api.get("/nothing/here")
+    assert answer.status == 404 and answer.headers["Content-Type"] == "application/json"

@@ -192,7 +192,7 @@ class InvoiceLineIn(Strict):
 class InvoiceRecord(Strict):
     invoice_no: Key
     customer_no: Key
-    location_id: Optional[Key] = None
+    location_id: Optional[Key] = Field(None, description='Defaults to "MAIN" (the bill-to)')
     invoice_date: date
     due_date: Optional[date] = None
     state: Literal["open", "closed"]

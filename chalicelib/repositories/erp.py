@@ -138,3 +138,16 @@ def mark_applied(company_id: str, payment_ids: Iterable[str]) -> None:
         except UpdateError as error:
             if error.cause_response_code != CONDITIONAL_FAILED:
                 raise
+
+
+def statement(company_id: str, customer_no: str, statement_date: str):
+    from ..models import Statement
+    try:
+        return Statement.get(account_pk(company_id, customer_no), statement_date)
+    except Statement.DoesNotExist:
+        return None
+
+
+def set_statement_pdf_key(item, key: str) -> None:
+    from ..models import Statement
+    item.update(actions=[Statement.pdf_key.set(key)], condition=Statement.customer_pk.exists())

@@ -1,7 +1,7 @@
 """Feeds back to the ERP: items carrying `feed_company` (sparse `feed` indexes) until the
 ERP acknowledges them."""
 from datetime import datetime
-from typing import List, Optional, Tuple
+from typing import Optional, Tuple
 
 from pynamodb.exceptions import UpdateError
 

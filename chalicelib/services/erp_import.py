@@ -169,7 +169,7 @@ def _invoice(record, ctx: Context) -> Invoice:
                          expected_on=_iso(line.expected_on))
              for line in sorted(record.lines, key=lambda line: line.line_no)]
     return Invoice(keys.pop("pk"), company_id=company_id, invoice_no=record.invoice_no,
-                   customer_no=record.customer_no, location_id=record.location_id,
+                   customer_no=record.customer_no, location_id=record.location_id or BILL_TO,
                    dealer_code=record.dealer_code, state=record.state, status=record.status,
                    status_dates={k: v.isoformat() for k, v in record.status_dates.items()},
                    invoice_date=record.invoice_date.isoformat(), due_date=_iso(record.due_date),
@@ -321,6 +321,7 @@ def _upsert_customers(pairs, ctx: Context) -> None:
                                       for _, r in pairs])
     for result, record in pairs:
         rows, contacts = _customer_items(record, ctx)
+        main = next(r for r in rows if r.location_id == BILL_TO)
         old_main = stored.get((account_pk(company_id, record.customer_no), BILL_TO))
         if old_main is not None and old_main.erp_updated_at \
                 and old_main.erp_updated_at >= record.updated_at:
@@ -338,12 +339,9 @@ def _upsert_customers(pairs, ctx: Context) -> None:
             contact.email_bounced = bounced.get(contact.contact_id) == contact.email
         web_changed = _apply_web_access(record, ctx, result)
         if old_main is not None and _same(old_rows, rows) and _same(old_contacts, contacts):
-            erp.touch_if_newer(rows[0] if rows[0].location_id == BILL_TO else
-                               next(r for r in rows if r.location_id == BILL_TO),
-                               record.updated_at)
+            erp.touch_if_newer(main, record.updated_at)
             result.outcome = UPDATED if web_changed else UNCHANGED
             continue
-        main = next(r for r in rows if r.location_id == BILL_TO)
         if not erp.put_if_newer(main, record.updated_at):  # the guard: bill-to row
             result.outcome = STALE
             continue

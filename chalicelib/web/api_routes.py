@@ -5,13 +5,12 @@ with Chalice and produces /api/v1/openapi.json.
 """
 import base64
 import binascii
-import hashlib
 
 from chalice import Blueprint, Response
 
 from ..api import kinds
-from ..api.routing import (COMPANY, JSON, PLATFORM, PUBLIC, ApiError, Param, api_route,
-                           error_body, json_response, read_json, register, ApiRoute)
+from ..api.routing import (COMPANY, JSON, PLATFORM, PUBLIC, ApiError, ApiRoute, Param,
+                           api_route, read_json, register)
 from ..api.routing import openapi as openapi_document
 
 bp = Blueprint(__name__)
@@ -247,21 +246,39 @@ register(bp, ApiRoute(method="POST", path="/companies/{company_id}/{kind}/delete
            summary="Upload the invoice's PDF (raw application/pdf body, or JSON pdf_base64)")
 def upload_invoice_pdf(call, company_id, invoice_no):
     from ..services import documents
-    request = call.request
+    documents.store_invoice_pdf(_company(call), invoice_no, _pdf_body(call.request),
+                                actor=call.actor)
+    return Response(body="", status_code=204)
+
+
+@api_route(bp, "PUT", "/companies/{company_id}/statements/{customer_no}/{statement_date}/pdf",
+           scope=COMPANY, status=204, content_types=(PDF, JSON), tag="erp", body="PdfUpload",
+           extra_request_content={PDF: {"schema": {"type": "string", "format": "binary"}}},
+           validate_body=False,
+           params=[COMPANY_ID, Param("customer_no", {"type": "string", "minLength": 1,
+                                                     "maxLength": 64}),
+                   Param("statement_date", {"type": "string", "format": "date"})],
+           summary="Upload a statement's PDF (raw application/pdf body, or JSON pdf_base64)")
+def upload_statement_pdf(call, company_id, customer_no, statement_date):
+    from ..services import documents
+    documents.store_statement_pdf(_company(call), customer_no, statement_date,
+                                  _pdf_body(call.request), actor=call.actor)
+    return Response(body="", status_code=204)
+
+
+def _pdf_body(request) -> bytes:
+    """The raw PDF body, or the decoded `{"pdf_base64": ...}` of a JSON body."""
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type == PDF:
-        body = request.raw_body or b""
-    else:
-        data = read_json(request, max_bytes=kinds.MAX_PDF_BYTES * 4 // 3 + 1024)
-        if not isinstance(data, dict) or not isinstance(data.get("pdf_base64"), str) \
-                or set(data) != {"pdf_base64"}:
-            raise ApiError(400, "bad_request", 'The body must be {"pdf_base64": "..."}.')
-        try:
-            body = base64.b64decode(data["pdf_base64"], validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise ApiError(400, "bad_request", "pdf_base64 is not valid base64.") from error
-    documents.store_invoice_pdf(_company(call), invoice_no, body, actor=call.actor)
-    return Response(body="", status_code=204)
+        return request.raw_body or b""
+    data = read_json(request, max_bytes=kinds.MAX_PDF_BYTES * 4 // 3 + 1024)
+    if not isinstance(data, dict) or not isinstance(data.get("pdf_base64"), str) \
+            or set(data) != {"pdf_base64"}:
+        raise ApiError(400, "bad_request", 'The body must be {"pdf_base64": "..."}.')
+    try:
+        return base64.b64decode(data["pdf_base64"], validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ApiError(400, "bad_request", "pdf_base64 is not valid base64.") from error
 
 
 # --- feeds ---------------------------------------------------------------------------------------
@@ -307,5 +324,3 @@ def ack_feed(call, company_id, feed):
                  unknown=len(answer["unknown"]))
     return answer
 
-
-__all__ = ["bp", "error_body", "json_response"]
