@@ -131,6 +131,7 @@ class Checkpoint:
     def __init__(self, input_path: str, identity: dict):
         self.path = Path(str(input_path) + ".portal-import.json")
         self.identity = identity
+        self.unwritable = False
         self.state = {"records_done": 0, "batches_done": 0,
                       "summary": {outcome: 0 for outcome in OUTCOMES}, "rejected": [],
                       "notes": []}
@@ -151,11 +152,20 @@ class Checkpoint:
                 f"{self.state['batches_done']} batch(es) were acknowledged by a previous run")
 
     def save(self) -> None:
+        if self.unwritable:
+            return
         temporary = self.path.with_name(self.path.name + ".tmp")
-        temporary.write_text(json.dumps({"version": CHECKPOINT_VERSION,
-                                         "identity": self.identity, "state": self.state}),
-                             encoding="utf-8")
-        os.replace(temporary, self.path)
+        try:
+            temporary.write_text(json.dumps({"version": CHECKPOINT_VERSION,
+                                             "identity": self.identity, "state": self.state}),
+                                 encoding="utf-8")
+            os.replace(temporary, self.path)
+        except OSError as error:
+            # The import goes on; a re-run sends everything again (harmless: `unchanged`).
+            self.unwritable = True
+            output.stderr().print(f"[yellow]warning:[/] cannot write the checkpoint "
+                                  f"{self.path} ({error}): an interrupted run will start over",
+                                  highlight=False)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -223,3 +223,13 @@ def test_fields_the_portal_owns_are_reported_as_ignored(portal, tmp_path):
     result = portal("import", "customers", path, "--company", "acme")
     assert result.exit_code == 0, result.output
     assert "row 1, key A1001: ignored (the portal owns them): web_access" in result.stdout
+
+
+def test_an_unwritable_checkpoint_only_costs_the_resume(portal, tmp_path):
+    path = write_invoices_csv(tmp_path / "nightly.csv", 3)
+    # a directory where the checkpoint's temporary file would go: writing it fails, even as root
+    (tmp_path / "nightly.csv.portal-import.json.tmp").mkdir()
+    result = portal("--json", "import", "invoices", path, "--company", "acme")
+    assert result.exit_code == 0, result.output
+    assert "cannot write the checkpoint" in result.stderr
+    assert summary(result)["created"] == 3
