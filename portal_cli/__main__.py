@@ -1,0 +1,3 @@
+from portal_cli.main import cli
+
+cli(prog_name="portal")
