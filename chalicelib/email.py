@@ -4,6 +4,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import aws, config
 from .models import Company
+from .services import theme
 from .templating import render
 
 
@@ -24,7 +25,9 @@ def sender(company: Company) -> str:
 
 def send(company: Company, to: str, template: str, *, ses=None, **context) -> str:
     """Render `emails/<template>.txt` and `.html` and send them; returns the message id."""
-    context = dict(context, company=company, portal_url=company_url(company, "/"))
+    # The same brand as the portal: logo (theme bucket / CloudFront URL) and colours.
+    context = dict(context, company=company, portal_url=company_url(company, "/"),
+                   brand=theme.brand(company))
     subject = render(f"emails/{template}.subject.txt", **context).strip()
     text = render(f"emails/{template}.txt", **context)
     html = render(f"emails/{template}.html", **context)

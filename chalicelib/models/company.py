@@ -31,6 +31,7 @@ class Theme(MapAttribute):
     home_image_key = UnicodeAttribute(null=True)
     favicon_key = UnicodeAttribute(null=True)
     welcome_text = UnicodeAttribute(null=True)
+    oem_label = UnicodeAttribute(null=True)  # drafts and versions; live copy in Company.oem_label
 
 
 class Company(PortalModel):
@@ -46,7 +47,9 @@ class Company(PortalModel):
     email_sender = UnicodeAttribute(null=True)  # verified SES sender
     support_email = UnicodeAttribute(null=True)
     support_phone = UnicodeAttribute(null=True)
-    theme = Theme(default=Theme)
+    theme = Theme(default=Theme)  # the published theme
+    theme_version = NumberAttribute(default=0)  # publishing is conditional on it
+    theme_draft = Theme(null=True)  # what the theme editor saves; previewed, then published
     pages = MapAttribute(default=lambda: dict(DEFAULT_PAGES))  # page key -> on/off
     statement_cycle = UnicodeAttribute(default="monthly")
     web_access_owner = UnicodeAttribute(default="portal")  # "portal" | "erp"
@@ -70,3 +73,16 @@ class Domain(PortalModel):
     company_id = UnicodeAttribute()
     primary = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
+
+
+class ThemeVersion(PortalModel):
+    """Every published theme, so an earlier one can be restored."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("theme-versions")
+
+    company_id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(range_key=True)
+    theme = Theme()
+    published_by = UnicodeAttribute(null=True)
+    published_at = UTCDateTimeAttribute()

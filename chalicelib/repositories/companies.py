@@ -1,12 +1,12 @@
 """Companies and their domains."""
-from typing import Optional
+from typing import List, Optional
 
 from ..models import Company, Domain
 
 
-def get_company(company_id: str) -> Optional[Company]:
+def get_company(company_id: str, consistent: bool = False) -> Optional[Company]:
     try:
-        return Company.get(company_id)
+        return Company.get(company_id, consistent_read=consistent)
     except Company.DoesNotExist:
         return None
 
@@ -24,3 +24,9 @@ def save_company(company: Company) -> None:
 
 def save_domain(domain: Domain) -> None:
     domain.save()
+
+
+def get_companies(company_ids) -> List[Company]:
+    """Several companies in one BatchGetItem (the company switcher)."""
+    ids = sorted(set(company_ids))
+    return list(Company.batch_get(ids)) if ids else []

@@ -12,7 +12,8 @@ from .. import email as mail
 from ..ids import new_secret, sha256
 from ..logs import logger
 from ..models import Company, Session, Token, User
-from ..repositories import audit, throttles, tokens, users
+from ..models.base import plain_dict
+from ..repositories import audit, companies, throttles, tokens, users
 from ..repositories.keys import email_login, name_login
 from . import passwords, sessions
 
@@ -62,9 +63,7 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
     password_ok = passwords.verify(user.password_hash if user else None, password)
     memberships = users.memberships_in_company(user_id or users.MISSING_USER_ID,
                                                company.company_id)
-    is_admin = bool(user and company.company_id in (user.admin_company_ids or set()))
-    allowed = (password_ok and user is not None and user.active
-               and (is_admin or any(m.status == "active" for m in memberships)))
+    allowed = password_ok and may_use_company(user, company.company_id, memberships)
 
     if not allowed:
         _count_failure(account_key, at)
@@ -87,11 +86,27 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
     # The sign-in may switch between its active accounts; it starts on the first.
     active = sorted(m.account_pk for m in memberships if m.status == "active")
     started = sessions.start(user.user_id, company.company_id,
-                             active[0] if active else None, now, account_pks=active)
+                             active[0] if active else None, now, account_pks=active,
+                             companies=switchable_companies(user))
     logger.info("sign-in succeeded", extra={"outcome": "ok", "ip": source_ip,
                                             "company": company.company_id, "user": user.user_id})
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip)
     return SignIn(True, started=started, user=user)
+
+
+def may_use_company(user: Optional[User], company_id: str, memberships) -> bool:
+    """An active login that administers the company or has an active account in it."""
+    if user is None or not user.active:
+        return False
+    return (company_id in (user.admin_company_ids or set())
+            or any(m.status == "active" and m.company_id == company_id for m in memberships))
+
+
+def switchable_companies(user: User) -> dict:
+    """id -> name of every active company this login may use (company switcher)."""
+    ids = {m.company_id for m in users.memberships(user.user_id) if m.status == "active"}
+    ids |= set(user.admin_company_ids or ())
+    return {c.company_id: c.name for c in companies.get_companies(ids) if c.active}
 
 
 def _count_failure(key: str, at: int, limit: int = ACCOUNT_LIMIT) -> None:
@@ -129,7 +144,8 @@ def change_password(company: Company, user: User, session: Session, current: str
     _store_new_password(user, new_password, now)
     sessions.end_all_for_user(user.user_id)
     started = sessions.start(user.user_id, company.company_id, session.account_pk, now,
-                             account_pks=session.account_pks)
+                             account_pks=session.account_pks,
+                             companies=plain_dict(session.companies))
     audit.record(company.company_id, "password_changed", actor=user.user_id)
     _notify_changed(company, user)
     return None, started

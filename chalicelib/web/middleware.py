@@ -67,6 +67,8 @@ def _handle(request, get_response, state: RequestState):
         return get_response(request)
     state.company = tenant.company_for_host(request.headers.get("host"))
     if state.company is None:
+        if tenant.is_platform_host(request.headers.get("host")):
+            return platform_page(state)
         return error_page(state, 404)
     _load_session(request, state)
     if request.method in UNSAFE_METHODS and not _csrf_ok(request, state):
@@ -155,12 +157,24 @@ def error_page(state: RequestState, status: int, message=None) -> Response:
     try:
         body = render("error.html", state=state, company=state.company,
                       theme=state.company.theme if state.company else None,
-                      logo_url=None, favicon_url=None, menu=[], user=state.user,
+                      logo_url=None, favicon_url=None, home_image_url=None,
+                      switch_companies=[], menu=[], user=state.user,
                       account=None, csrf_token="", nonce=state.nonce, local=config.is_local(),
                       status=status, title=title, message=message or default)
     except Exception:  # the error page itself must never fail
         logger.exception("error page failed")
         body = f"<!doctype html><title>{status}</title><h1>{title}</h1>"
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def platform_page(state: RequestState) -> Response:
+    """The bare platform host: a neutral page that names no company (never a list of them)."""
+    status = 200 if state.path == "/" else 404
+    body = render("platform.html", state=state, company=None, theme=None, logo_url=None,
+                  favicon_url=None, home_image_url=None, switch_companies=[], menu=[],
+                  user=None, account=None, csrf_token="", nonce=state.nonce,
+                  local=config.is_local(), status=status)
     return Response(body=body, status_code=status,
                     headers={"Content-Type": "text/html; charset=utf-8"})
 
@@ -176,7 +190,7 @@ def _csp(state: RequestState) -> str:
         f"img-src 'self' data: {assets_origin}".strip(),
         "font-src 'self'",
         "connect-src 'self'",
-        "form-action 'self'",
+        " ".join(["form-action 'self'", *state.form_targets]),
         "object-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",

@@ -34,6 +34,7 @@ class RequestState:
     set_anon_csrf: bool = False
     cookies: List[str] = field(default_factory=list)  # extra Set-Cookie values
     referrer_policy: str = "strict-origin-when-cross-origin"
+    form_targets: List[str] = field(default_factory=list)  # extra form-action origins (S3 upload)
 
     @property
     def csrf_token(self) -> str:

@@ -4,18 +4,20 @@ Idempotent: every record has a fixed key and is written with a put, so running
 it twice leaves the same data, never duplicates.
 """
 import hashlib
+import math
 import random
+import struct
+import zlib
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from chalicelib import aws, config
 from chalicelib.models import (Company, Contact, Customer, Dealer, Domain, Equipment, Invoice,
                                InvoiceLine, LedgerEntry, LoginName, Membership, Part, PartToken,
-                               Payment, Theme, User, WebAccess)
+                               Payment, Theme, ThemeVersion, User, WebAccess)
 from chalicelib.models.company import DEFAULT_PAGES
 from chalicelib.repositories.keys import (account_pk, dealer_pk, email_login, invoice_pk,
                                           name_login)
-from chalicelib.services import passwords
+from chalicelib.services import passwords, theme
 
 DEMO_PASSWORD = "demo-portal-1"
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -136,27 +138,64 @@ def _invoice(company_id, invoice_no, customer_no, day, *, open_, status=None, de
         erp_updated_at=NOW)
 
 
-def _company_records(spec, logo_key):
+def _company_records(spec, images):
+    brand = Theme(primary_color=spec["primary_color"], accent_color=spec["accent_color"],
+                  welcome_text=spec["welcome"], oem_label=spec["oem_label"], **images)
     company = Company(spec["company_id"], name=spec["name"], primary_domain=spec["primary"],
                       oem_label=spec["oem_label"], support_email=spec["support_email"],
                       support_phone=spec["support_phone"], pages=spec["pages"],
                       email_sender=f"no-reply@{spec['primary']}",
-                      theme=Theme(primary_color=spec["primary_color"],
-                                  accent_color=spec["accent_color"], logo_key=logo_key,
-                                  welcome_text=spec["welcome"]),
+                      theme=brand, theme_version=1,
                       auto_credentials=True, created_at=NOW, updated_at=NOW)
+    version = ThemeVersion(spec["company_id"], 1, theme=brand, published_by="seed",
+                           published_at=NOW)
     domains = [Domain(host, company_id=spec["company_id"], primary=host == spec["primary"],
                       created_at=NOW) for host in spec["hosts"]]
-    return [company, *domains]
+    return [company, version, *domains]
 
 
-def _upload_logo(spec) -> str:
-    body = (DEMO_DIR / spec["logo"]).read_bytes()
-    key = f"{spec['company_id']}/logo/{hashlib.sha256(body).hexdigest()[:16]}.png"
-    aws.client("s3").put_object(Bucket=config.theme_bucket(), Key=key, Body=body,
-                                ContentType="image/png",
-                                CacheControl="public, max-age=31536000, immutable")
-    return key
+def png(width: int, height: int, pixel) -> bytes:
+    """A small RGB PNG from `pixel(x, y) -> (r, g, b)` (no imaging library needed)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = b"".join(b"\x00" + bytes(c for x in range(width) for c in pixel(x, y))
+                    for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+
+
+def _rgb(hex_color: str):
+    return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def home_image(spec) -> bytes:
+    """ABC: diagonal bands; Pacific: waves.  Each in its own colours."""
+    primary, accent = _rgb(spec["primary_color"]), _rgb(spec["accent_color"])
+    light = tuple(min(255, c + 170) for c in primary)
+    if spec["company_id"] == "abc":
+        return png(480, 140, lambda x, y: accent if (x + y) % 60 < 12 else
+                   (primary if (x + 2 * y) % 240 < 120 else light))
+    return png(480, 140, lambda x, y: accent if abs(y - 70 - 25 * math.sin(x / 30)) < 5 else
+               (primary if y > 70 + 25 * math.sin(x / 30) else light))
+
+
+def favicon(spec) -> bytes:
+    primary, accent = _rgb(spec["primary_color"]), _rgb(spec["accent_color"])
+    if spec["company_id"] == "abc":  # square with an accent frame
+        return png(32, 32, lambda x, y: accent if min(x, y, 31 - x, 31 - y) < 4 else primary)
+    return png(32, 32, lambda x, y: primary if (x - 15.5) ** 2 + (y - 15.5) ** 2 < 225
+               else (255, 255, 255))  # a disc
+
+
+def _upload_images(spec) -> dict:
+    """The demo logo (committed PNG), home image and favicon, under content-hashed keys."""
+    return {"logo_key": theme.store_asset(spec["company_id"], "logo",
+                                          (DEMO_DIR / spec["logo"]).read_bytes()),
+            "home_image_key": theme.store_asset(spec["company_id"], "home_image", home_image(spec)),
+            "favicon_key": theme.store_asset(spec["company_id"], "favicon", favicon(spec))}
 
 
 def _master_data(company_id):
@@ -329,7 +368,7 @@ def seed() -> dict:
     """Write the demo data; returns counts per entity."""
     records = []
     for spec in COMPANIES:
-        records += _company_records(spec, _upload_logo(spec))
+        records += _company_records(spec, _upload_images(spec))
         records += _master_data(spec["company_id"])
     abc_parts, pacific_parts = _parts("abc", 300), _parts("pacific", 250)
     records += abc_parts + pacific_parts + part_tokens(abc_parts + pacific_parts)
