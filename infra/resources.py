@@ -62,10 +62,13 @@ def cloudformation(prefix: str = "portal-") -> dict:
         },
     }
     resources.update(theme_resources(prefix))
-    return {"Resources": resources, "Outputs": {
-        "ThemeAssetsUrl": {
-            "Description": "PORTAL_THEME_ASSETS_URL of the stage (CloudFront in front of the theme bucket)",
-            "Value": {"Fn::Sub": "https://${ThemeDistribution.DomainName}"}}}}
+    # Deep-merged by `chalice package --merge-template` into Chalice's own function:
+    # the Lambda learns the CloudFront URL of the theme assets (pages, CSP img-src, e-mails).
+    resources["APIHandler"] = {"Properties": {"Environment": {"Variables": {
+        "PORTAL_THEME_ASSETS_URL": THEME_ASSETS_URL}}}}
+    return {"Resources": resources, "Outputs": {"ThemeAssetsUrl": {
+        "Description": "Public URL of the theme assets (CloudFront in front of the theme bucket)",
+        "Value": THEME_ASSETS_URL}}}
 
 
 # Browsers upload theme images straight to the bucket with a presigned POST.  The
@@ -77,6 +80,7 @@ THEME_CORS_PRODUCTION = [{"AllowedMethods": ["POST"], "AllowedOrigins": ["https:
 # CloudFront's managed "CachingOptimized" policy: honours the objects' own
 # Cache-Control (a year, immutable) and caches without cookies or query strings.
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+THEME_ASSETS_URL = {"Fn::Sub": "https://${ThemeDistribution.DomainName}"}
 
 
 def theme_cors(origins) -> list:
