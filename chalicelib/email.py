@@ -24,7 +24,9 @@ def sender(company: Company) -> str:
 
 def send(company: Company, to: str, template: str, *, ses=None, **context) -> str:
     """Render `emails/<template>.txt` and `.html` and send them; returns the message id."""
-    context = dict(context, company=company, portal_url=company_url(company, "/"))
+    logo_key = company.theme.logo_key if company.theme else None
+    context = dict(context, company=company, portal_url=company_url(company, "/"),
+                   logo_url=f"{config.theme_assets_url()}/{logo_key}" if logo_key else None)
     subject = render(f"emails/{template}.subject.txt", **context).strip()
     text = render(f"emails/{template}.txt", **context)
     html = render(f"emails/{template}.html", **context)
