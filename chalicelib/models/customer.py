@@ -1,7 +1,7 @@
 """ERP master data about a company's customers."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute,
                                  NumberAttribute, UnicodeAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
 
@@ -134,28 +134,27 @@ class Contact(PortalModel):
         return super().serialize(null_check=null_check)
 
 
-class DealerByCustomerIndex(GlobalSecondaryIndex):
-    """Dealer records linked to one customer account (OEM pages)."""
-
-    class Meta:
-        index_name = "by_linked_customer"
-        projection = KeysOnlyProjection()
-
-    linked_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
-    dealer_code = UnicodeAttribute(range_key=True)
-
-
 class Dealer(PortalModel):
+    """A dealer record; it may be linked to several customer accounts (DealerLink)."""
+
     class Meta(BaseMeta):
         table_name = table_name("dealers")
 
     company_id = UnicodeAttribute(hash_key=True)
     dealer_code = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
-    linked_customer_no = UnicodeAttribute(null=True)
-    linked_pk = UnicodeAttribute(null=True)
+    linked_customer_nos = ListAttribute(of=UnicodeAttribute, default=list)
     erp_updated_at = UTCDateTimeAttribute(null=True)
-    by_linked_customer = DealerByCustomerIndex()
+
+
+class DealerLink(PortalModel):
+    """One customer account linked to one dealer record: the OEM pages' dealer codes."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("dealer-links")
+
+    linked_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
+    dealer_code = UnicodeAttribute(range_key=True)
 
 
 class Equipment(PortalModel):
