@@ -1,7 +1,7 @@
 """ERP master data about a company's customers."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute,
                                  NumberAttribute, UnicodeAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
 
