@@ -2,9 +2,9 @@
 from chalice import Chalice
 
 from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
-from chalicelib.web import (admin_theme_routes, auth_routes, customer_routes, dealer_routes,
-                            dev_routes, fallback_routes, handoff_routes, home_routes,
-                            static_routes)
+from chalicelib.web import (admin_routes, admin_theme_routes, auth_routes, customer_routes,
+                            dealer_routes, dev_routes, fallback_routes, handoff_routes,
+                            home_routes, invite_routes, static_routes)
 from chalicelib.web.middleware import portal_pipeline
 
 app = Chalice(app_name="dealer-portal")
@@ -16,6 +16,8 @@ app.register_blueprint(home_routes.bp)
 app.register_blueprint(customer_routes.bp)
 app.register_blueprint(dealer_routes.bp)
 app.register_blueprint(handoff_routes.bp)
+app.register_blueprint(admin_routes.bp)
 app.register_blueprint(admin_theme_routes.bp)
+app.register_blueprint(invite_routes.bp)
 app.register_blueprint(dev_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers

@@ -26,8 +26,9 @@ def sender(company: Company) -> str:
 def send(company: Company, to: str, template: str, *, ses=None, **context) -> str:
     """Render `emails/<template>.txt` and `.html` and send them; returns the message id."""
     # The same brand as the portal: logo (theme bucket / CloudFront URL) and colours.
+    brand = theme.brand(company)
     context = dict(context, company=company, portal_url=company_url(company, "/"),
-                   brand=theme.brand(company))
+                   brand=brand, logo_url=brand["logo_url"])
     subject = render(f"emails/{template}.subject.txt", **context).strip()
     text = render(f"emails/{template}.txt", **context)
     html = render(f"emails/{template}.html", **context)

@@ -74,6 +74,13 @@ def test_theme_editor_is_for_administrators_of_this_company_only(browser, pacifi
     assert anonymous.get("/admin/theme").status_code == 303
 
 
+def test_theme_is_a_page_of_dealer_administration(admin):
+    customers = text(admin.get("/admin/customers"))
+    assert '<a href="/admin/theme"' in customers
+    editor = text(admin.get("/admin/theme"))
+    assert 'aria-label="Dealer Administration"' in editor and 'href="/admin/theme" aria-current="page"' in editor
+
+
 def test_editor_posts_images_straight_to_s3_and_csp_allows_only_that_origin(admin):
     page = admin.get("/admin/theme")
     assert page.status_code == 200
@@ -301,7 +308,7 @@ def test_emails_carry_the_company_logo_and_colours(browser, abc):
     body = message.body if isinstance(message.body, str) else str(message.body)
     assert f'{config.theme_assets_url()}/assets/abc/logo/{"a" * 32}.png' in body
     assert "background:#1f4e79;color:#ffffff" in body
-    assert "background:#f2a900" in body
+    assert "4px solid #f2a900" in body
 
 
 # ------------------------------------------------------------ platform host

@@ -184,7 +184,9 @@ class Payment(PortalModel):
     result_message = UnicodeAttribute(null=True)
     pending_company = UnicodeAttribute(null=True)
     feed_company = UnicodeAttribute(null=True)
+    feed_acked_at = UTCDateTimeAttribute(null=True)  # set when the ERP acknowledged it
     unapplied_pk = UnicodeAttribute(null=True)
+    erp_updated_at = UTCDateTimeAttribute(null=True)  # ERP's time of the ACH settlement/return
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     by_customer = PaymentsByCustomer()

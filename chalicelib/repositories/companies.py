@@ -26,7 +26,7 @@ def save_domain(domain: Domain) -> None:
     domain.save()
 
 
-def get_companies(company_ids) -> List[Company]:
-    """Several companies in one BatchGetItem (the company switcher)."""
-    ids = sorted(set(company_ids))
-    return list(Company.batch_get(ids)) if ids else []
+def get_companies(company_ids) -> list:
+    """Several companies in one BatchGetItem, sorted by name."""
+    ids = sorted(set(company_ids or ()))[:100]
+    return sorted(Company.batch_get(ids), key=lambda c: c.name.lower()) if ids else []

@@ -11,8 +11,8 @@ from ..services import tenant
 from ..services import theme as theme_service
 from . import forms
 from . import state as request_state
-from .guards import signed_in
-from .pages import page, redirect
+from .guards import administrator
+from .pages import admin_page, page, redirect
 
 bp = Blueprint(__name__)
 
@@ -25,15 +25,14 @@ NOTICES = {
 }
 
 
-def admin_page(view):
-    """A dealer administrator of this host's company; the company read fresh (not cached)."""
+def theme_admin(view):
+    """Dealer Administration's guard (the managed company, "Select Dealer"), then that
+    company read fresh: the tenant cache may be a minute old."""
     @functools.wraps(view)
-    @signed_in(bp)
+    @administrator(bp)
     def wrapper(*args, **kwargs):
         state = request_state.of(bp.current_request)
-        if not state.is_admin:
-            raise NotFoundError("Page not found")
-        company = companies.get_company(state.company.company_id, consistent=True)
+        company = companies.get_company(state.managed_company.company_id, consistent=True)
         if company is None:
             raise NotFoundError("Page not found")
         return view(state, company, *args, **kwargs)
@@ -56,7 +55,7 @@ def _editor(state, company, status=200, draft=None, errors=None, error=None, not
     draft = draft or theme_service.current_draft(company)
     images = {kind: theme_service.asset_url(getattr(draft, attr))
               for kind, (attr, _label) in theme_service.IMAGE_KINDS.items()}
-    return page(bp.current_request, "admin_theme.html", status=status, draft=draft,
+    return admin_page(bp.current_request, "admin_theme.html", status=status, draft=draft,
                 errors=errors or {}, error=error, notice=notice, images=images,
                 kinds=theme_service.IMAGE_KINDS, uploads=_upload_forms(state, company),
                 max_mb=theme_service.MAX_IMAGE_BYTES // 1024 // 1024,
@@ -66,14 +65,14 @@ def _editor(state, company, status=200, draft=None, errors=None, error=None, not
 
 
 @bp.route("/admin/theme", methods=["GET"])
-@admin_page
+@theme_admin
 def editor(state, company):
     notice = NOTICES.get((bp.current_request.query_params or {}).get("notice"))
     return _editor(state, company, notice=notice)
 
 
 @bp.route("/admin/theme", methods=["POST"], content_types=forms.FORM)
-@admin_page
+@theme_admin
 def save(state, company):
     draft, errors = theme_service.draft_from_form(company, forms.parse(bp.current_request))
     if errors:
@@ -84,19 +83,19 @@ def save(state, company):
 
 
 @bp.route("/admin/theme/uploaded", methods=["GET"])
-@admin_page
+@theme_admin
 def uploaded(state, company):
     """S3's redirect after the upload: a form posting the key back (no change on GET)."""
     params = bp.current_request.query_params or {}
     kind, key = params.get("kind", ""), params.get("key", "")
     if kind not in theme_service.IMAGE_KINDS:
         raise NotFoundError("Page not found")
-    return page(bp.current_request, "admin_theme_uploaded.html", kind=kind, key=key[:200],
+    return admin_page(bp.current_request, "admin_theme_uploaded.html", kind=kind, key=key[:200],
                 label=theme_service.IMAGE_KINDS[kind][1])
 
 
 @bp.route("/admin/theme/image", methods=["POST"], content_types=forms.FORM)
-@admin_page
+@theme_admin
 def add_image(state, company):
     form = forms.parse(bp.current_request)
     kind = form.get("kind", "")
@@ -109,7 +108,7 @@ def add_image(state, company):
 
 
 @bp.route("/admin/theme/image/remove", methods=["POST"], content_types=forms.FORM)
-@admin_page
+@theme_admin
 def remove_image(state, company):
     kind = forms.parse(bp.current_request).get("kind", "")
     if kind not in theme_service.IMAGE_KINDS:
@@ -119,10 +118,10 @@ def remove_image(state, company):
 
 
 @bp.route("/admin/theme/preview", methods=["GET"])
-@admin_page
+@theme_admin
 def preview(state, company):
     draft = theme_service.current_draft(company)
-    return page(bp.current_request, "admin_theme_preview.html", theme=draft,
+    return page(bp.current_request, "admin_theme_preview.html", theme=draft, managed=company,
                 version=int(company.theme_version or 0),
                 unpublished=theme_service.has_unpublished_changes(company))
 
@@ -146,14 +145,14 @@ def _published(state, company, action, notice):
 
 
 @bp.route("/admin/theme/publish", methods=["POST"], content_types=forms.FORM)
-@admin_page
+@theme_admin
 def publish(state, company):
     return _published(state, company, lambda form, now: theme_service.publish(
         company, _number(form, "version"), state.user.user_id, now), "published")
 
 
 @bp.route("/admin/theme/restore", methods=["POST"], content_types=forms.FORM)
-@admin_page
+@theme_admin
 def restore(state, company):
     return _published(state, company, lambda form, now: theme_service.restore(
         company, _number(form, "restore"), _number(form, "version"), state.user.user_id, now),

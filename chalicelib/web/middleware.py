@@ -94,6 +94,14 @@ def _load_session(request, state: RequestState) -> None:
     if user is None or not user.active:
         sessions.end(session)
         return
+    if session.account_pk and not _membership_active(user.user_id, session.account_pk):
+        # Inactivated (or removed) since sign-in: this sign-in ends now, not at its timeout.
+        logger.info("session ended: account access inactive",
+                    extra={"user": user.user_id, "account": session.account_pk})
+        sessions.end(session)
+        state.cookies.append(cookies.clear_session_cookie())
+        state.anon_csrf = cookies.read(request.headers, cookies.csrf_name())
+        return
     state.session, state.user = session, user
     if session.account_pk:
         company_id, customer_no = session.account_pk.split("#", 1)
@@ -105,6 +113,12 @@ def _load_session(request, state: RequestState) -> None:
             dealer_codes=accounts.linked_dealer_codes(company_id, customer_no),
             terms_days=int(customer.terms_days or 30) if customer else 30,
         )
+
+
+def _membership_active(user_id: str, account_pk: str) -> bool:
+    """One GetItem per request: access removed by an administrator ends at once."""
+    membership = users.get_membership_by_pk(user_id, account_pk)
+    return membership is not None and membership.status == "active"
 
 
 def _same_origin(request) -> bool:

@@ -11,12 +11,12 @@ import zlib
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from chalicelib.models import (Company, Contact, Customer, Dealer, Domain, Equipment, Invoice,
+from chalicelib.models import (Company, Contact, Customer, Dealer, DealerLink, Domain, Equipment, Invoice,
                                InvoiceLine, LedgerEntry, LoginName, Membership, Part, PartToken,
                                Payment, Theme, ThemeVersion, User, WebAccess)
 from chalicelib.models.company import DEFAULT_PAGES
-from chalicelib.repositories.keys import (account_pk, dealer_pk, email_login, invoice_pk,
-                                          name_login)
+from chalicelib.repositories.keys import (account_pk, email_login, invoice_keys, name_login,
+                                          part_words)
 from chalicelib.services import passwords, theme
 
 DEMO_PASSWORD = "demo-portal-1"
@@ -121,21 +121,16 @@ def _invoice(company_id, invoice_no, customer_no, day, *, open_, status=None, de
     balance = max(total - paid_cents, 0)
     state = "open" if open_ else "closed"
     due = (day + timedelta(days=due_days)).isoformat()
+    keys = invoice_keys(company_id, invoice_no, customer_no, state, day.isoformat(), due,
+                        balance, dealer)
     return Invoice(
-        invoice_pk(company_id, invoice_no), company_id=company_id, invoice_no=invoice_no,
-        customer_no=customer_no, customer_pk=account_pk(company_id, customer_no),
-        location_id=location, dealer_code=dealer,
-        dealer_pk=dealer_pk(company_id, dealer) if dealer else None,
-        state=state, state_key=f"{state}#{day.isoformat()}#{invoice_no}",
-        date_key=f"{day.isoformat()}#{invoice_no}",
+        keys.pop("pk"), company_id=company_id, invoice_no=invoice_no,
+        customer_no=customer_no, location_id=location, dealer_code=dealer, state=state,
         status=status or ("Ready" if open_ else "Completed"),
         status_dates={"received": day.isoformat()},
         invoice_date=day.isoformat(), due_date=due, po_number=po, equipment_serial=serial,
         lines=line_items, subtotal_cents=subtotal, tax_cents=tax, total_cents=total,
-        balance_cents=balance,
-        ar_pk=account_pk(company_id, customer_no) if balance > 0 else None,
-        due_key=f"{due}#{invoice_no}" if balance > 0 else None,
-        erp_updated_at=NOW)
+        balance_cents=balance, erp_updated_at=NOW, **keys)
 
 
 def _company_records(spec, images):
@@ -303,8 +298,9 @@ def _abc_activity(parts):
                            allocations={unpaid.invoice_no: 5000}, masked_account="************1111",
                            unapplied_pk=account_pk("abc", "C1001"), created_at=NOW,
                            updated_at=NOW))
-    records.append(Dealer("abc", "DLR01", name="Prairie Appliance Dealers", linked_customer_no="D2001",
-                          linked_pk=account_pk("abc", "D2001"), erp_updated_at=NOW))
+    records.append(Dealer("abc", "DLR01", name="Prairie Appliance Dealers",
+                          linked_customer_nos=["D2001"], erp_updated_at=NOW))
+    records.append(DealerLink(account_pk("abc", "D2001"), "DLR01"))
     return records
 
 
@@ -358,9 +354,8 @@ def _users():
 def part_tokens(parts):
     tokens = []
     for part in parts:
-        for word in set(part.description.lower().split()):
-            if len(word) > 2:
-                tokens.append(PartToken(f"{part.company_id}#{word}", part.part_no))
+        for word in part_words(part.description):
+            tokens.append(PartToken(f"{part.company_id}#{word}", part.part_no))
     return tokens
 
 
