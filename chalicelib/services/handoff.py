@@ -24,8 +24,9 @@ class HandoffRefused(Exception):
 
 
 def start(user: User, session: Session, from_company: Company, target_company_id: str,
-          now: float) -> str:
-    """Mint a hand-off token; returns the URL on the target company's primary domain."""
+          now: float) -> Tuple[str, str]:
+    """Mint a hand-off token; returns its URL on the target company's primary domain and
+    the target company's name."""
     allowed = plain_dict(session.companies)
     if target_company_id == from_company.company_id or target_company_id not in allowed:
         raise HandoffRefused(target_company_id)
@@ -39,7 +40,7 @@ def start(user: User, session: Session, from_company: Company, target_company_id
                         expires_at=at + HANDOFF_SECONDS, expires=at + HANDOFF_SECONDS + 86400))
     audit.record(from_company.company_id, "company_switch", actor=user.user_id,
                  details={"to": target.company_id})
-    return mail.company_url(target, f"/handoff/{secret}")
+    return mail.company_url(target, f"/handoff/{secret}"), target.name
 
 
 def valid_token(company: Company, secret: str, now: float) -> Optional[Token]:

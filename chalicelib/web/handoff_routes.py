@@ -1,4 +1,5 @@
-"""The company switcher: POST /switch-company here, then /handoff/{token} on the other domain.
+"""The company switcher: POST /switch-company here (a page that moves on to the other
+domain), then /handoff/{token} there.
 
 GET /handoff/{token} changes nothing: it shows a form that posts the token back
 (submitted by a nonce'd script, with a button when scripts do not run).
@@ -21,10 +22,14 @@ def switch_company():
     state = request_state.of(bp.current_request)
     target = forms.parse(bp.current_request).get("company_id", "")
     try:
-        url = handoff.start(state.user, state.session, state.company, target, clock.now())
+        url, target_name = handoff.start(state.user, state.session, state.company, target,
+                                         clock.now())
     except handoff.HandoffRefused:
         raise NotFoundError("Page not found") from None
-    return redirect(url)
+    # A page that navigates on, not a redirect: CSP form-action would refuse a form whose
+    # answer redirects to another origin (and a form-action listing every company is wider).
+    state.referrer_policy = "no-referrer"
+    return page(bp.current_request, "switching.html", url=url, target_name=target_name)
 
 
 @bp.route("/handoff/{secret}", methods=["GET"])
