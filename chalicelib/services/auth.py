@@ -61,8 +61,9 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
     user_id = users.user_id_for_login(_login_key(company.company_id, login)) if login else None
     user = users.get_user(user_id or users.MISSING_USER_ID)
     password_ok = passwords.verify(user.password_hash if user else None, password)
-    memberships = users.memberships_in_company(user_id or users.MISSING_USER_ID,
-                                               company.company_id)
+    # Every company's memberships in one query (the switcher needs them); this company's below.
+    every_membership = users.memberships(user_id or users.MISSING_USER_ID)
+    memberships = [m for m in every_membership if m.company_id == company.company_id]
     allowed = password_ok and may_use_company(user, company.company_id, memberships)
 
     if not allowed:
@@ -87,7 +88,7 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
     active = sorted(m.account_pk for m in memberships if m.status == "active")
     started = sessions.start(user.user_id, company.company_id,
                              active[0] if active else None, now, account_pks=active,
-                             companies=switchable_companies(user))
+                             companies=switchable_companies(user, every_membership))
     logger.info("sign-in succeeded", extra={"outcome": "ok", "ip": source_ip,
                                             "company": company.company_id, "user": user.user_id})
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip)
@@ -102,10 +103,14 @@ def may_use_company(user: Optional[User], company_id: str, memberships) -> bool:
             or any(m.status == "active" and m.company_id == company_id for m in memberships))
 
 
-def switchable_companies(user: User) -> dict:
+def switchable_companies(user: User, every_membership=None) -> dict:
     """id -> name of every active company this login may use (company switcher)."""
-    ids = {m.company_id for m in users.memberships(user.user_id) if m.status == "active"}
+    if every_membership is None:
+        every_membership = users.memberships(user.user_id)
+    ids = {m.company_id for m in every_membership if m.status == "active"}
     ids |= set(user.admin_company_ids or ())
+    if len(ids) < 2:  # nothing to switch to: no read
+        return {}
     return {c.company_id: c.name for c in companies.get_companies(ids) if c.active}
 
 
