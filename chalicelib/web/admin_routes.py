@@ -99,7 +99,8 @@ def _partial() -> bool:
 def _dialog(template: str, status: int = 200, **context):
     """An action's dialog: the bare fragment for the script, else a full admin page."""
     if _partial():
-        return page(bp.current_request, template, status=status, **context)
+        return page(bp.current_request, template, status=status,
+                    managed=_state().managed_company, **context)
     return admin_page(bp.current_request, "admin/action_page.html", status=status,
                       fragment=template, **context)
 
