@@ -21,3 +21,12 @@ app.register_blueprint(admin_theme_routes.bp)
 app.register_blueprint(invite_routes.bp)
 app.register_blueprint(dev_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers
+
+
+@app.on_sns_message(topic="portal-ses-notifications")
+def ses_notifications(event):
+    """SES bounces and complaints mark contact e-mails (chalicelib/services/bounces.py)."""
+    from chalicelib import clock
+    from chalicelib.services import bounces
+
+    bounces.handle(event.message, clock.now())

@@ -202,3 +202,10 @@ def test_the_audit_records_who_invited(admin):
     event = [e for e in AuditEvent.query("abc") if e.action == "invitation_sent"][0]
     assert event.actor == "u-" + ADMIN.replace("@", "-")
     assert event.details["customer_no"] == "C1"
+
+
+def test_access_dialog_lists_logins(admin):
+    make_user("rita@example.com", accounts=[("abc", "C1")])
+    response = admin.get("/admin/customers/C1/inactivate?partial=1")
+    assert response.status_code == 200, text(response)[:3000]
+    assert "Logins: 1" in text(response)

@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 from chalicelib import colors, config
-from chalicelib.models import Company, ThemeVersion
+from chalicelib.models import AuditEvent, Company, ThemeVersion
 from chalicelib.services import theme as theme_service
 from tests.support import Browser, make_user, sent_mail, text
 
@@ -278,6 +278,8 @@ def test_the_previous_theme_can_be_restored(admin):
     assert answer.headers["Location"] == "/admin/theme?notice=restored"
     assert _live_brand(customer) == "#6a1b9a"
     assert [v.version for v in ThemeVersion.query("abc")] == [1, 2, 3]  # history is kept
+    actions = [e.action for e in AuditEvent.query("abc") if e.action.startswith("theme_")]
+    assert actions == ["theme_published", "theme_published", "theme_restored"]
     assert admin.post("/admin/theme/restore", {"version": "3", "restore": "9"}).status_code == 409
 
 

@@ -39,7 +39,7 @@ def start(user: User, session: Session, from_company: Company, target_company_id
                         company_id=target.company_id, created=at,
                         expires_at=at + HANDOFF_SECONDS, expires=at + HANDOFF_SECONDS + 86400))
     audit.record(from_company.company_id, "company_switch", actor=user.user_id,
-                 details={"to": target.company_id})
+                 to=target.company_id)
     return mail.company_url(target, f"/handoff/{secret}"), target.name
 
 
@@ -71,5 +71,5 @@ def complete(company: Company, secret: str, now: float,
     started = sessions.start(user.user_id, company.company_id, active[0] if active else None,
                              now, account_pks=active, companies=auth.switchable_companies(user))
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip,
-                 details={"via": "handoff"})
+                 via="handoff")
     return started, user

@@ -30,7 +30,7 @@ PAGE_FLAGS = [
     ("service", "Service requests"), ("dealer_orders", "Dealer open orders"),
     ("dealer_history", "Dealer history"),
 ]
-USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$")
+USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$")
 
 
 def _utc(now: float) -> datetime:
@@ -136,7 +136,7 @@ def save_web_access(company: Company, customer_no: str, form: WebAccessForm, act
 
 def _check_credentials(company, web, user_name, password) -> Optional[str]:
     if user_name and not USER_NAME.match(user_name):
-        return ("A user name has 3 to 40 letters, digits, dots, dashes or underscores, "
+        return ("A user name has 2 to 40 letters, digits, dots, dashes or underscores, "
                 "and starts with a letter or digit.")
     if user_name and "@" in user_name:
         return "A user name cannot contain @."
@@ -191,6 +191,11 @@ def set_credentials(company: Company, customer_no: str, web: WebAccess, user_nam
     return None
 
 
+def access_type_of(company_id: str, customer_no: str) -> str:
+    web = accounts.get_web_access(company_id, customer_no)
+    return web.access_type if web else RETAIL
+
+
 def new_first_password() -> str:
     """A readable generated first password (the customer must change it)."""
     return "-".join(secrets.token_hex(3) for _ in range(3))
@@ -200,3 +205,37 @@ def contact_emails(company_id: str, customer_no: str) -> List[str]:
     from .invitations import email_problem
     return [c.email.strip() for c in admin_customers.contacts(company_id, customer_no)
             if not email_problem(c)]
+
+
+def send_credentials(company: Company, customer_no: str, to: str, user_name: str,
+                     password: str, actor: User, source_ip: str, now: float, renderer,
+                     ses=None) -> Optional[str]:
+    """The EPASS credentials e-mail: set the login's user name and first password
+    (forced change), then e-mail them in the company's format.  An error or None."""
+    from .. import email as mail
+
+    if to.lower() not in {e.lower() for e in contact_emails(company.company_id, customer_no)}:
+        return "Choose one of this customer's valid contact e-mails."
+    web = accounts.get_web_access(company.company_id, customer_no) or WebAccess(
+        account_pk(company.company_id, customer_no))
+    user_name = user_name or web.user_name or customer_no
+    error = _check_credentials(company, web, user_name, password) if password else \
+        "Enter the first password to send."
+    if error:
+        return error
+    customer = accounts.bill_to(company.company_id, customer_no)
+    subject, text, html = renderer(company, customer, user_name, password)
+    error = set_credentials(company, customer_no, web, user_name, password, now)
+    if error:
+        return error
+    web.updated_at = _utc(now)
+    web.save()
+    admin_customers.refresh_summary(company.company_id, customer_no)
+    try:
+        mail.send_rendered(company, to, subject, text, html, ses=ses)
+    except mail.EmailError as failure:
+        return (f"The user name and first password were set, but the e-mail to {to} could not "
+                f"be sent ({str(failure)[-120:]}). Send it again with a new password.")
+    audit.record(company.company_id, "credentials_sent", actor=actor.user_id,
+                 source_ip=source_ip, customer_no=customer_no, email=to, user_name=user_name)
+    return None

@@ -18,7 +18,7 @@ from .. import aws, colors, config
 from ..ids import new_id
 from ..models import Company, Theme
 from ..models.base import plain_dict
-from ..repositories import themes
+from ..repositories import audit, themes
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 UPLOAD_SECONDS = 15 * 60  # the editor page may stay open a while before the admin uploads
@@ -269,10 +269,12 @@ def publish(company: Company, expected_version: int, user_id: str, now) -> int:
         if colors.normalise(color) is None or not check(color).ok:
             raise ThemeError("Correct the colours before publishing.")
     try:
-        return themes.publish(company, draft, int(expected_version), user_id, now)
+        version = themes.publish(company, draft, int(expected_version), user_id, now)
     except themes.VersionConflict:
         raise ThemeError("The theme was published by someone else meanwhile. "
                          "Review the current theme and try again.") from None
+    audit.record(company.company_id, "theme_published", actor=user_id, version=version)
+    return version
 
 
 def restore(company: Company, version: int, expected_version: int, user_id: str, now) -> int:
@@ -284,11 +286,14 @@ def restore(company: Company, version: int, expected_version: int, user_id: str,
         raise ThemeError("The theme was published by someone else meanwhile. "
                          "Review the current theme and try again.")
     try:
-        return themes.publish(company, old.theme, int(expected_version), user_id, now,
-                              clear_draft=False)  # a draft in progress is kept
+        new_version = themes.publish(company, old.theme, int(expected_version), user_id, now,
+                                     clear_draft=False)  # a draft in progress is kept
     except themes.VersionConflict:
         raise ThemeError("The theme was published by someone else meanwhile. "
                          "Review the current theme and try again.") from None
+    audit.record(company.company_id, "theme_restored", actor=user_id, version=new_version,
+                 restored=version)
+    return new_version
 
 
 def versions(company: Company) -> List:

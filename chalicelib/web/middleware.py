@@ -202,6 +202,7 @@ def _csp(state: RequestState) -> str:
         f"script-src 'self' {nonce}",
         f"style-src 'self' {nonce}",
         f"img-src 'self' data: {assets_origin}".strip(),
+        "frame-src 'self'",
         "font-src 'self'",
         "connect-src 'self'",
         " ".join(["form-action 'self'", *state.form_targets]),
@@ -211,12 +212,19 @@ def _csp(state: RequestState) -> str:
     ])
 
 
+# The local dev mailbox frames a sent e-mail's HTML: inline styles, images from
+# anywhere, no scripts, and only the portal's own pages may frame it.
+EMBEDDED_EMAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src * data:; "
+                      "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+
+
 def _secure(response: Response, state: RequestState, path: str) -> None:
     headers = response.headers
-    headers["Content-Security-Policy"] = _csp(state)
+    embedded = state.embedded_email and config.is_local()
+    headers["Content-Security-Policy"] = EMBEDDED_EMAIL_CSP if embedded else _csp(state)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = state.referrer_policy
-    headers["X-Frame-Options"] = "DENY"
+    headers["X-Frame-Options"] = "SAMEORIGIN" if embedded else "DENY"
     if not config.is_local():
         headers["Strict-Transport-Security"] = HSTS
     if not path.startswith(STATIC_PREFIX):

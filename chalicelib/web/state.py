@@ -38,6 +38,7 @@ class RequestState:
     # Dealer Administration (guards.administrator): the company being administered
     # ("Select Dealer"; may differ from the host's company) and every company this
     # administrator manages, for the drop-down.
+    embedded_email: bool = False  # dev mailbox frame: e-mail HTML with its inline styles
     managed_company: Optional[Company] = None
     admin_companies: List[Company] = field(default_factory=list)
 
