@@ -10,14 +10,13 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from botocore.exceptions import ClientError
 
 from .. import aws, colors, config
 from ..ids import new_id
 from ..models import Company, Theme
-from ..models.base import plain_dict
 from ..repositories import audit, themes
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -57,15 +56,11 @@ def current_draft(company: Company) -> Theme:
 def has_unpublished_changes(company: Company) -> bool:
     if company.theme_draft is None:
         return False
-    live = current_draft_of_published(company)
-    return plain_dict(company.theme_draft) != plain_dict(live)
-
-
-def current_draft_of_published(company: Company) -> Theme:
     live = company.theme or Theme()
-    values = {name: getattr(live, name, None) for name in THEME_FIELDS}
-    values["oem_label"] = company.oem_label or "OEM"
-    return Theme(**values)
+    published = {name: getattr(live, name, None) for name in THEME_FIELDS}
+    published["oem_label"] = company.oem_label or "OEM"
+    draft = current_draft(company)
+    return published != {name: getattr(draft, name, None) for name in THEME_FIELDS}
 
 
 @dataclass
@@ -123,7 +118,7 @@ def _plain_text(value: str, limit: int, *, single_line: bool) -> str:
     return re.sub(r"\n{3,}", "\n\n", kept).strip()[: limit + 1]
 
 
-def draft_from_form(company: Company, form: dict) -> (Theme, Dict[str, str]):
+def draft_from_form(company: Company, form: dict) -> Tuple[Theme, Dict[str, str]]:
     """The edited draft and the errors per field (empty when it may be saved)."""
     draft = current_draft(company)
     errors = {}
