@@ -327,3 +327,15 @@ def test_the_platform_host_shows_a_neutral_page_that_names_no_company(app, abc, 
             assert name not in text(home)
         assert platform.get("/login").status_code == 404
         assert Browser(client, host="nobody.example").get("/").status_code == 404
+
+
+def test_publishing_colours_leaves_an_oem_label_set_in_portal_settings_alone(admin):
+    _save(admin, "#6a1b9a", oem_label="OEM")  # the live label, unchanged in the draft
+    company = _company()
+    company.update(actions=[Company.oem_label.set("Partner")])  # Portal settings, meanwhile
+    admin.post("/admin/theme/publish", {"version": "0"})
+    company = _company()
+    assert company.theme.primary_color == "#6a1b9a" and company.oem_label == "Partner"
+    _save(admin, "#6a1b9a", oem_label="Affiliate")  # a label changed in the theme is published
+    admin.post("/admin/theme/publish", {"version": "1"})
+    assert _company().oem_label == "Affiliate"

@@ -21,20 +21,21 @@ def save_draft(company: Company, draft: Theme) -> None:
 
 def publish(company: Company, theme: Theme, expected_version: int, published_by: str,
             published_at, clear_draft: bool = True) -> int:
-    """Make `theme` live as version expected+1: the company's theme, OEM label and version
-    change in one conditional write, together with the new version item (one transaction)."""
+    """Make `theme` live as version expected+1: the company's theme (and OEM label, when the
+    theme sets one) and version change in one conditional write, together with the new
+    version item (one transaction)."""
     version = expected_version + 1
-    oem_label = theme.oem_label or company.oem_label or "OEM"
     if expected_version:
         unchanged = Company.theme_version == expected_version
     else:
         unchanged = Company.theme_version.does_not_exist() | (Company.theme_version == 0)
     try:
         with TransactWrite(connection=Company._get_connection().connection) as tx:
+            # The OEM label changes only when the theme sets one (Portal settings edits it too).
             tx.update(company, actions=[Company.theme.set(theme),
-                                        Company.oem_label.set(oem_label),
                                         Company.theme_version.set(version),
                                         Company.updated_at.set(published_at)]
+                      + ([Company.oem_label.set(theme.oem_label)] if theme.oem_label else [])
                       + ([Company.theme_draft.remove()] if clear_draft else []),
                       condition=unchanged)
             tx.save(ThemeVersion(company.company_id, version, theme=theme,

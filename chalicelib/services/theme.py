@@ -45,22 +45,30 @@ class ThemeError(Exception):
 # ------------------------------------------------------------------ drafts
 
 def current_draft(company: Company) -> Theme:
-    """The draft being edited, or a copy of the published theme when there is none."""
+    """The draft being edited, or a copy of the published theme when there is none.
+
+    Its `oem_label` is None unless the draft changes the live label (which Portal
+    settings may also edit): publishing then leaves the live label alone.
+    """
     source = company.theme_draft or company.theme or Theme()
     values = {name: getattr(source, name, None) for name in THEME_FIELDS}
-    if not values.get("oem_label"):
-        values["oem_label"] = company.oem_label or "OEM"
+    if values.get("oem_label") == live_oem_label(company):
+        values["oem_label"] = None
     return Theme(**values)
+
+
+def live_oem_label(company: Company) -> str:
+    return company.oem_label or "OEM"
 
 
 def has_unpublished_changes(company: Company) -> bool:
     if company.theme_draft is None:
         return False
     live = company.theme or Theme()
-    published = {name: getattr(live, name, None) for name in THEME_FIELDS}
-    published["oem_label"] = company.oem_label or "OEM"
     draft = current_draft(company)
-    return published != {name: getattr(draft, name, None) for name in THEME_FIELDS}
+    return draft.oem_label is not None or any(
+        getattr(draft, name, None) != getattr(live, name, None)
+        for name in THEME_FIELDS if name != "oem_label")
 
 
 @dataclass
@@ -143,7 +151,8 @@ def draft_from_form(company: Company, form: dict) -> Tuple[Theme, Dict[str, str]
         errors["oem_label"] = "Enter the OEM label (for example “Dealer”)."
     elif len(label) > OEM_LABEL_MAX:
         errors["oem_label"] = f"The OEM label is limited to {OEM_LABEL_MAX} characters."
-    draft.oem_label = label[:OEM_LABEL_MAX] or draft.oem_label
+    label = label[:OEM_LABEL_MAX]
+    draft.oem_label = label if label and label != live_oem_label(company) else None
     return draft, errors
 
 

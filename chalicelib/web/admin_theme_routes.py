@@ -58,6 +58,7 @@ def _editor(state, company, status=200, draft=None, errors=None, error=None, not
     return admin_page(bp.current_request, "admin_theme.html", status=status, draft=draft,
                 errors=errors or {}, error=error, notice=notice, images=images,
                 kinds=theme_service.IMAGE_KINDS, uploads=_upload_forms(state, company),
+                oem_label=draft.oem_label or theme_service.live_oem_label(company),
                 max_mb=theme_service.MAX_IMAGE_BYTES // 1024 // 1024,
                 version=int(company.theme_version or 0),
                 unpublished=theme_service.has_unpublished_changes(company),
