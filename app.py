@@ -2,8 +2,21 @@
 from chalice import Chalice
 
 from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
-from chalicelib.web import (api_routes, auth_routes, customer_routes, dealer_routes, dev_routes,
-                            fallback_routes, home_routes, static_routes, statement_routes)
+from chalicelib.web import (  # one blueprint per line: easy to add and to merge
+    admin_routes,
+    admin_theme_routes,
+    api_routes,
+    auth_routes,
+    customer_routes,
+    dealer_routes,
+    dev_routes,
+    fallback_routes,
+    handoff_routes,
+    home_routes,
+    invite_routes,
+    statement_routes,
+    static_routes,
+)
 from chalicelib.web.middleware import portal_pipeline
 
 app = Chalice(app_name="dealer-portal")
@@ -16,6 +29,19 @@ app.register_blueprint(home_routes.bp)
 app.register_blueprint(customer_routes.bp)
 app.register_blueprint(dealer_routes.bp)
 app.register_blueprint(statement_routes.bp)
+app.register_blueprint(handoff_routes.bp)
+app.register_blueprint(admin_routes.bp)
+app.register_blueprint(admin_theme_routes.bp)
+app.register_blueprint(invite_routes.bp)
 app.register_blueprint(dev_routes.bp)
 app.register_blueprint(api_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers
+
+
+@app.on_sns_message(topic="portal-ses-notifications")
+def ses_notifications(event):
+    """SES bounces and complaints mark contact e-mails (chalicelib/services/bounces.py)."""
+    from chalicelib import clock
+    from chalicelib.services import bounces
+
+    bounces.handle(event.message, clock.now())

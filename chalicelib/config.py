@@ -53,3 +53,13 @@ def public_port() -> str:
 def secret_prefix() -> str:
     """Secrets Manager name prefix for per-company secrets (gateway credentials)."""
     return os.environ.get("PORTAL_SECRET_PREFIX", "portal/")
+
+
+def platform_hosts() -> set:
+    """Hosts that belong to the platform, not to a company: they show a neutral page.
+
+    E.g. the API Gateway default host; `portal.localhost` in the local stage.
+    """
+    default = "portal.localhost" if is_local() else ""
+    raw = os.environ.get("PORTAL_PLATFORM_HOSTS", default)
+    return {h.strip().lower() for h in raw.split(",") if h.strip()}

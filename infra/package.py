@@ -190,7 +190,8 @@ def summary(out_dir: Path, project_dir: Path = PROJECT_DIR) -> str:
         names = archive.namelist()
     added = sum(1 for name in names if name.split("/", 1)[0] in BUNDLED_DIRS)
     resources = json.loads((out_dir / "resources.json").read_text(encoding="utf-8"))["Resources"]
-    tables = sum(1 for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table")
+    # APIHandler is only a fragment (environment) deep-merged into Chalice's function.
+    tables = sum(1 for r in resources.values() if r.get("Type") == "AWS::DynamoDB::Table")
     try:
         shown = out_dir.relative_to(project_dir)
     except ValueError:

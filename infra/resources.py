@@ -61,16 +61,101 @@ def cloudformation(prefix: str = "portal-") -> dict:
                 {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
         },
     }
-    resources["ThemeBucket"] = {
-        "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
-        "Properties": {"BucketName": f"{prefix}theme-assets", "CorsConfiguration": {"CorsRules": [{
-            "AllowedMethods": ["POST"], "AllowedOrigins": ["https://*"],
-            "AllowedHeaders": ["*"], "MaxAge": 3000}]}},
+    resources.update(theme_resources(prefix))
+    # Deep-merged by `chalice package --merge-template` into Chalice's own function:
+    # the Lambda learns the CloudFront URL of the theme assets (pages, CSP img-src, e-mails).
+    resources["APIHandler"] = {"Properties": {"Environment": {"Variables": {
+        "PORTAL_THEME_ASSETS_URL": THEME_ASSETS_URL}}}}
+    return {"Resources": resources, "Outputs": {"ThemeAssetsUrl": {
+        "Description": "Public URL of the theme assets (CloudFront in front of the theme bucket)",
+        "Value": THEME_ASSETS_URL}}}
+
+
+# Browsers upload theme images straight to the bucket with a presigned POST.  The
+# editor submits an ordinary form (a navigation, which CORS does not govern); the
+# rule lets script clients read S3's answer.  Production hosts are each company's
+# own HTTPS domains, added at run time, so the rule cannot list them.
+THEME_CORS_PRODUCTION = [{"AllowedMethods": ["POST"], "AllowedOrigins": ["https://*"],
+                          "AllowedHeaders": ["*"], "MaxAge": 3000}]
+# CloudFront's managed "CachingOptimized" policy: honours the objects' own
+# Cache-Control (a year, immutable) and caches without cookies or query strings.
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+THEME_ASSETS_URL = {"Fn::Sub": "https://${ThemeDistribution.DomainName}"}
+
+
+def theme_cors(origins) -> list:
+    """CORS rules for the theme bucket allowing uploads from `origins` (local stack, tests)."""
+    return [{"AllowedMethods": ["POST"], "AllowedOrigins": list(origins),
+             "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}]
+
+
+def theme_resources(prefix: str) -> dict:
+    """Theme bucket (private), served through CloudFront with origin access control.
+
+    Only `assets/` (checked, content-hashed images) is readable, by CloudFront
+    alone; `uploads/` (unchecked browser uploads) is deleted after a day.
+    """
+    return {
+        "ThemeBucket": {
+            "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BucketName": f"{prefix}theme-assets",
+                "CorsConfiguration": {"CorsRules": THEME_CORS_PRODUCTION},
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True, "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+                "LifecycleConfiguration": {"Rules": [{
+                    "Id": "ExpireUncheckedUploads", "Status": "Enabled", "Prefix": "uploads/",
+                    "ExpirationInDays": 1}]},
+            },
+        },
+        "ThemeOriginAccessControl": {
+            "Type": "AWS::CloudFront::OriginAccessControl",
+            "Properties": {"OriginAccessControlConfig": {
+                "Name": f"{prefix}theme-assets", "OriginAccessControlOriginType": "s3",
+                "SigningBehavior": "always", "SigningProtocol": "sigv4"}},
+        },
+        "ThemeDistribution": {
+            "Type": "AWS::CloudFront::Distribution",
+            "Properties": {"DistributionConfig": {
+                "Enabled": True,
+                "Comment": f"{prefix}theme assets",
+                "HttpVersion": "http2and3",
+                "PriceClass": "PriceClass_100",
+                "Origins": [{
+                    "Id": "ThemeBucket",
+                    "DomainName": {"Fn::GetAtt": ["ThemeBucket", "RegionalDomainName"]},
+                    "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    "OriginAccessControlId": {"Fn::GetAtt": ["ThemeOriginAccessControl", "Id"]},
+                }],
+                "DefaultCacheBehavior": {
+                    "TargetOriginId": "ThemeBucket",
+                    "ViewerProtocolPolicy": "redirect-to-https",
+                    "AllowedMethods": ["GET", "HEAD"],
+                    "CachedMethods": ["GET", "HEAD"],
+                    "Compress": True,
+                    "CachePolicyId": CACHING_OPTIMIZED,
+                },
+            }},
+        },
+        "ThemeBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "ThemeBucket"},
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Sid": "CloudFrontReadsCheckedAssets", "Effect": "Allow",
+                    "Principal": {"Service": "cloudfront.amazonaws.com"},
+                    "Action": "s3:GetObject",
+                    "Resource": {"Fn::Sub": "${ThemeBucket.Arn}/assets/*"},
+                    "Condition": {"StringEquals": {"AWS:SourceArn": {"Fn::Sub":
+                        "arn:aws:cloudfront::${AWS::AccountId}:distribution/${ThemeDistribution}"}}},
+                }]},
+            },
+        },
     }
-    return {"Resources": resources}
 
 
-def create_all(domains=()) -> None:
+def create_all(domains=(), cors_origins=("http://localhost", "http://*.localhost")) -> None:
     """Create every table, bucket and SES identity that does not exist yet."""
     dynamodb = aws.client("dynamodb")
     for model in ALL_MODELS:
@@ -86,12 +171,15 @@ def create_all(domains=()) -> None:
     for bucket in (config.theme_bucket(), config.documents_bucket()):
         if bucket not in existing:
             s3.create_bucket(Bucket=bucket)
-    # Theme assets are public (CloudFront in production); documents stay private.
+    # Checked theme assets are public (through CloudFront in production); unchecked
+    # uploads and documents are not.
     s3.put_bucket_policy(Bucket=config.theme_bucket(), Policy=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Sid": "PublicThemeAssets", "Effect": "Allow", "Principal": "*",
                        "Action": "s3:GetObject",
-                       "Resource": f"arn:aws:s3:::{config.theme_bucket()}/*"}]}))
+                       "Resource": f"arn:aws:s3:::{config.theme_bucket()}/assets/*"}]}))
+    s3.put_bucket_cors(Bucket=config.theme_bucket(),
+                       CORSConfiguration={"CORSRules": theme_cors(cors_origins)})
     ses = aws.client("ses")
     for domain in domains:
         ses.verify_domain_identity(Domain=domain)

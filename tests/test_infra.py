@@ -14,7 +14,7 @@ PREFIX = "portal-prod-"
 def tables():
     resources = cloudformation(PREFIX)["Resources"]
     return {name: resource for name, resource in resources.items()
-            if resource["Type"] == "AWS::DynamoDB::Table"}
+            if resource.get("Type") == "AWS::DynamoDB::Table"}
 
 
 def _keys(key_schema):
@@ -78,3 +78,20 @@ def test_ttl_on_session_token_and_throttle_only(tables):
             assert ttl == {"AttributeName": TTL_ATTRIBUTES[model], "Enabled": True}
         else:
             assert ttl is None, model.__name__
+
+
+def test_theme_assets_are_served_by_cloudfront_and_only_checked_assets_are_readable():
+    template = cloudformation(PREFIX)
+    resources = template["Resources"]
+    bucket = resources["ThemeBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] is True
+    assert bucket["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"] == ["POST"]
+    assert bucket["LifecycleConfiguration"]["Rules"][0]["Prefix"] == "uploads/"
+    statement = resources["ThemeBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert statement["Resource"] == {"Fn::Sub": "${ThemeBucket.Arn}/assets/*"}
+    origin = resources["ThemeDistribution"]["Properties"]["DistributionConfig"]["Origins"][0]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["ThemeOriginAccessControl", "Id"]}
+    # The function is told the distribution's URL (pages, CSP img-src, e-mails).
+    variables = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert variables["PORTAL_THEME_ASSETS_URL"] == template["Outputs"]["ThemeAssetsUrl"]["Value"]

@@ -190,6 +190,10 @@ def test_packaged_template_passes_cfn_lint(package):
     ours = json.loads((package[0] / "resources.json").read_text())["Resources"]
     assert set(ours) <= set(merged), "resources.json was not merged into sam.json"
     assert merged["APIHandler"]["Properties"]["CodeUri"] == "./deployment.zip"
+    # Deep-merged, not replaced: Chalice's variables stay, the CloudFront URL joins them.
+    variables = merged["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert variables["PORTAL_STAGE"] == STAGE
+    assert variables["PORTAL_THEME_ASSETS_URL"] == {"Fn::Sub": "https://${ThemeDistribution.DomainName}"}
     # Warnings are acceptable (W3011: DeletionPolicy without UpdateReplacePolicy);
     # errors are not.  No rule is ignored: Chalice's own SAM output lints clean.
     run = subprocess.run(_cfn_lint_command() + ["--format", "parseable", str(template)],

@@ -33,6 +33,7 @@ class Theme(MapAttribute):
     home_image_key = UnicodeAttribute(null=True)
     favicon_key = UnicodeAttribute(null=True)
     welcome_text = UnicodeAttribute(null=True)
+    oem_label = UnicodeAttribute(null=True)  # drafts and versions; live copy in Company.oem_label
 
 
 class Company(PortalModel):
@@ -48,7 +49,9 @@ class Company(PortalModel):
     email_sender = UnicodeAttribute(null=True)  # verified SES sender
     support_email = UnicodeAttribute(null=True)
     support_phone = UnicodeAttribute(null=True)
-    theme = Theme(default=Theme)
+    theme = Theme(default=Theme)  # the published theme
+    theme_version = NumberAttribute(default=0)  # publishing is conditional on it
+    theme_draft = Theme(null=True)  # what the theme editor saves; previewed, then published
     pages = MapAttribute(default=lambda: dict(DEFAULT_PAGES))  # page key -> on/off
     statement_cycle = UnicodeAttribute(default="monthly")
     statement_day = NumberAttribute(default=1)  # day of the month statements are cut (1–28)
@@ -56,6 +59,9 @@ class Company(PortalModel):
     auto_credentials = BooleanAttribute(default=False)
     generated_password_days = NumberAttribute(default=30)
     credentials_email_format = UnicodeAttribute(null=True)
+    parts_price_display = UnicodeAttribute(default="price")  # price | hide
+    parts_qty_display = UnicodeAttribute(default="quantity")  # quantity | in_stock | hide
+    service_request_url = UnicodeAttribute(null=True)  # external service-request link
     credentials_delivery = UnicodeAttribute(default="password")  # password | link
     payment_methods = UnicodeSetAttribute(null=True)  # {"card","ach"} configured
     payment_secret_arn = UnicodeAttribute(null=True)
@@ -86,3 +92,16 @@ class Domain(PortalModel):
     primary = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
     by_company = DomainsByCompany()
+
+
+class ThemeVersion(PortalModel):
+    """Every published theme, so an earlier one can be restored."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("theme-versions")
+
+    company_id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(range_key=True)
+    theme = Theme()
+    published_by = UnicodeAttribute(null=True)
+    published_at = UTCDateTimeAttribute()

@@ -26,6 +26,9 @@ class Session(PortalModel):
     company_id = UnicodeAttribute()
     account_pk = UnicodeAttribute(null=True)  # the customer account in use
     account_pks = UnicodeSetAttribute(null=True)  # every account this sign-in may switch to
+    admin_company_id = UnicodeAttribute(null=True)  # "Select Dealer": the company administered
+    # company id -> name of every company this login may switch to (header switcher)
+    companies = MapAttribute(null=True)
     csrf_token = UnicodeAttribute()
     created = NumberAttribute()  # epoch seconds
     last_seen = NumberAttribute()

@@ -11,9 +11,9 @@ class AlreadyExists(Exception):
     """The company id or host is taken (conditional write refused)."""
 
 
-def get_company(company_id: str) -> Optional[Company]:
+def get_company(company_id: str, consistent: bool = False) -> Optional[Company]:
     try:
-        return Company.get(company_id)
+        return Company.get(company_id, consistent_read=consistent)
     except Company.DoesNotExist:
         return None
 
@@ -69,3 +69,9 @@ def set_primary(domain: Domain, primary: bool) -> None:
 
 def delete_domain(domain: Domain) -> None:
     domain.delete(condition=Domain.company_id == domain.company_id)
+
+
+def get_companies(company_ids) -> list:
+    """Several companies in one BatchGetItem, sorted by name."""
+    ids = sorted(set(company_ids or ()))[:100]
+    return sorted(Company.batch_get(ids), key=lambda c: c.name.lower()) if ids else []

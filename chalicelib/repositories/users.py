@@ -90,3 +90,24 @@ def create_generated_login(user: User, login_key: str, membership: Membership) -
         tx.save(LoginName(login_key, user_id=user.user_id),
                 condition=LoginName.login.does_not_exist())
         tx.save(membership)
+def get_membership_by_pk(user_id: str, pk: str) -> Optional[Membership]:
+    try:
+        return Membership.get(user_id, pk)
+    except Membership.DoesNotExist:
+        return None
+
+
+def set_membership_status(membership: Membership, status: str, **changes) -> None:
+    actions = [Membership.status.set(status)]
+    for name, value in changes.items():
+        attribute = getattr(Membership, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    membership.update(actions=actions)
+
+
+def update_user(user: User, **changes) -> None:
+    actions = []
+    for name, value in changes.items():
+        attribute = getattr(User, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    user.update(actions=actions)

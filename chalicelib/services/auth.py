@@ -12,7 +12,8 @@ from .. import email as mail
 from ..ids import new_secret, sha256
 from ..logs import logger
 from ..models import Company, Session, Token, User
-from ..repositories import audit, throttles, tokens, users
+from ..models.base import plain_dict
+from ..repositories import audit, companies, throttles, tokens, users
 from ..repositories.keys import email_login, name_login
 from . import passwords, sessions
 
@@ -55,20 +56,26 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
     if any(c.locked_until > at for c in counters.values()):
         logger.warning("sign-in refused: locked", extra={"outcome": "locked", "ip": source_ip,
                                                           "login_hash": sha256(login.lower())[:16]})
+        audit.record(company.company_id, "sign_in_failed", source_ip=source_ip,
+                     login=login.lower()[:254], reason="locked")
         return SignIn(False, 429, LOCKED)
 
     user_id = users.user_id_for_login(_login_key(company.company_id, login)) if login else None
     user = users.get_user(user_id or users.MISSING_USER_ID)
     password_ok = passwords.verify(user.password_hash if user else None, password)
-    memberships = users.memberships_in_company(user_id or users.MISSING_USER_ID,
-                                               company.company_id)
-    is_admin = bool(user and company.company_id in (user.admin_company_ids or set()))
-    allowed = (password_ok and user is not None and user.active
-               and (is_admin or any(m.status == "active" for m in memberships)))
+    # Every company's memberships in one query (the switcher needs them); this company's below.
+    every_membership = users.memberships(user_id or users.MISSING_USER_ID)
+    memberships = [m for m in every_membership if m.company_id == company.company_id]
+    allowed = password_ok and may_use_company(user, company.company_id, memberships)
 
     if not allowed:
-        _count_failure(account_key, at)
-        _count_failure(ip_key, at, limit=IP_LIMIT)
+        # The same audit write whether or not the login exists (same work, DESIGN §5).
+        audit.record(company.company_id, "sign_in_failed", source_ip=source_ip,
+                     login=login.lower()[:254], reason="invalid")
+        locked = [_count_failure(account_key, at), _count_failure(ip_key, at, limit=IP_LIMIT)]
+        if any(locked):
+            audit.record(company.company_id, "account_locked", source_ip=source_ip,
+                         login=login.lower()[:254], minutes=LOCK_SECONDS // 60)
         logger.info("sign-in failed", extra={"outcome": "failed", "ip": source_ip,
                                              "company": company.company_id,
                                              "login_hash": sha256(login.lower())[:16]})
@@ -87,21 +94,45 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
     # The sign-in may switch between its active accounts; it starts on the first.
     active = sorted(m.account_pk for m in memberships if m.status == "active")
     started = sessions.start(user.user_id, company.company_id,
-                             active[0] if active else None, now, account_pks=active)
+                             active[0] if active else None, now, account_pks=active,
+                             companies=switchable_companies(user, every_membership))
     logger.info("sign-in succeeded", extra={"outcome": "ok", "ip": source_ip,
                                             "company": company.company_id, "user": user.user_id})
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip)
     return SignIn(True, started=started, user=user)
 
 
-def _count_failure(key: str, at: int, limit: int = ACCOUNT_LIMIT) -> None:
+def may_use_company(user: Optional[User], company_id: str, memberships) -> bool:
+    """An active login that administers the company or has an active account in it."""
+    if user is None or not user.active:
+        return False
+    return (company_id in (user.admin_company_ids or set())
+            or any(m.status == "active" and m.company_id == company_id for m in memberships))
+
+
+def switchable_companies(user: User, every_membership=None) -> dict:
+    """id -> name of every active company this login may use (company switcher)."""
+    if every_membership is None:
+        every_membership = users.memberships(user.user_id)
+    ids = {m.company_id for m in every_membership if m.status == "active"}
+    ids |= set(user.admin_company_ids or ())
+    if len(ids) < 2:  # nothing to switch to: no read
+        return {}
+    return {c.company_id: c.name for c in companies.get_companies(ids) if c.active}
+
+
+def _count_failure(key: str, at: int, limit: int = ACCOUNT_LIMIT) -> bool:
+    """Count one failure; True when this failure locks the key."""
     counter = throttles.add_failure(key, at, WINDOW_SECONDS, WINDOW_SECONDS + LOCK_SECONDS)
     if counter.failures >= limit:
         throttles.lock(key, at + LOCK_SECONDS)
+        return counter.failures == limit
+    return False
 
 
 def sign_out(session: Session) -> None:
     sessions.end(session)
+    audit.record(session.company_id, "sign_out", actor=session.user_id)
 
 
 def _store_new_password(user: User, new_password: str, now: float) -> None:
@@ -129,7 +160,8 @@ def change_password(company: Company, user: User, session: Session, current: str
     _store_new_password(user, new_password, now)
     sessions.end_all_for_user(user.user_id)
     started = sessions.start(user.user_id, company.company_id, session.account_pk, now,
-                             account_pks=session.account_pks)
+                             account_pks=session.account_pks,
+                             companies=plain_dict(session.companies))
     audit.record(company.company_id, "password_changed", actor=user.user_id)
     _notify_changed(company, user)
     return None, started

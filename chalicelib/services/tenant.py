@@ -3,6 +3,7 @@ import threading
 import time
 from typing import Optional
 
+from .. import config
 from ..models import Company
 from ..repositories import companies
 
@@ -35,6 +36,12 @@ def company_for_host(host: Optional[str], now: Optional[float] = None) -> Option
     with _lock:
         _cache[name] = (now + CACHE_SECONDS, company)
     return company
+
+
+def is_platform_host(host: Optional[str]) -> bool:
+    """The platform's own host (no company's): PORTAL_PLATFORM_HOSTS, comma-separated."""
+    name = normalise_host(host)
+    return bool(name) and name in config.platform_hosts()
 
 
 def forget() -> None:

@@ -70,6 +70,8 @@ def _handle(request, get_response, state: RequestState):
         return get_response(request)
     state.company = tenant.company_for_host(request.headers.get("host"))
     if state.company is None:
+        if tenant.is_platform_host(request.headers.get("host")):
+            return platform_page(state)
         return error_page(state, 404)
     _load_session(request, state)
     if request.method in UNSAFE_METHODS and not _csrf_ok(request, state):
@@ -113,6 +115,14 @@ def _load_session(request, state: RequestState) -> None:
     if user is None or not user.active:
         sessions.end(session)
         return
+    if session.account_pk and not _membership_active(user.user_id, session.account_pk):
+        # Inactivated (or removed) since sign-in: this sign-in ends now, not at its timeout.
+        logger.info("session ended: account access inactive",
+                    extra={"user": user.user_id, "account": session.account_pk})
+        sessions.end(session)
+        state.cookies.append(cookies.clear_session_cookie())
+        state.anon_csrf = cookies.read(request.headers, cookies.csrf_name())
+        return
     state.session, state.user = session, user
     if session.account_pk:
         company_id, customer_no = session.account_pk.split("#", 1)
@@ -124,6 +134,12 @@ def _load_session(request, state: RequestState) -> None:
             dealer_codes=accounts.linked_dealer_codes(company_id, customer_no),
             terms_days=int(customer.terms_days or 30) if customer else 30,
         )
+
+
+def _membership_active(user_id: str, account_pk: str) -> bool:
+    """One GetItem per request: access removed by an administrator ends at once."""
+    membership = users.get_membership_by_pk(user_id, account_pk)
+    return membership is not None and membership.status == "active"
 
 
 def _same_origin(request) -> bool:
@@ -176,12 +192,24 @@ def error_page(state: RequestState, status: int, message=None) -> Response:
     try:
         body = render("error.html", state=state, company=state.company,
                       theme=state.company.theme if state.company else None,
-                      logo_url=None, favicon_url=None, menu=[], user=state.user,
+                      logo_url=None, favicon_url=None, home_image_url=None,
+                      switch_companies=[], menu=[], user=state.user,
                       account=None, csrf_token="", nonce=state.nonce, local=config.is_local(),
                       status=status, title=title, message=message or default)
     except Exception:  # the error page itself must never fail
         logger.exception("error page failed")
         body = f"<!doctype html><title>{status}</title><h1>{title}</h1>"
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def platform_page(state: RequestState) -> Response:
+    """The bare platform host: a neutral page that names no company (never a list of them)."""
+    status = 200 if state.path == "/" else 404
+    body = render("platform.html", state=state, company=None, theme=None, logo_url=None,
+                  favicon_url=None, home_image_url=None, switch_companies=[], menu=[],
+                  user=None, account=None, csrf_token="", nonce=state.nonce,
+                  local=config.is_local(), status=status)
     return Response(body=body, status_code=status,
                     headers={"Content-Type": "text/html; charset=utf-8"})
 
@@ -195,21 +223,29 @@ def _csp(state: RequestState) -> str:
         f"script-src 'self' {nonce}",
         f"style-src 'self' {nonce}",
         f"img-src 'self' data: {assets_origin}".strip(),
+        "frame-src 'self'",
         "font-src 'self'",
         "connect-src 'self'",
-        "form-action 'self'",
+        " ".join(["form-action 'self'", *state.form_targets]),
         "object-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
     ])
 
 
+# The local dev mailbox frames a sent e-mail's HTML: inline styles, images from
+# anywhere, no scripts, and only the portal's own pages may frame it.
+EMBEDDED_EMAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src * data:; "
+                      "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+
+
 def _secure(response: Response, state: RequestState, path: str) -> None:
     headers = response.headers
-    headers["Content-Security-Policy"] = _csp(state)
+    embedded = state.embedded_email and config.is_local()
+    headers["Content-Security-Policy"] = EMBEDDED_EMAIL_CSP if embedded else _csp(state)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = state.referrer_policy
-    headers["X-Frame-Options"] = "DENY"
+    headers["X-Frame-Options"] = "SAMEORIGIN" if embedded else "DENY"
     if not config.is_local():
         headers["Strict-Transport-Security"] = HSTS
     if not path.startswith(STATIC_PREFIX):

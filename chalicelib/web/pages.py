@@ -29,10 +29,20 @@ def menu_items(state):
     )
 
 
-def page(request, template: str, status: int = 200, **context) -> Response:
+def switch_companies(state):
+    """(company id, name) of the other companies this sign-in may switch to, by name."""
+    if state.session is None or state.company is None or not state.session.companies:
+        return []
+    others = plain_dict(state.session.companies)
+    others.pop(state.company.company_id, None)
+    return sorted(others.items(), key=lambda item: item[1].lower())
+
+
+def page(request, template: str, status: int = 200, theme=None, **context) -> Response:
+    """`theme` overrides the published theme (the administrator's preview of a draft)."""
     state = request_state.of(request)
     company = state.company
-    theme = company.theme if company else None
+    theme = theme or (company.theme if company else None)
     body = render(
         template,
         state=state,
@@ -40,6 +50,8 @@ def page(request, template: str, status: int = 200, **context) -> Response:
         theme=theme,
         logo_url=asset_url(theme.logo_key) if theme else None,
         favicon_url=asset_url(theme.favicon_key) if theme else None,
+        home_image_url=asset_url(theme.home_image_key) if theme else None,
+        switch_companies=switch_companies(state),
         menu=menu_items(state),
         user=state.user,
         account=state.account,
@@ -60,3 +72,13 @@ def safe_next(value) -> str:
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return "/"
     return value[:512]
+
+
+def admin_page(request, template: str, status: int = 200, **context) -> Response:
+    """A Dealer Administration page: the admin navigation and the Select Dealer control."""
+    from .admin_nav import ADMIN_NAV
+
+    state = request_state.of(request)
+    return page(request, template, status=status, admin_nav=ADMIN_NAV,
+                managed=state.managed_company, admin_companies=state.admin_companies,
+                **context)

@@ -34,6 +34,13 @@ class RequestState:
     set_anon_csrf: bool = False
     cookies: List[str] = field(default_factory=list)  # extra Set-Cookie values
     referrer_policy: str = "strict-origin-when-cross-origin"
+    form_targets: List[str] = field(default_factory=list)  # extra form-action origins (S3 upload)
+    # Dealer Administration (guards.administrator): the company being administered
+    # ("Select Dealer"; may differ from the host's company) and every company this
+    # administrator manages, for the drop-down.
+    embedded_email: bool = False  # dev mailbox frame: e-mail HTML with its inline styles
+    managed_company: Optional[Company] = None
+    admin_companies: List[Company] = field(default_factory=list)
 
     @property
     def csrf_token(self) -> str:

@@ -4,19 +4,23 @@ Idempotent: every record has a fixed key and is written with a put, so running
 it twice leaves the same data, never duplicates.
 """
 import hashlib
+import math
 import random
+import struct
+import zlib
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from chalicelib import aws, config
 from chalicelib.ids import sha256
-from chalicelib.models import (ApiToken, Company, Contact, Customer, Dealer, DealerLink, Domain, Equipment, Invoice,
-                               InvoiceLine, LedgerEntry, LoginName, Membership, Part, PartToken,
-                               Payment, Statement, Theme, User, WebAccess)
+from chalicelib.models import (ApiToken, Company, Contact, Customer, Dealer, DealerLink, Domain,
+                               Equipment, Invoice, InvoiceLine, LedgerEntry, LoginName, Membership,
+                               Part, PartToken, Payment, Statement, Theme, ThemeVersion, User,
+                               WebAccess)
 from chalicelib.models.company import DEFAULT_PAGES
 from chalicelib.repositories.keys import (account_pk, email_login, invoice_keys, name_login,
                                           part_words)
-from chalicelib.services import passwords
+from chalicelib.services import passwords, theme
 
 DEMO_PASSWORD = "demo-portal-1"
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -61,6 +65,11 @@ CUSTOMERS = {
         ("C1003", "Harper Family", [("MAIN", "Home", "19 Elm Ct", "Chatham", "IL")]),
         ("C1004", "Greenway Apartments", [("MAIN", "Leasing office", "400 Park Ave", "Springfield", "IL")]),
         ("C1005", "Lopez Residence", [("MAIN", "Home", "8 Birch Ln", "Rochester", "IL")]),
+        # Dealer Administration: one account in each remaining portal status.
+        ("C1006", "Oak Street Laundromat", [("MAIN", "Laundromat", "14 Oak St", "Springfield", "IL"),
+                                            ("WEST", "West side store", "880 Wabash Ave", "Springfield", "IL")]),
+        ("C1007", "Birch Bakery", [("MAIN", "Bakery", "3 Birch Ln", "Sherman", "IL")]),
+        ("C1008", "Cedar Court Condos", [("MAIN", "Management office", "60 Cedar Ct", "Chatham", "IL")]),
         ("D2001", "Prairie Appliance Dealers", [("MAIN", "Showroom", "900 Route 66", "Springfield", "IL")]),
     ],
     "pacific": [
@@ -74,12 +83,26 @@ CONTACTS = {
                        ("Lake caretaker", "lake@ritas-kitchen.example", "Site contact"),
                        ("Old address", "not-an-email", "Former contact")],
     ("abc", "C1002"): [("Bo Both", "both@example.com", "Owner")],
+    ("abc", "C1003"): [("Hannah Harper", "harper@example.com", "Owner"),
+                       ("Harper (old)", "", "Former contact")],
+    ("abc", "C1004"): [("Greenway Leasing", "greenway@example.com", "Manager")],
     ("abc", "C1005"): [("Luis Lopez", "luis.lopez@example.com", "Owner")],
+    ("abc", "C1006"): [("Olga Oak", "laundry@example.com", "Owner")],
+    ("abc", "C1007"): [("Bea Birch", "bounced@example.com", "Owner"),
+                       ("Birch front desk", "frontdesk@birch-bakery.example", "Orders")],
+    ("abc", "C1008"): [("Cedar Board", "cedar@example.com", "Board")],
     ("abc", "D2001"): [("Dan Dealer", "dealer@example.com", "Owner"),
                        ("Prairie Service Desk", "service@prairie.example", "Service")],
     ("pacific", "P5001"): [("Bo Both", "both@example.com", "Owner")],
     ("pacific", "P5002"): [("Sue Seaside", "sue@seaside.example", "Buyer")],
 }
+ERP_INACTIVE = {"C1008"}  # the ERP's own status: shown, never changed by the portal
+BOUNCED = {"bounced@example.com"}
+# Portal logins in the other statuses: (email, name, company, customer_no, membership status)
+STATUS_LOGINS = [
+    ("greenway@example.com", "Greenway Leasing", "abc", "C1004", "invited"),  # no password yet
+    ("laundry@example.com", "Olga Oak", "abc", "C1006", "inactive"),
+]
 STATUSES = ["Received", "Scheduled", "Awaiting parts", "Ready"]
 WORDS = ["Door", "Gasket", "Pump", "Drain", "Valve", "Igniter", "Thermostat", "Belt", "Motor",
          "Filter", "Hinge", "Switch", "Control board", "Element", "Fan", "Seal", "Hose", "Bearing"]
@@ -135,28 +158,65 @@ def _invoice(company_id, invoice_no, customer_no, day, *, open_, status=None, de
         balance_cents=balance, erp_updated_at=NOW, **keys)
 
 
-def _company_records(spec, logo_key):
+def _company_records(spec, images):
+    brand = Theme(primary_color=spec["primary_color"], accent_color=spec["accent_color"],
+                  welcome_text=spec["welcome"], oem_label=spec["oem_label"], **images)
     company = Company(spec["company_id"], name=spec["name"], primary_domain=spec["primary"],
                       oem_label=spec["oem_label"], support_email=spec["support_email"],
                       support_phone=spec["support_phone"], pages=spec["pages"],
                       email_sender=f"no-reply@{spec['primary']}",
-                      theme=Theme(primary_color=spec["primary_color"],
-                                  accent_color=spec["accent_color"], logo_key=logo_key,
-                                  welcome_text=spec["welcome"]),
+                      theme=brand, theme_version=1,
                       auto_credentials=True, statement_day=spec.get("statement_day", 1),
                       created_at=NOW, updated_at=NOW)
+    version = ThemeVersion(spec["company_id"], 1, theme=brand, published_by="seed",
+                           published_at=NOW)
     domains = [Domain(host, company_id=spec["company_id"], primary=host == spec["primary"],
                       created_at=NOW) for host in spec["hosts"]]
-    return [company, *domains]
+    return [company, version, *domains]
 
 
-def _upload_logo(spec) -> str:
-    body = (DEMO_DIR / spec["logo"]).read_bytes()
-    key = f"{spec['company_id']}/logo/{hashlib.sha256(body).hexdigest()[:16]}.png"
-    aws.client("s3").put_object(Bucket=config.theme_bucket(), Key=key, Body=body,
-                                ContentType="image/png",
-                                CacheControl="public, max-age=31536000, immutable")
-    return key
+def png(width: int, height: int, pixel) -> bytes:
+    """A small RGB PNG from `pixel(x, y) -> (r, g, b)` (no imaging library needed)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = b"".join(b"\x00" + bytes(c for x in range(width) for c in pixel(x, y))
+                    for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+
+
+def _rgb(hex_color: str):
+    return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def home_image(spec) -> bytes:
+    """ABC: diagonal bands; Pacific: waves.  Each in its own colours."""
+    primary, accent = _rgb(spec["primary_color"]), _rgb(spec["accent_color"])
+    light = tuple(min(255, c + 170) for c in primary)
+    if spec["company_id"] == "abc":
+        return png(480, 140, lambda x, y: accent if (x + y) % 60 < 12 else
+                   (primary if (x + 2 * y) % 240 < 120 else light))
+    return png(480, 140, lambda x, y: accent if abs(y - 70 - 25 * math.sin(x / 30)) < 5 else
+               (primary if y > 70 + 25 * math.sin(x / 30) else light))
+
+
+def favicon(spec) -> bytes:
+    primary, accent = _rgb(spec["primary_color"]), _rgb(spec["accent_color"])
+    if spec["company_id"] == "abc":  # square with an accent frame
+        return png(32, 32, lambda x, y: accent if min(x, y, 31 - x, 31 - y) < 4 else primary)
+    return png(32, 32, lambda x, y: primary if (x - 15.5) ** 2 + (y - 15.5) ** 2 < 225
+               else (255, 255, 255))  # a disc
+
+
+def _upload_images(spec) -> dict:
+    """The demo logo (committed PNG), home image and favicon, under content-hashed keys."""
+    return {"logo_key": theme.store_asset(spec["company_id"], "logo",
+                                          (DEMO_DIR / spec["logo"]).read_bytes()),
+            "home_image_key": theme.store_asset(spec["company_id"], "home_image", home_image(spec)),
+            "favicon_key": theme.store_asset(spec["company_id"], "favicon", favicon(spec))}
 
 
 def _master_data(company_id):
@@ -167,12 +227,17 @@ def _master_data(company_id):
                 account_pk(company_id, customer_no), loc, company_id=company_id,
                 customer_no=customer_no, name=name,
                 name_key=f"{name.lower()}#{customer_no}#{loc}", location_name=loc_name,
-                address=street, city=city, state=state, erp_active=True,
+                address=street, city=city, state=state,
+                erp_active=customer_no not in ERP_INACTIVE,
                 price_level="dealer" if customer_no.startswith("D") else "retail",
                 erp_updated_at=NOW))
         for i, (cname, address, role) in enumerate(CONTACTS.get((company_id, customer_no), [])):
+            bounced = address in BOUNCED
             records.append(Contact(account_pk(company_id, customer_no), f"{i + 1:03d}",
-                                   name=cname, email=address, role=role, erp_updated_at=NOW))
+                                   name=cname, email=address or None, role=role,
+                                   email_bounced=bounced,
+                                   bounce_reason="bounce: Permanent/General" if bounced else None,
+                                   bounced_at=NOW if bounced else None, erp_updated_at=NOW))
     return records
 
 
@@ -362,6 +427,20 @@ def _users():
                                       activated_at=NOW, invited_email=address))
             records.append(WebAccess(account_pk(company_id, customer_no), access_type=access_type,
                                      search_all=address == "retail@example.com", updated_at=NOW))
+    for address, name, company_id, customer_no, status in STATUS_LOGINS:
+        user_id = "u-" + hashlib.sha256(address.encode()).hexdigest()[:16]
+        invited = status == "invited"
+        records.append(User(user_id, email=address, name=name, created_at=NOW,
+                            password_hash=None if invited else password_hash,
+                            email_confirmed_at=None if invited else NOW))
+        records.append(LoginName(email_login(address), user_id=user_id))
+        records.append(Membership(user_id, account_pk(company_id, customer_no),
+                                  company_id=company_id, customer_no=customer_no, status=status,
+                                  invited_at=NOW - timedelta(days=3),
+                                  last_invited_at=NOW - timedelta(days=3),
+                                  activated_at=None if invited else NOW, invited_email=address))
+        records.append(WebAccess(account_pk(company_id, customer_no), access_type="Retail",
+                                 portal_active=status != "inactive", updated_at=NOW))
     for company_id, customer_no, first_password in FIRST_LOGINS:
         user_id = f"u-first-{company_id}-{customer_no.lower()}"
         records.append(User(user_id, name=None, password_hash=passwords.hash_password(first_password),
@@ -389,7 +468,7 @@ def seed() -> dict:
     """Write the demo data; returns counts per entity."""
     records = []
     for spec in COMPANIES:
-        records += _company_records(spec, _upload_logo(spec))
+        records += _company_records(spec, _upload_images(spec))
         records += _master_data(spec["company_id"])
     abc_parts, pacific_parts = _parts("abc", 300), _parts("pacific", 250)
     records += abc_parts + pacific_parts + part_tokens(abc_parts + pacific_parts)
@@ -407,6 +486,11 @@ def seed() -> dict:
             for item in items:
                 batch.save(item)
         counts[model.__name__] = len(items)
+    # The admin list's per-account summary (portal status, contacts, bounced).
+    from chalicelib.repositories.admin_customers import refresh_summary
+    for company_id, customers in CUSTOMERS.items():
+        for customer_no, _, _ in customers:
+            refresh_summary(company_id, customer_no)
     return counts
 
 
@@ -417,4 +501,6 @@ def demo_logins():
              for address, name, accounts, admin_of in DEMO_USERS]
     lines += [f"  {customer_no:<22} {first:<13}   first login on {company} (must change password)"
               for company, customer_no, first in FIRST_LOGINS]
+    lines.append("  Dealer Administration: sign in as admin@example.com and open /admin "
+                 "(customers in every portal status; invitations appear in /dev/mailbox)")
     return "\n".join(lines)

@@ -109,7 +109,8 @@ def main() -> int:
         from infra.resources import create_all
 
         hosts = [h for spec in seed.COMPANIES for h in spec["hosts"]]
-        create_all(domains=hosts)
+        # The theme bucket's own CORS rule (moto runs with MOTO_DISABLE_GLOBAL_CORS).
+        create_all(domains=hosts, cors_origins=[f"http://{h}:{port}" for h in hosts])
         counts = seed.seed()
         server = make_server(host, port)
         print(f"""
@@ -117,6 +118,7 @@ Dealer Portal is running (stage local; data lives in memory and resets on restar
 
   ABC Appliance Service   http://localhost:{port}/  (also http://abc.localhost:{port}/)
   Pacific Distribution    http://pacific.localhost:{port}/
+  Platform host           http://portal.localhost:{port}/  (names no company)
   Dev mailbox             http://localhost:{port}/dev/mailbox
   Admin API               http://localhost:{port}/api/v1  (OpenAPI: /api/v1/openapi.json)
     platform token        {seed.LOCAL_PLATFORM_TOKEN}
