@@ -23,15 +23,25 @@ def sender(company: Company) -> str:
     return f"{company.name} <{address}>"
 
 
+def context_for(company: Company, **context) -> dict:
+    """What every e-mail template gets: the company, its portal URL and its brand
+    (logo from the theme bucket / CloudFront URL and colours, as in the portal)."""
+    brand = theme.brand(company)
+    return dict(context, company=company, portal_url=company_url(company, "/"),
+                brand=brand, logo_url=brand["logo_url"])
+
+
 def send(company: Company, to: str, template: str, *, ses=None, **context) -> str:
     """Render `emails/<template>.txt` and `.html` and send them; returns the message id."""
-    # The same brand as the portal: logo (theme bucket / CloudFront URL) and colours.
-    brand = theme.brand(company)
-    context = dict(context, company=company, portal_url=company_url(company, "/"),
-                   brand=brand, logo_url=brand["logo_url"])
+    context = context_for(company, **context)
     subject = render(f"emails/{template}.subject.txt", **context).strip()
     text = render(f"emails/{template}.txt", **context)
     html = render(f"emails/{template}.html", **context)
+    return deliver(company, to, subject, text, html, ses=ses)
+
+
+def deliver(company: Company, to: str, subject: str, text: str, html: str, *, ses=None) -> str:
+    """Send one rendered e-mail through SES from the company's sender; the message id."""
     ses = ses or aws.client("ses")
     try:
         answer = ses.send_email(

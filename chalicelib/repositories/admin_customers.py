@@ -67,7 +67,7 @@ def retrieve(company_id: str, name_prefix: str, filters: Filters, cursor: Option
         lambda **page: Customer.by_name.query(
             company_id, range_condition, filter_condition=filters.condition(),
             attributes_to_get=LIST_ATTRIBUTES, **page),
-        Customer, want=want, max_calls=max_calls, start=start)
+        Customer.from_raw_data, want=want, max_calls=max_calls, start=start)
 
 
 def contacts(company_id: str, customer_no: str) -> List[Contact]:

@@ -21,4 +21,4 @@ def page_of_events(company_id: str, key_from: str, key_to: str, actor: Optional[
         lambda **page: AuditEvent.query(company_id, AuditEvent.event_key.between(key_from, key_to),
                                         filter_condition=condition, scan_index_forward=False,
                                         **page),
-        AuditEvent, want=ROWS, start=start)
+        AuditEvent.from_raw_data, want=ROWS, start=start)

@@ -24,7 +24,7 @@ def page_of_dealers(company_id: str, code_prefix: str, name_contains: str,
     return paging.collect(
         lambda **page: Dealer.query(company_id, range_condition, filter_condition=name_filter,
                                     **page),
-        Dealer, want=ROWS, start=start)
+        Dealer.from_raw_data, want=ROWS, start=start)
 
 
 def get(company_id: str, dealer_code: str) -> Optional[Dealer]:

@@ -114,8 +114,7 @@ def render(company, customer, user_name: str, password: Optional[str],
         "customer_name": _name(customer), "company_name": company.name,
     }).strip()
     paragraphs = [p for p in re.split(r"\n\s*\n", body) if p.strip()]
-    context = dict(company=company, portal_url=portal_url, body=body, paragraphs=paragraphs,
-                   link=link)
+    context = mail.context_for(company, body=body, paragraphs=paragraphs, link=link)
     subject = render_template("emails/credentials.subject.txt", **context).strip()
     text = render_template("emails/credentials.txt", **context)
     html = render_template("emails/credentials.html", **context)
@@ -134,19 +133,10 @@ def primary_email(contacts) -> Optional[str]:
 def send(company, to: str, customer, user_name: str, password: Optional[str],
          link: Optional[str] = None, ses=None) -> str:
     """Render and send through SES; returns the SES message id."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from .. import aws
     from .. import email as mail
 
     subject, text, html = render(company, customer, user_name, password, link)
-    ses = ses or aws.client("ses")
     try:
-        answer = ses.send_email(
-            Source=mail.sender(company), Destination={"ToAddresses": [to]},
-            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": text, "Charset": "UTF-8"},
-                              "Html": {"Data": html, "Charset": "UTF-8"}}})
-    except (BotoCoreError, ClientError) as error:
+        return mail.deliver(company, to, subject, text, html, ses=ses)
+    except mail.EmailError as error:
         raise CredentialsEmailError(f"SES did not send the e-mail: {error}") from error
-    return answer["MessageId"]
