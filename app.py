@@ -1,9 +1,10 @@
 """Dealer Portal: wires blueprints, middleware and scheduled handlers only."""
-from chalice import Chalice
+from chalice import Chalice, Rate
 
 from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
-from chalicelib.web import (auth_routes, customer_routes, dealer_routes, dev_routes,
-                            fallback_routes, home_routes, static_routes)
+from chalicelib.web import (admin_payment_routes, auth_routes, customer_routes, dealer_routes,
+                            dev_routes, fallback_routes, home_routes, payment_routes,
+                            static_routes)
 from chalicelib.web.middleware import portal_pipeline
 
 app = Chalice(app_name="dealer-portal")
@@ -14,5 +15,15 @@ app.register_blueprint(auth_routes.bp)
 app.register_blueprint(home_routes.bp)
 app.register_blueprint(customer_routes.bp)
 app.register_blueprint(dealer_routes.bp)
+app.register_blueprint(payment_routes.bp)
+app.register_blueprint(admin_payment_routes.bp)
 app.register_blueprint(dev_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def reconcile_payments(event):
+    """Resolve payments left pending with the gateway; retry receipt e-mails (DESIGN §6)."""
+    from chalicelib.services.payments import default_service
+
+    return default_service().reconcile_all()

@@ -44,13 +44,15 @@ class ArSummary:
     total_cents: int
     complete: bool  # False when the customer has more open invoices than one page reads
     updated_at: object = None
+    portal_payments: list = field(default_factory=list)  # pending/approved, not yet applied by the ERP
 
 
 def open_ar(company: Company, customer_no: str, terms_days: int = 30,
             now: Optional[datetime] = None) -> ArSummary:
     today = company_today(company, now)
     page = invoices.open_ar(company.company_id, customer_no)
-    unapplied = ledger.unapplied_by_invoice(company.company_id, customer_no)
+    portal_payments = ledger.unapplied_payments(company.company_id, customer_no)
+    unapplied = ledger.by_invoice(portal_payments)
     rows, buckets = [], [0] * len(BUCKETS)
     for invoice in page.items:
         balance = orders.shown_balance(invoice, unapplied)
@@ -61,7 +63,8 @@ def open_ar(company: Company, customer_no: str, terms_days: int = 30,
         rows.append(ArRow(invoice, due, late, bucket(late), balance))
         buckets[bucket(late)] += balance
     return ArSummary(rows, buckets, sum(buckets), page.cursor is None,
-                     invoices.latest_update(page.items))
+                     invoices.latest_update(page.items),
+                     sorted(portal_payments, key=lambda p: p.payment_id, reverse=True))
 
 
 @dataclass

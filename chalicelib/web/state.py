@@ -34,6 +34,8 @@ class RequestState:
     set_anon_csrf: bool = False
     cookies: List[str] = field(default_factory=list)  # extra Set-Cookie values
     referrer_policy: str = "strict-origin-when-cross-origin"
+    # Origins whose scripts and frames this page needs (the gateway's hosted fields).
+    frame_origins: List[str] = field(default_factory=list)
 
     @property
     def csrf_token(self) -> str:
