@@ -24,7 +24,8 @@ Test data (README "Payments"):
 
 Switches (POST /_control, JSON; also `StandIn.control(...)` in-process):
   {"latency": 0.5}                                      every answer waits 0.5 s
-  {"fail": {"status": 503, "count": 2, "path": "checkout"}}   next 2 matching calls answer 503 (or 429…)
+  {"fail": {"status": 503, "count": 2, "path": "checkout"}}   next 2 matching calls answer 503 (or 429…);
+                                                        paths: start, checkout, lookup, void, tokenizedRefund, ach/refund
   {"hang": {"count": 1, "path": "checkout", "after": true}}   process, then never answer in time
   {"hang": {"count": 1, "path": "checkout", "after": false}}  never answer, nothing processed
   {"settle": true}                                      every approved sale settles (no more voids)
@@ -131,7 +132,8 @@ class StandIn:
         if not match:
             return 404, {"message": "Not found"}
         oid, rest = match.groups()
-        endpoint = rest.split("/")[0] if not rest.startswith("ach/") else rest
+        endpoint = "lookup" if method == "GET" else (
+            rest.split("/")[0] if not rest.startswith("ach/") else rest)
         if self.latency:
             time.sleep(self.latency)
         with self.lock:
