@@ -87,6 +87,7 @@ class StandIn:
             self.hangs = []         # [{"count", "path", "after"}]
             self.settled = False
             self.calls = []         # (method, endpoint) log
+            self.requests = []      # what each call sent: method, endpoint, fields, key
 
     # ------------------------------------------------------------- switches
     def control(self, command: dict) -> dict:
@@ -138,6 +139,11 @@ class StandIn:
             time.sleep(self.latency)
         with self.lock:
             self.calls.append((method, endpoint))
+            self.requests.append({
+                "method": method, "endpoint": endpoint,
+                "envelope": sorted(body) if isinstance(body, dict) else [],
+                "fields": sorted(((body or {}).get("transactionData") or {}).keys()),
+                "idempotency_key": bool(headers.get("idempotency-key"))})
             if not headers.get("authorization", "").startswith("Bearer ") or \
                     len(headers["authorization"]) <= len("Bearer "):
                 return 401, {"message": "Unauthorized"}

@@ -13,6 +13,7 @@ from chalicelib.models import (Company, Contact, Customer, Dealer, Domain, Equip
                                InvoiceLine, LedgerEntry, LoginName, Membership, Part, PartToken,
                                Payment, Theme, User, WebAccess)
 from chalicelib.models.company import DEFAULT_PAGES
+from chalicelib.payments import credentials
 from chalicelib.repositories.keys import (account_pk, dealer_pk, email_login, invoice_pk,
                                           name_login)
 from chalicelib.services import passwords
@@ -144,7 +145,9 @@ def _company_records(spec, logo_key):
                       theme=Theme(primary_color=spec["primary_color"],
                                   accent_color=spec["accent_color"], logo_key=logo_key,
                                   welcome_text=spec["welcome"]),
-                      auto_credentials=True, created_at=NOW, updated_at=NOW)
+                      auto_credentials=True,
+                      allow_payment_on_account=spec["company_id"] == "abc",
+                      created_at=NOW, updated_at=NOW)
     domains = [Domain(host, company_id=spec["company_id"], primary=host == spec["primary"],
                       created_at=NOW) for host in spec["hosts"]]
     return [company, *domains]
@@ -335,6 +338,10 @@ def seed() -> dict:
     records += abc_parts + pacific_parts + part_tokens(abc_parts + pacific_parts)
     records += _abc_activity(abc_parts) + _pacific_activity(pacific_parts)
     records += _users()
+    for spec in COMPANIES:  # sandbox credentials: the local stand-in accepts any
+        for method in credentials.METHODS:
+            credentials.store(spec["company_id"], method, credentials.GatewayCredentials(
+                f"demo-{spec['company_id']}-{method}", f"demo-token-{method}", "sandbox"))
     counts = {}
     by_model = {}
     for record in records:
