@@ -72,6 +72,11 @@ def test_double_submit_and_refresh_charge_once(signed_in, emergepay):
     assert len(emergepay.approved_sales()) == 1 and len(payments()) == 1
     refreshed = browser.get(first.headers["Location"])
     assert "Thank you" in text(refreshed) and len(emergepay.approved_sales()) == 1
+    back = post_lists(browser, "/account/pay", {k: v for k, v in fields.items()
+                                                if k != "transaction_token"})
+    assert back.status_code == 303 and back.headers["Location"] == first.headers["Location"]
+    detail = text(browser.get("/orders/W100"))
+    assert "Payment (being applied)" in detail and "$0.00" in detail
 
 
 def test_amount_is_applied_oldest_first_and_shown_before_paying(signed_in, emergepay):

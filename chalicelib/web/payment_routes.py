@@ -9,6 +9,7 @@ from chalice import Blueprint, NotFoundError
 
 from ..models.base import plain_dict
 from ..payments import gateway as gateway_module
+from ..repositories import payments as payments_repo
 from ..services import account as account_service
 from ..services import payments as payments_service
 from ..services.payments import PayDetails, PaymentInputError, PaymentNotFound
@@ -79,6 +80,9 @@ def pay_review(state):
     methods = service().enabled_methods(state.company.company_id)
     try:
         service().check_payment_id(values["payment_id"])
+        done = payments_repo.get(state.company.company_id, values["payment_id"])
+        if done is not None and done.customer_no == state.account.customer_no:
+            return redirect(f"/account/pay/{done.payment_id}")  # back button after paying
         details = _details(values, methods)
         _, invoices = _open_invoices(state)
         plan = _plan(state, values, invoices)
@@ -101,7 +105,6 @@ def pay_review(state):
 @customer_page("payments")
 def pay_confirm(state):
     values = _form_values(forms.parse_lists(bp.current_request))
-    methods = service().enabled_methods(state.company.company_id)
 
     def make_plan():
         _, invoices = _open_invoices(state)
@@ -110,7 +113,9 @@ def pay_confirm(state):
     try:
         payment = service().pay(state.company, state.account.customer_no, state.user.user_id,
                                 values["payment_id"], make_plan,
-                                lambda: _details(values, methods), values["transaction_token"])
+                                lambda: _details(values, service().enabled_methods(
+                                    state.company.company_id)),
+                                values["transaction_token"])
     except PaymentInputError as error:
         return _pay_form(state, values=dict(values, payment_id=service().new_payment_id()),
                          error=f"{error} Nothing was charged.", status=400)
@@ -122,8 +127,6 @@ def pay_confirm(state):
 @bp.route("/account/pay/{payment_id}", methods=["GET"])
 @customer_page("payments")
 def pay_result(state, payment_id):
-    from ..repositories import payments as payments_repo
-
     payment = payments_repo.get(state.company.company_id, payment_id[:40]) \
         if payments_service.PAYMENT_ID.match(payment_id or "") else None
     if payment is None or payment.customer_no != state.account.customer_no \
