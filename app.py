@@ -2,9 +2,9 @@
 from chalice import Chalice, Rate
 
 from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
-from chalicelib.web import (admin_payment_routes, auth_routes, customer_routes, dealer_routes,
-                            dev_routes, fallback_routes, home_routes, payment_routes,
-                            static_routes)
+from chalicelib.web import (admin_payment_routes, admin_routes, auth_routes, customer_routes,
+                            dealer_routes, dev_routes, fallback_routes, home_routes, invite_routes,
+                            payment_routes, static_routes)
 from chalicelib.web.middleware import portal_pipeline
 
 app = Chalice(app_name="dealer-portal")
@@ -15,10 +15,21 @@ app.register_blueprint(auth_routes.bp)
 app.register_blueprint(home_routes.bp)
 app.register_blueprint(customer_routes.bp)
 app.register_blueprint(dealer_routes.bp)
+app.register_blueprint(admin_routes.bp)
+app.register_blueprint(invite_routes.bp)
 app.register_blueprint(payment_routes.bp)
 app.register_blueprint(admin_payment_routes.bp)
 app.register_blueprint(dev_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers
+
+
+@app.on_sns_message(topic="portal-ses-notifications")
+def ses_notifications(event):
+    """SES bounces and complaints mark contact e-mails (chalicelib/services/bounces.py)."""
+    from chalicelib import clock
+    from chalicelib.services import bounces
+
+    bounces.handle(event.message, clock.now())
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

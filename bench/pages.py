@@ -105,7 +105,7 @@ def customer_data(index, size, parts):
     unapplied portal payment on the newest open invoice; three equipment units
     holding the 60 newest invoice numbers.
     """
-    from chalicelib.models import Dealer, Equipment, LedgerEntry, Payment
+    from chalicelib.models import Dealer, DealerLink, Equipment, LedgerEntry, Payment
     from chalicelib.repositories.keys import account_pk
     from infra.local.seed import NOW, STATUSES, TODAY, _invoice
 
@@ -118,8 +118,8 @@ def customer_data(index, size, parts):
                                                    "Dealer", f"{index}d")
     records += dealer_records
     records.append(Dealer(COMPANY, dealer_code, name=f"Bench dealer {size}",
-                          linked_customer_no=dealer_account,
-                          linked_pk=account_pk(COMPANY, dealer_account), erp_updated_at=NOW))
+                          linked_customer_nos=[dealer_account], erp_updated_at=NOW))
+    records.append(DealerLink(account_pk(COMPANY, dealer_account), dealer_code))
     per_day = max(1, size // 2000)
     invoices = []
     for n in range(size):

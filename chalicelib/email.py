@@ -24,7 +24,9 @@ def sender(company: Company) -> str:
 
 def send(company: Company, to: str, template: str, *, ses=None, **context) -> str:
     """Render `emails/<template>.txt` and `.html` and send them; returns the message id."""
-    context = dict(context, company=company, portal_url=company_url(company, "/"))
+    logo_key = company.theme.logo_key if company.theme else None
+    context = dict(context, company=company, portal_url=company_url(company, "/"),
+                   logo_url=f"{config.theme_assets_url()}/{logo_key}" if logo_key else None)
     subject = render(f"emails/{template}.subject.txt", **context).strip()
     text = render(f"emails/{template}.txt", **context)
     html = render(f"emails/{template}.html", **context)
@@ -38,6 +40,23 @@ def send(company: Company, to: str, template: str, *, ses=None, **context) -> st
                 "Body": {"Text": {"Data": text, "Charset": "UTF-8"},
                          "Html": {"Data": html, "Charset": "UTF-8"}},
             },
+        )
+    except (BotoCoreError, ClientError) as error:
+        raise EmailError(str(error)) from error
+    return answer["MessageId"]
+
+
+def send_rendered(company: Company, to: str, subject: str, text: str, html: str, *,
+                  ses=None) -> str:
+    """Send an e-mail whose parts were rendered elsewhere (the credentials e-mail format)."""
+    ses = ses or aws.client("ses")
+    try:
+        answer = ses.send_email(
+            Source=sender(company),
+            Destination={"ToAddresses": [to]},
+            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                     "Body": {"Text": {"Data": text, "Charset": "UTF-8"},
+                              "Html": {"Data": html, "Charset": "UTF-8"}}},
         )
     except (BotoCoreError, ClientError) as error:
         raise EmailError(str(error)) from error

@@ -116,7 +116,7 @@ def make_invoice(company_id, invoice_no, customer_no, day, *, state="open", stat
                  applied=(), serial=None):
     """An invoice as the ERP would push it; lines are (part, description, ordered, shipped, cents)."""
     from chalicelib.models import Invoice, InvoiceLine
-    from chalicelib.repositories.keys import dealer_pk, invoice_pk
+    from chalicelib.repositories.keys import invoice_keys
 
     items, subtotal = [], 0
     for n, (part, description, ordered, shipped, cents) in enumerate(lines, start=1):
@@ -127,27 +127,23 @@ def make_invoice(company_id, invoice_no, customer_no, day, *, state="open", stat
         subtotal += ordered * cents
     total = subtotal or 10000
     balance = total if balance is None else balance
-    invoice = Invoice(invoice_pk(company_id, invoice_no), company_id=company_id,
-                      invoice_no=invoice_no, customer_no=customer_no,
-                      customer_pk=account_pk(company_id, customer_no), location_id=location,
-                      dealer_code=dealer, dealer_pk=dealer_pk(company_id, dealer) if dealer else None,
-                      state=state, state_key=f"{state}#{day}#{invoice_no}",
-                      date_key=f"{day}#{invoice_no}", status=status, invoice_date=day,
+    keys = invoice_keys(company_id, invoice_no, customer_no, state, day, due, balance, dealer)
+    invoice = Invoice(keys.pop("pk"), company_id=company_id, invoice_no=invoice_no,
+                      customer_no=customer_no, location_id=location, dealer_code=dealer,
+                      state=state, status=status, invoice_date=day,
                       due_date=due, po_number=po, lines=items, subtotal_cents=subtotal,
                       total_cents=total, balance_cents=balance, equipment_serial=serial,
-                      applied_payment_ids=list(applied),
-                      ar_pk=account_pk(company_id, customer_no) if balance > 0 else None,
-                      due_key=f"{due or day}#{invoice_no}" if balance > 0 else None,
-                      erp_updated_at=NOW)
+                      applied_payment_ids=list(applied), erp_updated_at=NOW, **keys)
     invoice.save()
     return invoice
 
 
 def link_dealer(company_id, dealer_code, customer_no):
-    from chalicelib.models import Dealer
+    from chalicelib.models import Dealer, DealerLink
 
-    Dealer(company_id, dealer_code, name=f"Dealer {dealer_code}", linked_customer_no=customer_no,
-           linked_pk=account_pk(company_id, customer_no)).save()
+    Dealer(company_id, dealer_code, name=f"Dealer {dealer_code}",
+           linked_customer_nos=[customer_no]).save()
+    DealerLink(account_pk(company_id, customer_no), dealer_code).save()
 
 
 def set_pages(company, **pages):

@@ -1,13 +1,13 @@
 """PynamoDB models: the single source of truth for tables and indexes."""
 from .commerce import Cart, Part, PartToken, PartsOrder, ServiceRequest
 from .company import DEFAULT_PAGES, Company, Domain, Theme
-from .customer import Contact, Customer, Dealer, Equipment, WebAccess
+from .customer import Contact, Customer, Dealer, DealerLink, Equipment, WebAccess
 from .invoice import Invoice, InvoiceLine, LedgerEntry, Payment, Statement
 from .security import ApiToken, AuditEvent, Session, Token
 from .user import LoginName, Membership, Throttle, User
 
 ALL_MODELS = [
-    Company, Domain, Customer, WebAccess, Contact, Dealer, Equipment,
+    Company, Domain, Customer, WebAccess, Contact, Dealer, DealerLink, Equipment,
     Invoice, LedgerEntry, Statement, Payment,
     Part, PartToken, Cart, PartsOrder, ServiceRequest,
     User, LoginName, Membership, Throttle,

@@ -74,6 +74,7 @@ class PartsOrder(PortalModel):
     lines = ListAttribute(of=MapAttribute, default=list)
     total_cents = NumberAttribute(default=0)
     feed_company = UnicodeAttribute(null=True)
+    feed_acked_at = UTCDateTimeAttribute(null=True)  # set when the ERP acknowledged it
     created_at = UTCDateTimeAttribute()
     feed = OrdersFeed()
     by_customer = OrdersByCustomer()
@@ -92,6 +93,7 @@ class ServiceRequest(PortalModel):
     description = UnicodeAttribute()
     preferred_date = UnicodeAttribute(null=True)
     feed_company = UnicodeAttribute(null=True)
+    feed_acked_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     feed = OrdersFeed()
     by_customer = OrdersByCustomer()

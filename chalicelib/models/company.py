@@ -53,6 +53,11 @@ class Company(PortalModel):
     auto_credentials = BooleanAttribute(default=False)
     generated_password_days = NumberAttribute(default=30)
     credentials_email_format = UnicodeAttribute(null=True)
+    parts_price_display = UnicodeAttribute(default="price")  # price | hide
+    parts_qty_display = UnicodeAttribute(default="quantity")  # quantity | in_stock | hide
+    service_request_url = UnicodeAttribute(null=True)  # external service-request link
+    credentials_delivery = UnicodeAttribute(default="password")  # password | link
+    statement_day = NumberAttribute(null=True)  # day of the month statements are cut
     payment_methods = UnicodeSetAttribute(null=True)  # {"card","ach"} configured
     payment_secret_arn = UnicodeAttribute(null=True)
     # Pay on account: may a customer pay more than the open invoices (a credit on account)?

@@ -21,8 +21,25 @@ class CustomerNameIndex(GlobalSecondaryIndex):
 BILL_TO = "MAIN"
 
 
+# Portal status of a customer account, as the admin list shows it.
+PORTAL_STATUSES = {
+    "not_invited": "Not invited",
+    "invited": "Invited",
+    "activated": "Activated",
+    "confirmed": "E-mail confirmed",
+    "inactive": "Inactive",
+}
+
+
 class Customer(PortalModel):
-    """One row per customer location (`location_id` BILL_TO is the bill-to)."""
+    """One row per customer location (`location_id` BILL_TO is the bill-to).
+
+    Each row also carries a denormalised summary of the account's portal state
+    (contact e-mails, portal status, last invited, bounced) and lower-cased
+    copies of its text columns: the admin list filters 50,000 customers with
+    FilterExpressions on the `by_name` index alone, never joining other tables
+    (repositories/admin_customers.py keeps the summary current).
+    """
 
     class Meta(BaseMeta):
         table_name = table_name("customers")
@@ -43,7 +60,29 @@ class Customer(PortalModel):
     price_level = UnicodeAttribute(null=True)
     terms_days = NumberAttribute(default=30)  # due date when the ERP gives none
     erp_updated_at = UTCDateTimeAttribute(null=True)
+    # Admin-list summary of the account (same on every location row).
+    contact_emails = NumberAttribute(default=0)
+    portal_status = UnicodeAttribute(default="not_invited")  # a PORTAL_STATUSES key
+    last_invited_at = UTCDateTimeAttribute(null=True)
+    email_bounced = BooleanAttribute(default=False)
+    # Lower-cased copies for case-insensitive "contains" filters (derived on write).
+    number_lc = UnicodeAttribute(null=True)
+    name_lc = UnicodeAttribute(null=True)
+    location_lc = UnicodeAttribute(null=True)
+    city_lc = UnicodeAttribute(null=True)  # "city, st"
     by_name = CustomerNameIndex()
+
+    def city_state(self) -> str:
+        return ", ".join(part for part in (self.city, self.state) if part)
+
+    def serialize(self, null_check: bool = True):
+        # Every write path (save, batch_write, transactions) serialises: derive here
+        # so ERP pushes cannot forget the filter copies.
+        self.number_lc = (self.customer_no or "").lower()
+        self.name_lc = (self.name or "").lower()
+        self.location_lc = " ".join(filter(None, [self.location_id, self.location_name])).lower()
+        self.city_lc = self.city_state().lower()
+        return super().serialize(null_check=null_check)
 
 
 class WebAccess(PortalModel):
@@ -57,8 +96,20 @@ class WebAccess(PortalModel):
     search_all = BooleanAttribute(default=False)
     pages = MapAttribute(default=dict)  # page key -> False to hide for this customer
     user_name = UnicodeAttribute(null=True)
+    login_user_id = UnicodeAttribute(null=True)  # the user the user name signs in as
     portal_active = BooleanAttribute(default=True)
     updated_at = UTCDateTimeAttribute(null=True)
+
+
+class ContactsByEmail(GlobalSecondaryIndex):
+    """SES bounce/complaint -> every contact with that address (no scan)."""
+
+    class Meta:
+        index_name = "by_email"
+        projection = KeysOnlyProjection()
+
+    email_key = UnicodeAttribute(hash_key=True)  # lower-cased address
+    pk = UnicodeAttribute(range_key=True)
 
 
 class Contact(PortalModel):
@@ -69,34 +120,41 @@ class Contact(PortalModel):
     contact_id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
+    email_key = UnicodeAttribute(null=True)  # lower(email), derived on write (sparse index)
     phone = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)
     email_bounced = BooleanAttribute(default=False)
+    bounce_reason = UnicodeAttribute(null=True)  # "bounce: Permanent/General", "complaint"
+    bounced_at = UTCDateTimeAttribute(null=True)
     erp_updated_at = UTCDateTimeAttribute(null=True)
+    by_email = ContactsByEmail()
 
-
-class DealerByCustomerIndex(GlobalSecondaryIndex):
-    """Dealer records linked to one customer account (OEM pages)."""
-
-    class Meta:
-        index_name = "by_linked_customer"
-        projection = KeysOnlyProjection()
-
-    linked_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
-    dealer_code = UnicodeAttribute(range_key=True)
+    def serialize(self, null_check: bool = True):
+        self.email_key = (self.email or "").strip().lower() or None
+        return super().serialize(null_check=null_check)
 
 
 class Dealer(PortalModel):
+    """A dealer record; it may be linked to several customer accounts (DealerLink)."""
+
     class Meta(BaseMeta):
         table_name = table_name("dealers")
 
     company_id = UnicodeAttribute(hash_key=True)
     dealer_code = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
-    linked_customer_no = UnicodeAttribute(null=True)
-    linked_pk = UnicodeAttribute(null=True)
+    linked_customer_nos = ListAttribute(of=UnicodeAttribute, default=list)
     erp_updated_at = UTCDateTimeAttribute(null=True)
-    by_linked_customer = DealerByCustomerIndex()
+
+
+class DealerLink(PortalModel):
+    """One customer account linked to one dealer record: the OEM pages' dealer codes."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("dealer-links")
+
+    linked_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
+    dealer_code = UnicodeAttribute(range_key=True)
 
 
 class Equipment(PortalModel):

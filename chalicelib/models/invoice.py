@@ -204,6 +204,7 @@ class Payment(PortalModel):
     result_message = UnicodeAttribute(null=True)
     pending_company = UnicodeAttribute(null=True)
     feed_company = UnicodeAttribute(null=True)
+    feed_acked_at = UTCDateTimeAttribute(null=True)  # set when the ERP acknowledged it
     unapplied_pk = UnicodeAttribute(null=True)
     kind = UnicodeAttribute(default="payment")  # payment | refund
     refund_of = UnicodeAttribute(null=True)  # refund rows: the sale's payment id
@@ -220,6 +221,7 @@ class Payment(PortalModel):
     reconcile_attempts = NumberAttribute(default=0)
     receipt_company = UnicodeAttribute(null=True)
     receipt_sent_at = UTCDateTimeAttribute(null=True)
+    erp_updated_at = UTCDateTimeAttribute(null=True)  # ERP's time of the ACH settlement/return
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     by_customer = PaymentsByCustomer()

@@ -1,7 +1,7 @@
 """Sessions, single-use tokens, admin-API tokens and the audit log."""
 from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
                                  UnicodeSetAttribute)
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
 
@@ -26,6 +26,7 @@ class Session(PortalModel):
     company_id = UnicodeAttribute()
     account_pk = UnicodeAttribute(null=True)  # the customer account in use
     account_pks = UnicodeSetAttribute(null=True)  # every account this sign-in may switch to
+    admin_company_id = UnicodeAttribute(null=True)  # "Select Dealer": the company administered
     csrf_token = UnicodeAttribute()
     created = NumberAttribute()  # epoch seconds
     last_seen = NumberAttribute()
@@ -51,18 +52,33 @@ class Token(PortalModel):
     expires = NumberAttribute()  # TTL for housekeeping (later than expires_at)
 
 
+class ApiTokensListing(GlobalSecondaryIndex):
+    """Every admin-API token by id (list and revoke without a Scan)."""
+
+    class Meta:
+        index_name = "listing"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)  # always LISTING: one small partition
+    token_id = UnicodeAttribute(range_key=True)
+
+
 class ApiToken(PortalModel):
+    LISTING = "api-tokens"
+
     class Meta(BaseMeta):
         table_name = table_name("api-tokens")
 
     token_hash = UnicodeAttribute(hash_key=True)
     token_id = UnicodeAttribute()
+    listing = UnicodeAttribute(default="api-tokens")
     scope = UnicodeAttribute()  # platform | company
     company_id = UnicodeAttribute(null=True)
     label = UnicodeAttribute(null=True)
     revoked = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
     last_used_at = UTCDateTimeAttribute(null=True)
+    listing_index = ApiTokensListing()
 
 
 class AuditEvent(PortalModel):

@@ -59,6 +59,7 @@ class Membership(PortalModel):
     last_invited_at = UTCDateTimeAttribute(null=True)
     activated_at = UTCDateTimeAttribute(null=True)
     invited_email = UnicodeAttribute(null=True)
+    invite_token_hash = UnicodeAttribute(null=True)  # only the latest invitation link works
     by_account = MembershipsByAccount()
 
 

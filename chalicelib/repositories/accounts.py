@@ -1,7 +1,7 @@
 """A customer account's portal settings and dealer links (menu inputs)."""
 from typing import List, Optional
 
-from ..models import Customer, Dealer, WebAccess
+from ..models import Customer, DealerLink, WebAccess
 from ..models.customer import BILL_TO
 from .keys import account_pk
 
@@ -15,7 +15,7 @@ def get_web_access(company_id: str, customer_no: str) -> Optional[WebAccess]:
 
 def linked_dealer_codes(company_id: str, customer_no: str) -> List[str]:
     pk = account_pk(company_id, customer_no)
-    return [d.dealer_code for d in Dealer.by_linked_customer.query(pk)]
+    return [link.dealer_code for link in DealerLink.query(pk)]
 
 
 def bill_to(company_id: str, customer_no: str) -> Optional[Customer]:

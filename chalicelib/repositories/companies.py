@@ -24,3 +24,9 @@ def save_company(company: Company) -> None:
 
 def save_domain(domain: Domain) -> None:
     domain.save()
+
+
+def get_companies(company_ids) -> list:
+    """Several companies in one BatchGetItem, sorted by name."""
+    ids = sorted(set(company_ids or ()))[:100]
+    return sorted(Company.batch_get(ids), key=lambda c: c.name.lower()) if ids else []

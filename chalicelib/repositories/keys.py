@@ -28,3 +28,27 @@ def email_login(email: str) -> str:
 
 def name_login(company_id: str, user_name: str) -> str:
     return f"name#{company_id}#{user_name.strip().lower()}"
+
+
+def invoice_keys(company_id: str, invoice_no: str, customer_no: str, state: str,
+                 invoice_date: str, due_date: Optional[str], balance_cents: int,
+                 dealer_code: Optional[str]) -> dict:
+    """Every derived key of an invoice, in one place (ERP import, seed, test factory).
+
+    `ar_pk`/`due_key` exist only while a balance is due: the sparse `ar_open` index.
+    """
+    due = balance_cents > 0
+    return dict(
+        pk=invoice_pk(company_id, invoice_no),
+        customer_pk=account_pk(company_id, customer_no),
+        dealer_pk=dealer_pk(company_id, dealer_code) if dealer_code else None,
+        state_key=f"{state}#{invoice_date}#{invoice_no}",
+        date_key=f"{invoice_date}#{invoice_no}",
+        ar_pk=account_pk(company_id, customer_no) if due else None,
+        due_key=f"{due_date or invoice_date}#{invoice_no}" if due else None,
+    )
+
+
+def part_words(description: str) -> set:
+    """Description words a part is found by (PartToken items): lower case, 3+ letters."""
+    return {word for word in (description or "").lower().split() if len(word) > 2}

@@ -32,6 +32,11 @@ def set_account(session: Session, account_pk: str) -> None:
                    condition=Session.session_hash.exists())
 
 
+def set_admin_company(session: Session, company_id: str) -> None:
+    session.update(actions=[Session.admin_company_id.set(company_id)],
+                   condition=Session.session_hash.exists())
+
+
 def delete(session_hash: str) -> None:
     Session(session_hash).delete()
 

@@ -25,3 +25,16 @@ def mark_used(token: Token, now: int) -> bool:
         return True
     except UpdateError:
         return False
+
+
+def revoke(token_hash: str, now: int) -> None:
+    """An older link stops working (a newer invitation replaced it)."""
+    try:
+        Token(token_hash).update(actions=[Token.used_at.set(now)],
+                                 condition=Token.token_hash.exists() & Token.used_at.does_not_exist())
+    except UpdateError:
+        pass
+
+
+def delete(token_hash: str) -> None:
+    Token(token_hash).delete()

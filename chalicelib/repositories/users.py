@@ -70,3 +70,26 @@ def set_password(user: User, password_hash: str, changed_at, must_change: bool =
 def update_password_hash(user: User, password_hash: str) -> None:
     """Re-hash with stronger parameters (same password)."""
     user.update(actions=[User.password_hash.set(password_hash)])
+
+
+def get_membership_by_pk(user_id: str, pk: str) -> Optional[Membership]:
+    try:
+        return Membership.get(user_id, pk)
+    except Membership.DoesNotExist:
+        return None
+
+
+def set_membership_status(membership: Membership, status: str, **changes) -> None:
+    actions = [Membership.status.set(status)]
+    for name, value in changes.items():
+        attribute = getattr(Membership, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    membership.update(actions=actions)
+
+
+def update_user(user: User, **changes) -> None:
+    actions = []
+    for name, value in changes.items():
+        attribute = getattr(User, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    user.update(actions=actions)

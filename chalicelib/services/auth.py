@@ -55,6 +55,8 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
     if any(c.locked_until > at for c in counters.values()):
         logger.warning("sign-in refused: locked", extra={"outcome": "locked", "ip": source_ip,
                                                           "login_hash": sha256(login.lower())[:16]})
+        audit.record(company.company_id, "sign_in_failed", source_ip=source_ip,
+                     login=login.lower()[:254], reason="locked")
         return SignIn(False, 429, LOCKED)
 
     user_id = users.user_id_for_login(_login_key(company.company_id, login)) if login else None
@@ -67,8 +69,13 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
                and (is_admin or any(m.status == "active" for m in memberships)))
 
     if not allowed:
-        _count_failure(account_key, at)
-        _count_failure(ip_key, at, limit=IP_LIMIT)
+        # The same audit write whether or not the login exists (same work, DESIGN §5).
+        audit.record(company.company_id, "sign_in_failed", source_ip=source_ip,
+                     login=login.lower()[:254], reason="invalid")
+        locked = [_count_failure(account_key, at), _count_failure(ip_key, at, limit=IP_LIMIT)]
+        if any(locked):
+            audit.record(company.company_id, "account_locked", source_ip=source_ip,
+                         login=login.lower()[:254], minutes=LOCK_SECONDS // 60)
         logger.info("sign-in failed", extra={"outcome": "failed", "ip": source_ip,
                                              "company": company.company_id,
                                              "login_hash": sha256(login.lower())[:16]})
@@ -94,14 +101,18 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
     return SignIn(True, started=started, user=user)
 
 
-def _count_failure(key: str, at: int, limit: int = ACCOUNT_LIMIT) -> None:
+def _count_failure(key: str, at: int, limit: int = ACCOUNT_LIMIT) -> bool:
+    """Count one failure; True when this failure locks the key."""
     counter = throttles.add_failure(key, at, WINDOW_SECONDS, WINDOW_SECONDS + LOCK_SECONDS)
     if counter.failures >= limit:
         throttles.lock(key, at + LOCK_SECONDS)
+        return counter.failures == limit
+    return False
 
 
 def sign_out(session: Session) -> None:
     sessions.end(session)
+    audit.record(session.company_id, "sign_out", actor=session.user_id)
 
 
 def _store_new_password(user: User, new_password: str, now: float) -> None:

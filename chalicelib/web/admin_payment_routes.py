@@ -1,9 +1,9 @@
-"""Dealer administrators: the company's portal payments (/admin/payments).
+"""Dealer Administration: the selected company's portal payments (/admin/payments).
 
 List with filters (status, method, date, customer, needs attention), detail, void
-(before settlement) and refund; every void and refund is audited.  Access: an
-administrator of the host's company (`state.is_admin`); the Dealer Administration
-area's own guard can replace `admin_only` when it lands.
+(before settlement) and refund; every void and refund is audited.  Behind
+`guards.administrator` (404 for anyone else); everything works on
+`state.managed_company`, the company chosen with "Select Dealer".
 """
 import functools
 from datetime import datetime, time, timezone
@@ -19,8 +19,8 @@ from ..services import payments as payments_service
 from ..services.payments import PaymentInputError, PaymentNotFound
 from . import forms, params
 from . import state as request_state
-from .guards import signed_in
-from .pages import page, redirect
+from .guards import administrator
+from .pages import admin_page, redirect
 
 bp = Blueprint(__name__)
 STATUSES = ["pending", "approved", "declined", "failed", "voided"]
@@ -29,13 +29,11 @@ service = payments_service.default_service
 
 def admin_only(view):
     @functools.wraps(view)
-    @signed_in(bp)
+    @administrator(bp)
     def wrapper(*args, **kwargs):
         state = request_state.of(bp.current_request)
-        if not state.is_admin:
-            raise NotFoundError("Page not found")
         try:
-            return view(state, *args, **kwargs)
+            return view(state, state.managed_company, *args, **kwargs)
         except paging.BadCursor:
             raise BadRequestError("This page link is out of date.") from None
     return wrapper
@@ -53,7 +51,7 @@ def _day_bound(day: str, company, end: bool):
 
 @bp.route("/admin/payments", methods=["GET"])
 @admin_only
-def payments_list(state):
+def payments_list(state, company):
     query = bp.current_request.query_params or {}
     date_from = params.iso_date(query, "from", "From date")
     date_to = params.iso_date(query, "to", "To date")
@@ -62,15 +60,15 @@ def payments_list(state):
     customer = (params.text(query, "customer") or "").upper() or None
     attention = query.get("attention") == "1"
     listing = payments_repo.for_company(
-        state.company.company_id, date_from=_day_bound(date_from, state.company, False),
-        date_to=_day_bound(date_to, state.company, True), status=status, method=method,
+        company.company_id, date_from=_day_bound(date_from, company, False),
+        date_to=_day_bound(date_to, company, True), status=status, method=method,
         customer_no=customer, needs_attention=attention, cursor=query.get("after"))
-    return page(bp.current_request, "admin_payments.html", listing=listing, query=query,
+    return admin_page(bp.current_request, "admin/payments.html", listing=listing, query=query,
                 statuses=STATUSES, qs=params.query_string, label=payments_service.status_label)
 
 
-def _payment(state, payment_id):
-    payment = payments_repo.get(state.company.company_id, payment_id[:40]) \
+def _payment(company, payment_id):
+    payment = payments_repo.get(company.company_id, payment_id[:40]) \
         if payments_service.PAYMENT_ID.match(payment_id or "") else None
     if payment is None:
         raise NotFoundError("Page not found")
@@ -79,11 +77,11 @@ def _payment(state, payment_id):
 
 @bp.route("/admin/payments/{payment_id}", methods=["GET"])
 @admin_only
-def payment_detail(state, payment_id):
-    payment = _payment(state, payment_id)
+def payment_detail(state, company, payment_id):
+    payment = _payment(company, payment_id)
     refunds = payments_repo.refunds_of(payment) if payment.kind == "payment" else []
     notice = (bp.current_request.query_params or {}).get("notice")
-    return page(bp.current_request, "admin_payment.html", payment=payment, refunds=refunds,
+    return admin_page(bp.current_request, "admin/payment.html", payment=payment, refunds=refunds,
                 allocations=sorted(plain_dict(payment.allocations).items()),
                 label=payments_service.status_label, notice=notice[:300] if notice else None,
                 refund_id=service().new_payment_id(),
@@ -92,10 +90,10 @@ def payment_detail(state, payment_id):
 
 @bp.route("/admin/payments/{payment_id}/void", methods=["POST"], content_types=forms.FORM)
 @admin_only
-def payment_void(state, payment_id):
-    payment = _payment(state, payment_id)
+def payment_void(state, company, payment_id):
+    payment = _payment(company, payment_id)
     try:
-        message = service().void(state.company, payment.payment_id, actor=state.user.user_id,
+        message = service().void(company, payment.payment_id, actor=state.user.user_id,
                                  source_ip=state.source_ip)
     except (PaymentInputError, PaymentNotFound) as error:
         message = str(error) or "Not found."
@@ -104,12 +102,12 @@ def payment_void(state, payment_id):
 
 @bp.route("/admin/payments/{payment_id}/refund", methods=["POST"], content_types=forms.FORM)
 @admin_only
-def payment_refund(state, payment_id):
-    payment = _payment(state, payment_id)
+def payment_refund(state, company, payment_id):
+    payment = _payment(company, payment_id)
     fields = forms.parse(bp.current_request)
     try:
         cents = payments_service.parse_cents(fields.get("amount", ""))
-        message = service().refund(state.company, payment.payment_id,
+        message = service().refund(company, payment.payment_id,
                                    fields.get("refund_id", ""), cents,
                                    actor=state.user.user_id, source_ip=state.source_ip)
     except PaymentInputError as error:

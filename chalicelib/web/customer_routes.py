@@ -5,7 +5,7 @@ from datetime import timedelta
 from chalice import BadRequestError, Blueprint, NotFoundError
 
 from ..models.base import plain_dict
-from ..repositories import accounts, paging
+from ..repositories import accounts, paging, users
 from ..services import account as account_service
 from ..services import orders, sessions
 from . import forms, params
@@ -179,5 +179,8 @@ def switch_account():
     wanted = f"{state.company.company_id}#{forms.parse(bp.current_request).get('customer_no', '')}"
     if wanted not in (state.session.account_pks or set()):
         raise NotFoundError("Page not found")
+    membership = users.get_membership_by_pk(state.user.user_id, wanted)
+    if membership is None or membership.status != "active":
+        raise NotFoundError("Page not found")  # inactivated since sign-in
     sessions.switch_account(state.session, wanted)
     return redirect("/")

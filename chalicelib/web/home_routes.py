@@ -7,7 +7,8 @@ from .pages import page
 
 bp = Blueprint(__name__)
 
-NOTICES = {"password-changed": "Your password has been changed."}
+NOTICES = {"password-changed": "Your password has been changed.",
+           "welcome": "Welcome! Your portal access is active and your e-mail address is confirmed."}
 
 
 @bp.route("/", methods=["GET"])

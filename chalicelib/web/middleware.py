@@ -92,6 +92,14 @@ def _load_session(request, state: RequestState) -> None:
     if user is None or not user.active:
         sessions.end(session)
         return
+    if session.account_pk and not _membership_active(user.user_id, session.account_pk):
+        # Inactivated (or removed) since sign-in: this sign-in ends now, not at its timeout.
+        logger.info("session ended: account access inactive",
+                    extra={"user": user.user_id, "account": session.account_pk})
+        sessions.end(session)
+        state.cookies.append(cookies.clear_session_cookie())
+        state.anon_csrf = cookies.read(request.headers, cookies.csrf_name())
+        return
     state.session, state.user = session, user
     if session.account_pk:
         company_id, customer_no = session.account_pk.split("#", 1)
@@ -103,6 +111,12 @@ def _load_session(request, state: RequestState) -> None:
             dealer_codes=accounts.linked_dealer_codes(company_id, customer_no),
             terms_days=int(customer.terms_days or 30) if customer else 30,
         )
+
+
+def _membership_active(user_id: str, account_pk: str) -> bool:
+    """One GetItem per request: access removed by an administrator ends at once."""
+    membership = users.get_membership_by_pk(user_id, account_pk)
+    return membership is not None and membership.status == "active"
 
 
 def _same_origin(request) -> bool:
@@ -178,6 +192,7 @@ def _csp(state: RequestState) -> str:
         f"frame-src {gateway}" if gateway else "frame-src 'self'",
         f"style-src 'self' {nonce}",
         f"img-src 'self' data: {assets_origin}".strip(),
+        "frame-src 'self'",
         "font-src 'self'",
         "connect-src 'self'",
         "form-action 'self'",
@@ -187,12 +202,19 @@ def _csp(state: RequestState) -> str:
     ])
 
 
+# The local dev mailbox frames a sent e-mail's HTML: inline styles, images from
+# anywhere, no scripts, and only the portal's own pages may frame it.
+EMBEDDED_EMAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src * data:; "
+                      "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+
+
 def _secure(response: Response, state: RequestState, path: str) -> None:
     headers = response.headers
-    headers["Content-Security-Policy"] = _csp(state)
+    embedded = state.embedded_email and config.is_local()
+    headers["Content-Security-Policy"] = EMBEDDED_EMAIL_CSP if embedded else _csp(state)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = state.referrer_policy
-    headers["X-Frame-Options"] = "DENY"
+    headers["X-Frame-Options"] = "SAMEORIGIN" if embedded else "DENY"
     if not config.is_local():
         headers["Strict-Transport-Security"] = HSTS
     if not path.startswith(STATIC_PREFIX):

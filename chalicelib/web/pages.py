@@ -60,3 +60,13 @@ def safe_next(value) -> str:
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return "/"
     return value[:512]
+
+
+def admin_page(request, template: str, status: int = 200, **context) -> Response:
+    """A Dealer Administration page: the admin navigation and the Select Dealer control."""
+    from .admin_nav import ADMIN_NAV
+
+    state = request_state.of(request)
+    return page(request, template, status=status, admin_nav=ADMIN_NAV,
+                managed=state.managed_company, admin_companies=state.admin_companies,
+                **context)

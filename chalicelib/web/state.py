@@ -36,6 +36,12 @@ class RequestState:
     referrer_policy: str = "strict-origin-when-cross-origin"
     # Origins whose scripts and frames this page needs (the gateway's hosted fields).
     frame_origins: List[str] = field(default_factory=list)
+    # Dealer Administration (guards.administrator): the company being administered
+    # ("Select Dealer"; may differ from the host's company) and every company this
+    # administrator manages, for the drop-down.
+    embedded_email: bool = False  # dev mailbox frame: e-mail HTML with its inline styles
+    managed_company: Optional[Company] = None
+    admin_companies: List[Company] = field(default_factory=list)
 
     @property
     def csrf_token(self) -> str:

@@ -9,13 +9,13 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from chalicelib import aws, config
-from chalicelib.models import (Company, Contact, Customer, Dealer, Domain, Equipment, Invoice,
+from chalicelib.models import (Company, Contact, Customer, Dealer, DealerLink, Domain, Equipment, Invoice,
                                InvoiceLine, LedgerEntry, LoginName, Membership, Part, PartToken,
                                Payment, Theme, User, WebAccess)
 from chalicelib.models.company import DEFAULT_PAGES
 from chalicelib.payments import credentials
-from chalicelib.repositories.keys import (account_pk, dealer_pk, email_login, invoice_pk,
-                                          name_login)
+from chalicelib.repositories.keys import (account_pk, email_login, invoice_keys, name_login,
+                                          part_words)
 from chalicelib.services import passwords
 
 DEMO_PASSWORD = "demo-portal-1"
@@ -58,6 +58,11 @@ CUSTOMERS = {
         ("C1003", "Harper Family", [("MAIN", "Home", "19 Elm Ct", "Chatham", "IL")]),
         ("C1004", "Greenway Apartments", [("MAIN", "Leasing office", "400 Park Ave", "Springfield", "IL")]),
         ("C1005", "Lopez Residence", [("MAIN", "Home", "8 Birch Ln", "Rochester", "IL")]),
+        # Dealer Administration: one account in each remaining portal status.
+        ("C1006", "Oak Street Laundromat", [("MAIN", "Laundromat", "14 Oak St", "Springfield", "IL"),
+                                            ("WEST", "West side store", "880 Wabash Ave", "Springfield", "IL")]),
+        ("C1007", "Birch Bakery", [("MAIN", "Bakery", "3 Birch Ln", "Sherman", "IL")]),
+        ("C1008", "Cedar Court Condos", [("MAIN", "Management office", "60 Cedar Ct", "Chatham", "IL")]),
         ("D2001", "Prairie Appliance Dealers", [("MAIN", "Showroom", "900 Route 66", "Springfield", "IL")]),
     ],
     "pacific": [
@@ -71,12 +76,26 @@ CONTACTS = {
                        ("Lake caretaker", "lake@ritas-kitchen.example", "Site contact"),
                        ("Old address", "not-an-email", "Former contact")],
     ("abc", "C1002"): [("Bo Both", "both@example.com", "Owner")],
+    ("abc", "C1003"): [("Hannah Harper", "harper@example.com", "Owner"),
+                       ("Harper (old)", "", "Former contact")],
+    ("abc", "C1004"): [("Greenway Leasing", "greenway@example.com", "Manager")],
     ("abc", "C1005"): [("Luis Lopez", "luis.lopez@example.com", "Owner")],
+    ("abc", "C1006"): [("Olga Oak", "laundry@example.com", "Owner")],
+    ("abc", "C1007"): [("Bea Birch", "bounced@example.com", "Owner"),
+                       ("Birch front desk", "frontdesk@birch-bakery.example", "Orders")],
+    ("abc", "C1008"): [("Cedar Board", "cedar@example.com", "Board")],
     ("abc", "D2001"): [("Dan Dealer", "dealer@example.com", "Owner"),
                        ("Prairie Service Desk", "service@prairie.example", "Service")],
     ("pacific", "P5001"): [("Bo Both", "both@example.com", "Owner")],
     ("pacific", "P5002"): [("Sue Seaside", "sue@seaside.example", "Buyer")],
 }
+ERP_INACTIVE = {"C1008"}  # the ERP's own status: shown, never changed by the portal
+BOUNCED = {"bounced@example.com"}
+# Portal logins in the other statuses: (email, name, company, customer_no, membership status)
+STATUS_LOGINS = [
+    ("greenway@example.com", "Greenway Leasing", "abc", "C1004", "invited"),  # no password yet
+    ("laundry@example.com", "Olga Oak", "abc", "C1006", "inactive"),
+]
 STATUSES = ["Received", "Scheduled", "Awaiting parts", "Ready"]
 WORDS = ["Door", "Gasket", "Pump", "Drain", "Valve", "Igniter", "Thermostat", "Belt", "Motor",
          "Filter", "Hinge", "Switch", "Control board", "Element", "Fan", "Seal", "Hose", "Bearing"]
@@ -120,21 +139,16 @@ def _invoice(company_id, invoice_no, customer_no, day, *, open_, status=None, de
     balance = max(total - paid_cents, 0)
     state = "open" if open_ else "closed"
     due = (day + timedelta(days=due_days)).isoformat()
+    keys = invoice_keys(company_id, invoice_no, customer_no, state, day.isoformat(), due,
+                        balance, dealer)
     return Invoice(
-        invoice_pk(company_id, invoice_no), company_id=company_id, invoice_no=invoice_no,
-        customer_no=customer_no, customer_pk=account_pk(company_id, customer_no),
-        location_id=location, dealer_code=dealer,
-        dealer_pk=dealer_pk(company_id, dealer) if dealer else None,
-        state=state, state_key=f"{state}#{day.isoformat()}#{invoice_no}",
-        date_key=f"{day.isoformat()}#{invoice_no}",
+        keys.pop("pk"), company_id=company_id, invoice_no=invoice_no,
+        customer_no=customer_no, location_id=location, dealer_code=dealer, state=state,
         status=status or ("Ready" if open_ else "Completed"),
         status_dates={"received": day.isoformat()},
         invoice_date=day.isoformat(), due_date=due, po_number=po, equipment_serial=serial,
         lines=line_items, subtotal_cents=subtotal, tax_cents=tax, total_cents=total,
-        balance_cents=balance,
-        ar_pk=account_pk(company_id, customer_no) if balance > 0 else None,
-        due_key=f"{due}#{invoice_no}" if balance > 0 else None,
-        erp_updated_at=NOW)
+        balance_cents=balance, erp_updated_at=NOW, **keys)
 
 
 def _company_records(spec, logo_key):
@@ -170,12 +184,17 @@ def _master_data(company_id):
                 account_pk(company_id, customer_no), loc, company_id=company_id,
                 customer_no=customer_no, name=name,
                 name_key=f"{name.lower()}#{customer_no}#{loc}", location_name=loc_name,
-                address=street, city=city, state=state, erp_active=True,
+                address=street, city=city, state=state,
+                erp_active=customer_no not in ERP_INACTIVE,
                 price_level="dealer" if customer_no.startswith("D") else "retail",
                 erp_updated_at=NOW))
         for i, (cname, address, role) in enumerate(CONTACTS.get((company_id, customer_no), [])):
+            bounced = address in BOUNCED
             records.append(Contact(account_pk(company_id, customer_no), f"{i + 1:03d}",
-                                   name=cname, email=address, role=role, erp_updated_at=NOW))
+                                   name=cname, email=address or None, role=role,
+                                   email_bounced=bounced,
+                                   bounce_reason="bounce: Permanent/General" if bounced else None,
+                                   bounced_at=NOW if bounced else None, erp_updated_at=NOW))
     return records
 
 
@@ -267,8 +286,9 @@ def _abc_activity(parts):
                            allocations={unpaid.invoice_no: 5000}, masked_account="************1111",
                            unapplied_pk=account_pk("abc", "C1001"), created_at=NOW,
                            updated_at=NOW))
-    records.append(Dealer("abc", "DLR01", name="Prairie Appliance Dealers", linked_customer_no="D2001",
-                          linked_pk=account_pk("abc", "D2001"), erp_updated_at=NOW))
+    records.append(Dealer("abc", "DLR01", name="Prairie Appliance Dealers",
+                          linked_customer_nos=["D2001"], erp_updated_at=NOW))
+    records.append(DealerLink(account_pk("abc", "D2001"), "DLR01"))
     return records
 
 
@@ -304,6 +324,20 @@ def _users():
                                       activated_at=NOW, invited_email=address))
             records.append(WebAccess(account_pk(company_id, customer_no), access_type=access_type,
                                      search_all=address == "retail@example.com", updated_at=NOW))
+    for address, name, company_id, customer_no, status in STATUS_LOGINS:
+        user_id = "u-" + hashlib.sha256(address.encode()).hexdigest()[:16]
+        invited = status == "invited"
+        records.append(User(user_id, email=address, name=name, created_at=NOW,
+                            password_hash=None if invited else password_hash,
+                            email_confirmed_at=None if invited else NOW))
+        records.append(LoginName(email_login(address), user_id=user_id))
+        records.append(Membership(user_id, account_pk(company_id, customer_no),
+                                  company_id=company_id, customer_no=customer_no, status=status,
+                                  invited_at=NOW - timedelta(days=3),
+                                  last_invited_at=NOW - timedelta(days=3),
+                                  activated_at=None if invited else NOW, invited_email=address))
+        records.append(WebAccess(account_pk(company_id, customer_no), access_type="Retail",
+                                 portal_active=status != "inactive", updated_at=NOW))
     for company_id, customer_no, first_password in FIRST_LOGINS:
         user_id = f"u-first-{company_id}-{customer_no.lower()}"
         records.append(User(user_id, name=None, password_hash=passwords.hash_password(first_password),
@@ -322,9 +356,8 @@ def _users():
 def part_tokens(parts):
     tokens = []
     for part in parts:
-        for word in set(part.description.lower().split()):
-            if len(word) > 2:
-                tokens.append(PartToken(f"{part.company_id}#{word}", part.part_no))
+        for word in part_words(part.description):
+            tokens.append(PartToken(f"{part.company_id}#{word}", part.part_no))
     return tokens
 
 
@@ -351,6 +384,11 @@ def seed() -> dict:
             for item in items:
                 batch.save(item)
         counts[model.__name__] = len(items)
+    # The admin list's per-account summary (portal status, contacts, bounced).
+    from chalicelib.repositories.admin_customers import refresh_summary
+    for company_id, customers in CUSTOMERS.items():
+        for customer_no, _, _ in customers:
+            refresh_summary(company_id, customer_no)
     return counts
 
 
@@ -361,4 +399,6 @@ def demo_logins():
              for address, name, accounts, admin_of in DEMO_USERS]
     lines += [f"  {customer_no:<22} {first:<13}   first login on {company} (must change password)"
               for company, customer_no, first in FIRST_LOGINS]
+    lines.append("  Dealer Administration: sign in as admin@example.com and open /admin "
+                 "(customers in every portal status; invitations appear in /dev/mailbox)")
     return "\n".join(lines)

@@ -1,0 +1,53 @@
+"""Dealer records of a company and their links to customer accounts."""
+from typing import Optional
+
+from pynamodb.transactions import TransactWrite
+
+from ..models import Dealer, DealerLink
+from . import paging
+from .keys import account_pk
+
+ROWS = 50
+
+
+def page_of_dealers(company_id: str, code_prefix: str, name_contains: str,
+                    cursor: Optional[str]) -> paging.Page:
+    start = paging.decode(cursor, hash_attr="company_id", hash_value=company_id,
+                          allowed={"company_id", "dealer_code"})
+    range_condition = Dealer.dealer_code.startswith(code_prefix.upper()) if code_prefix else None
+    # Names are matched as typed and title-cased (DynamoDB "contains" is case-sensitive).
+    name_filter = None
+    if name_contains:
+        name_filter = (Dealer.name.contains(name_contains)
+                       | Dealer.name.contains(name_contains.title())
+                       | Dealer.name.contains(name_contains.upper()))
+    return paging.collect(
+        lambda **page: Dealer.query(company_id, range_condition, filter_condition=name_filter,
+                                    **page),
+        Dealer, want=ROWS, start=start)
+
+
+def get(company_id: str, dealer_code: str) -> Optional[Dealer]:
+    try:
+        return Dealer.get(company_id, dealer_code)
+    except Dealer.DoesNotExist:
+        return None
+
+
+def link(dealer: Dealer, customer_no: str) -> None:
+    """Dealer record and link item together, so the OEM pages and the list agree."""
+    numbers = sorted(set(dealer.linked_customer_nos or []) | {customer_no})
+    with TransactWrite(connection=Dealer._get_connection().connection) as tx:
+        tx.update(dealer, actions=[Dealer.linked_customer_nos.set(numbers)],
+                  condition=Dealer.dealer_code.exists())
+        tx.save(DealerLink(account_pk(dealer.company_id, customer_no), dealer.dealer_code))
+    dealer.linked_customer_nos = numbers
+
+
+def unlink(dealer: Dealer, customer_no: str) -> None:
+    numbers = [n for n in (dealer.linked_customer_nos or []) if n != customer_no]
+    with TransactWrite(connection=Dealer._get_connection().connection) as tx:
+        tx.update(dealer, actions=[Dealer.linked_customer_nos.set(numbers)],
+                  condition=Dealer.dealer_code.exists())
+        tx.delete(DealerLink(account_pk(dealer.company_id, customer_no), dealer.dealer_code))
+    dealer.linked_customer_nos = numbers

@@ -1,0 +1,11 @@
+"""The Dealer Administration navigation: one list, in menu order.
+
+Other features add their admin page here (one line): (label, url).
+"""
+ADMIN_NAV = [
+    ("Customers", "/admin/customers"),
+    ("Dealers", "/admin/dealers"),
+    ("Payments", "/admin/payments"),
+    ("Portal settings", "/admin/settings"),
+    ("Audit log", "/admin/audit"),
+]
