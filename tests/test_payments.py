@@ -287,3 +287,14 @@ def test_feed_items_carry_what_the_erp_needs(paid):
         {"customer_no": "C1001", "method": "card", "status": "approved"}
     assert allocations(item) == {"W100": 10000, "W200": 5000}
     assert item.masked_account and item.gateway_id
+
+
+def test_payments_follow_the_selected_dealer(browser, paid, pacific):
+    make_user("ada@example.com", admin_of=["abc", "pacific"])
+    browser.sign_in("ada@example.com")
+    assert paid.payment_id.upper() in text(browser.get("/admin/payments"))
+    browser.post("/admin/select-dealer", {"company_id": "pacific"})
+    assert paid.payment_id.upper() not in text(browser.get("/admin/payments"))
+    assert browser.get(f"/admin/payments/{paid.payment_id}").status_code == 404
+    voided = browser.post(f"/admin/payments/{paid.payment_id}/void", {})
+    assert voided.status_code == 404 and Payment.get("abc", paid.payment_id).status == "approved"
