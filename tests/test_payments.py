@@ -170,14 +170,14 @@ def test_csp_allows_the_gateway_origin_only_on_the_review_page(signed_in, emerge
     review = post_lists(browser, "/account/pay", pay_form_fields(browser, invoice=["W100"]))
     csp = review.headers["Content-Security-Policy"]
     origin = emergepay_origin(csp)
-    assert f"frame-src {origin}" in csp and origin in csp.split("script-src")[1].split(";")[0]
+    assert f"frame-src 'self' {origin}" in csp and origin in csp.split("script-src")[1].split(";")[0]
     assert f'<script src="{origin}/cip-hosted-fields.js"' in text(review)
 
 
 def emergepay_origin(csp):
     import re
 
-    return re.search(r"frame-src (http://127\.0\.0\.1:\d+)", csp).group(1)
+    return re.search(r"frame-src 'self' (http://127\.0\.0\.1:\d+)", csp).group(1)
 
 
 def test_the_stand_in_url_is_ignored_outside_the_local_stage(monkeypatch):

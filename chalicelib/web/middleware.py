@@ -189,10 +189,9 @@ def _csp(state: RequestState) -> str:
     return "; ".join([
         "default-src 'self'",
         f"script-src 'self' {nonce} {gateway}".strip(),
-        f"frame-src {gateway}" if gateway else "frame-src 'self'",
+        f"frame-src 'self' {gateway}".strip(),
         f"style-src 'self' {nonce}",
         f"img-src 'self' data: {assets_origin}".strip(),
-        "frame-src 'self'",
         "font-src 'self'",
         "connect-src 'self'",
         "form-action 'self'",

@@ -1,23 +1,7 @@
 """Playwright in Debian's Chromium: first login → forced password change → home."""
-import shutil
-
 import pytest
 
 from infra.local.seed import FIRST_LOGINS
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("company, user_name, first_password", FIRST_LOGINS)
