@@ -2,13 +2,14 @@
 from chalice import Chalice, Rate
 
 from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
-from chalicelib.web import (admin_payment_routes, admin_routes, auth_routes, customer_routes,
-                            dealer_routes, dev_routes, fallback_routes, home_routes, invite_routes,
-                            payment_routes, static_routes)
+from chalicelib.web import (admin_payment_routes, admin_routes, api_routes, auth_routes,
+                            customer_routes, dealer_routes, dev_routes, fallback_routes,
+                            home_routes, invite_routes, payment_routes, static_routes)
 from chalicelib.web.middleware import portal_pipeline
 
 app = Chalice(app_name="dealer-portal")
 app.register_middleware(portal_pipeline, "http")
+app.api.binary_types.append("application/pdf")  # admin API: raw invoice PDF uploads
 
 app.register_blueprint(static_routes.bp)
 app.register_blueprint(auth_routes.bp)
@@ -20,6 +21,7 @@ app.register_blueprint(invite_routes.bp)
 app.register_blueprint(payment_routes.bp)
 app.register_blueprint(admin_payment_routes.bp)
 app.register_blueprint(dev_routes.bp)
+app.register_blueprint(api_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers
 
 

@@ -45,19 +45,3 @@ def send(company: Company, to: str, template: str, *, ses=None, **context) -> st
         raise EmailError(str(error)) from error
     return answer["MessageId"]
 
-
-def send_rendered(company: Company, to: str, subject: str, text: str, html: str, *,
-                  ses=None) -> str:
-    """Send an e-mail whose parts were rendered elsewhere (the credentials e-mail format)."""
-    ses = ses or aws.client("ses")
-    try:
-        answer = ses.send_email(
-            Source=sender(company),
-            Destination={"ToAddresses": [to]},
-            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": text, "Charset": "UTF-8"},
-                              "Html": {"Data": html, "Charset": "UTF-8"}}},
-        )
-    except (BotoCoreError, ClientError) as error:
-        raise EmailError(str(error)) from error
-    return answer["MessageId"]

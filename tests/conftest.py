@@ -75,3 +75,14 @@ def browser(app, abc):
 
     with Client(app, stage_name="local") as client:
         yield Browser(client, host="localhost")
+
+
+@pytest.fixture
+def api(app, abc):
+    """Admin-API client with a platform token (company abc exists)."""
+    from chalice.test import Client
+
+    from tests.api_support import Api, make_token
+
+    with Client(app, stage_name="local") as client:
+        yield Api(client, make_token("platform", label="tests"))

@@ -194,7 +194,18 @@ def test_an_admin_cannot_act_on_another_companys_customer(admin):
         assert admin.get(path).status_code == 404, path
     assert admin.post("/admin/customers/P1/invite", {"contact_id": "c0"}).status_code == 404
     assert admin.post("/admin/customers/P1/inactivate", {}).status_code == 404
+    assert admin.post("/admin/customers/P1/reactivate", {}).status_code == 404
+    assert admin.post("/admin/customers/P1/web-access",
+                      {"access_type": "Dealer"}).status_code == 404
+    assert admin.get("/admin/customers/P1/credentials").status_code == 404
+    assert admin.post("/admin/customers/P1/credentials", {
+        "action": "send", "to": "supply@example.com", "user_name": "P1",
+        "password": "first password 1"}).status_code == 404
+    # A customer number of this company with another company's contact id: nothing sent.
+    assert admin.post("/admin/customers/C1/invite", {"contact_id": "../P1"}).status_code == 400
     assert sent_mail() == []
+    from chalicelib.models import WebAccess
+    assert WebAccess.count(account_pk("pacific", "P1")) == 0
 
 
 def test_the_audit_records_who_invited(admin):

@@ -280,3 +280,53 @@ def test_every_email_is_branded_in_html_and_text(abc, template):
     assert "ABC Appliance Service" in render(f"emails/{template}.txt", company=abc, user=user,
                                              name="Xavier", link="l", valid_for="7 days",
                                              portal_url="http://localhost/")
+
+
+# ---------------------------------------------------- credentials e-mail
+def test_send_credentials_sets_a_first_password_and_emails_the_format(admin, app, abc):
+    abc.credentials_email_format = ("Dear {{ customer_name }}, sign in at {{ portal_url }} "
+                                    "as {{ user_name }} with {{ password }}.")
+    abc.save()
+    from chalicelib.services import tenant
+    tenant.forget()
+    body = text(admin.get("/admin/customers/C1/credentials"))
+    assert "harper@example.com" in body
+    preview = admin.post("/admin/customers/C1/credentials", {
+        "action": "preview", "to": "harper@example.com", "user_name": "C1",
+        "password": "first password 9"})
+    assert "Dear Harper Family, sign in at http://localhost/ as C1 with first password 9" \
+        in text(preview)
+    assert sent_mail() == []  # a preview sends nothing
+    response = admin.post("/admin/customers/C1/credentials", {
+        "action": "send", "to": "harper@example.com", "user_name": "C1",
+        "password": "first password 9"})
+    assert response.status_code == 303
+    mail = sent_mail()[-1]
+    assert mail.destinations["ToAddresses"] == ["harper@example.com"]
+    assert "first password 9" in mail.body
+    from chalice.test import Client
+
+    from tests.support import Browser
+    with Client(app, stage_name="local") as raw:
+        answer = Browser(raw).sign_in("C1", "first password 9")
+        assert answer.headers["Location"] == "/change-password"
+    assert any(e.action == "credentials_sent" for e in AuditEvent.query("abc"))
+
+
+def test_send_credentials_only_to_the_customers_own_contacts(admin):
+    response = admin.post("/admin/customers/C1/credentials", {
+        "action": "send", "to": "attacker@example.com", "user_name": "C1",
+        "password": "first password 9"})
+    assert response.status_code == 400 and sent_mail() == []
+    assert WebAccess.count(account_pk("abc", "C1")) == 0
+
+
+def test_settings_preview_and_refusal_of_unknown_placeholders(admin):
+    form = {"oem_label": "OEM", "parts_price_display": "price", "parts_qty_display": "quantity"}
+    response = admin.post("/admin/settings", dict(form, action="preview",
+                          credentials_email_format="Hi {{ customer_name }}: {{ password }}"))
+    assert response.status_code == 200 and "Hi Sample Customer: W10085" in text(response)
+    response = admin.post("/admin/settings", dict(form, action="save",
+                          credentials_email_format="Hi {{ secret_key }}"))
+    assert response.status_code == 400 and "Credentials e-mail format" in text(response)
+    assert Company.get("abc").credentials_email_format is None

@@ -35,3 +35,17 @@ def test_every_demo_login_signs_in_on_its_companies(app):
         dealer = Browser(client)
         dealer.sign_in("dealer@example.com", seed.DEMO_PASSWORD)
         assert "Dealer Open Orders" in dealer.get("/").body.decode()  # ABC's OEM label
+
+
+def test_the_local_platform_token_opens_the_admin_api(app):
+    from chalice.test import Client
+
+    from tests.api_support import Api
+
+    seed.seed()
+    seed.seed()  # idempotent: still one token
+    with Client(app, stage_name="local") as client:
+        api = Api(client, seed.LOCAL_PLATFORM_TOKEN)
+        tokens = api.get("/tokens").json["tokens"]
+        assert [t["token_id"] for t in tokens] == ["local-platform"]
+        assert api.get("/companies/pacific").json["name"] == "Pacific Distribution"

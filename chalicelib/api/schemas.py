@@ -10,6 +10,7 @@ money field holds integer cents.
 Dates are ISO dates (YYYY-MM-DD); `updated_at` is the ERP's ISO-8601 time of the
 change (a time without a zone is taken as UTC).
 """
+import functools
 import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -18,9 +19,8 @@ from typing import Annotated, Any, Callable, Dict, List, Literal, Optional, Type
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
                       StringConstraints, WithJsonSchema, field_validator, model_validator)
 
-MAX_RECORDS = 500  # per batch request
-MAX_BATCH_BYTES = 5 * 1024 * 1024  # per batch request body
-MAX_PDF_BYTES = 10 * 1024 * 1024
+from .kinds import FEEDS, MAX_BATCH_BYTES, MAX_PDF_BYTES, MAX_RECORDS  # noqa: F401 (re-exported)
+
 MAX_DOLLARS = Decimal("1000000000")  # a billion dollars: anything larger is a typo
 
 # --- field types -------------------------------------------------------------------------
@@ -335,6 +335,7 @@ def _get(*fields: str) -> Callable[[dict], str]:
     return key
 
 
+# The same kinds as kinds.KINDS (test_api_openapi checks they agree).
 KINDS: Dict[str, Kind] = {k.name: k for k in [
     Kind("customers", CustomerRecord, CustomerDelete, _get("customer_no")),
     Kind("dealers", DealerRecord, DealerDelete, _get("dealer_code")),
@@ -380,6 +381,7 @@ class BatchResult(BaseModel):
     summary: BatchSummary
 
 
+@functools.lru_cache(maxsize=None)
 def batch_model(record: Type[BaseModel]) -> Type[BaseModel]:
     """The request body of a batch: `{"records": [...]}` (records are validated one by one)."""
     return type(f"{record.__name__}Batch", (Strict,), {
@@ -562,9 +564,6 @@ class GatewayCredentialsIn(Strict):
 
 
 # --- feeds ------------------------------------------------------------------------------
-
-FEEDS = ("payments", "parts-orders", "service-requests")
-
 
 class FeedPage(BaseModel):
     items: List[Dict[str, Any]]

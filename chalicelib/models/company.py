@@ -2,6 +2,8 @@
 from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute)
 
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
 
 # Menu defaults for a new company (DESIGN §7, from the EPASS document): current
@@ -67,6 +69,17 @@ class Company(PortalModel):
     updated_at = UTCDateTimeAttribute()
 
 
+class DomainsByCompany(GlobalSecondaryIndex):
+    """A company's hosts (admin API company read)."""
+
+    class Meta:
+        index_name = "by_company"
+        projection = AllProjection()
+
+    company_id = UnicodeAttribute(hash_key=True)
+    host = UnicodeAttribute(range_key=True)
+
+
 class Domain(PortalModel):
     """Host name -> company.  The host is the key: it must be globally unique."""
 
@@ -77,3 +90,4 @@ class Domain(PortalModel):
     company_id = UnicodeAttribute()
     primary = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
+    by_company = DomainsByCompany()

@@ -123,6 +123,7 @@ class Contact(PortalModel):
     email_key = UnicodeAttribute(null=True)  # lower(email), derived on write (sparse index)
     phone = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)
+    primary = BooleanAttribute(default=False)  # the ERP's primary contact (credentials e-mail)
     email_bounced = BooleanAttribute(default=False)
     bounce_reason = UnicodeAttribute(null=True)  # "bounce: Permanent/General", "complaint"
     bounced_at = UTCDateTimeAttribute(null=True)

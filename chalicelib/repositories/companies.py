@@ -1,7 +1,14 @@
 """Companies and their domains."""
-from typing import Optional
+from typing import List, Optional
+
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from ..models import Company, Domain
+
+
+class AlreadyExists(Exception):
+    """The company id or host is taken (conditional write refused)."""
 
 
 def get_company(company_id: str) -> Optional[Company]:
@@ -18,12 +25,50 @@ def company_id_for_host(host: str) -> Optional[str]:
         return None
 
 
+def get_domain(host: str) -> Optional[Domain]:
+    try:
+        return Domain.get(host)
+    except Domain.DoesNotExist:
+        return None
+
+
+def domains_of(company_id: str) -> List[Domain]:
+    """Index `by_company`: a company's hosts."""
+    return list(Domain.by_company.query(company_id, limit=100))
+
+
+def create_company(company: Company, domain: Domain) -> None:
+    """The company and its primary domain together, or neither (ids and hosts are unique)."""
+    try:
+        with TransactWrite(connection=Company._get_connection().connection) as tx:
+            tx.save(company, condition=Company.company_id.does_not_exist())
+            tx.save(domain, condition=Domain.host.does_not_exist())
+    except TransactWriteError as error:
+        if error.cause_response_code != "TransactionCanceledException":
+            raise
+        raise AlreadyExists(str(error)) from error
+
+
 def save_company(company: Company) -> None:
     company.save()
 
 
 def save_domain(domain: Domain) -> None:
-    domain.save()
+    """A new host; AlreadyExists when any company already answers on it."""
+    try:
+        domain.save(condition=Domain.host.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise AlreadyExists(domain.host) from error
+
+
+def set_primary(domain: Domain, primary: bool) -> None:
+    domain.update(actions=[Domain.primary.set(primary)])
+
+
+def delete_domain(domain: Domain) -> None:
+    domain.delete(condition=Domain.company_id == domain.company_id)
 
 
 def get_companies(company_ids) -> list:

@@ -108,3 +108,8 @@ def many(company_id: str, invoice_nos: Iterable[str]) -> Dict[str, Invoice]:
 def latest_update(invoices: List[Invoice]):
     stamps = [i.erp_updated_at for i in invoices if i.erp_updated_at]
     return max(stamps) if stamps else None
+
+
+def set_pdf_key(invoice: Invoice, key: str) -> None:
+    """The invoice's PDF (documents bucket); the invoice must still exist."""
+    invoice.update(actions=[Invoice.pdf_key.set(key)], condition=Invoice.pk.exists())

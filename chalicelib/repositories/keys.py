@@ -52,3 +52,8 @@ def invoice_keys(company_id: str, invoice_no: str, customer_no: str, state: str,
 def part_words(description: str) -> set:
     """Description words a part is found by (PartToken items): lower case, 3+ letters."""
     return {word for word in (description or "").lower().split() if len(word) > 2}
+
+
+def key_chars_ok(value: str) -> bool:
+    """A natural key we can embed after `company#`: 1–64 chars, no '#', no control chars."""
+    return bool(value) and len(value) <= 64 and "#" not in value and value.isprintable()

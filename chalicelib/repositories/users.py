@@ -93,3 +93,23 @@ def update_user(user: User, **changes) -> None:
         attribute = getattr(User, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
     user.update(actions=actions)
+
+
+def add_admin_companies(user: User, company_ids: set, name=None) -> None:
+    """Make an existing user administrator of more companies (set ADD: no lost update)."""
+    actions = [User.admin_company_ids.add(company_ids)]
+    if name and not user.name:
+        actions.append(User.name.set(name))
+    user.update(actions=actions)
+
+
+def create_generated_login(user: User, login_key: str, membership: Membership) -> None:
+    """A generated first login: user, its user name and its membership, all or nothing.
+
+    Fails (TransactWriteError) when the user name is already taken.
+    """
+    with TransactWrite(connection=User._get_connection().connection) as tx:
+        tx.save(user, condition=User.user_id.does_not_exist())
+        tx.save(LoginName(login_key, user_id=user.user_id),
+                condition=LoginName.login.does_not_exist())
+        tx.save(membership)

@@ -208,11 +208,11 @@ def contact_emails(company_id: str, customer_no: str) -> List[str]:
 
 
 def send_credentials(company: Company, customer_no: str, to: str, user_name: str,
-                     password: str, actor: User, source_ip: str, now: float, renderer,
+                     password: str, actor: User, source_ip: str, now: float,
                      ses=None) -> Optional[str]:
     """The EPASS credentials e-mail: set the login's user name and first password
     (forced change), then e-mail them in the company's format.  An error or None."""
-    from .. import email as mail
+    from . import credentials_email
 
     if to.lower() not in {e.lower() for e in contact_emails(company.company_id, customer_no)}:
         return "Choose one of this customer's valid contact e-mails."
@@ -224,7 +224,10 @@ def send_credentials(company: Company, customer_no: str, to: str, user_name: str
     if error:
         return error
     customer = accounts.bill_to(company.company_id, customer_no)
-    subject, text, html = renderer(company, customer, user_name, password)
+    try:  # refuse before changing anything when the format cannot be rendered
+        credentials_email.render(company, customer, user_name, password)
+    except credentials_email.CredentialsEmailError as failure:
+        return str(failure)
     error = set_credentials(company, customer_no, web, user_name, password, now)
     if error:
         return error
@@ -232,8 +235,8 @@ def send_credentials(company: Company, customer_no: str, to: str, user_name: str
     web.save()
     admin_customers.refresh_summary(company.company_id, customer_no)
     try:
-        mail.send_rendered(company, to, subject, text, html, ses=ses)
-    except mail.EmailError as failure:
+        credentials_email.send(company, to, customer, user_name, password, ses=ses)
+    except credentials_email.CredentialsEmailError as failure:
         return (f"The user name and first password were set, but the e-mail to {to} could not "
                 f"be sent ({str(failure)[-120:]}). Send it again with a new password.")
     audit.record(company.company_id, "credentials_sent", actor=actor.user_id,

@@ -12,7 +12,8 @@ from chalice import BadRequestError, Blueprint, NotFoundError
 from .. import clock
 from ..models.customer import PORTAL_STATUSES
 from ..repositories import accounts, admin_customers, audit, dealers, paging
-from ..services import admin, audit_view, invitations, portal_access, settings
+from ..services import (admin, audit_view, credentials_email, invitations, portal_access,
+                        settings)
 from . import forms, params
 from . import state as request_state
 from .guards import administrator
@@ -305,27 +306,20 @@ def dealer_unlink(dealer_code):
 
 
 # ---------------------------------------------------------------- settings
-def _credentials_email():
-    """The admin-API helper's credentials e-mail module (branch `api`), if merged."""
-    try:
-        from ..services import credentials_email
-    except ImportError:
-        return None
-    return credentials_email
-
-
 def _format_preview(company, text):
-    module = _credentials_email()
-    if module is None or not text.strip():
+    """The format as a sample customer would receive it (nothing saved)."""
+    if not text.strip():
         return None
-    error = module.validate_format(text)
+    error = credentials_email.validate_format(text)
     if error:
         return {"error": error}
-    sample = type("SampleCustomer", (), {"customer_no": "C12345", "name": "Sample Customer"})()
     original = company.credentials_email_format
     company.credentials_email_format = text
     try:
-        subject, body, _html = module.render(company, sample, "C12345", "W10085")
+        subject, body, _html = credentials_email.render(company, "Sample Customer", "C12345",
+                                                        "W10085")
+    except credentials_email.CredentialsEmailError as failure:
+        return {"error": str(failure)}
     finally:
         company.credentials_email_format = original
     return {"subject": subject, "text": body}
@@ -335,7 +329,7 @@ def _settings_page(form, status=200, error=None, notice=None, preview=None):
     return admin_page(bp.current_request, "admin/settings.html", status=status, form=form,
                       pages=settings.COMPANY_PAGES, prices=settings.PRICE_DISPLAY,
                       quantities=settings.QTY_DISPLAY, error=error, notice=notice,
-                      preview=preview, editor_ready=_credentials_email() is not None)
+                      preview=preview)
 
 
 @bp.route("/admin/settings", methods=["GET"])
@@ -351,14 +345,13 @@ def settings_save():
     state = _state()
     raw = forms.parse(bp.current_request)
     form = settings.SettingsForm.parse(raw)
-    module = _credentials_email()
     if raw.get("action") == "preview":
-        error = settings.validate(form, module.validate_format if module else None)
+        error = settings.validate(form, credentials_email.validate_format)
         return _settings_page(form, status=400 if error else 200, error=error,
                               preview=None if error else _format_preview(
                                   state.managed_company, form.credentials_email_format))
     error = settings.save(state.managed_company, form, state.user.user_id, state.source_ip,
-                          clock.now(), format_error=module.validate_format if module else None)
+                          clock.now(), format_error=credentials_email.validate_format)
     if error:
         return _settings_page(form, status=400, error=error)
     return redirect("/admin/settings?saved=1")
@@ -393,7 +386,6 @@ def _credentials_page(customer, status=200, error=None, notice=None, preview=Non
                       to=to, user_name=user_name or (web.user_name if web and web.user_name
                                                      else customer.customer_no),
                       password=password or portal_access.new_first_password(),
-                      ready=_credentials_email() is not None,
                       read_only=portal_access.read_only_reason(state.managed_company),
                       back=_back(customer.customer_no))
 
@@ -415,21 +407,21 @@ def credentials_send(customer_no):
     form = forms.parse(bp.current_request)
     to, user_name = form.get("to", "")[:254], form.get("user_name", "").strip()[:40]
     password = form.get("password", "")[:129]
-    module = _credentials_email()
-    if module is None:
-        return _credentials_page(customer, status=503, to=to, user_name=user_name,
-                                 error="The credentials e-mail is not available yet.")
     if portal_access.read_only_reason(state.managed_company):
         return _credentials_page(customer, status=400, to=to, user_name=user_name,
                                  error=portal_access.read_only_reason(state.managed_company))
     if form.get("action") == "preview":
-        subject, text, _html = module.render(state.managed_company, customer,
-                                             user_name or customer.customer_no, password)
+        try:
+            subject, text, _html = credentials_email.render(
+                state.managed_company, customer, user_name or customer.customer_no, password)
+        except credentials_email.CredentialsEmailError as failure:
+            return _credentials_page(customer, status=400, error=str(failure), to=to,
+                                     user_name=user_name, password=password)
         return _credentials_page(customer, to=to, user_name=user_name, password=password,
                                  preview={"subject": subject, "text": text})
     error = portal_access.send_credentials(state.managed_company, customer.customer_no, to,
                                            user_name, password, state.user, state.source_ip,
-                                           clock.now(), module.render)
+                                           clock.now())
     if error:
         return _credentials_page(customer, status=400, error=error, to=to,
                                  user_name=user_name, password=password)

@@ -50,7 +50,8 @@ def portal_pipeline(request, get_response):
         response = _handle(request, get_response, state)
     except Exception:  # never a stack trace to the browser
         logger.exception("unhandled error", extra={"path": path})
-        response = error_page(state, 500)
+        response = api_error(500, "internal_error", "Something went wrong on our side.") \
+            if path.startswith(API_PREFIX) else error_page(state, 500)
     _secure(response, state, path)
     logger.info("request", extra={
         "method": request.method, "path": path, "status": response.status_code,
@@ -63,7 +64,9 @@ def portal_pipeline(request, get_response):
 
 
 def _handle(request, get_response, state: RequestState):
-    if state.path.startswith((STATIC_PREFIX, API_PREFIX)):
+    if state.path.startswith(API_PREFIX):
+        return _api_response(get_response(request))
+    if state.path.startswith(STATIC_PREFIX):
         return get_response(request)
     state.company = tenant.company_for_host(request.headers.get("host"))
     if state.company is None:
@@ -78,6 +81,24 @@ def _handle(request, get_response, state: RequestState):
     response = get_response(request)
     if response.status_code >= 400 and _is_error_body(response):
         response = error_page(state, response.status_code, _message(response))
+    return response
+
+
+def api_error(status: int, error: str, message: str) -> Response:
+    return Response(body=json.dumps({"error": error, "message": message}), status_code=status,
+                    headers={"Content-Type": "application/json"})
+
+
+def _api_response(response):
+    """The admin API answers JSON only: Chalice's own errors (405, 415, 500) included."""
+    if _is_error_body(response):
+        code = str(response.body.get("Code") or "Error")
+        message = response.body.get("Message") if response.status_code < 500 else None
+        headers = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
+        answer = api_error(response.status_code, code[:1].lower() + code[1:],
+                           str(message or "Something went wrong on our side."))
+        answer.headers.update(headers)
+        return answer
     return response
 
 

@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from chalicelib import aws, config
-from chalicelib.models import (Company, Contact, Customer, Dealer, DealerLink, Domain, Equipment, Invoice,
+from chalicelib.ids import sha256
+from chalicelib.models import (ApiToken, Company, Contact, Customer, Dealer, DealerLink, Domain, Equipment, Invoice,
                                InvoiceLine, LedgerEntry, LoginName, Membership, Part, PartToken,
                                Payment, Theme, User, WebAccess)
 from chalicelib.models.company import DEFAULT_PAGES
@@ -49,6 +50,9 @@ DEMO_USERS = [
 # EPASS-style generated first logins: user name = customer number, first
 # password = invoice number, must be changed at first sign-in.
 FIRST_LOGINS = [("abc", "C1005", "W10085"), ("pacific", "P5002", "S70030")]  # their invoices
+# Local stack only: a fixed platform token for the admin API, printed by `make run` (stable
+# across restarts so scripts and the `portal` CLI config keep working).
+LOCAL_PLATFORM_TOKEN = "local-platform-" + hashlib.sha256(b"dealer-portal local stack").hexdigest()[:32]
 
 CUSTOMERS = {
     "abc": [
@@ -371,6 +375,8 @@ def seed() -> dict:
     records += abc_parts + pacific_parts + part_tokens(abc_parts + pacific_parts)
     records += _abc_activity(abc_parts) + _pacific_activity(pacific_parts)
     records += _users()
+    records.append(ApiToken(sha256(LOCAL_PLATFORM_TOKEN), token_id="local-platform",
+                            scope="platform", label="local stack (make run)", created_at=NOW))
     for spec in COMPANIES:  # sandbox credentials: the local stand-in accepts any
         for method in credentials.METHODS:
             credentials.store(spec["company_id"], method, credentials.GatewayCredentials(

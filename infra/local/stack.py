@@ -151,6 +151,8 @@ Dealer Portal is running (stage local; data lives in memory and resets on restar
   ABC Appliance Service   http://localhost:{port}/  (also http://abc.localhost:{port}/)
   Pacific Distribution    http://pacific.localhost:{port}/
   Dev mailbox             http://localhost:{port}/dev/mailbox
+  Admin API               http://localhost:{port}/api/v1  (OpenAPI: /api/v1/openapi.json)
+    platform token        {seed.LOCAL_PLATFORM_TOKEN}
   moto (local AWS)        http://127.0.0.1:{moto_port}/
   emergepay stand-in      {emergepay_url}  (test cards: README "Payments")
 

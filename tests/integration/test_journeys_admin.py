@@ -6,6 +6,9 @@ the invitation; the customer accepts it and sees their invoices; the
 administrator inactivates them and the customer's open session loses access
 on the next click.  A second test runs the invite flow with the keyboard only.
 Every admin page must have no serious or critical axe-core violation.
+
+(Named to run after test_browser.py: that module starts its own Playwright,
+which cannot run while the session's `chromium` fixture is open.)
 """
 import re
 

@@ -1,0 +1,140 @@
+"""Writes of ERP records with the stale-update rule (DESIGN §7): a record is written only
+if the stored one is older (`erp_updated_at` < the record's), by a conditional write."""
+from datetime import datetime
+from typing import Dict, Iterable, List, Tuple
+
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
+
+from ..models import Customer, DealerLink, Membership, PartToken, Payment
+from .keys import account_pk
+
+CONDITIONAL_FAILED = "ConditionalCheckFailedException"
+
+
+def _key(item) -> Tuple:
+    hash_name = item._hash_keyname
+    range_name = item._range_keyname
+    return (getattr(item, hash_name),) + ((getattr(item, range_name),) if range_name else ())
+
+
+def batch_get(model, keys: Iterable[Tuple]) -> Dict[Tuple, object]:
+    """Stored items by key tuple: BatchGetItem, 100 keys a call (PynamoDB pages them)."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    request = [k if len(k) > 1 else k[0] for k in keys]
+    return {_key(item): item for item in model.batch_get(request)}
+
+
+def put_if_newer(item, updated_at: datetime) -> bool:
+    """Write the item unless a record as new or newer is stored (False then)."""
+    model = type(item)
+    try:
+        item.save(condition=model.erp_updated_at.does_not_exist()
+                  | (model.erp_updated_at < updated_at))
+        return True
+    except PutError as error:
+        if error.cause_response_code != CONDITIONAL_FAILED:
+            raise
+        return False
+
+
+def touch_if_newer(item, updated_at: datetime) -> None:
+    """Same content, later time: move the stored time forward (older pushes stay out)."""
+    model = type(item)
+    try:
+        item.update(actions=[model.erp_updated_at.set(updated_at)],
+                    condition=model.erp_updated_at < updated_at)
+    except UpdateError as error:
+        if error.cause_response_code != CONDITIONAL_FAILED:
+            raise
+
+
+def delete_if_not_newer(item, updated_at: datetime) -> bool:
+    model = type(item)
+    try:
+        item.delete(condition=model.erp_updated_at.does_not_exist()
+                    | (model.erp_updated_at <= updated_at))
+        return True
+    except DeleteError as error:
+        if error.cause_response_code != CONDITIONAL_FAILED:
+            raise
+        return False
+
+
+def save_all(items: List) -> None:
+    by_model: Dict[type, list] = {}
+    for item in items:
+        by_model.setdefault(type(item), []).append(item)
+    for model, group in by_model.items():
+        with model.batch_write() as batch:
+            for item in group:
+                batch.save(item)
+
+
+def delete_all(items: List) -> None:
+    by_model: Dict[type, list] = {}
+    for item in items:
+        by_model.setdefault(type(item), []).append(item)
+    for model, group in by_model.items():
+        with model.batch_write() as batch:
+            for item in group:
+                batch.delete(item)
+
+
+def customer_rows(company_id: str, customer_no: str) -> List[Customer]:
+    """Every location row of one customer (table customers, pk = company#customer)."""
+    return list(Customer.query(account_pk(company_id, customer_no)))
+
+
+def contacts(company_id: str, customer_no: str) -> list:
+    from ..models import Contact
+    return list(Contact.query(account_pk(company_id, customer_no)))
+
+
+def part_tokens(company_id: str, part_no: str, words: Iterable[str]) -> List[PartToken]:
+    return [PartToken(f"{company_id}#{word}", part_no) for word in sorted(words)]
+
+
+def dealer_links(company_id: str, dealer_code: str, customer_nos: Iterable[str]) -> List[DealerLink]:
+    return [DealerLink(account_pk(company_id, n), dealer_code) for n in customer_nos]
+
+
+def has_members(company_id: str, customer_no: str) -> bool:
+    """Index memberships.by_account: does any sign-in have access to this account?"""
+    return any(True for _ in Membership.by_account.query(account_pk(company_id, customer_no),
+                                                         limit=1))
+
+
+def settle_ach(payment: Payment, outcome: str, reason, updated_at: datetime,
+               now: datetime) -> bool:
+    """Approved ACH payment → settled / returned, unless a newer ERP word is stored."""
+    actions = [Payment.status.set(outcome), Payment.erp_updated_at.set(updated_at),
+               Payment.updated_at.set(now)]
+    if outcome == "returned":
+        # A returned payment no longer reduces what the customer owes.
+        actions.append(Payment.unapplied_pk.remove())
+        if reason:
+            actions.append(Payment.result_message.set(reason))
+    try:
+        payment.update(actions=actions, condition=(
+            (Payment.erp_updated_at.does_not_exist() | (Payment.erp_updated_at < updated_at))
+            & Payment.status.is_in("approved", "settled", "returned")
+            & (Payment.method == "ach")))
+        return True
+    except UpdateError as error:
+        if error.cause_response_code != CONDITIONAL_FAILED:
+            raise
+        return False
+
+
+def mark_applied(company_id: str, payment_ids: Iterable[str]) -> None:
+    """The ERP applied these portal payments: they stop reducing shown balances."""
+    for payment_id in payment_ids:
+        try:
+            Payment(company_id, payment_id).update(
+                actions=[Payment.unapplied_pk.remove()],
+                condition=Payment.unapplied_pk.exists())
+        except UpdateError as error:
+            if error.cause_response_code != CONDITIONAL_FAILED:
+                raise

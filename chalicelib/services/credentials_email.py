@@ -1,0 +1,152 @@
+"""The company's credentials e-mail ("email format", EPASS): an administrator-edited
+template rendered in Jinja2's SandboxedEnvironment with a fixed set of placeholders
+(DESIGN §7).  Used by the admin API (auto-credentials on add invoice) and by Dealer
+Administration ("Send credentials e-mail", the format editor).
+
+    validate_format(text) -> None, or a sentence naming what is wrong (refuse the save)
+    render(company, customer, user_name, password, link=None) -> (subject, text, html)
+    send(company, to, customer, user_name, password, link=None, ses=None) -> message id
+"""
+import functools
+import re
+from typing import Optional, Tuple
+
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+PLACEHOLDERS = ("portal_url", "user_name", "password", "customer_name", "company_name")
+MAX_LENGTH = 10_000
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+DEFAULT_FORMAT = """Hello {{ customer_name }},
+
+{{ company_name }} has opened an account for you on our customer portal, where you can see your orders, invoices and statements and pay your bill.
+
+Portal: {{ portal_url }}
+User name: {{ user_name }}
+Password: {{ password }}
+
+You will be asked to choose your own password when you first sign in."""
+
+LINK_FORMAT = """Hello {{ customer_name }},
+
+{{ company_name }} has opened an account for you on our customer portal, where you can see your orders, invoices and statements and pay your bill.
+
+Portal: {{ portal_url }}
+User name: {{ user_name }}
+
+Choose your password with the link below."""
+
+
+class CredentialsEmailError(Exception):
+    """The e-mail could not be rendered or sent; the caller reports it."""
+
+
+class _FormatSandbox(SandboxedEnvironment):
+    """The sandbox, minus Jinja's globals (range, cycler…: only our placeholders exist) and
+    minus huge repetitions (`"x" * 10**9`) that would exhaust memory."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            raise SecurityError("powers are not allowed in the e-mail format")
+        if isinstance(left, (str, list)) or isinstance(right, (str, list)):
+            count = right if isinstance(left, (str, list)) else left
+            if not isinstance(count, int) or count > 100:
+                raise SecurityError("repetition is limited in the e-mail format")
+        return super().call_binop(context, operator, left, right)
+
+
+@functools.lru_cache(maxsize=1)
+def _sandbox() -> SandboxedEnvironment:
+    # Plain text: no autoescape here; the HTML part escapes the rendered text.
+    env = _FormatSandbox(autoescape=False, keep_trailing_newline=False)
+    env.globals.clear()
+    return env
+
+
+def validate_format(text: Optional[str]) -> Optional[str]:
+    """None when the format can be saved, else what is wrong (names the placeholder)."""
+    if text is None:
+        return None
+    if len(text) > MAX_LENGTH:
+        return f"The e-mail format is longer than {MAX_LENGTH:,} characters."
+    try:
+        names = meta.find_undeclared_variables(_sandbox().parse(text))
+    except TemplateSyntaxError as error:
+        return f"The e-mail format has a syntax error on line {error.lineno}: {error.message}"
+    unknown = sorted(names - set(PLACEHOLDERS))
+    if unknown:
+        allowed = ", ".join("{{ %s }}" % name for name in PLACEHOLDERS)
+        return (f"Unknown placeholder {{{{ {unknown[0]} }}}} in the e-mail format; "
+                f"use only {allowed}.")
+    try:  # a trial render catches what the sandbox refuses (attribute tricks)
+        _render_format(text, dict.fromkeys(PLACEHOLDERS, "x"))
+    except CredentialsEmailError as error:
+        return str(error)
+    return None
+
+
+def _render_format(text: str, values: dict) -> str:
+    try:
+        return _sandbox().from_string(text).render(**values)
+    except (SecurityError, TemplateError, TypeError, ValueError) as error:
+        raise CredentialsEmailError(f"The e-mail format cannot be rendered: {error}") from error
+
+
+def _name(customer) -> str:
+    return customer if isinstance(customer, str) else (getattr(customer, "name", None) or "")
+
+
+def render(company, customer, user_name: str, password: Optional[str],
+           link: Optional[str] = None) -> Tuple[str, str, str]:
+    """(subject, text, html).  With `link` (set-password delivery) no password is shown."""
+    from .. import email as mail
+    from ..templating import render as render_template
+
+    portal_url = mail.company_url(company, "/")
+    fmt = company.credentials_email_format or (LINK_FORMAT if link else DEFAULT_FORMAT)
+    body = _render_format(fmt, {
+        "portal_url": portal_url, "user_name": user_name,
+        "password": password or "(choose it with the link in this e-mail)",
+        "customer_name": _name(customer), "company_name": company.name,
+    }).strip()
+    paragraphs = [p for p in re.split(r"\n\s*\n", body) if p.strip()]
+    context = dict(company=company, portal_url=portal_url, body=body, paragraphs=paragraphs,
+                   link=link)
+    subject = render_template("emails/credentials.subject.txt", **context).strip()
+    text = render_template("emails/credentials.txt", **context)
+    html = render_template("emails/credentials.html", **context)
+    return subject, text, html
+
+
+def primary_email(contacts) -> Optional[str]:
+    """The contact the ERP marks primary (if its address is valid), else the first valid one."""
+    valid = [c for c in contacts if c.email and EMAIL.match(c.email.strip())
+             and not getattr(c, "email_bounced", False)]
+    marked = [c for c in valid if getattr(c, "primary", False)]
+    chosen = (marked or valid or [None])[0]
+    return chosen.email.strip() if chosen else None
+
+
+def send(company, to: str, customer, user_name: str, password: Optional[str],
+         link: Optional[str] = None, ses=None) -> str:
+    """Render and send through SES; returns the SES message id."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .. import aws
+    from .. import email as mail
+
+    subject, text, html = render(company, customer, user_name, password, link)
+    ses = ses or aws.client("ses")
+    try:
+        answer = ses.send_email(
+            Source=mail.sender(company), Destination={"ToAddresses": [to]},
+            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                     "Body": {"Text": {"Data": text, "Charset": "UTF-8"},
+                              "Html": {"Data": html, "Charset": "UTF-8"}}})
+    except (BotoCoreError, ClientError) as error:
+        raise CredentialsEmailError(f"SES did not send the e-mail: {error}") from error
+    return answer["MessageId"]

@@ -1,0 +1,435 @@
+"""Batch upserts and deletes of ERP records (DESIGN §7).
+
+Each record is validated and written on its own: good records are written even when
+others in the batch are rejected, and the answer says per record what happened.
+Stale rule: a record changes the stored one only if its `updated_at` is later than the
+stored `erp_updated_at` (checked again by a conditional write, so concurrent pushes
+cannot overwrite a newer record).  Same content → "unchanged".
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Dict, List, Optional
+
+from pydantic import ValidationError
+
+from .. import clock
+from ..api.schemas import KINDS, FieldError, validation_errors
+from ..models import (Company, Contact, Customer, Dealer, Equipment, Invoice, InvoiceLine,
+                      LedgerEntry, Part, Payment, Statement, WebAccess)
+from ..models.customer import BILL_TO
+from ..repositories import accounts, erp
+from ..repositories.keys import account_pk, invoice_keys, invoice_pk, part_words
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+STALE, REJECTED, DELETED = "skipped_stale", "rejected", "deleted"
+
+
+@dataclass
+class Result:
+    index: int
+    key: str
+    outcome: str = REJECTED
+    errors: List[FieldError] = field(default_factory=list)
+    ignored_fields: List[str] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "key": self.key, "outcome": self.outcome,
+                "errors": [e.model_dump() for e in self.errors],
+                "ignored_fields": self.ignored_fields, "warnings": self.warnings}
+
+
+@dataclass
+class Context:
+    company: Company
+    now: datetime
+    # Called for a NEW invoice: returns warnings (auto-generated credentials, §7).
+    on_new_invoice: Optional[Callable[[Company, Invoice], List[str]]] = None
+
+
+def _validate(kind_model, records: list, key_of) -> tuple:
+    results, valid = [], []
+    for index, raw in enumerate(records):
+        key = key_of(raw) if isinstance(raw, dict) else ""
+        result = Result(index, key)
+        results.append(result)
+        if not isinstance(raw, dict):
+            result.errors = [FieldError(field="(record)", reason="must be a JSON object")]
+            continue
+        try:
+            record = kind_model.model_validate(raw)
+        except ValidationError as error:
+            result.errors = validation_errors(error)
+            continue
+        result.key = key_of(record)
+        valid.append((result, record))
+    return results, valid
+
+
+def _answer(results: List[Result]) -> dict:
+    summary = {name: 0 for name in (CREATED, UPDATED, UNCHANGED, STALE, REJECTED, DELETED)}
+    for result in results:
+        summary[result.outcome] += 1
+    return {"results": [r.as_dict() for r in results], "summary": summary}
+
+
+def upsert(kind: str, records: list, ctx: Context) -> dict:
+    spec = KINDS[kind]
+    results, valid = _validate(spec.record, records, spec.key)
+    UPSERTS[kind](valid, ctx)
+    return _answer(results)
+
+
+def delete(kind: str, records: list, ctx: Context) -> dict:
+    spec = KINDS[kind]
+    results, valid = _validate(spec.delete, records, spec.key)
+    DELETES[kind](valid, ctx)
+    return _answer(results)
+
+
+# --- one item per record -----------------------------------------------------------------
+
+def _content(item, keep=()) -> dict:
+    data = item.serialize()
+    for name in ("erp_updated_at",) + tuple(keep):
+        data.pop(name, None)
+    return data
+
+
+def _write_single(pairs, ctx: Context, build, after=None, preserve=()) -> None:
+    """pairs: (result, record); build(record) -> item.  `preserve`: attributes the ERP
+    does not send (e.g. pdf_key) copied from the stored item."""
+    built = [(result, record, build(record, ctx)) for result, record in pairs]
+    if not built:
+        return
+    model = type(built[0][2])
+    stored = erp.batch_get(model, [erp._key(item) for _, _, item in built])
+    for result, record, item in built:
+        old = stored.get(erp._key(item))
+        for name in preserve:
+            if old is not None and getattr(old, name, None) is not None:
+                setattr(item, name, getattr(old, name))
+        if old is not None and old.erp_updated_at and old.erp_updated_at >= record.updated_at:
+            result.outcome = UNCHANGED if _content(old) == _content(item) else STALE
+            continue
+        if old is not None and _content(old) == _content(item):
+            erp.touch_if_newer(item, record.updated_at)
+            result.outcome = UNCHANGED
+            continue
+        if not erp.put_if_newer(item, record.updated_at):
+            result.outcome = STALE  # a newer record landed meanwhile
+            continue
+        result.outcome = CREATED if old is None else UPDATED
+        stored[erp._key(item)] = item
+        if after:
+            after(result, record, item, old, ctx)
+
+
+def _delete_single(pairs, ctx: Context, key, after=None) -> None:
+    """key(record, ctx) -> a key-only item of the model to delete."""
+    targets = [(result, record, key(record, ctx)) for result, record in pairs]
+    if not targets:
+        return
+    model = type(targets[0][2])
+    stored = erp.batch_get(model, [erp._key(item) for _, _, item in targets])
+    for result, record, item in targets:
+        old = stored.get(erp._key(item))
+        if old is None:
+            result.outcome = UNCHANGED
+            result.warnings.append("nothing stored under this key")
+            continue
+        if old.erp_updated_at and old.erp_updated_at > record.updated_at:
+            result.outcome = STALE
+            continue
+        if not erp.delete_if_not_newer(old, record.updated_at):
+            result.outcome = STALE
+            continue
+        result.outcome = DELETED
+        if after:
+            after(old, ctx)
+
+
+def _iso(day) -> Optional[str]:
+    return day.isoformat() if day else None
+
+
+# invoices
+
+def _invoice(record, ctx: Context) -> Invoice:
+    company_id = ctx.company.company_id
+    keys = invoice_keys(company_id, record.invoice_no, record.customer_no, record.state,
+                        record.invoice_date.isoformat(), _iso(record.due_date), record.balance,
+                        record.dealer_code)
+    lines = [InvoiceLine(line_no=line.line_no, part_no=line.part_no,
+                         description=line.description, qty_ordered=line.qty_ordered,
+                         qty_shipped=line.qty_shipped, qty_backordered=line.qty_backordered,
+                         price_cents=line.price,
+                         extension_cents=(line.extension if line.extension is not None
+                                          else line.qty_ordered * line.price),
+                         expected_on=_iso(line.expected_on))
+             for line in sorted(record.lines, key=lambda line: line.line_no)]
+    return Invoice(keys.pop("pk"), company_id=company_id, invoice_no=record.invoice_no,
+                   customer_no=record.customer_no, location_id=record.location_id,
+                   dealer_code=record.dealer_code, state=record.state, status=record.status,
+                   status_dates={k: v.isoformat() for k, v in record.status_dates.items()},
+                   invoice_date=record.invoice_date.isoformat(), due_date=_iso(record.due_date),
+                   po_number=record.po_number, ship_to=record.ship_to,
+                   equipment_serial=record.equipment_serial, lines=lines,
+                   subtotal_cents=record.subtotal, tax_cents=record.tax,
+                   total_cents=record.total, balance_cents=record.balance,
+                   applied_payment_ids=list(record.applied_payment_ids),
+                   erp_updated_at=record.updated_at, **keys)
+
+
+def _after_invoice(result, record, item, old, ctx: Context) -> None:
+    applied = set(record.applied_payment_ids) - set(old.applied_payment_ids if old else [])
+    if applied:
+        erp.mark_applied(ctx.company.company_id, sorted(applied))
+    if old is None and ctx.on_new_invoice is not None:
+        result.warnings.extend(ctx.on_new_invoice(ctx.company, item))
+
+
+def _upsert_invoices(pairs, ctx):
+    _write_single(pairs, ctx, _invoice, _after_invoice, preserve=("pdf_key",))
+
+
+# ledger, statements, equipment
+
+def _ledger(record, ctx) -> LedgerEntry:
+    return LedgerEntry(account_pk(ctx.company.company_id, record.customer_no),
+                       f"{record.entry_date.isoformat()}#{record.entry_id}", kind=record.kind,
+                       reference=record.reference, amount_cents=record.amount,
+                       entry_date=record.entry_date.isoformat(),
+                       erp_updated_at=record.updated_at)
+
+
+def _statement(record, ctx) -> Statement:
+    return Statement(account_pk(ctx.company.company_id, record.customer_no),
+                     record.statement_date.isoformat(), balance_cents=record.balance,
+                     erp_updated_at=record.updated_at)
+
+
+def _equipment(record, ctx) -> Equipment:
+    return Equipment(account_pk(ctx.company.company_id, record.customer_no), record.serial_no,
+                     make=record.make, model=record.model, description=record.description,
+                     location_id=record.location_id, purchased_on=_iso(record.purchased_on),
+                     installed_on=_iso(record.installed_on),
+                     warranty_ends_on=_iso(record.warranty_ends_on),
+                     invoice_nos=list(record.invoice_nos), erp_updated_at=record.updated_at)
+
+
+# parts (+ description-word tokens)
+
+def _part(record, ctx) -> Part:
+    return Part(ctx.company.company_id, record.part_no.upper(), description=record.description,
+                prices=dict(record.prices), qty_available=record.qty_available,
+                erp_updated_at=record.updated_at)
+
+
+def _after_part(result, record, item, old, ctx) -> None:
+    company_id = ctx.company.company_id
+    new_words = part_words(item.description)
+    old_words = part_words(old.description) if old else set()
+    erp.delete_all(erp.part_tokens(company_id, item.part_no, old_words - new_words))
+    erp.save_all(erp.part_tokens(company_id, item.part_no, new_words - old_words))
+
+
+def _after_part_deleted(old, ctx) -> None:
+    erp.delete_all(erp.part_tokens(ctx.company.company_id, old.part_no,
+                                   part_words(old.description)))
+
+
+# dealers (+ one link item per linked account)
+
+def _dealer(record, ctx) -> Dealer:
+    return Dealer(ctx.company.company_id, record.dealer_code, name=record.name,
+                  linked_customer_nos=list(dict.fromkeys(record.linked_customer_nos)),
+                  erp_updated_at=record.updated_at)
+
+
+def _after_dealer(result, record, item, old, ctx) -> None:
+    company_id = ctx.company.company_id
+    new = set(item.linked_customer_nos)
+    before = set(old.linked_customer_nos) if old else set()
+    erp.delete_all(erp.dealer_links(company_id, item.dealer_code, before - new))
+    erp.save_all(erp.dealer_links(company_id, item.dealer_code, new - before))
+
+
+def _after_dealer_deleted(old, ctx) -> None:
+    erp.delete_all(erp.dealer_links(ctx.company.company_id, old.dealer_code,
+                                    old.linked_customer_nos))
+
+
+# --- customers: location rows, contacts, web access ---------------------------------------
+
+def _customer_items(record, ctx):
+    company_id = ctx.company.company_id
+    pk = account_pk(company_id, record.customer_no)
+    locations = {loc.location_id: loc for loc in record.locations}
+    if BILL_TO not in locations:
+        from ..api.schemas import Location
+        locations[BILL_TO] = Location(location_id=BILL_TO, address=record.address,
+                                      city=record.city, state=record.state,
+                                      postal_code=record.postal_code, phone=record.phone)
+    rows = []
+    for location_id, loc in locations.items():
+        rows.append(Customer(
+            pk, location_id, company_id=company_id, customer_no=record.customer_no,
+            name=record.name, name_key=f"{record.name.lower()}#{record.customer_no}#{location_id}",
+            location_name=loc.name, address=loc.address, city=loc.city, state=loc.state,
+            postal_code=loc.postal_code, phone=loc.phone, erp_active=record.erp_active,
+            price_level=record.price_level,
+            terms_days=record.terms_days if record.terms_days is not None else 30,
+            erp_updated_at=record.updated_at))
+    contacts = [Contact(pk, c.contact_id, name=c.name, email=c.email, phone=c.phone,
+                        role=c.role, primary=c.primary, erp_updated_at=record.updated_at)
+                for c in record.contacts]
+    return rows, contacts
+
+
+def _same(old_items, new_items, keep=()) -> bool:
+    def by_key(items):
+        return {erp._key(i): _content(i, keep) for i in items}
+    return by_key(old_items) == by_key(new_items)
+
+
+def _apply_web_access(record, ctx, result) -> bool:
+    """ERP-owned web access: applied; portal-owned: reported as ignored.  True if changed."""
+    if record.web_access is None:
+        return False
+    if ctx.company.web_access_owner != "erp":
+        result.ignored_fields.append("web_access")
+        return False
+    changes = record.web_access.model_dump(exclude_unset=True)
+    company_id = ctx.company.company_id
+    current = accounts.get_web_access(company_id, record.customer_no) or WebAccess(
+        account_pk(company_id, record.customer_no))
+    before = current.serialize()
+    for name, value in changes.items():
+        if value is not None:
+            setattr(current, name, value)
+    if current.serialize() == before:
+        return False
+    current.updated_at = ctx.now
+    current.save()
+    return True
+
+
+def _upsert_customers(pairs, ctx: Context) -> None:
+    company_id = ctx.company.company_id
+    stored = erp.batch_get(Customer, [(account_pk(company_id, r.customer_no), BILL_TO)
+                                      for _, r in pairs])
+    for result, record in pairs:
+        rows, contacts = _customer_items(record, ctx)
+        old_main = stored.get((account_pk(company_id, record.customer_no), BILL_TO))
+        if old_main is not None and old_main.erp_updated_at \
+                and old_main.erp_updated_at >= record.updated_at:
+            result.outcome = STALE
+            if _same(erp.customer_rows(company_id, record.customer_no), rows) and _same(
+                    erp.contacts(company_id, record.customer_no), contacts, ("email_bounced",)):
+                result.outcome = UNCHANGED
+            if record.web_access is not None and ctx.company.web_access_owner != "erp":
+                result.ignored_fields.append("web_access")
+            continue
+        old_rows = erp.customer_rows(company_id, record.customer_no) if old_main else []
+        old_contacts = erp.contacts(company_id, record.customer_no) if old_main else []
+        bounced = {c.contact_id: c.email for c in old_contacts if c.email_bounced}
+        for contact in contacts:  # a bounce stays known while the address is the same
+            contact.email_bounced = bounced.get(contact.contact_id) == contact.email
+        web_changed = _apply_web_access(record, ctx, result)
+        if old_main is not None and _same(old_rows, rows) and _same(old_contacts, contacts):
+            erp.touch_if_newer(rows[0] if rows[0].location_id == BILL_TO else
+                               next(r for r in rows if r.location_id == BILL_TO),
+                               record.updated_at)
+            result.outcome = UPDATED if web_changed else UNCHANGED
+            continue
+        main = next(r for r in rows if r.location_id == BILL_TO)
+        if not erp.put_if_newer(main, record.updated_at):  # the guard: bill-to row
+            result.outcome = STALE
+            continue
+        others = [r for r in rows if r.location_id != BILL_TO]
+        erp.save_all(others + contacts)
+        keep_rows = {erp._key(r) for r in rows}
+        keep_contacts = {erp._key(c) for c in contacts}
+        erp.delete_all([r for r in old_rows if erp._key(r) not in keep_rows]
+                       + [c for c in old_contacts if erp._key(c) not in keep_contacts])
+        result.outcome = CREATED if old_main is None else UPDATED
+
+
+def _customer_delete_key(record, ctx) -> Customer:
+    return Customer(account_pk(ctx.company.company_id, record.customer_no), BILL_TO)
+
+
+def _after_customer_deleted(old, ctx) -> None:
+    # The portal's own records (web access, memberships) stay: the ERP owns only these.
+    erp.delete_all(erp.customer_rows(ctx.company.company_id, old.customer_no)
+                   + erp.contacts(ctx.company.company_id, old.customer_no))
+
+
+# --- ACH settlements ---------------------------------------------------------------------
+
+def _upsert_ach(pairs, ctx: Context) -> None:
+    company_id = ctx.company.company_id
+    stored = erp.batch_get(Payment, [(company_id, r.payment_id) for _, r in pairs])
+    for result, record in pairs:
+        payment = stored.get((company_id, record.payment_id))
+        if payment is None:
+            result.errors = [FieldError(field="payment_id", reason="no portal payment has this id")]
+            continue
+        if payment.method != "ach":
+            result.errors = [FieldError(field="payment_id",
+                                        reason=f"payment is a {payment.method} payment, not ACH")]
+            continue
+        if payment.status not in ("approved", "settled", "returned"):
+            result.errors = [FieldError(field="payment_id", reason=(
+                f"payment is {payment.status}; only approved ACH payments settle or return"))]
+            continue
+        if payment.erp_updated_at and payment.erp_updated_at >= record.updated_at:
+            result.outcome = UNCHANGED if payment.status == record.outcome else STALE
+            continue
+        if payment.status == record.outcome:
+            result.outcome = UNCHANGED
+            continue
+        if not erp.settle_ach(payment, record.outcome, record.reason, record.updated_at, ctx.now):
+            result.outcome = STALE
+            continue
+        result.outcome = UPDATED
+
+
+UPSERTS: Dict[str, Callable] = {
+    "customers": _upsert_customers,
+    "dealers": lambda pairs, ctx: _write_single(pairs, ctx, _dealer, _after_dealer),
+    "invoices": _upsert_invoices,
+    "ledger": lambda pairs, ctx: _write_single(pairs, ctx, _ledger),
+    "statements": lambda pairs, ctx: _write_single(pairs, ctx, _statement,
+                                                   preserve=("pdf_key",)),
+    "parts": lambda pairs, ctx: _write_single(pairs, ctx, _part, _after_part),
+    "equipment": lambda pairs, ctx: _write_single(pairs, ctx, _equipment),
+    "ach-settlements": _upsert_ach,
+}
+
+DELETES: Dict[str, Callable] = {
+    "customers": lambda pairs, ctx: _delete_single(pairs, ctx, _customer_delete_key,
+                                                   _after_customer_deleted),
+    "dealers": lambda pairs, ctx: _delete_single(
+        pairs, ctx, lambda r, c: Dealer(c.company.company_id, r.dealer_code),
+        _after_dealer_deleted),
+    "invoices": lambda pairs, ctx: _delete_single(
+        pairs, ctx, lambda r, c: Invoice(invoice_pk(c.company.company_id, r.invoice_no))),
+    "ledger": lambda pairs, ctx: _delete_single(
+        pairs, ctx, lambda r, c: LedgerEntry(account_pk(c.company.company_id, r.customer_no),
+                                             f"{r.entry_date.isoformat()}#{r.entry_id}")),
+    "statements": lambda pairs, ctx: _delete_single(
+        pairs, ctx, lambda r, c: Statement(account_pk(c.company.company_id, r.customer_no),
+                                           r.statement_date.isoformat())),
+    "parts": lambda pairs, ctx: _delete_single(
+        pairs, ctx, lambda r, c: Part(c.company.company_id, r.part_no.upper()),
+        _after_part_deleted),
+    "equipment": lambda pairs, ctx: _delete_single(
+        pairs, ctx, lambda r, c: Equipment(account_pk(c.company.company_id, r.customer_no),
+                                           r.serial_no)),
+}
+
+
+def now() -> datetime:
+    return clock.utcnow()
