@@ -270,6 +270,9 @@ def test_settled_payment_is_refunded_once_not_voided(admin, paid, emergepay):
     refund = Payment.get("abc", refund_id)
     assert (refund.kind, refund.status, refund.amount_cents) == ("refund", "approved", -4000)
     assert refund.feed_company == "abc" and refund.refund_of == paid.payment_id
+    from chalicelib.services.feeds import payment_item
+
+    assert payment_item(refund)["kind"] == "refund" and payment_item(refund)["amount"] == "-40.00"
     assert Payment.get("abc", paid.payment_id).refunded_cents == 4000
     refunds = [r for r in emergepay.state() if r["transactionType"] == "CreditReturn"]
     assert len(refunds) == 1
