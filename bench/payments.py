@@ -14,7 +14,7 @@ import os
 import re
 import socket
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 from _bench import PROJECT_DIR  # noqa: F401,E402  (first: environment, items-read counting)
@@ -47,7 +47,7 @@ def add_open_invoices(count, start):
                                date_key=f"{when}#{number}", invoice_date=when, due_date=when,
                                total_cents=1000, balance_cents=1000,
                                ar_pk=account_pk("abc", "C1001"), due_key=f"{when}#{number}",
-                               erp_updated_at=None))
+                               erp_updated_at=datetime(2026, 11, 20, tzinfo=timezone.utc)))
 
 
 def pay_once(client, dynamo_metrics, headers, stand_in):
