@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -c1-12)
 PORT   ?= 8000
 
-.PHONY: run test install chromium package bench clean
+.PHONY: run test install chromium node package bench clean
 
 run: install
 	PORT=$(PORT) $(BIN)/python -m infra.local.stack
 
-test: install chromium
+test: install chromium node
 	$(BIN)/python -m pytest
 
 install: $(STAMP)
@@ -28,6 +28,13 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The emergepay contract test runs Gravity's Node SDK (installed with npm at test time).
+node:
+	@{ command -v node && command -v npm; } >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
 
 # Deployment package: Chalice's zip plus templates/ and static/ (see README).
 package: install

@@ -1,8 +1,9 @@
 """Dealer Portal: wires blueprints, middleware and scheduled handlers only."""
-from chalice import Chalice
+from chalice import Chalice, Rate
 
 from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
 from chalicelib.web import (  # one blueprint per line: easy to add and to merge
+    admin_payment_routes,
     admin_routes,
     admin_theme_routes,
     api_routes,
@@ -14,6 +15,7 @@ from chalicelib.web import (  # one blueprint per line: easy to add and to merge
     handoff_routes,
     home_routes,
     invite_routes,
+    payment_routes,
     statement_routes,
     static_routes,
 )
@@ -33,6 +35,8 @@ app.register_blueprint(handoff_routes.bp)
 app.register_blueprint(admin_routes.bp)
 app.register_blueprint(admin_theme_routes.bp)
 app.register_blueprint(invite_routes.bp)
+app.register_blueprint(payment_routes.bp)
+app.register_blueprint(admin_payment_routes.bp)
 app.register_blueprint(dev_routes.bp)
 app.register_blueprint(api_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers
@@ -45,3 +49,11 @@ def ses_notifications(event):
     from chalicelib.services import bounces
 
     bounces.handle(event.message, clock.now())
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def reconcile_payments(event):
+    """Resolve payments left pending with the gateway; retry receipt e-mails (DESIGN §6)."""
+    from chalicelib.services.payments import default_service
+
+    return default_service().reconcile_all()

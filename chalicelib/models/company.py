@@ -65,6 +65,8 @@ class Company(PortalModel):
     credentials_delivery = UnicodeAttribute(default="password")  # password | link
     payment_methods = UnicodeSetAttribute(null=True)  # {"card","ach"} configured
     payment_secret_arn = UnicodeAttribute(null=True)
+    # Pay on account: may a customer pay more than the open invoices (a credit on account)?
+    allow_payment_on_account = BooleanAttribute(default=False)
     active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()

@@ -1,6 +1,6 @@
 """Invoices / work orders, the ledger, statements and portal payments."""
-from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute,
-                                 UnicodeAttribute)
+from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute,
+                                 NumberAttribute, UnicodeAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -166,7 +166,27 @@ class UnappliedPayments(GlobalSecondaryIndex):
     payment_id = UnicodeAttribute(range_key=True)
 
 
+class ReceiptsDue(GlobalSecondaryIndex):
+    """Sparse: approved payments whose receipt e-mail is not sent yet (retried by the reconciler)."""
+
+    class Meta:
+        index_name = "receipts_due"
+        projection = KeysOnlyProjection()
+
+    receipt_company = UnicodeAttribute(hash_key=True)
+    payment_id = UnicodeAttribute(range_key=True)
+
+
 class Payment(PortalModel):
+    """A portal payment (DESIGN §6): written `pending` before the gateway is called.
+
+    Status: pending → approved | declined | failed (conditional on `pending`);
+    approved → voided.  A refund is its own row (`kind` "refund", negative amount,
+    `refund_of` the sale).  `unapplied_pk` is set while the payment lowers the shown
+    balances (pending or approved, until the ERP applies it); `feed_company` while
+    the ERP has not acknowledged its latest state.
+    """
+
     class Meta(BaseMeta):
         table_name = table_name("payments")
 
@@ -186,6 +206,21 @@ class Payment(PortalModel):
     feed_company = UnicodeAttribute(null=True)
     feed_acked_at = UTCDateTimeAttribute(null=True)  # set when the ERP acknowledged it
     unapplied_pk = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(default="payment")  # payment | refund
+    refund_of = UnicodeAttribute(null=True)  # refund rows: the sale's payment id
+    refunded_cents = NumberAttribute(default=0)  # sales: approved refunds so far
+    idempotency_key = UnicodeAttribute(null=True)  # the same on every retry
+    transaction_token = UnicodeAttribute(null=True)  # hosted-fields token (not a card number)
+    billing_name = UnicodeAttribute(null=True)
+    billing_zip = UnicodeAttribute(null=True)
+    receipt_email = UnicodeAttribute(null=True)
+    account_type = UnicodeAttribute(null=True)  # ACH: Checking | Savings
+    approval_number = UnicodeAttribute(null=True)
+    card_type = UnicodeAttribute(null=True)
+    needs_attention = BooleanAttribute(default=False)  # the reconciler could not resolve it
+    reconcile_attempts = NumberAttribute(default=0)
+    receipt_company = UnicodeAttribute(null=True)
+    receipt_sent_at = UTCDateTimeAttribute(null=True)
     erp_updated_at = UTCDateTimeAttribute(null=True)  # ERP's time of the ACH settlement/return
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
@@ -193,3 +228,4 @@ class Payment(PortalModel):
     unapplied = UnappliedPayments()
     pending = PendingPayments()
     feed = UnexportedPayments()
+    receipts_due = ReceiptsDue()

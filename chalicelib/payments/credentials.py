@@ -60,3 +60,24 @@ def configured(company_id: str) -> Dict[str, dict]:
             found[method] = {"configured": True, "environment": creds.environment,
                              "oid": creds.oid}
     return found
+
+
+def companies() -> list:
+    """Companies with any emergepay credentials (the reconciler visits these).
+
+    Secrets Manager's ListSecrets filtered by name prefix: no table scan, and the
+    secrets are the source of truth for "payments enabled".
+    """
+    sm = aws.client("secretsmanager")
+    prefix = config.secret_prefix()
+    found, token = set(), None
+    while True:
+        page = sm.list_secrets(Filters=[{"Key": "name", "Values": [prefix]}],
+                               **({"NextToken": token} if token else {}))
+        for secret in page.get("SecretList", []):
+            parts = secret["Name"][len(prefix):].split("/")
+            if secret["Name"].startswith(prefix) and len(parts) == 3 and parts[1] == "emergepay":
+                found.add(parts[0])
+        token = page.get("NextToken")
+        if not token:
+            return sorted(found)

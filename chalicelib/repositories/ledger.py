@@ -30,13 +30,19 @@ def entries_before(company_id: str, customer_no: str, date: str, want: int = 200
 
 
 def unapplied_payments(company_id: str, customer_no: str) -> List[Payment]:
-    """Sparse index unapplied: approved portal payments the ERP has not applied yet."""
+    """Sparse index unapplied: portal payments pending or approved (and approved
+    refunds, negative) that the ERP has not applied yet."""
     return list(Payment.unapplied.query(account_pk(company_id, customer_no)))
 
 
 def unapplied_by_invoice(company_id: str, customer_no: str) -> Dict[str, int]:
+    return by_invoice(unapplied_payments(company_id, customer_no))
+
+
+def by_invoice(payments: List[Payment]) -> Dict[str, int]:
+    """Cents per invoice over these payments' allocations."""
     amounts: Dict[str, int] = {}
-    for payment in unapplied_payments(company_id, customer_no):
+    for payment in payments:
         for invoice_no, cents in plain_dict(payment.allocations).items():
             amounts[invoice_no] = amounts.get(invoice_no, 0) + int(cents)
     return amounts

@@ -44,18 +44,19 @@ class ArSummary:
     total_cents: int
     complete: bool  # False when the customer has more open invoices than one page reads
     updated_at: object = None
+    portal_payments: list = field(default_factory=list)  # pending/approved, not yet applied by the ERP
 
 
 def open_ar(company: Company, customer_no: str, terms_days: int = 30,
             now: Optional[datetime] = None) -> ArSummary:
     page = invoices.open_ar(company.company_id, customer_no)
-    unapplied = ledger.unapplied_by_invoice(company.company_id, customer_no)
-    return aging(page.items, unapplied, company_today(company, now), terms_days,
-                 complete=page.cursor is None)
+    portal_payments = ledger.unapplied_payments(company.company_id, customer_no)
+    return aging(page.items, ledger.by_invoice(portal_payments), company_today(company, now),
+                 terms_days, complete=page.cursor is None, portal_payments=portal_payments)
 
 
 def aging(open_invoices: List[Invoice], unapplied: Dict[str, int], today: date,
-          terms_days: int = 30, complete: bool = True) -> ArSummary:
+          terms_days: int = 30, complete: bool = True, portal_payments=()) -> ArSummary:
     """Open invoices (oldest due first) in aging buckets as of `today` (also a statement date)."""
     rows, buckets = [], [0] * len(BUCKETS)
     for invoice in open_invoices:
@@ -66,7 +67,8 @@ def aging(open_invoices: List[Invoice], unapplied: Dict[str, int], today: date,
         late = (today - due).days
         rows.append(ArRow(invoice, due, late, bucket(late), balance))
         buckets[bucket(late)] += balance
-    return ArSummary(rows, buckets, sum(buckets), complete, invoices.latest_update(open_invoices))
+    return ArSummary(rows, buckets, sum(buckets), complete, invoices.latest_update(open_invoices),
+                     sorted(portal_payments, key=lambda p: p.payment_id, reverse=True))
 
 
 @dataclass

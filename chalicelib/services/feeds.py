@@ -32,6 +32,8 @@ def payment_item(p) -> dict:
             "status": p.status, "amount": _money(p.amount_cents),
             "allocations": {k: _money(v) for k, v in (_plain(p.allocations) or {}).items()},
             "masked_account": p.masked_account, "gateway_id": p.gateway_id,
+            # a refund is its own row: negative amount, `refund_of` the sale's payment id
+            "kind": getattr(p, "kind", None) or "payment", "refund_of": getattr(p, "refund_of", None),
             "created_at": _time(p.created_at), "updated_at": _time(p.updated_at)}
 
 

@@ -27,6 +27,7 @@ PAGES = [
     ("open_parts", "Open Parts List", "/open-parts"),
     ("history", "History", "/history"),
     ("account", "Account", "/account"),
+    ("payments", "Make a Payment", "/account/pay"),
     ("account_history", "Account History", "/account/history"),
     ("statements", "Statements", "/statements"),
     ("purchases", "Purchase History", "/purchases"),

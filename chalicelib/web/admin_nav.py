@@ -5,6 +5,7 @@ Other features add their admin page here (one line): (label, url).
 ADMIN_NAV = [
     ("Customers", "/admin/customers"),
     ("Dealers", "/admin/dealers"),
+    ("Payments", "/admin/payments"),
     ("Portal settings", "/admin/settings"),
     ("Theme", "/admin/theme"),
     ("Audit log", "/admin/audit"),

@@ -112,10 +112,13 @@ def open_parts(state):
 @bp.route("/account", methods=["GET"])
 @customer_page("account")
 def open_ar(state):
+    from ..services.payments import status_label
+
     summary = account_service.open_ar(state.company, state.account.customer_no,
                                       terms_days=state.account.terms_days)
+    can_pay = "payments" in {item.key for item in menu_items(state)}
     return page(bp.current_request, "account.html", summary=summary,
-                buckets=account_service.BUCKETS)
+                buckets=account_service.BUCKETS, can_pay=can_pay, status_label=status_label)
 
 
 @bp.route("/account/history", methods=["GET"])

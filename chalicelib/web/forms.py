@@ -8,6 +8,11 @@ MAX_FORM_BYTES = 64 * 1024
 
 
 def parse(request) -> dict:
+    return {key: values[0] for key, values in parse_lists(request).items()}
+
+
+def parse_lists(request) -> dict:
+    """Every value of every field (check boxes that share a name)."""
     body = request.raw_body or b""
     if len(body) > MAX_FORM_BYTES:
         raise BadRequestError("The form is too large.")
@@ -15,4 +20,4 @@ def parse(request) -> dict:
         fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
     except (UnicodeDecodeError, ValueError) as error:
         raise BadRequestError("The form could not be read.") from error
-    return {key: values[0] for key, values in fields.items()}
+    return fields

@@ -218,12 +218,15 @@ def _csp(state: RequestState) -> str:
     assets = urlsplit(config.theme_assets_url())
     assets_origin = f"{assets.scheme}://{assets.netloc}" if assets.netloc else ""
     nonce = f"'nonce-{state.nonce}'"
+    # The pay page loads the gateway's hosted-fields script, which frames its own
+    # origin (the local stand-in's only in the local stage; see payments/gateway.py).
+    gateway = " ".join(state.frame_origins)
     return "; ".join([
         "default-src 'self'",
-        f"script-src 'self' {nonce}",
+        f"script-src 'self' {nonce} {gateway}".strip(),
+        f"frame-src 'self' {gateway}".strip(),
         f"style-src 'self' {nonce}",
         f"img-src 'self' data: {assets_origin}".strip(),
-        "frame-src 'self'",
         "font-src 'self'",
         "connect-src 'self'",
         " ".join(["form-action 'self'", *state.form_targets]),

@@ -35,6 +35,8 @@ class RequestState:
     cookies: List[str] = field(default_factory=list)  # extra Set-Cookie values
     referrer_policy: str = "strict-origin-when-cross-origin"
     form_targets: List[str] = field(default_factory=list)  # extra form-action origins (S3 upload)
+    # Origins whose scripts and frames this page needs (the gateway's hosted fields).
+    frame_origins: List[str] = field(default_factory=list)
     # Dealer Administration (guards.administrator): the company being administered
     # ("Select Dealer"; may differ from the host's company) and every company this
     # administrator manages, for the drop-down.

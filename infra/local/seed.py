@@ -18,6 +18,7 @@ from chalicelib.models import (ApiToken, Company, Contact, Customer, Dealer, Dea
                                Part, PartToken, Payment, Statement, Theme, ThemeVersion, User,
                                WebAccess)
 from chalicelib.models.company import DEFAULT_PAGES
+from chalicelib.payments import credentials
 from chalicelib.repositories.keys import (account_pk, email_login, invoice_keys, name_login,
                                           part_words)
 from chalicelib.services import passwords, theme
@@ -167,6 +168,7 @@ def _company_records(spec, images):
                       email_sender=f"no-reply@{spec['primary']}",
                       theme=brand, theme_version=1,
                       auto_credentials=True, statement_day=spec.get("statement_day", 1),
+                      allow_payment_on_account=spec["company_id"] == "abc",
                       created_at=NOW, updated_at=NOW)
     version = ThemeVersion(spec["company_id"], 1, theme=brand, published_by="seed",
                            published_at=NOW)
@@ -477,6 +479,10 @@ def seed() -> dict:
     records += _users()
     records.append(ApiToken(sha256(LOCAL_PLATFORM_TOKEN), token_id="local-platform",
                             scope="platform", label="local stack (make run)", created_at=NOW))
+    for spec in COMPANIES:  # sandbox credentials: the local stand-in accepts any
+        for method in credentials.METHODS:
+            credentials.store(spec["company_id"], method, credentials.GatewayCredentials(
+                f"demo-{spec['company_id']}-{method}", f"demo-token-{method}", "sandbox"))
     counts = {}
     by_model = {}
     for record in records:

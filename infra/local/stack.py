@@ -4,7 +4,13 @@ moto's server (DynamoDB, S3, SES, Secrets Manager) on loopback, tables and
 buckets created from the models, demo data seeded, then `chalice local`
 serving the app.  Ctrl-C (or SIGTERM) stops everything it started.
 
-Environment: PORT (default 8000), MOTO_PORT (default 5055), HOST (127.0.0.1).
+Also the local emergepay stand-in (infra/local/emergepay.py, on EMERGEPAY_PORT or a
+free port; the app reaches it through PORTAL_EMERGEPAY_URL) and, since `chalice
+local` never fires `@app.schedule` handlers, the payment reconciler on a timer
+(every RECONCILE_SECONDS, default 60).
+
+Environment: PORT (default 8000), MOTO_PORT (default 5055), HOST (127.0.0.1),
+EMERGEPAY_PORT (default: a free port), RECONCILE_SECONDS (default 60).
 """
 import os
 import signal
@@ -69,6 +75,30 @@ class OneRequestAtATime:
         return getattr(self._app, name)
 
 
+def start_emergepay() -> str:
+    """The emergepay stand-in on a daemon thread; returns its API base URL."""
+    from infra.local import emergepay
+
+    server, _ = emergepay.serve(int(os.environ.get("EMERGEPAY_PORT", "0")))
+    return f"http://127.0.0.1:{server.server_address[1]}{emergepay.API_PREFIX}"
+
+
+def start_reconciler(seconds: float) -> None:
+    """What `@app.schedule` does in AWS: resolve pending payments, retry receipts."""
+    def loop():
+        from chalicelib.logs import logger
+        from chalicelib.services.payments import default_service
+
+        while True:
+            time.sleep(seconds)
+            try:
+                default_service().reconcile_all()
+            except Exception:  # keep the timer alive; the error is in the log
+                logger.exception("local reconciler run failed")
+
+    threading.Thread(target=loop, daemon=True, name="reconciler").start()
+
+
 def make_server(host: str, port: int):
     import functools
 
@@ -112,6 +142,9 @@ def main() -> int:
         # The theme bucket's own CORS rule (moto runs with MOTO_DISABLE_GLOBAL_CORS).
         create_all(domains=hosts, cors_origins=[f"http://{h}:{port}" for h in hosts])
         counts = seed.seed()
+        emergepay_url = start_emergepay()
+        os.environ["PORTAL_EMERGEPAY_URL"] = emergepay_url
+        start_reconciler(float(os.environ.get("RECONCILE_SECONDS", "60")))
         server = make_server(host, port)
         print(f"""
 Dealer Portal is running (stage local; data lives in memory and resets on restart).
@@ -123,6 +156,7 @@ Dealer Portal is running (stage local; data lives in memory and resets on restar
   Admin API               http://localhost:{port}/api/v1  (OpenAPI: /api/v1/openapi.json)
     platform token        {seed.LOCAL_PLATFORM_TOKEN}
   moto (local AWS)        http://127.0.0.1:{moto_port}/
+  emergepay stand-in      {emergepay_url}  (test cards: README "Payments")
 
 Demo logins (local only):
 {seed.demo_logins()}
