@@ -37,11 +37,10 @@ def administrator(blueprint):
     from ..services import admin
 
     def decorate(view):
+        @signed_in(blueprint)
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             state = request_state.of(blueprint.current_request)
-            if state.user is None:
-                return redirect(f"/login?next={quote(state.path)}")
             managed = admin.selected_company(state.user, state.session, state.company)
             if managed is None:
                 raise NotFoundError("Page not found")
