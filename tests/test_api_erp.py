@@ -151,6 +151,22 @@ def test_customer_with_locations_contacts_and_bill_to(api):
     assert Customer.get("abc#C1", "MAIN").name == "Rita's Kitchen"
 
 
+def test_a_customer_re_push_keeps_the_admin_list_summary_current(api):
+    assert api.batch("abc", "customers", [customer()]).outcomes() == ["created"]
+    assert Customer.get("abc#C1", "LAKE").contact_emails == 1
+    for row in Customer.query("abc#C1"):  # what an invitation records on every row
+        row.update(actions=[Customer.portal_status.set("invited"),
+                            Customer.last_invited_at.set(NOW)])
+    assert api.batch("abc", "customers", [customer()]).outcomes() == ["unchanged"]
+
+    two = customer(updated_at=LATER, contacts=[
+        {"contact_id": "1", "email": "rita@example.com"}, {"contact_id": "2", "email": "ap@example.com"},
+        {"contact_id": "3", "name": "No e-mail"}])
+    assert api.batch("abc", "customers", [two]).outcomes() == ["updated"]
+    for row in Customer.query("abc#C1"):
+        assert (row.contact_emails, row.portal_status, row.last_invited_at) == (2, "invited", NOW)
+
+
 def test_web_access_pushes_are_ignored_when_the_portal_owns_them(api):
     record = customer(web_access={"access_type": "Dealer", "search_all": True})
     result = api.batch("abc", "customers", [record]).json["results"][0]

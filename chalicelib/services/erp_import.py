@@ -287,6 +287,18 @@ def _customer_items(record, ctx):
     return rows, contacts
 
 
+def _carry_admin_summary(rows, contacts, old_main) -> None:
+    """The admin list's summary on the new rows (see `admin_customers`): contact
+    columns from the pushed contacts, portal status and last invitation kept from
+    the stored account, so a re-push neither resets nor leaves them stale."""
+    emails = sum(1 for c in contacts if (c.email or "").strip())
+    bounced = any(c.email_bounced for c in contacts)
+    for row in rows:
+        row.contact_emails, row.email_bounced = emails, bounced
+        if old_main is not None:
+            row.portal_status, row.last_invited_at = old_main.portal_status, old_main.last_invited_at
+
+
 def _same(old_items, new_items, keep=()) -> bool:
     def by_key(items):
         return {erp._key(i): _content(i, keep) for i in items}
@@ -323,20 +335,20 @@ def _upsert_customers(pairs, ctx: Context) -> None:
         rows, contacts = _customer_items(record, ctx)
         main = next(r for r in rows if r.location_id == BILL_TO)
         old_main = stored.get((account_pk(company_id, record.customer_no), BILL_TO))
-        if old_main is not None and old_main.erp_updated_at \
-                and old_main.erp_updated_at >= record.updated_at:
-            result.outcome = STALE
-            if _same(erp.customer_rows(company_id, record.customer_no), rows) and _same(
-                    erp.contacts(company_id, record.customer_no), contacts, ("email_bounced",)):
-                result.outcome = UNCHANGED
-            if record.web_access is not None and ctx.company.web_access_owner != "erp":
-                result.ignored_fields.append("web_access")
-            continue
         old_rows = erp.customer_rows(company_id, record.customer_no) if old_main else []
         old_contacts = erp.contacts(company_id, record.customer_no) if old_main else []
         bounced = {c.contact_id: c.email for c in old_contacts if c.email_bounced}
         for contact in contacts:  # a bounce stays known while the address is the same
             contact.email_bounced = bounced.get(contact.contact_id) == contact.email
+        _carry_admin_summary(rows, contacts, old_main)
+        if old_main is not None and old_main.erp_updated_at \
+                and old_main.erp_updated_at >= record.updated_at:
+            result.outcome = STALE
+            if _same(old_rows, rows) and _same(old_contacts, contacts):
+                result.outcome = UNCHANGED
+            if record.web_access is not None and ctx.company.web_access_owner != "erp":
+                result.ignored_fields.append("web_access")
+            continue
         web_changed = _apply_web_access(record, ctx, result)
         if old_main is not None and _same(old_rows, rows) and _same(old_contacts, contacts):
             erp.touch_if_newer(main, record.updated_at)
