@@ -116,6 +116,7 @@ def make_invoice(company_id, invoice_no, customer_no, day, *, state="open", stat
                  applied=(), serial=None):
     """An invoice as the ERP would push it; lines are (part, description, ordered, shipped, cents)."""
     from chalicelib.models import Invoice, InvoiceLine
+    from chalicelib.repositories import ar_totals
     from chalicelib.repositories.keys import invoice_keys
 
     items, subtotal = [], 0
@@ -134,7 +135,7 @@ def make_invoice(company_id, invoice_no, customer_no, day, *, state="open", stat
                       due_date=due, po_number=po, lines=items, subtotal_cents=subtotal,
                       total_cents=total, balance_cents=balance, equipment_serial=serial,
                       applied_payment_ids=list(applied), erp_updated_at=NOW, **keys)
-    invoice.save()
+    assert ar_totals.save_invoice(invoice, ar_totals.stored_invoice(invoice.pk))  # as the ERP import
     return invoice
 
 

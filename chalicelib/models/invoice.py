@@ -229,3 +229,22 @@ class Payment(PortalModel):
     pending = PendingPayments()
     feed = UnexportedPayments()
     receipts_due = ReceiptsDue()
+
+
+class ArTotals(PortalModel):
+    """One account's open AR in cents per day: /account's aging in one GetItem.
+
+    Aging buckets move with the calendar, so the totals are kept per day, not per
+    bucket: `by_due` for invoices with an ERP due date, `by_invoice_date` for those
+    without (the customer's terms are added when read).  Changed in the same
+    transaction as every ERP write of an invoice (`repositories.ar_totals`).
+    """
+
+    class Meta(BaseMeta):
+        table_name = table_name("ar-totals")
+
+    ar_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
+    by_due = MapAttribute(default=dict)  # ISO date -> cents
+    by_invoice_date = MapAttribute(default=dict)
+    open_count = NumberAttribute(default=0)
+    erp_updated_at = UTCDateTimeAttribute(null=True)  # the latest invoice write counted

@@ -158,6 +158,17 @@ def open_ar(company_id: str, customer_no: str, max_items: int = 1000) -> paging.
         InvoiceHeader.from_raw, want=max_items, max_calls=4)
 
 
+def open_ar_page(company_id: str, customer_no: str, cursor: Optional[str],
+                 want: int = paging.DEFAULT_ROWS) -> paging.Page:
+    """Sparse index ar_open: one page of invoices with a balance due, oldest due first."""
+    pk = account_pk(company_id, customer_no)
+    start = paging.decode(cursor, hash_attr="ar_pk", hash_value=pk,
+                          allowed={"pk", "ar_pk", "due_key"})
+    return paging.collect(
+        lambda **page: Invoice.ar_open.query(pk, attributes_to_get=HEADER_ATTRIBUTES, **page),
+        InvoiceHeader.from_raw, start=start, want=want)
+
+
 def many(company_id: str, invoice_nos: Iterable[str]) -> Dict[str, InvoiceHeader]:
     """Headers of up to 100 invoices (one BatchGetItem, plus retries of unprocessed keys)."""
     keys = [{"pk": {"S": invoice_pk(company_id, n)}} for n in dict.fromkeys(invoice_nos)][:100]

@@ -5,7 +5,7 @@ from typing import Dict, List, Optional
 
 from .. import clock
 from ..models import Company, Invoice
-from ..repositories import invoices, ledger
+from ..repositories import ar_totals, invoices, ledger
 from . import orders
 
 BUCKETS = ["Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 days"]
@@ -69,6 +69,46 @@ def aging(open_invoices: List[Invoice], unapplied: Dict[str, int], today: date,
         buckets[bucket(late)] += balance
     return ArSummary(rows, buckets, sum(buckets), complete, invoices.latest_update(open_invoices),
                      sorted(portal_payments, key=lambda p: p.payment_id, reverse=True))
+
+
+@dataclass
+class AccountView:
+    """/account: the aging of the whole account (its ArTotals) and one page of open invoices."""
+    buckets: List[int]
+    total_cents: int
+    open_count: int
+    rows: List[ArRow]
+    cursor: Optional[str]
+    stopped_early: bool
+    updated_at: object
+    portal_payments: list
+
+
+def account_view(company: Company, customer_no: str, terms_days: int = 30,
+                 cursor: Optional[str] = None, now: Optional[datetime] = None) -> AccountView:
+    """Three reads whatever the account's size: the totals item, the unapplied portal
+    payments, one page of open invoices (plus the invoices those payments are for)."""
+    today = company_today(company, now)
+    totals = ar_totals.current(company.company_id, customer_no)
+    portal_payments = ledger.unapplied_payments(company.company_id, customer_no)
+    unapplied = ledger.by_invoice(portal_payments)
+    buckets = [0] * len(BUCKETS)
+    for day, cents in totals.by_due.attribute_values.items():
+        buckets[bucket((today - date.fromisoformat(day)).days)] += int(cents)
+    for day, cents in totals.by_invoice_date.attribute_values.items():
+        due = date.fromisoformat(day) + timedelta(days=terms_days)
+        buckets[bucket((today - due).days)] += int(cents)
+    # DESIGN §7: payments made here lower what is due until the ERP applies them,
+    # never below zero on an invoice.
+    for invoice in (invoices.many(company.company_id, unapplied) if unapplied else {}).values():
+        if invoice.balance_cents > 0:
+            late = (today - due_date(invoice, terms_days)).days
+            buckets[bucket(late)] -= min(unapplied[invoice.invoice_no], invoice.balance_cents)
+    page = invoices.open_ar_page(company.company_id, customer_no, cursor)
+    shown = aging(page.items, unapplied, today, terms_days)
+    return AccountView(buckets, sum(buckets), int(totals.open_count), shown.rows, page.cursor,
+                       page.stopped_early, totals.erp_updated_at,
+                       sorted(portal_payments, key=lambda p: p.payment_id, reverse=True))
 
 
 @dataclass

@@ -17,7 +17,7 @@ from ..api.schemas import KINDS, FieldError, validation_errors
 from ..models import (Company, Contact, Customer, Dealer, Equipment, Invoice, InvoiceLine,
                       LedgerEntry, Part, Payment, Statement, WebAccess)
 from ..models.customer import BILL_TO
-from ..repositories import accounts, erp
+from ..repositories import accounts, ar_totals, erp
 from ..repositories.keys import account_pk, invoice_keys, invoice_pk, part_words
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -96,9 +96,10 @@ def _content(item, keep=()) -> dict:
     return data
 
 
-def _write_single(pairs, ctx: Context, build, after=None, preserve=()) -> None:
+def _write_single(pairs, ctx: Context, build, after=None, preserve=(), save=None) -> None:
     """pairs: (result, record); build(record) -> item.  `preserve`: attributes the ERP
-    does not send (e.g. pdf_key) copied from the stored item."""
+    does not send (e.g. pdf_key) copied from the stored item.  `save(item, old,
+    updated_at) -> (written, old)` when a write depends on what it replaces."""
     built = [(result, record, build(record, ctx)) for result, record in pairs]
     if not built:
         return
@@ -116,7 +117,11 @@ def _write_single(pairs, ctx: Context, build, after=None, preserve=()) -> None:
             erp.touch_if_newer(item, record.updated_at)
             result.outcome = UNCHANGED
             continue
-        if not erp.put_if_newer(item, record.updated_at):
+        if save is not None:
+            written, old = save(item, old, record.updated_at)
+        else:
+            written = erp.put_if_newer(item, record.updated_at)
+        if not written:
             result.outcome = STALE  # a newer record landed meanwhile
             continue
         result.outcome = CREATED if old is None else UPDATED
@@ -125,8 +130,9 @@ def _write_single(pairs, ctx: Context, build, after=None, preserve=()) -> None:
             after(result, record, item, old, ctx)
 
 
-def _delete_single(pairs, ctx: Context, key, after=None) -> None:
-    """key(record, ctx) -> a key-only item of the model to delete."""
+def _delete_single(pairs, ctx: Context, key, after=None, delete=None) -> None:
+    """key(record, ctx) -> a key-only item of the model to delete.  `delete(old) -> bool`
+    when the delete must be of exactly the stored version."""
     targets = [(result, record, key(record, ctx)) for result, record in pairs]
     if not targets:
         return
@@ -141,7 +147,8 @@ def _delete_single(pairs, ctx: Context, key, after=None) -> None:
         if old.erp_updated_at and old.erp_updated_at > record.updated_at:
             result.outcome = STALE
             continue
-        if not erp.delete_if_not_newer(old, record.updated_at):
+        deleted = delete(old) if delete else erp.delete_if_not_newer(old, record.updated_at)
+        if not deleted:
             result.outcome = STALE
             continue
         result.outcome = DELETED
@@ -189,8 +196,27 @@ def _after_invoice(result, record, item, old, ctx: Context) -> None:
         result.warnings.extend(ctx.on_new_invoice(ctx.company, item))
 
 
+def _save_invoice(item, old, updated_at):
+    """Written only over exactly the version read, since the account's open-AR totals
+    move by the difference; when an older push landed in between, read and retry."""
+    for _attempt in range(3):
+        if ar_totals.save_invoice(item, old):
+            return True, old
+        old = ar_totals.stored_invoice(item.pk)
+        if old is not None and old.erp_updated_at >= updated_at:
+            return False, old
+        if old is not None and old.pdf_key:
+            item.pdf_key = old.pdf_key
+    return False, old
+
+
 def _upsert_invoices(pairs, ctx):
-    _write_single(pairs, ctx, _invoice, _after_invoice, preserve=("pdf_key",))
+    _write_single(pairs, ctx, _invoice, _after_invoice, preserve=("pdf_key",), save=_save_invoice)
+
+
+def _delete_invoices(pairs, ctx):
+    _delete_single(pairs, ctx, lambda r, c: Invoice(invoice_pk(c.company.company_id, r.invoice_no)),
+                   delete=ar_totals.delete_invoice)
 
 
 # ledger, statements, equipment
@@ -424,8 +450,7 @@ DELETES: Dict[str, Callable] = {
     "dealers": lambda pairs, ctx: _delete_single(
         pairs, ctx, lambda r, c: Dealer(c.company.company_id, r.dealer_code),
         _after_dealer_deleted),
-    "invoices": lambda pairs, ctx: _delete_single(
-        pairs, ctx, lambda r, c: Invoice(invoice_pk(c.company.company_id, r.invoice_no))),
+    "invoices": _delete_invoices,
     "ledger": lambda pairs, ctx: _delete_single(
         pairs, ctx, lambda r, c: LedgerEntry(account_pk(c.company.company_id, r.customer_no),
                                              f"{r.entry_date.isoformat()}#{r.entry_id}")),

@@ -114,10 +114,12 @@ def open_parts(state):
 def open_ar(state):
     from ..services.payments import status_label
 
-    summary = account_service.open_ar(state.company, state.account.customer_no,
-                                      terms_days=state.account.terms_days)
+    query = _query()
+    view = account_service.account_view(state.company, state.account.customer_no,
+                                        terms_days=state.account.terms_days,
+                                        cursor=query.get("after"))
     can_pay = "payments" in {item.key for item in menu_items(state)}
-    return page(bp.current_request, "account.html", summary=summary,
+    return page(bp.current_request, "account.html", view=view, query=query, qs=params.query_string,
                 buckets=account_service.BUCKETS, can_pay=can_pay, status_label=status_label)
 
 

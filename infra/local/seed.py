@@ -492,11 +492,13 @@ def seed() -> dict:
             for item in items:
                 batch.save(item)
         counts[model.__name__] = len(items)
-    # The admin list's per-account summary (portal status, contacts, bounced).
-    from chalicelib.repositories.admin_customers import refresh_summary
+    # Per-account summaries written in bulk above bypass: the admin list's (portal
+    # status, contacts, bounced) and the open-AR totals /account reads.
+    from chalicelib.repositories import admin_customers, ar_totals
     for company_id, customers in CUSTOMERS.items():
         for customer_no, _, _ in customers:
-            refresh_summary(company_id, customer_no)
+            admin_customers.refresh_summary(company_id, customer_no)
+            ar_totals.rebuild(company_id, customer_no)
     return counts
 
 

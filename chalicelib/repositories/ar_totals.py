@@ -1,0 +1,158 @@
+"""Open-AR totals per account (the `ArTotals` item) and the ERP's invoice write that keeps them.
+
+/account shows the aging of every open invoice; reading them all grew with the
+account (up to 1,000 items a request).  Instead every ERP write of an invoice
+moves the account's per-day totals in the same transaction, conditional on the
+invoice being exactly the version that was read, so the totals and the
+invoices never disagree.  An account written before the totals existed (or
+seeded in bulk) gets them rebuilt from the `ar_open` index once, on first use.
+"""
+from collections import defaultdict
+from datetime import datetime
+from typing import Dict, Iterable, Optional, Tuple
+
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..models import ArTotals, Invoice
+from .keys import account_pk
+
+CONDITIONAL_FAILED = "ConditionalCheckFailedException"
+REBUILD_ATTRIBUTES = ["pk", "ar_pk", "due_key", "due_date", "invoice_date", "balance_cents",
+                      "erp_updated_at"]
+Share = Tuple[str, str, str]  # (ar_pk, map attribute, ISO day)
+
+
+def _share(invoice) -> Optional[Tuple[Share, int]]:
+    """What one invoice adds to its account's totals (None: no balance due)."""
+    if invoice is None or not invoice.ar_pk:
+        return None
+    if invoice.due_date:
+        return (invoice.ar_pk, "by_due", invoice.due_date), invoice.balance_cents
+    return (invoice.ar_pk, "by_invoice_date", invoice.invoice_date), invoice.balance_cents
+
+
+def changes(old: Optional[Invoice], new: Optional[Invoice]) -> Tuple[Dict[Share, int], Dict[str, int]]:
+    """Cents per (account, map, day) and open counts per account that move from old to new."""
+    cents: Dict[Share, int] = defaultdict(int)
+    counts: Dict[str, int] = defaultdict(int)
+    for invoice, sign in ((old, -1), (new, 1)):
+        share = _share(invoice)
+        if share:
+            (key, amount) = share
+            cents[key] += sign * amount
+            counts[key[0]] += sign
+    return ({k: v for k, v in cents.items() if v},
+            {k: v for k, v in counts.items() if v})
+
+
+def get(company_id: str, customer_no: str) -> Optional[ArTotals]:
+    try:
+        return ArTotals.get(account_pk(company_id, customer_no), consistent_read=True)
+    except ArTotals.DoesNotExist:
+        return None
+
+
+def stored_invoice(pk: str) -> Optional[Invoice]:
+    try:
+        return Invoice.get(pk, consistent_read=True)
+    except Invoice.DoesNotExist:
+        return None
+
+
+def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) -> ArTotals:
+    """Recount the account from the `ar_open` index (all of it) and store the result."""
+    pk = account_pk(company_id, customer_no)
+    days = {"by_due": {}, "by_invoice_date": {}}
+    count, latest = 0, None
+    for invoice in Invoice.ar_open.query(pk, attributes_to_get=REBUILD_ATTRIBUTES):
+        (_pk, attribute, day), cents = _share(invoice)
+        days[attribute][day] = days[attribute].get(day, 0) + cents
+        count += 1
+        latest = max(latest or invoice.erp_updated_at, invoice.erp_updated_at)
+    totals = ArTotals(pk, open_count=count, erp_updated_at=latest, **days)
+    if not only_if_missing:
+        totals.save()
+        return totals
+    try:
+        totals.save(condition=ArTotals.ar_pk.does_not_exist())
+        return totals
+    except PutError as error:
+        if error.cause_response_code != CONDITIONAL_FAILED:
+            raise
+        return ArTotals.get(pk, consistent_read=True)  # built meanwhile: that one counts writes
+
+
+def current(company_id: str, customer_no: str) -> ArTotals:
+    return get(company_id, customer_no) or rebuild(company_id, customer_no, only_if_missing=True)
+
+
+def _ensure(ar_pks: Iterable[str]) -> None:
+    """The totals items must exist (with their maps) before a transaction adds to a day."""
+    for pk in ar_pks:
+        company_id, customer_no = pk.split("#", 1)
+        if get(company_id, customer_no) is None:
+            rebuild(company_id, customer_no, only_if_missing=True)
+
+
+def save_invoice(item: Invoice, old: Optional[Invoice]) -> bool:
+    """Write the ERP's invoice if the stored one is still `old` (None: none stored);
+    False if it changed since it was read.  The totals move in the same transaction."""
+    unchanged = (Invoice.pk.does_not_exist() if old is None
+                 else Invoice.erp_updated_at == old.erp_updated_at)
+    cents, counts = changes(old, item)
+    if not cents and not counts:
+        try:
+            item.save(condition=unchanged)
+            return True
+        except PutError as error:
+            if error.cause_response_code != CONDITIONAL_FAILED:
+                raise
+            return False
+    _ensure({key[0] for key in cents} | set(counts))
+    try:
+        with TransactWrite(connection=Invoice._get_connection().connection) as tx:
+            tx.save(item, condition=unchanged)
+            for pk, actions in _actions(cents, counts, item.erp_updated_at).items():
+                tx.update(ArTotals(pk), actions=actions, condition=ArTotals.ar_pk.exists())
+        return True
+    except TransactWriteError as error:
+        if _cancelled_by_condition(error):
+            return False
+        raise
+
+
+def delete_invoice(old: Invoice) -> bool:
+    """Delete the stored invoice if it is still `old` (False if not); the totals move with it."""
+    cents, counts = changes(old, None)
+    _ensure(counts)
+    try:
+        with TransactWrite(connection=Invoice._get_connection().connection) as tx:
+            tx.delete(old, condition=Invoice.erp_updated_at == old.erp_updated_at)
+            for pk, actions in _actions(cents, counts, None).items():
+                tx.update(ArTotals(pk), actions=actions, condition=ArTotals.ar_pk.exists())
+        return True
+    except TransactWriteError as error:
+        if _cancelled_by_condition(error):
+            return False
+        raise
+
+
+def _actions(cents: Dict[Share, int], counts: Dict[str, int],
+             updated_at: Optional[datetime]) -> Dict[str, list]:
+    actions: Dict[str, list] = defaultdict(list)
+    for (pk, attribute, day), amount in cents.items():
+        days = getattr(ArTotals, attribute)
+        actions[pk].append(days[day].set((days[day] | 0) + amount))
+    for pk, count in counts.items():
+        actions[pk].append(ArTotals.open_count.add(count))
+    if updated_at is not None:
+        for pk in actions:
+            actions[pk].append(ArTotals.erp_updated_at.set(updated_at))
+    return actions
+
+
+def _cancelled_by_condition(error: TransactWriteError) -> bool:
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return any(reason is not None and reason.code == "ConditionalCheckFailed"
+               for reason in reasons) or "ConditionalCheckFailed" in str(error)

@@ -1,0 +1,99 @@
+"""The open-AR totals /account reads stay equal to the open invoices, whatever the ERP pushes."""
+import random
+import re
+
+from chalicelib.api.schemas import KINDS
+from chalicelib.models import ArTotals, Company, Invoice, Payment
+from chalicelib.repositories import ar_totals
+from chalicelib.services import erp_import
+from tests.support import NOW, make_invoice, text
+from tests.test_customer_pages import sign_in_rita
+
+DAYS = ["2026-06-30", "2026-09-15", "2026-10-31", "2026-11-20", "2027-01-05"]
+
+
+def recount(customer_no):
+    """What the totals must say: every open invoice of the account, read from the table."""
+    by_due, by_invoice_date, count = {}, {}, 0
+    for invoice in Invoice.by_customer.query(f"abc#{customer_no}"):
+        if invoice.balance_cents > 0:
+            days = by_due if invoice.due_date else by_invoice_date
+            day = invoice.due_date or invoice.invoice_date
+            days[day] = days.get(day, 0) + invoice.balance_cents
+            count += 1
+    return by_due, by_invoice_date, count
+
+
+def stored(customer_no):
+    totals = ArTotals.get(f"abc#{customer_no}")
+    nonzero = lambda days: {d: int(c) for d, c in days.attribute_values.items() if c}  # noqa: E731
+    return nonzero(totals.by_due), nonzero(totals.by_invoice_date), int(totals.open_count)
+
+
+def pushed(invoice_no, customer_no, when, balance, due, state):
+    return {"invoice_no": invoice_no, "customer_no": customer_no, "invoice_date": "2026-05-01",
+            "due_date": due, "state": state, "status": "Ready", "lines": [],
+            "subtotal": "500.00", "tax": "0", "total": "500.00", "balance": f"{balance / 100:.2f}",
+            "updated_at": f"2026-11-{when // 60 + 1:02d}T{when % 60 // 4:02d}:{when % 4 * 15:02d}:00Z",
+            **({} if due else {"due_date": None})}
+
+
+def test_random_erp_pushes_and_deletes_keep_the_totals_exact(api):
+    rng = random.Random(20261123)
+    for step in range(1, 90):
+        invoice_no = f"W{rng.randint(1, 8)}"
+        if rng.random() < 0.15:
+            answer = api.post("/companies/abc/invoices/delete", {"records": [
+                {"invoice_no": invoice_no, "updated_at": pushed("x", "x", step, 0, None, "open")[
+                    "updated_at"]}]})
+        else:
+            balance = rng.choice([0, 1, 2550, 10000, 49999])
+            record = pushed(invoice_no, rng.choice(["C1", "C2"]), step, balance,
+                            rng.choice(DAYS + [None]), rng.choice(["open", "open", "closed"]))
+            if record["due_date"] is None:
+                del record["due_date"]
+            answer = api.batch("abc", "invoices", [record])
+        assert answer.status == 200, answer.json
+        for customer_no in ("C1", "C2"):
+            if ArTotals.count(f"abc#{customer_no}"):
+                assert stored(customer_no) == recount(customer_no), f"step {step}"
+    assert Invoice.count() > 0  # the walk ended with invoices stored
+
+
+def test_an_older_push_landing_between_read_and_write_is_counted_once(api):
+    api.batch("abc", "invoices", [pushed("W1", "C1", 1, 10000, DAYS[0], "open")])
+    record = KINDS["invoices"].record.model_validate(pushed("W1", "C1", 5, 2500, DAYS[1], "open"))
+    newer = erp_import._invoice(record, erp_import.Context(company=Company.get("abc"), now=NOW))
+    # The writer read "nothing stored" before W1 landed: its write is refused, it re-reads, retries.
+    assert ar_totals.save_invoice(newer, None) is False
+    written, old = erp_import._save_invoice(newer, None, newer.erp_updated_at)
+    assert written and old is not None and old.balance_cents == 10000
+    assert stored("C1") == ({DAYS[1]: 2500}, {}, 1) == recount("C1")
+
+
+def test_account_totals_cover_every_open_invoice_while_the_list_pages(browser, abc):
+    for n in range(60):
+        make_invoice("abc", f"W{n:03d}", "C1", "2026-05-01", balance=1000, due=f"2026-10-{n % 28 + 1:02d}")
+    make_invoice("abc", "W900", "C1", "2026-11-01", balance=500)  # no due date: 30 days' terms
+    sign_in_rita(browser, abc)
+    page = text(browser.get("/account"))
+    assert 'Balance due: <span class="amount">$605.00' in page
+    assert "Open invoices <span class=\"muted\">(61," in page
+    first = re.findall(r'href="/orders/(W\d+)"', page)
+    assert len(first) == 50 and first[0] in ("W000", "W028", "W056")
+    cursor = re.search(r'href="\?after=([^"&]+)" rel="next"', page).group(1)
+    rest = re.findall(r'href="/orders/(W\d+)"', text(browser.get(f"/account?after={cursor}")))
+    assert len(rest) == 11 and not set(first) & set(rest)
+    assert browser.get("/account?after=bm90LWEtY3Vyc29y").status_code == 400
+
+
+def test_a_pending_portal_payment_lowers_the_aging_bucket_of_its_invoice(browser, abc):
+    make_invoice("abc", "W1", "C1", "2026-05-01", balance=10000, due="2026-06-30")
+    make_invoice("abc", "W2", "C1", "2026-11-01", balance=4000, due="2099-01-01")
+    Payment("abc", "p1", customer_no="C1", customer_pk="abc#C1", user_id="u", method="card",
+            status="approved", amount_cents=12500, allocations={"W1": 12500},  # more than W1
+            unapplied_pk="abc#C1", created_at=NOW, updated_at=NOW).save()
+    sign_in_rita(browser, abc)
+    page = text(browser.get("/account"))
+    assert 'Balance due: <span class="amount">$40.00' in page
+    assert page.count('href="/orders/') == 1  # W1 is shown paid
