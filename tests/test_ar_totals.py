@@ -97,3 +97,15 @@ def test_a_pending_portal_payment_lowers_the_aging_bucket_of_its_invoice(browser
     page = text(browser.get("/account"))
     assert 'Balance due: <span class="amount">$40.00' in page
     assert page.count('href="/orders/') == 1  # W1 is shown paid
+
+
+def test_aging_by_day_agrees_with_the_bucket_of_each_invoice():
+    from datetime import date, timedelta
+
+    from chalicelib.services import account
+
+    today = date(2026, 11, 23)
+    for late in range(-40, 200):
+        buckets = [0] * len(account.BUCKETS)
+        account._add_by_day(buckets, {(today - timedelta(days=late)).isoformat(): 7}, today)
+        assert buckets.index(7) == account.bucket(late), late

@@ -8,6 +8,7 @@ invoices never disagree.  An account written before the totals existed (or
 seeded in bulk) gets them rebuilt from the `ar_open` index once, on first use.
 """
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Dict, Iterable, Optional, Tuple
 
@@ -83,8 +84,34 @@ def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) ->
         return ArTotals.get(pk, consistent_read=True)  # built meanwhile: that one counts writes
 
 
-def current(company_id: str, customer_no: str) -> ArTotals:
-    return get(company_id, customer_no) or rebuild(company_id, customer_no, only_if_missing=True)
+@dataclass
+class Totals:
+    """What /account reads: cents per ISO day, straight from DynamoDB's answer (a
+    few hundred map entries turned into PynamoDB attributes cost more than the page)."""
+    by_due: Dict[str, int]
+    by_invoice_date: Dict[str, int]
+    open_count: int
+    erp_updated_at: Optional[datetime]
+
+    @classmethod
+    def from_raw(cls, raw: dict) -> "Totals":
+        def days(name):
+            return {day: int(value["N"]) for day, value in raw.get(name, {}).get("M", {}).items()}
+        stamp = raw.get("erp_updated_at", {}).get("S")
+        return cls(days("by_due"), days("by_invoice_date"), int(raw.get("open_count", {}).get("N", 0)),
+                   datetime.fromisoformat(stamp) if stamp else None)
+
+    @classmethod
+    def of(cls, item: ArTotals) -> "Totals":
+        return cls.from_raw(item.serialize())
+
+
+def current(company_id: str, customer_no: str) -> Totals:
+    """The account's totals; built from the `ar_open` index the first time they are asked for."""
+    raw = ArTotals._get_connection().get_item(account_pk(company_id, customer_no)).get("Item")
+    if raw:
+        return Totals.from_raw(raw)
+    return Totals.of(rebuild(company_id, customer_no, only_if_missing=True))
 
 
 def _ensure(ar_pks: Iterable[str]) -> None:

@@ -84,6 +84,14 @@ class AccountView:
     portal_payments: list
 
 
+def _add_by_day(buckets: List[int], cents_by_day: Dict[str, int], today: date) -> None:
+    """Add cents per due day (ISO) into the aging buckets: a day is in the first bucket
+    whose start it is on or after (ISO dates compare as strings; no date parsing)."""
+    starts = [(today - timedelta(days=30 * k)).isoformat() for k in range(len(BUCKETS) - 1)]
+    for day, cents in cents_by_day.items():
+        buckets[next((k for k, start in enumerate(starts) if day >= start), len(starts))] += cents
+
+
 def account_view(company: Company, customer_no: str, terms_days: int = 30,
                  cursor: Optional[str] = None, now: Optional[datetime] = None) -> AccountView:
     """Three reads whatever the account's size: the totals item, the unapplied portal
@@ -93,11 +101,8 @@ def account_view(company: Company, customer_no: str, terms_days: int = 30,
     portal_payments = ledger.unapplied_payments(company.company_id, customer_no)
     unapplied = ledger.by_invoice(portal_payments)
     buckets = [0] * len(BUCKETS)
-    for day, cents in totals.by_due.attribute_values.items():
-        buckets[bucket((today - date.fromisoformat(day)).days)] += int(cents)
-    for day, cents in totals.by_invoice_date.attribute_values.items():
-        due = date.fromisoformat(day) + timedelta(days=terms_days)
-        buckets[bucket((today - due).days)] += int(cents)
+    _add_by_day(buckets, totals.by_due, today)
+    _add_by_day(buckets, totals.by_invoice_date, today - timedelta(days=terms_days))
     # DESIGN §7: payments made here lower what is due until the ERP applies them,
     # never below zero on an invoice.
     for invoice in (invoices.many(company.company_id, unapplied) if unapplied else {}).values():
