@@ -128,41 +128,54 @@ def save_invoice(item: Invoice, old: Optional[Invoice]) -> bool:
     unchanged = (Invoice.pk.does_not_exist() if old is None
                  else Invoice.erp_updated_at == old.erp_updated_at)
     cents, counts = changes(old, item)
-    if not cents and not counts:
-        try:
-            item.save(condition=unchanged)
-            return True
-        except PutError as error:
-            if error.cause_response_code != CONDITIONAL_FAILED:
-                raise
-            return False
-    _ensure({key[0] for key in cents} | set(counts))
+    if cents or counts:
+        return _with_totals(lambda tx: tx.save(item, condition=unchanged), cents, counts,
+                            item.erp_updated_at)
     try:
-        with TransactWrite(connection=Invoice._get_connection().connection) as tx:
-            tx.save(item, condition=unchanged)
-            for pk, actions in _actions(cents, counts, item.erp_updated_at).items():
-                tx.update(ArTotals(pk), actions=actions, condition=ArTotals.ar_pk.exists())
+        item.save(condition=unchanged)
         return True
-    except TransactWriteError as error:
-        if _cancelled_by_condition(error):
-            return False
-        raise
+    except PutError as error:
+        if error.cause_response_code != CONDITIONAL_FAILED:
+            raise
+        return False
 
 
 def delete_invoice(old: Invoice) -> bool:
     """Delete the stored invoice if it is still `old` (False if not); the totals move with it."""
     cents, counts = changes(old, None)
-    _ensure(counts)
-    try:
-        with TransactWrite(connection=Invoice._get_connection().connection) as tx:
-            tx.delete(old, condition=Invoice.erp_updated_at == old.erp_updated_at)
-            for pk, actions in _actions(cents, counts, None).items():
-                tx.update(ArTotals(pk), actions=actions, condition=ArTotals.ar_pk.exists())
-        return True
-    except TransactWriteError as error:
-        if _cancelled_by_condition(error):
-            return False
-        raise
+    unchanged = Invoice.erp_updated_at == old.erp_updated_at
+    return _with_totals(lambda tx: tx.delete(old, condition=unchanged), cents, counts, None)
+
+
+def _with_totals(write_invoice, cents, counts, updated_at) -> bool:
+    """One transaction: the invoice's own conditional write (its first item), then the
+    totals of each account it touches.  False if the invoice's condition failed.  An
+    account without totals yet (its first invoice, or data older than the totals) gets
+    them built, then the transaction is tried once more."""
+    actions = _actions(cents, counts, updated_at)
+    for attempt in range(2):
+        try:
+            with TransactWrite(connection=Invoice._get_connection().connection) as tx:
+                write_invoice(tx)
+                for pk, changes_of_pk in actions.items():
+                    tx.update(ArTotals(pk), actions=changes_of_pk,
+                              condition=ArTotals.ar_pk.exists())
+            return True
+        except TransactWriteError as error:
+            if "ConditionalCheckFailed" not in str(error) and not _failed(error, None):
+                raise
+            if _failed(error, 0) or attempt:
+                return False
+            _ensure(actions)
+    return False
+
+
+def _failed(error: TransactWriteError, index: Optional[int]) -> bool:
+    """Whether item `index` of the transaction (any item: None) failed its condition."""
+    reasons = list(getattr(error, "cancellation_reasons", None) or [])
+    if index is not None:
+        reasons = reasons[index:index + 1]
+    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
 
 
 def _actions(cents: Dict[Share, int], counts: Dict[str, int],
@@ -177,9 +190,3 @@ def _actions(cents: Dict[Share, int], counts: Dict[str, int],
         for pk in actions:
             actions[pk].append(ArTotals.erp_updated_at.set(updated_at))
     return actions
-
-
-def _cancelled_by_condition(error: TransactWriteError) -> bool:
-    reasons = getattr(error, "cancellation_reasons", None) or []
-    return any(reason is not None and reason.code == "ConditionalCheckFailed"
-               for reason in reasons) or "ConditionalCheckFailed" in str(error)
