@@ -57,3 +57,11 @@ def reconcile_payments(event):
     from chalicelib.services.payments import default_service
 
     return default_service().reconcile_all()
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def repair_ar_totals(event):
+    """Recount the open-AR totals of accounts whose invoice write was cut off midway."""
+    from chalicelib.repositories import ar_totals
+
+    return {"accounts": ar_totals.repair()}

@@ -109,3 +109,23 @@ def test_aging_by_day_agrees_with_the_bucket_of_each_invoice():
         buckets = [0] * len(account.BUCKETS)
         account._add_by_day(buckets, {(today - timedelta(days=late)).isoformat(): 7}, today)
         assert buckets.index(7) == account.bucket(late), late
+
+
+def test_a_write_cut_off_before_its_totals_moved_is_recounted_by_the_repair(api):
+    api.batch("abc", "invoices", [pushed("W1", "C1", 1, 10000, DAYS[0], "open")])
+    assert ar_totals.repair() == 1  # a new account is counted from the index: checked again
+    assert stored("C1") == ({DAYS[0]: 10000}, {}, 1)
+    # The invoice is written with its marker, then the Lambda dies before the totals move.
+    cut_off = Invoice.get("abc#W1")
+    cut_off.balance_cents, cut_off.totals_pending = 2500, ar_totals.PENDING
+    cut_off.save()
+    assert stored("C1") != recount("C1")
+    from chalice.test import Client
+
+    from app import app
+    with Client(app) as client:  # the scheduled handler, as EventBridge calls it
+        event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event",
+                                                detail={}, resources=[])
+        assert client.lambda_.invoke("repair_ar_totals", event).payload == {"accounts": 1}
+    assert stored("C1") == ({DAYS[0]: 2500}, {}, 1) == recount("C1")
+    assert Invoice.get("abc#W1").totals_pending is None and ar_totals.repair() == 0

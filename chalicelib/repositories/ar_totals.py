@@ -1,18 +1,24 @@
-"""Open-AR totals per account (the `ArTotals` item) and the ERP's invoice write that keeps them.
+"""Open-AR totals per account (the `ArTotals` item) and the ERP's invoice writes that move them.
 
 /account shows the aging of every open invoice; reading them all grew with the
 account (up to 1,000 items a request).  Instead every ERP write of an invoice
-moves the account's per-day totals in the same transaction, conditional on the
-invoice being exactly the version that was read, so the totals and the
-invoices never disagree.  An account written before the totals existed (or
-seeded in bulk) gets them rebuilt from the `ar_open` index once, on first use.
+moves its account's per-day totals by the difference, so each write is made
+only over exactly the version that was read.
+
+A save is three small writes, not one transaction: moto copies a whole table
+for every TransactWriteItems, which made the local stack and the import bench
+quadratic.  The invoice is written carrying `totals_pending`, then the totals
+move, then the marker is cleared; a write cut off in between leaves the marker,
+and `repair` (scheduled) recounts that account from the `ar_open` index.
+Deletes are rare and stay one transaction.  An account written before the totals
+existed (or seeded in bulk) gets them counted once, on first use.
 """
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Dict, Iterable, Optional, Tuple
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..models import ArTotals, Invoice
@@ -21,6 +27,7 @@ from .keys import account_pk
 CONDITIONAL_FAILED = "ConditionalCheckFailedException"
 REBUILD_ATTRIBUTES = ["pk", "ar_pk", "due_key", "due_date", "invoice_date", "balance_cents",
                       "erp_updated_at"]
+PENDING = "pending"  # the sparse `totals_pending` index's one partition
 Share = Tuple[str, str, str]  # (ar_pk, map attribute, ISO day)
 
 
@@ -124,20 +131,63 @@ def _ensure(ar_pks: Iterable[str]) -> None:
 
 def save_invoice(item: Invoice, old: Optional[Invoice]) -> bool:
     """Write the ERP's invoice if the stored one is still `old` (None: none stored);
-    False if it changed since it was read.  The totals move in the same transaction."""
+    False if it changed since it was read.  Then move the totals by the difference."""
     unchanged = (Invoice.pk.does_not_exist() if old is None
                  else Invoice.erp_updated_at == old.erp_updated_at)
     cents, counts = changes(old, item)
-    if cents or counts:
-        return _with_totals(lambda tx: tx.save(item, condition=unchanged), cents, counts,
-                            item.erp_updated_at)
+    moves = bool(cents or counts)
+    # A marker left by a cut-off write stays until `repair` has recounted the account.
+    item.totals_pending = PENDING if moves or (old is not None and old.totals_pending) else None
     try:
         item.save(condition=unchanged)
-        return True
     except PutError as error:
         if error.cause_response_code != CONDITIONAL_FAILED:
             raise
         return False
+    if moves and _move(cents, counts, item.erp_updated_at) and not (old and old.totals_pending):
+        _clear_pending(item)
+    return True
+
+
+def _move(cents, counts, updated_at) -> bool:
+    """Add the difference to each account's totals; False when an account had none
+    yet and was counted from the index instead (a GSI read may lag the write just
+    made, so the marker stays for `repair` to count it again)."""
+    exact = True
+    for pk, actions in _actions(cents, counts, updated_at).items():
+        try:
+            ArTotals(pk).update(actions=actions, condition=ArTotals.ar_pk.exists())
+        except UpdateError as error:
+            if error.cause_response_code != CONDITIONAL_FAILED:
+                raise
+            rebuild(*pk.split("#", 1), only_if_missing=True)
+            exact = False
+    return exact
+
+
+def _clear_pending(item: Invoice) -> None:
+    try:
+        item.update(actions=[Invoice.totals_pending.remove()],
+                    condition=Invoice.erp_updated_at == item.erp_updated_at)
+    except UpdateError as error:
+        if error.cause_response_code != CONDITIONAL_FAILED:
+            raise  # else a newer write owns the marker now
+
+
+def repair() -> int:
+    """Recount every account with a marked invoice (a write cut off before its totals
+    moved, or an account counted from the index); returns how many were recounted."""
+    pending = list(Invoice.totals_pending_index.query(PENDING))
+    accounts = {}
+    for key in pending:
+        invoice = stored_invoice(key.pk)
+        if invoice is not None and invoice.totals_pending:
+            accounts.setdefault(invoice.customer_pk, []).append(invoice)
+    for customer_pk, invoices in accounts.items():
+        rebuild(*customer_pk.split("#", 1))
+        for invoice in invoices:
+            _clear_pending(invoice)
+    return len(accounts)
 
 
 def delete_invoice(old: Invoice) -> bool:

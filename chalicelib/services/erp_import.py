@@ -91,7 +91,7 @@ def delete(kind: str, records: list, ctx: Context) -> dict:
 
 def _content(item, keep=()) -> dict:
     data = item.serialize()
-    for name in ("erp_updated_at",) + tuple(keep):
+    for name in ("erp_updated_at", "totals_pending") + tuple(keep):
         data.pop(name, None)
     return data
 

@@ -84,15 +84,18 @@ def start_emergepay() -> str:
 
 
 def start_reconciler(seconds: float) -> None:
-    """What `@app.schedule` does in AWS: resolve pending payments, retry receipts."""
+    """What `@app.schedule` does in AWS: resolve pending payments, retry receipts,
+    recount AR totals left marked by a cut-off invoice write."""
     def loop():
         from chalicelib.logs import logger
+        from chalicelib.repositories import ar_totals
         from chalicelib.services.payments import default_service
 
         while True:
             time.sleep(seconds)
             try:
                 default_service().reconcile_all()
+                ar_totals.repair()
             except Exception:  # keep the timer alive; the error is in the log
                 logger.exception("local reconciler run failed")
 
