@@ -34,6 +34,9 @@ def money(cents, currency: str = "USD") -> str:
     return f"{sign}${units:,}.{rest:02d}" if currency == "USD" else f"{sign}{units:,}.{rest:02d} {currency}"
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def show_date(value) -> str:
     """ISO date (or date) → "Nov 20, 2026": unambiguous in every locale."""
     if not value:
@@ -42,7 +45,8 @@ def show_date(value) -> str:
         day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     except ValueError:
         return str(value)
-    return f"{day:%b} {day.day}, {day.year}"
+    # Our own month names, not strftime's "%b": a list page formats a date per row.
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 def local_time(value, company) -> str:

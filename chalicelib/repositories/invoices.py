@@ -139,15 +139,16 @@ def by_dealer(company_id: str, dealer_code: str, state: str, criteria: Criteria,
 def by_customer_date(company_id: str, customer_no: str, date_from: Optional[str],
                      date_to: Optional[str], cursor: Optional[str], want: int = 20,
                      max_calls: int = 3) -> paging.Page:
-    """Index by_customer_date: every state, newest first (purchase history)."""
+    """Index by_customer_date: every state, newest first (purchase history: headers and lines)."""
     pk = account_pk(company_id, customer_no)
     start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
                           allowed={"pk", "customer_pk", "date_key"})
     condition = Invoice.date_key.between(*date_bounds("", date_from, date_to))
     return paging.collect(
-        lambda **page: Invoice.by_customer_date.query(pk, condition, scan_index_forward=False,
-                                                      **page),
-        Invoice.from_raw_data, start=start, want=want, max_calls=max_calls)
+        lambda **page: Invoice.by_customer_date.query(
+            pk, condition, scan_index_forward=False,
+            attributes_to_get=HEADER_ATTRIBUTES + ["lines"], **page),
+        InvoiceHeader.from_raw, start=start, want=want, max_calls=max_calls)
 
 
 def open_ar(company_id: str, customer_no: str, max_items: int = 1000) -> paging.Page:
