@@ -22,9 +22,14 @@ STATIC_DIR = PROJECT_DIR / "static"
 
 @pass_context
 def money_filter(context, cents) -> str:
-    """`{{ cents | money }}` in the page's company currency."""
-    company = context.get("company")
-    return money(cents, getattr(company, "currency", None) or "USD")
+    """`{{ cents | money }}` in the page's company currency.
+
+    Pages pass `currency` (pages.page reads it once): a list page formats two
+    amounts a row, and reading the model attribute per cell was a visible cost."""
+    currency = context.get("currency")
+    if currency is None:
+        currency = getattr(context.get("company"), "currency", None) or "USD"
+    return money(cents, currency)
 
 
 def money(cents, currency: str = "USD") -> str:

@@ -1,6 +1,6 @@
 """Account activity: ERP ledger entries, portal payments, equipment."""
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ..models import Equipment, LedgerEntry, Payment
 from ..models.base import plain_dict
@@ -42,13 +42,15 @@ def entries_between(company_id: str, customer_no: str, date_from: Optional[str],
         EntryView.from_raw, start=start, want=want, max_calls=3)
 
 
-def entries_before(company_id: str, customer_no: str, date: str, want: int = 200) -> List[EntryView]:
-    """Newest entries before a date, back to the latest balance forward (≤ 2 calls)."""
+def amounts_before(company_id: str, customer_no: str, date: str,
+                   want: int = 200) -> List[Tuple[str, int]]:
+    """(kind, cents) of the newest entries before a date, newest first (≤ 2 calls):
+    what the opening balance adds up, back to the latest balance forward."""
     pk = account_pk(company_id, customer_no)
     page = paging.collect(
         lambda **p: LedgerEntry.query(pk, LedgerEntry.entry_key < date, scan_index_forward=False,
-                                      attributes_to_get=ENTRY_ATTRIBUTES, **p),
-        EntryView.from_raw, want=want, max_calls=2)
+                                      attributes_to_get=["kind", "amount_cents"], **p),
+        lambda raw: (raw["kind"]["S"], int(raw["amount_cents"]["N"])), want=want, max_calls=2)
     return page.items
 
 
@@ -59,7 +61,16 @@ def unapplied_payments(company_id: str, customer_no: str) -> List[Payment]:
 
 
 def unapplied_by_invoice(company_id: str, customer_no: str) -> Dict[str, int]:
-    return by_invoice(unapplied_payments(company_id, customer_no))
+    """Cents per invoice of the unapplied payments: their allocations only, read raw
+    (the open-orders list needs nothing else of them)."""
+    query = Payment.unapplied.query(account_pk(company_id, customer_no),
+                                    attributes_to_get=["allocations"])
+    amounts: Dict[str, int] = {}
+    for page in query.page_iter:
+        for raw in page.get("Items", []):
+            for invoice_no, cents in raw.get("allocations", {}).get("M", {}).items():
+                amounts[invoice_no] = amounts.get(invoice_no, 0) + int(cents["N"])
+    return amounts
 
 
 def by_invoice(payments: List[Payment]) -> Dict[str, int]:
