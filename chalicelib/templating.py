@@ -22,9 +22,14 @@ STATIC_DIR = PROJECT_DIR / "static"
 
 @pass_context
 def money_filter(context, cents) -> str:
-    """`{{ cents | money }}` in the page's company currency."""
-    company = context.get("company")
-    return money(cents, getattr(company, "currency", None) or "USD")
+    """`{{ cents | money }}` in the page's company currency.
+
+    Pages pass `currency` (pages.page reads it once): a list page formats two
+    amounts a row, and reading the model attribute per cell was a visible cost."""
+    currency = context.get("currency")
+    if currency is None:
+        currency = getattr(context.get("company"), "currency", None) or "USD"
+    return money(cents, currency)
 
 
 def money(cents, currency: str = "USD") -> str:
@@ -32,6 +37,9 @@ def money(cents, currency: str = "USD") -> str:
     sign = "-" if cents < 0 else ""
     units, rest = divmod(abs(cents), 100)
     return f"{sign}${units:,}.{rest:02d}" if currency == "USD" else f"{sign}{units:,}.{rest:02d} {currency}"
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def show_date(value) -> str:
@@ -42,7 +50,8 @@ def show_date(value) -> str:
         day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     except ValueError:
         return str(value)
-    return f"{day:%b} {day.day}, {day.year}"
+    # Our own month names, not strftime's "%b": a list page formats a date per row.
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 def local_time(value, company) -> str:

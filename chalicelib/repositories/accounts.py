@@ -1,8 +1,10 @@
 """A customer account's portal settings and dealer links (menu inputs)."""
-from typing import List, Optional
+from dataclasses import dataclass
+from typing import Dict, List, Optional
 
 from ..models import Customer, DealerLink, WebAccess
 from ..models.customer import BILL_TO
+from . import paging
 from .keys import account_pk
 
 
@@ -25,11 +27,49 @@ def bill_to(company_id: str, customer_no: str) -> Optional[Customer]:
         return None
 
 
-def locations(company_id: str, customer_no: str) -> List[Customer]:
-    """Table customers: pk = company#customer (every location of one customer)."""
-    return list(Customer.query(account_pk(company_id, customer_no), limit=200))
+@dataclass(slots=True)
+class Location:
+    """A location as the list pages' Location filter shows it."""
+    location_id: str
+    location_name: Optional[str] = None
+    city: Optional[str] = None
+
+    @classmethod
+    def from_raw(cls, raw: dict) -> "Location":
+        name, city = raw.get("location_name"), raw.get("city")
+        return cls(raw["location_id"]["S"], name.get("S") if name else None,
+                   city.get("S") if city else None)
+
+
+def locations(company_id: str, customer_no: str) -> List[Location]:
+    """Table customers: pk = company#customer (every location of one customer, ≤ 200).
+
+    Read straight from DynamoDB's answer: a filter drop-down needs three fields,
+    not whole Customer objects."""
+    page = paging.collect(
+        lambda **p: Customer.query(account_pk(company_id, customer_no),
+                                   attributes_to_get=["pk", "location_id", "location_name", "city"],
+                                   **p), Location.from_raw, want=200, max_calls=1)
+    return page.items
 
 
 def bill_tos(company_id: str, customer_nos: List[str]) -> dict:
     keys = [(account_pk(company_id, n), BILL_TO) for n in dict.fromkeys(customer_nos)][:100]
     return {c.customer_no: c for c in Customer.batch_get(keys)} if keys else {}
+
+
+def names(company_id: str, customer_nos: List[str]) -> Dict[str, str]:
+    """customer_no -> bill-to name, up to 100 customers: one BatchGetItem (plus retries of
+    unprocessed keys), read raw, for the OEM lists' Customer column."""
+    keys = [{"pk": {"S": account_pk(company_id, n)}, "location_id": {"S": BILL_TO}}
+            for n in dict.fromkeys(customer_nos)][:100]
+    table = Customer._get_connection()
+    found: Dict[str, str] = {}
+    for _attempt in range(3):
+        if not keys:
+            break
+        answer = table.batch_get_item(keys, attributes_to_get=["pk", "customer_no", "name"])
+        for raw in answer.get("Responses", {}).get(table.table_name, []):
+            found[raw["customer_no"]["S"]] = raw["name"]["S"]
+        keys = answer.get("UnprocessedKeys", {}).get(table.table_name, {}).get("Keys", [])
+    return found

@@ -60,22 +60,34 @@ class LineView:
 
     @classmethod
     def from_raw(cls, raw: dict) -> "LineView":
-        return cls(**{name: (value["S"] if "S" in value else int(value["N"]))
-                      for name, value in raw.items()
-                      if name in cls.__dataclass_fields__ and ("S" in value or "N" in value)})
+        line = cls()  # the open-parts page reads ~125 lines: plain attribute sets
+        for name in _LINE_TEXT:
+            value = raw.get(name)
+            if value is not None and "S" in value:
+                setattr(line, name, value["S"])
+        for name in _LINE_NUMBERS:
+            value = raw.get(name)
+            if value is not None and "N" in value:
+                setattr(line, name, int(value["N"]))
+        return line
+
+
+_LINE_TEXT = ("part_no", "description", "expected_on")
+_LINE_NUMBERS = ("line_no", "qty_ordered", "qty_shipped", "qty_backordered", "price_cents",
+                 "extension_cents")
 
 
 @dataclass(slots=True)
 class InvoiceHeader:
     pk: str
-    company_id: str
     invoice_no: str
     customer_no: str
-    customer_pk: str
     state: str
     state_key: str
-    date_key: str
     invoice_date: str
+    company_id: Optional[str] = None  # not read by the order lists (LIST_ATTRIBUTES)
+    customer_pk: Optional[str] = None
+    date_key: Optional[str] = None
     location_id: Optional[str] = None
     dealer_code: Optional[str] = None
     dealer_pk: Optional[str] = None
@@ -104,6 +116,11 @@ class InvoiceHeader:
 
 
 HEADER_ATTRIBUTES = [name for name in InvoiceHeader.__dataclass_fields__ if name != "lines"]
+# What the order lists show or page by: each attribute costs on every row and in
+# the projection PynamoDB builds on every call (a filtered list makes up to 5).
+LIST_ATTRIBUTES = [name for name in HEADER_ATTRIBUTES
+                   if name not in ("company_id", "customer_pk", "date_key", "due_date",
+                                   "dealer_code")]
 _CENTS = {"total_cents", "balance_cents"}
 _TEXT = set(HEADER_ATTRIBUTES) - _CENTS - {"erp_updated_at"}
 
@@ -116,7 +133,7 @@ def _by_state(index, hash_attr: str, pk: str, state: str, criteria: Criteria,
         lambda **page: index.query(
             pk, _state_range(state, criteria), filter_condition=criteria.filter_condition(),
             scan_index_forward=not criteria.newest_first,
-            attributes_to_get=HEADER_ATTRIBUTES + ["lines"] if with_lines else HEADER_ATTRIBUTES,
+            attributes_to_get=LIST_ATTRIBUTES + ["lines"] if with_lines else LIST_ATTRIBUTES,
             **page),
         InvoiceHeader.from_raw, start=start, want=want)
 
@@ -139,15 +156,16 @@ def by_dealer(company_id: str, dealer_code: str, state: str, criteria: Criteria,
 def by_customer_date(company_id: str, customer_no: str, date_from: Optional[str],
                      date_to: Optional[str], cursor: Optional[str], want: int = 20,
                      max_calls: int = 3) -> paging.Page:
-    """Index by_customer_date: every state, newest first (purchase history)."""
+    """Index by_customer_date: every state, newest first (purchase history: headers and lines)."""
     pk = account_pk(company_id, customer_no)
     start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
                           allowed={"pk", "customer_pk", "date_key"})
     condition = Invoice.date_key.between(*date_bounds("", date_from, date_to))
     return paging.collect(
-        lambda **page: Invoice.by_customer_date.query(pk, condition, scan_index_forward=False,
-                                                      **page),
-        Invoice.from_raw_data, start=start, want=want, max_calls=max_calls)
+        lambda **page: Invoice.by_customer_date.query(
+            pk, condition, scan_index_forward=False,
+            attributes_to_get=LIST_ATTRIBUTES + ["lines"], **page),
+        InvoiceHeader.from_raw, start=start, want=want, max_calls=max_calls)
 
 
 def open_ar(company_id: str, customer_no: str, max_items: int = 1000) -> paging.Page:

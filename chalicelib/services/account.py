@@ -142,12 +142,12 @@ KIND_LABELS = {"invoice": "Invoice", "payment": "Payment", "credit": "Credit mem
 def opening_balance(company_id: str, customer_no: str, date_from: str):
     """Balance at the start of the period: the latest balance forward before it,
     plus every entry between that and the period start."""
-    before = ledger.entries_before(company_id, customer_no, date_from)
+    before = ledger.amounts_before(company_id, customer_no, date_from)
     total = 0
-    for entry in before:  # newest first
-        if entry.kind == "balance_forward":
-            return total + int(entry.amount_cents), True
-        total += int(entry.amount_cents)
+    for kind, cents in before:  # newest first
+        if kind == "balance_forward":
+            return total + cents, True
+        total += cents
     return total, len(before) < 200
 
 

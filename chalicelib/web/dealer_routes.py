@@ -23,7 +23,7 @@ def _dealer_list(state, list_state, title, customer=None):
     listing = orders.dealer_orders(state.account.company_id, state.account.dealer_codes,
                                    list_state, criteria, query.get("after"),
                                    invoice_no=params.text(query, "invoice"))
-    names = {customer.customer_no: customer} if customer else accounts.bill_tos(
+    names = {customer.customer_no: customer.name} if customer else accounts.names(
         state.account.company_id, [row.invoice.customer_no for row in listing.rows])
     return page(bp.current_request, "invoice_list.html", title=title, listing=listing,
                 query=query, statuses=STATUSES, dealer_view=True, customer_names=names,

@@ -47,6 +47,7 @@ def page(request, template: str, status: int = 200, theme=None, **context) -> Re
         template,
         state=state,
         company=company,
+        currency=(company.currency if company else None) or "USD",
         theme=theme,
         logo_url=asset_url(theme.logo_key) if theme else None,
         favicon_url=asset_url(theme.favicon_key) if theme else None,
