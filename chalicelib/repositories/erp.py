@@ -63,23 +63,22 @@ def delete_if_not_newer(item, updated_at: datetime) -> bool:
 
 
 def save_all(items: List) -> None:
-    by_model: Dict[type, list] = {}
-    for item in items:
-        by_model.setdefault(type(item), []).append(item)
-    for model, group in by_model.items():
-        with model.batch_write() as batch:
-            for item in group:
-                batch.save(item)
+    _batch_write(items, "save")
 
 
 def delete_all(items: List) -> None:
+    _batch_write(items, "delete")
+
+
+def _batch_write(items: List, action: str) -> None:
+    """One BatchWriteItem stream per table (25 items a call, retried by PynamoDB)."""
     by_model: Dict[type, list] = {}
     for item in items:
         by_model.setdefault(type(item), []).append(item)
     for model, group in by_model.items():
         with model.batch_write() as batch:
             for item in group:
-                batch.delete(item)
+                getattr(batch, action)(item)
 
 
 def customer_rows(company_id: str, customer_no: str) -> List[Customer]:
