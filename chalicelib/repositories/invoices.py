@@ -121,29 +121,43 @@ HEADER_ATTRIBUTES = [name for name in InvoiceHeader.__dataclass_fields__ if name
 LIST_ATTRIBUTES = [name for name in HEADER_ATTRIBUTES
                    if name not in ("company_id", "customer_pk", "date_key", "due_date",
                                    "dealer_code")]
+# The open-parts list: the lines, and only which invoice (and when) each came from.
+LINES_ATTRIBUTES = ["pk", "invoice_no", "customer_no", "state", "state_key", "invoice_date",
+                    "erp_updated_at", "lines"]
 _CENTS = {"total_cents", "balance_cents"}
 _TEXT = set(HEADER_ATTRIBUTES) - _CENTS - {"erp_updated_at"}
 
 
+def _with_backorders(raw: dict) -> InvoiceHeader:
+    """A header with its back-ordered lines only: most lines of an open order have
+    shipped, and building every line was a third of the open-parts page's own time."""
+    lines = raw.pop("lines", {}).get("L", [])
+    header = InvoiceHeader.from_raw(raw)
+    header.lines = [LineView.from_raw(line["M"]) for line in lines
+                    if int(line["M"].get("qty_backordered", {}).get("N", 0)) > 0]
+    return header
+
+
 def _by_state(index, hash_attr: str, pk: str, state: str, criteria: Criteria,
-              cursor: Optional[str], want: int, with_lines: bool = False) -> paging.Page:
+              cursor: Optional[str], want: int, backorders: bool = False) -> paging.Page:
     start = paging.decode(cursor, hash_attr=hash_attr, hash_value=pk,
                           allowed={"pk", hash_attr, "state_key"})
     return paging.collect(
         lambda **page: index.query(
             pk, _state_range(state, criteria), filter_condition=criteria.filter_condition(),
             scan_index_forward=not criteria.newest_first,
-            attributes_to_get=LIST_ATTRIBUTES + ["lines"] if with_lines else LIST_ATTRIBUTES,
+            attributes_to_get=LINES_ATTRIBUTES if backorders else LIST_ATTRIBUTES,
             **page),
-        InvoiceHeader.from_raw, start=start, want=want)
+        _with_backorders if backorders else InvoiceHeader.from_raw, start=start, want=want)
 
 
 def by_customer(company_id: str, customer_no: str, state: str, criteria: Criteria,
                 cursor: Optional[str], want: int = paging.DEFAULT_ROWS,
-                with_lines: bool = False) -> paging.Page:
-    """Index by_customer: customer_pk = C AND state_key BETWEEN state#from AND state#to."""
+                backorders: bool = False) -> paging.Page:
+    """Index by_customer: customer_pk = C AND state_key BETWEEN state#from AND state#to.
+    `backorders`: each invoice with its back-ordered lines (the open-parts list)."""
     return _by_state(Invoice.by_customer, "customer_pk", account_pk(company_id, customer_no),
-                     state, criteria, cursor, want, with_lines)
+                     state, criteria, cursor, want, backorders)
 
 
 def by_dealer(company_id: str, dealer_code: str, state: str, criteria: Criteria,

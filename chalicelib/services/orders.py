@@ -167,7 +167,7 @@ def open_parts(company_id: str, customer_no: str, cursor: Optional[str],
                location: Optional[str] = None):
     """Every back-ordered line of every open invoice (paged by invoice)."""
     page = invoices.by_customer(company_id, customer_no, "open", Criteria(location=location),
-                                cursor, want=paging.DEFAULT_ROWS, with_lines=True)
+                                cursor, want=paging.DEFAULT_ROWS, backorders=True)
     lines = [(inv, line) for inv in page.items for line in inv.lines
              if int(line.qty_backordered or 0) > 0]
     return lines, page, invoices.latest_update(page.items)
