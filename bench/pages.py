@@ -24,6 +24,7 @@ and dealer page, printing per page:
   at the largest size up to --time-max.
 """
 import argparse
+import gc
 import random
 import re
 import statistics
@@ -245,6 +246,11 @@ def measure_size(size, index, args):
         from chalicelib.repositories import ar_totals  # written in bulk: count them once, as the seed does
         ar_totals.rebuild(COMPANY, account["customer_no"])
         seeded = time.perf_counter() - started
+        # moto keeps every table in this process: tens of thousands of objects a
+        # full collection would walk whenever our allocations trigger one.  In
+        # Lambda that heap does not exist, so it is frozen out of the collector.
+        gc.collect()
+        gc.freeze()
 
         # Steady state only: no session touch (clock frozen at sign-in time) and
         # no tenant-cache refill during the run; both are measured by page_calls.py.
@@ -280,6 +286,7 @@ def measure_size(size, index, args):
         finally:
             clock.now, tenant.CACHE_SECONDS = real_now, real_cache
             tenant.forget()
+            gc.unfreeze()
     print(f"{size:>6,} invoices: tables invoices {counts[0]:,} / ledger {counts[1]:,} items, "
           f"seeded in {seeded:.1f} s; {len(targets) * (timed + 2)} requests in {elapsed:.1f} s "
           f"(medians of {timed})", flush=True)

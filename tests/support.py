@@ -139,6 +139,25 @@ def make_invoice(company_id, invoice_no, customer_no, day, *, state="open", stat
     return invoice
 
 
+def bulk_invoices(company_id, customer_no, count, *, status="Received"):
+    """`count` open invoices of one account written in bulk (as the seed does, then the
+    account's totals counted once): for lists longer than a page's read budget."""
+    from chalicelib.models import Invoice
+    from chalicelib.repositories import ar_totals
+    from chalicelib.repositories.keys import invoice_keys
+
+    with Invoice.batch_write() as batch:
+        for n in range(count):
+            day = f"2025-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}"
+            keys = invoice_keys(company_id, f"B{n:05d}", customer_no, "open", day, None,
+                                10000, None)
+            batch.save(Invoice(keys.pop("pk"), company_id=company_id, invoice_no=f"B{n:05d}",
+                               customer_no=customer_no, location_id="MAIN", state="open",
+                               status=status, invoice_date=day, total_cents=10000,
+                               balance_cents=10000, erp_updated_at=NOW, **keys))
+    ar_totals.rebuild(company_id, customer_no)
+
+
 def link_dealer(company_id, dealer_code, customer_no):
     from chalicelib.models import Dealer, DealerLink
 

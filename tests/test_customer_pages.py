@@ -4,7 +4,7 @@ import re
 from chalicelib import dynamo_metrics
 from chalicelib.models import AuditEvent, Customer, Equipment, LedgerEntry, Payment, WebAccess
 from chalicelib.repositories.keys import account_pk
-from tests.support import NOW, link_dealer, make_invoice, make_user, set_pages, text
+from tests.support import NOW, bulk_invoices, link_dealer, make_invoice, make_user, set_pages, text
 
 LINES = [("WP100", "Door gasket for washer", 2, 1, 2500), ("WP200", "Drain pump", 1, 1, 8000)]
 
@@ -86,10 +86,31 @@ def test_a_cursor_cannot_open_another_customers_list(browser, abc):
     assert response.status_code == 400
 
 
+def test_a_filtered_list_reads_ahead_and_pages_exactly(browser, abc):
+    for n in range(130):  # every other one Ready: 65 matches spread over the list
+        make_invoice("abc", f"W{n:03d}", "C1", f"2026-{1 + n // 28:02d}-{1 + n % 28:02d}",
+                     status="Ready" if n % 2 else "Received")
+    sign_in_rita(browser, abc)
+    dynamo_metrics.start()
+    first = text(browser.get("/orders?status=Ready"))
+    invoice_queries = [op for op, table in dynamo_metrics.current().operations
+                       if op == "Query" and table.endswith("invoices")]
+    # 50 read, 25 matched; then half matching says 60 more reads find the other 25
+    assert len(invoice_queries) == 2
+    numbers = invoice_numbers(first)
+    assert numbers == [f"W{n:03d}" for n in range(129, 29, -2)]
+    next_link = re.search(r'href="(\?[^"]*after=[^"]+)" rel="next"', first).group(1)
+    second = invoice_numbers(text(browser.get("/orders" + next_link.replace("&amp;", "&"))))
+    assert second == [f"W{n:03d}" for n in range(29, 0, -2)]  # none skipped, none twice
+    assert 'rel="next"' not in text(browser.last)
+
+
 def test_a_filtered_list_says_when_it_stopped_early(browser, abc):
-    for n in range(300):
-        make_invoice("abc", f"W{n:03d}", "C1", f"2025-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}",
-                     status="Received")
+    from chalicelib.repositories import paging
+
+    # More non-matching invoices than the page's budget reads (5 calls of 200 items).
+    bulk_invoices("abc", "C1", paging.DEFAULT_MAX_CALLS * paging.FILTERED_READ + 50,
+                  status="Received")
     make_invoice("abc", "W999", "C1", "2020-01-01", status="Ready")
     sign_in_rita(browser, abc)
     dynamo_metrics.start()
@@ -98,7 +119,9 @@ def test_a_filtered_list_says_when_it_stopped_early(browser, abc):
                        if op == "Query" and table.endswith("invoices")]
     assert len(invoice_queries) == 5  # the page's budget
     assert "We stopped searching to keep this page quick" in page
-    assert 'rel="next"' in page
+    assert "W999" not in page
+    next_link = re.search(r'href="(\?[^"]*after=[^"]+)" rel="next"', page).group(1)
+    assert "W999" in text(browser.get("/orders" + next_link.replace("&amp;", "&")))
 
 
 def test_invoice_detail_shows_lines_totals_and_payments(browser, abc):

@@ -79,12 +79,12 @@ _LINE_NUMBERS = ("line_no", "qty_ordered", "qty_shipped", "qty_backordered", "pr
 
 @dataclass(slots=True)
 class InvoiceHeader:
-    pk: str
-    invoice_no: str
-    customer_no: str
-    state: str
-    state_key: str
-    invoice_date: str
+    pk: str = ""  # keys: empty when a page's projection leaves them out (AR_ATTRIBUTES)
+    invoice_no: str = ""
+    customer_no: str = ""
+    state: str = ""
+    state_key: str = ""
+    invoice_date: str = ""
     company_id: Optional[str] = None  # not read by the order lists (LIST_ATTRIBUTES)
     customer_pk: Optional[str] = None
     date_key: Optional[str] = None
@@ -121,6 +121,9 @@ HEADER_ATTRIBUTES = [name for name in InvoiceHeader.__dataclass_fields__ if name
 LIST_ATTRIBUTES = [name for name in HEADER_ATTRIBUTES
                    if name not in ("company_id", "customer_pk", "date_key", "due_date",
                                    "dealer_code")]
+# The account page's open invoices (and the invoices of unapplied portal payments):
+# what the aging and its table show.
+AR_ATTRIBUTES = ["invoice_no", "invoice_date", "due_date", "total_cents", "balance_cents"]
 # The open-parts list: the lines, and only which invoice (and when) each came from.
 LINES_ATTRIBUTES = ["pk", "invoice_no", "customer_no", "state", "state_key", "invoice_date",
                     "erp_updated_at", "lines"]
@@ -142,13 +145,19 @@ def _by_state(index, hash_attr: str, pk: str, state: str, criteria: Criteria,
               cursor: Optional[str], want: int, backorders: bool = False) -> paging.Page:
     start = paging.decode(cursor, hash_attr=hash_attr, hash_value=pk,
                           allowed={"pk", hash_attr, "state_key"})
+    condition = criteria.filter_condition()
+
+    def key_of(raw: dict) -> dict:  # the index's key of a row (pk and state_key are projected)
+        return {"pk": raw["pk"], hash_attr: {"S": pk}, "state_key": raw["state_key"]}
+
     return paging.collect(
         lambda **page: index.query(
-            pk, _state_range(state, criteria), filter_condition=criteria.filter_condition(),
+            pk, _state_range(state, criteria), filter_condition=condition,
             scan_index_forward=not criteria.newest_first,
             attributes_to_get=LINES_ATTRIBUTES if backorders else LIST_ATTRIBUTES,
             **page),
-        _with_backorders if backorders else InvoiceHeader.from_raw, start=start, want=want)
+        _with_backorders if backorders else InvoiceHeader.from_raw, start=start, want=want,
+        key_of=key_of if condition is not None else None)
 
 
 def by_customer(company_id: str, customer_no: str, state: str, criteria: Criteria,
@@ -197,11 +206,12 @@ def open_ar_page(company_id: str, customer_no: str, cursor: Optional[str],
     start = paging.decode(cursor, hash_attr="ar_pk", hash_value=pk,
                           allowed={"pk", "ar_pk", "due_key"})
     return paging.collect(
-        lambda **page: Invoice.ar_open.query(pk, attributes_to_get=HEADER_ATTRIBUTES, **page),
+        lambda **page: Invoice.ar_open.query(pk, attributes_to_get=AR_ATTRIBUTES, **page),
         InvoiceHeader.from_raw, start=start, want=want)
 
 
-def many(company_id: str, invoice_nos: Iterable[str]) -> Dict[str, InvoiceHeader]:
+def many(company_id: str, invoice_nos: Iterable[str],
+         attributes: List[str] = HEADER_ATTRIBUTES) -> Dict[str, InvoiceHeader]:
     """Headers of up to 100 invoices (one BatchGetItem, plus retries of unprocessed keys)."""
     keys = [{"pk": {"S": invoice_pk(company_id, n)}} for n in dict.fromkeys(invoice_nos)][:100]
     table = Invoice._get_connection()
@@ -209,7 +219,7 @@ def many(company_id: str, invoice_nos: Iterable[str]) -> Dict[str, InvoiceHeader
     for _attempt in range(3):
         if not keys:
             break
-        answer = table.batch_get_item(keys, attributes_to_get=HEADER_ATTRIBUTES)
+        answer = table.batch_get_item(keys, attributes_to_get=attributes)
         for raw in answer.get("Responses", {}).get(table.table_name, []):
             header = InvoiceHeader.from_raw(raw)
             found[header.invoice_no] = header

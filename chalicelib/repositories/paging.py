@@ -8,11 +8,13 @@ showing fewer rows.  Cursors are DynamoDB's LastEvaluatedKey, base64url JSON.
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional
 
 DEFAULT_ROWS = 50
 DEFAULT_MAX_CALLS = 5
+FILTERED_READ = 200  # most items a filtered list reads per call (DynamoDB's Limit)
 
 
 class BadCursor(ValueError):
@@ -58,21 +60,39 @@ def decode(cursor: Optional[str], *, hash_attr: str, hash_value: str,
 
 
 def collect(run_query: Callable[..., Any], convert: Callable[[dict], Any], *, want: int = DEFAULT_ROWS,
-            max_calls: int = DEFAULT_MAX_CALLS, start: Optional[dict] = None) -> Page:
+            max_calls: int = DEFAULT_MAX_CALLS, start: Optional[dict] = None,
+            key_of: Optional[Callable[[dict], dict]] = None) -> Page:
     """Call `run_query(page_size=…, last_evaluated_key=…)` page by page.
 
-    Each call asks DynamoDB for at most the rows still missing, so the last
-    evaluated key is always exactly where the next page must start.  `convert`
-    turns one raw item into what the page shows (a model's `from_raw_data`).
+    Each call asks DynamoDB for the rows still missing, so without a filter the
+    last evaluated key is exactly where the next page must start.  With a filter
+    that asked for too little (a quarter matching: five calls for 38 rows), so a
+    filtered list passes `key_of(raw item) -> its table and index key`: after the
+    first call, each call reads as many items as the match rate so far says the
+    missing rows need (at most FILTERED_READ), and when more match than the page
+    shows, the page ends at the last row kept and the cursor is that row's key.
+    `convert` turns one raw item into a page row.
     """
     page = Page()
     key = start
+    read = matched = 0
     while page.calls < max_calls:
-        result = run_query(page_size=want - len(page.items), last_evaluated_key=key)
+        missing = want - len(page.items)
+        limit = missing
+        if key_of is not None and read:
+            limit = FILTERED_READ if not matched else \
+                min(FILTERED_READ, max(missing, math.ceil(missing * read * 1.25 / matched)))
+        result = run_query(page_size=limit, last_evaluated_key=key)
         raw = next(iter(result.page_iter), {})
         page.calls += 1
-        page.items.extend(map(convert, raw.get("Items", [])))
+        items = raw.get("Items", [])
+        read += raw.get("ScannedCount", len(items))
+        matched += len(items)
         key = raw.get("LastEvaluatedKey")
+        if len(items) > missing:  # read ahead: more matches than the page shows
+            items = items[:missing]
+            key = key_of(items[-1])
+        page.items.extend(map(convert, items))
         if not key or len(page.items) >= want:
             break
     page.cursor = encode(key)

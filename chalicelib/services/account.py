@@ -1,4 +1,5 @@
 """Account pages: open AR with aging, the ledger, purchase history, equipment."""
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Dict, List, Optional
@@ -85,11 +86,15 @@ class AccountView:
 
 
 def _add_by_day(buckets: List[int], cents_by_day: Dict[str, int], today: date) -> None:
-    """Add cents per due day (ISO) into the aging buckets: a day is in the first bucket
-    whose start it is on or after (ISO dates compare as strings; no date parsing)."""
-    starts = [(today - timedelta(days=30 * k)).isoformat() for k in range(len(BUCKETS) - 1)]
+    """Add cents per due day (ISO) into the aging buckets.  ISO dates compare as
+    strings, so a day's bucket is a bisection over the buckets' first days (oldest
+    first), with no date parsing: an account has an entry per day of open AR."""
+    # Bucket boundaries, oldest first: today - 90, - 60, - 30, today.  A day on or
+    # after n of them is in bucket 4 - n (today or later: "Current").
+    firsts = [(today - timedelta(days=30 * k)).isoformat() for k in range(len(BUCKETS) - 2, -1, -1)]
+    last = len(BUCKETS) - 1
     for day, cents in cents_by_day.items():
-        buckets[next((k for k, start in enumerate(starts) if day >= start), len(starts))] += cents
+        buckets[last - bisect_right(firsts, day)] += cents
 
 
 def account_view(company: Company, customer_no: str, terms_days: int = 30,
@@ -105,7 +110,7 @@ def account_view(company: Company, customer_no: str, terms_days: int = 30,
     _add_by_day(buckets, totals.by_invoice_date, today - timedelta(days=terms_days))
     # DESIGN §7: payments made here lower what is due until the ERP applies them,
     # never below zero on an invoice.
-    for invoice in (invoices.many(company.company_id, unapplied) if unapplied else {}).values():
+    for invoice in (invoices.many(company.company_id, unapplied, invoices.AR_ATTRIBUTES) if unapplied else {}).values():
         if invoice.balance_cents > 0:
             late = (today - due_date(invoice, terms_days)).days
             buckets[bucket(late)] -= min(unapplied[invoice.invoice_no], invoice.balance_cents)
