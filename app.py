@@ -61,7 +61,7 @@ def reconcile_payments(event):
 
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def repair_ar_totals(event):
-    """Recount the open-AR totals of accounts whose invoice write was cut off midway."""
+    """Recount the open-AR totals of the accounts of ERP batches cut off midway."""
     from chalicelib.repositories import ar_totals
 
     return {"accounts": ar_totals.repair()}

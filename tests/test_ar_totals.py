@@ -1,15 +1,27 @@
 """The open-AR totals /account reads stay equal to the open invoices, whatever the ERP pushes."""
 import random
 import re
+from datetime import timedelta
 
+from chalicelib import clock, dynamo_metrics
 from chalicelib.api.schemas import KINDS
-from chalicelib.models import ArTotals, Company, Invoice, Payment
+from chalicelib.models import ArJournal, ArTotals, Company, Invoice, Payment
 from chalicelib.repositories import ar_totals
 from chalicelib.services import erp_import
 from tests.support import NOW, make_invoice, text
 from tests.test_customer_pages import sign_in_rita
 
 DAYS = ["2026-06-30", "2026-09-15", "2026-10-31", "2026-11-20", "2027-01-05"]
+
+
+def _folded(attribute, days):
+    """Days only ever "Over 90 days" may be stored as one entry (ar_totals.OLD)."""
+    before = ar_totals._fold_before(attribute, clock.utcnow().date())
+    result = {}
+    for day, cents in days.items():
+        key = ar_totals.OLD if day < before else day
+        result[key] = result.get(key, 0) + cents
+    return {day: cents for day, cents in result.items() if cents}
 
 
 def recount(customer_no):
@@ -21,13 +33,22 @@ def recount(customer_no):
             day = invoice.due_date or invoice.invoice_date
             days[day] = days.get(day, 0) + invoice.balance_cents
             count += 1
-    return by_due, by_invoice_date, count
+    return _folded("by_due", by_due), _folded("by_invoice_date", by_invoice_date), count
 
 
 def stored(customer_no):
     totals = ArTotals.get(f"abc#{customer_no}")
-    nonzero = lambda days: {d: int(c) for d, c in days.attribute_values.items() if c}  # noqa: E731
-    return nonzero(totals.by_due), nonzero(totals.by_invoice_date), int(totals.open_count)
+    days = lambda name: {d: int(c) for d, c in getattr(totals, name).attribute_values.items()}  # noqa: E731
+    return _folded("by_due", days("by_due")), _folded("by_invoice_date", days("by_invoice_date")), \
+        int(totals.open_count)
+
+
+def age_journals(minutes=10):
+    """Time passes: every open journal is older than any batch still running."""
+    for journal in ArJournal.open_journals.query(ar_totals.OPEN):
+        journal.delete()
+        journal.created_at -= timedelta(minutes=minutes)
+        journal.save()
 
 
 def pushed(invoice_no, customer_no, when, balance, due, state):
@@ -40,6 +61,8 @@ def pushed(invoice_no, customer_no, when, balance, due, state):
 
 def test_random_erp_pushes_and_deletes_keep_the_totals_exact(api):
     rng = random.Random(20261123)
+    for customer_no in ("C1", "C2"):  # counted (nothing yet), so every push moves them
+        ar_totals.current("abc", customer_no)
     for step in range(1, 90):
         invoice_no = f"W{rng.randint(1, 8)}"
         if rng.random() < 0.15:
@@ -55,18 +78,19 @@ def test_random_erp_pushes_and_deletes_keep_the_totals_exact(api):
             answer = api.batch("abc", "invoices", [record])
         assert answer.status == 200, answer.json
         for customer_no in ("C1", "C2"):
-            if ArTotals.count(f"abc#{customer_no}"):
-                assert stored(customer_no) == recount(customer_no), f"step {step}"
+            assert stored(customer_no) == recount(customer_no), f"step {step}"
     assert Invoice.count() > 0  # the walk ended with invoices stored
 
 
 def test_an_older_push_landing_between_read_and_write_is_counted_once(api):
     api.batch("abc", "invoices", [pushed("W1", "C1", 1, 10000, DAYS[0], "open")])
+    ar_totals.current("abc", "C1")  # the account's first read counts it
     record = KINDS["invoices"].record.model_validate(pushed("W1", "C1", 5, 2500, DAYS[1], "open"))
     newer = erp_import._invoice(record, erp_import.Context(company=Company.get("abc"), now=NOW))
     # The writer read "nothing stored" before W1 landed: its write is refused, it re-reads, retries.
     assert ar_totals.save_invoice(newer, None) is False
-    written, old = erp_import._save_invoice(newer, None, newer.erp_updated_at)
+    with ar_totals.Moves(["abc#C1"]) as moves:
+        written, old = erp_import._save_invoice(moves, newer, None, newer.erp_updated_at)
     assert written and old is not None and old.balance_cents == 10000
     assert stored("C1") == ({DAYS[1]: 2500}, {}, 1) == recount("C1")
 
@@ -111,15 +135,18 @@ def test_aging_by_day_agrees_with_the_bucket_of_each_invoice():
         assert buckets.index(7) == account.bucket(late), late
 
 
-def test_a_write_cut_off_before_its_totals_moved_is_recounted_by_the_repair(api):
-    api.batch("abc", "invoices", [pushed("W1", "C1", 1, 10000, DAYS[0], "open")])
+def test_a_batch_cut_off_before_its_totals_moved_is_recounted_by_the_repair(api):
+    api.batch("abc", "invoices", [pushed("W1", "C1", 1, 10000, DAYS[-1], "open")])
+    assert ar_totals.repair() == 0  # a journal younger than any running batch is left alone
+    age_journals()
     assert ar_totals.repair() == 1  # a new account is counted from the index: checked again
-    assert stored("C1") == ({DAYS[0]: 10000}, {}, 1)
-    # The invoice is written with its marker, then the Lambda dies before the totals move.
-    cut_off = Invoice.get("abc#W1")
-    cut_off.balance_cents, cut_off.totals_pending = 2500, ar_totals.PENDING
-    cut_off.save()
+    assert stored("C1") == ({DAYS[-1]: 10000}, {}, 1)
+    # The batch writes its journal and the invoice, then the Lambda dies before the totals move.
+    record = KINDS["invoices"].record.model_validate(pushed("W1", "C1", 5, 2500, DAYS[-1], "open"))
+    cut_off = erp_import._invoice(record, erp_import.Context(company=Company.get("abc"), now=NOW))
+    assert ar_totals.Moves(["abc#C1"]).save(cut_off, Invoice.get("abc#W1"))
     assert stored("C1") != recount("C1")
+    age_journals()
     from chalice.test import Client
 
     from app import app
@@ -127,5 +154,33 @@ def test_a_write_cut_off_before_its_totals_moved_is_recounted_by_the_repair(api)
         event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event",
                                                 detail={}, resources=[])
         assert client.lambda_.invoke("repair_ar_totals", event).payload == {"accounts": 1}
-    assert stored("C1") == ({DAYS[0]: 2500}, {}, 1) == recount("C1")
-    assert Invoice.get("abc#W1").totals_pending is None and ar_totals.repair() == 0
+    assert stored("C1") == ({DAYS[-1]: 2500}, {}, 1) == recount("C1")
+    assert ArJournal.count() == 0 and ar_totals.repair() == 0
+
+
+def test_a_batch_moves_each_account_once_and_leaves_no_journal(api):
+    api.batch("abc", "invoices", [pushed("W0", "C1", 1, 100, DAYS[-1], "open")])
+    age_journals()
+    ar_totals.repair()  # C1 has totals now
+    dynamo_metrics.start()
+    records = [pushed(f"W{n}", "C1", 2, 1000 + n, DAYS[n % 2 + 3], "open") for n in range(1, 41)]
+    assert api.batch("abc", "invoices", records).status == 200
+    operations = dynamo_metrics.current().operations
+    assert operations.count(("UpdateItem", ArTotals.Meta.table_name)) == 1
+    assert operations.count(("PutItem", Invoice.Meta.table_name)) == 40
+    assert ArJournal.count() == 0
+    assert stored("C1") == recount("C1")
+
+
+def test_days_paid_off_are_removed_and_old_days_folded_into_one(abc):
+    make_invoice("abc", "W999", "C1", "2026-11-01", balance=100, due="2026-12-15")
+    ar_totals.current("abc", "C1")  # the account's first read counts it
+    for n in range(ar_totals.FOLD_AT + 5):  # due 200+ days ago: "Over 90 days" for good
+        make_invoice("abc", f"W{n:03d}", "C1", "2025-01-01", balance=100,
+                     due=f"2026-0{1 + n // 28}-{1 + n % 28:02d}")
+    make_invoice("abc", "W900", "C1", "2026-11-01", balance=700, due=DAYS[-1])
+    make_invoice("abc", "W900", "C1", "2026-11-01", balance=0, due=DAYS[-1], state="closed")
+    totals = ArTotals.get("abc#C1").by_due.attribute_values
+    assert DAYS[-1] not in totals  # paid: no zero entry left behind
+    assert len(totals) < ar_totals.FOLD_AT and totals[ar_totals.OLD] >= 100 * ar_totals.FOLD_AT
+    assert stored("C1") == recount("C1")

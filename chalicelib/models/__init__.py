@@ -2,13 +2,13 @@
 from .commerce import Cart, Part, PartToken, PartsOrder, ServiceRequest
 from .company import DEFAULT_PAGES, Company, Domain, Theme, ThemeVersion
 from .customer import Contact, Customer, Dealer, DealerLink, Equipment, WebAccess
-from .invoice import ArTotals, Invoice, InvoiceLine, LedgerEntry, Payment, Statement
+from .invoice import ArJournal, ArTotals, Invoice, InvoiceLine, LedgerEntry, Payment, Statement
 from .security import ApiToken, AuditEvent, Session, Token
 from .user import LoginName, Membership, Throttle, User
 
 ALL_MODELS = [
     Company, Domain, ThemeVersion, Customer, WebAccess, Contact, Dealer, DealerLink, Equipment,
-    Invoice, ArTotals, LedgerEntry, Statement, Payment,
+    Invoice, ArTotals, ArJournal, LedgerEntry, Statement, Payment,
     Part, PartToken, Cart, PartsOrder, ServiceRequest,
     User, LoginName, Membership, Throttle,
     Session, Token, ApiToken, AuditEvent,

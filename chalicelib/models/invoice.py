@@ -1,6 +1,6 @@
 """Invoices / work orders, the ledger, statements and portal payments."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute,
-                                 NumberAttribute, UnicodeAttribute)
+                                 NumberAttribute, UnicodeAttribute, UnicodeSetAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -60,18 +60,6 @@ class OpenArInvoices(GlobalSecondaryIndex):
     due_key = UnicodeAttribute(range_key=True)  # due date#invoice_no
 
 
-class TotalsPending(GlobalSecondaryIndex):
-    """Sparse: invoices written whose account totals may not have moved yet (a write
-    cut off between the invoice and its totals); the repair job recounts those accounts."""
-
-    class Meta:
-        index_name = "totals_pending"
-        projection = KeysOnlyProjection()
-
-    totals_pending = UnicodeAttribute(hash_key=True)  # always "pending"
-    pk = UnicodeAttribute(range_key=True)
-
-
 class Invoice(PortalModel):
     class Meta(BaseMeta):
         table_name = table_name("invoices")
@@ -103,13 +91,11 @@ class Invoice(PortalModel):
     ar_pk = UnicodeAttribute(null=True)
     due_key = UnicodeAttribute(null=True)
     pdf_key = UnicodeAttribute(null=True)
-    totals_pending = UnicodeAttribute(null=True)
     erp_updated_at = UTCDateTimeAttribute()
     by_customer = InvoicesByCustomer()
     by_customer_date = InvoicesByCustomerDate()
     by_dealer = InvoicesByDealer()
     ar_open = OpenArInvoices()
-    totals_pending_index = TotalsPending()
 
 
 class LedgerEntry(PortalModel):
@@ -262,3 +248,28 @@ class ArTotals(PortalModel):
     by_invoice_date = MapAttribute(default=dict)
     open_count = NumberAttribute(default=0)
     erp_updated_at = UTCDateTimeAttribute(null=True)  # the latest invoice write counted
+    version = NumberAttribute(default=0)  # +1 on every move: a recount saves only over what it read
+
+
+class OpenJournals(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "open_journals"
+        projection = AllProjection()
+
+    state = UnicodeAttribute(hash_key=True)  # always "open"
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ArJournal(PortalModel):
+    """The accounts one ERP batch of invoices may move, written before its first invoice
+    and deleted once their totals have moved: a batch cut off in between leaves it for
+    the repair job, which recounts those accounts (`repositories.ar_totals`)."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("ar-journal")
+
+    journal_id = UnicodeAttribute(hash_key=True)
+    accounts = UnicodeSetAttribute()  # ar_pk = company#customer_no
+    state = UnicodeAttribute(default="open")
+    created_at = UTCDateTimeAttribute()
+    open_journals = OpenJournals()

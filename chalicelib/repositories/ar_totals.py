@@ -2,33 +2,44 @@
 
 /account shows the aging of every open invoice; reading them all grew with the
 account (up to 1,000 items a request).  Instead every ERP write of an invoice
-moves its account's per-day totals by the difference, so each write is made
+moves its account's per-day totals by the difference, so each invoice is written
 only over exactly the version that was read.
 
-A save is three small writes, not one transaction: moto copies a whole table
-for every TransactWriteItems, which made the local stack and the import bench
-quadratic.  The invoice is written carrying `totals_pending`, then the totals
-move, then the marker is cleared; a write cut off in between leaves the marker,
-and `repair` (scheduled) recounts that account from the `ar_open` index.
-Deletes are rare and stay one transaction.  An account written before the totals
-existed (or seeded in bulk) gets them counted once, on first use.
+A batch of invoices moves each account once, at the end (`Moves`): one journal
+item naming the accounts is written before the first invoice and deleted after
+the totals have moved, so a batch is about one write per invoice plus one per
+account.  A batch cut off in between leaves its journal, and `repair` (scheduled)
+recounts those accounts from the `ar_open` index.  Not transactions: moto copies a
+whole table for every TransactWriteItems, which made the local stack and the import
+bench quadratic; deletes are rare and stay one transaction.  An account without
+totals yet (new, or seeded in bulk) is counted from the index on its first read,
+and its journal stays so that the repair counts it again once the index has caught
+up with the batch's writes.
 """
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Dict, Iterable, Optional, Tuple
+from datetime import datetime, timedelta
+from typing import Dict, Iterable, Optional, Set, Tuple
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from ..models import ArTotals, Invoice
+from .. import clock
+from ..models import ArJournal, ArTotals, Invoice
 from .keys import account_pk
 
 CONDITIONAL_FAILED = "ConditionalCheckFailedException"
 REBUILD_ATTRIBUTES = ["pk", "ar_pk", "due_key", "due_date", "invoice_date", "balance_cents",
                       "erp_updated_at"]
-PENDING = "pending"  # the sparse `totals_pending` index's one partition
+OPEN = "open"  # the `open_journals` index's one partition
+JOURNAL_AGE = timedelta(minutes=2)  # older than any batch still running (API timeout: 30 s)
 Share = Tuple[str, str, str]  # (ar_pk, map attribute, ISO day)
+# Days that are "Over 90 days" whatever today is share one entry, sorted before every
+# ISO day: an account's totals then hold about 90 days, not every day of its history.
+OLD = "0000-00-00"
+FOLD_DAYS = {"by_due": 92, "by_invoice_date": 92 + 366}  # a day of margin for time zones
+FOLD_AT = 20  # old days gathered before they are folded (one more UpdateItem)
 
 
 def _share(invoice) -> Optional[Tuple[Share, int]]:
@@ -69,26 +80,193 @@ def stored_invoice(pk: str) -> Optional[Invoice]:
 
 
 def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) -> ArTotals:
-    """Recount the account from the `ar_open` index (all of it) and store the result."""
+    """Recount the account from the `ar_open` index (all of it) and store the result, only
+    over the totals read first: a batch moving them meanwhile makes it count again."""
     pk = account_pk(company_id, customer_no)
-    days = {"by_due": {}, "by_invoice_date": {}}
-    count, latest = 0, None
-    for invoice in Invoice.ar_open.query(pk, attributes_to_get=REBUILD_ATTRIBUTES):
-        (_pk, attribute, day), cents = _share(invoice)
-        days[attribute][day] = days[attribute].get(day, 0) + cents
-        count += 1
-        latest = max(latest or invoice.erp_updated_at, invoice.erp_updated_at)
-    totals = ArTotals(pk, open_count=count, erp_updated_at=latest, **days)
-    if not only_if_missing:
-        totals.save()
-        return totals
+    for _attempt in range(5):
+        stored = get(company_id, customer_no)
+        if stored is not None and only_if_missing:
+            return stored
+        days = {"by_due": {}, "by_invoice_date": {}}
+        count, latest = 0, None
+        today = clock.utcnow().date()
+        before = {attribute: _fold_before(attribute, today) for attribute in FOLD_DAYS}
+        for invoice in Invoice.ar_open.query(pk, attributes_to_get=REBUILD_ATTRIBUTES):
+            (_pk, attribute, day), cents = _share(invoice)
+            day = OLD if day < before[attribute] else day
+            days[attribute][day] = days[attribute].get(day, 0) + cents
+            count += 1
+            latest = max(latest or invoice.erp_updated_at, invoice.erp_updated_at)
+        version = int(stored.version or 0) if stored is not None else 0
+        totals = ArTotals(pk, open_count=count, erp_updated_at=latest, version=version + 1, **days)
+        try:
+            totals.save(condition=ArTotals.ar_pk.does_not_exist() if stored is None
+                        else ArTotals.version == stored.version if stored.version is not None
+                        else ArTotals.version.does_not_exist())
+            return totals
+        except PutError as error:
+            if error.cause_response_code != CONDITIONAL_FAILED:
+                raise
+    raise RuntimeError(f"the totals of {pk} kept moving while they were recounted")
+
+
+class Moves:
+    """The invoice writes of one ERP batch, and the totals they move: added up per
+    account and applied once, when the batch is done (`with Moves(accounts) as moves`).
+
+    `accounts`: the accounts the batch's records name; any other one met (an invoice
+    moved to another customer) is added to the journal before its write."""
+
+    def __init__(self, accounts: Iterable[str]):
+        self.accounts: Set[str] = set(accounts)
+        self.journal: Optional[ArJournal] = None
+        self.cents: Dict[Share, int] = defaultdict(int)
+        self.counts: Dict[str, int] = defaultdict(int)
+        self.latest: Dict[str, datetime] = {}
+
+    def __enter__(self) -> "Moves":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        # The writes that succeeded are stored whatever went wrong after them.
+        self.apply()
+
+    def save(self, item: Invoice, old: Optional[Invoice]) -> bool:
+        """Write the ERP's invoice if the stored one is still `old` (None: none stored);
+        False if it changed since it was read."""
+        cents, counts = changes(old, item)
+        if counts or cents:
+            self._journal({pk for pk, _attribute, _day in cents} | set(counts))
+        unchanged = (Invoice.pk.does_not_exist() if old is None
+                     else Invoice.erp_updated_at == old.erp_updated_at)
+        try:
+            item.save(condition=unchanged)
+        except PutError as error:
+            if error.cause_response_code != CONDITIONAL_FAILED:
+                raise
+            return False
+        for share, amount in cents.items():
+            self.cents[share] += amount
+        for pk, count in counts.items():
+            self.counts[pk] += count
+        for pk in {pk for pk, _attribute, _day in cents} | set(counts):
+            self.latest[pk] = max(self.latest.get(pk, item.erp_updated_at), item.erp_updated_at)
+        return True
+
+    def _journal(self, touched: Set[str]) -> None:
+        if self.journal is None:
+            self.accounts |= touched
+            self.journal = ArJournal(uuid.uuid4().hex, accounts=self.accounts,
+                                     created_at=clock.utcnow())
+            self.journal.save()
+        elif not touched <= self.accounts:
+            self.accounts |= touched
+            self.journal.update(actions=[ArJournal.accounts.add(touched - self.journal.accounts)])
+
+    def apply(self) -> None:
+        """Move each account's totals once; the journal goes when all have moved, or
+        keeps the accounts that had no totals yet for the repair to count again."""
+        moving = _actions(self.cents, self.counts, self.latest)
+        counted = _counted(moving)
+        uncounted = [pk for pk, actions in moving.items()
+                     if pk not in counted or not _move(pk, actions)]
+        self.cents.clear()
+        self.counts.clear()
+        if self.journal is None:
+            return
+        if uncounted:
+            self.journal.update(actions=[ArJournal.accounts.set(set(uncounted))])
+        else:
+            self.journal.delete()
+            self.journal = None
+
+
+def _counted(pks: Iterable[str]) -> Set[str]:
+    """The accounts that have totals (BatchGetItem of their keys, 100 a call): a batch of
+    new customers then costs no refused update per account."""
+    table = ArTotals._get_connection()
+    keys = [{"ar_pk": {"S": pk}} for pk in pks]
+    found: Set[str] = set()
+    while keys:
+        chunk, keys = keys[:100], keys[100:]
+        for _attempt in range(5):
+            answer = table.batch_get_item(chunk, attributes_to_get=["ar_pk"])
+            found.update(raw["ar_pk"]["S"] for raw in answer.get("Responses", {}).get(table.table_name, []))
+            chunk = answer.get("UnprocessedKeys", {}).get(table.table_name, {}).get("Keys", [])
+            if not chunk:
+                break
+    return found
+
+
+def _move(pk: str, actions: list) -> bool:
+    """One account's totals moved; False if it has none yet (its first read counts it)."""
+    connection = ArTotals._get_connection()
     try:
-        totals.save(condition=ArTotals.ar_pk.does_not_exist())
-        return totals
-    except PutError as error:
+        answer = connection.update_item(pk, actions=actions, condition=ArTotals.ar_pk.exists(),
+                                        return_values="ALL_NEW")
+    except UpdateError as error:
         if error.cause_response_code != CONDITIONAL_FAILED:
             raise
-        return ArTotals.get(pk, consistent_read=True)  # built meanwhile: that one counts writes
+        return False
+    _tidy(pk, answer.get("Attributes", {}))
+    return True
+
+
+def _fold_before(attribute: str, today) -> str:
+    """Days before this are past "Over 90 days" for good (by_invoice_date: whatever the
+    customer's terms, up to a year)."""
+    return (today - timedelta(days=FOLD_DAYS[attribute])).isoformat()
+
+
+def _tidy(pk: str, raw: dict) -> None:
+    """Keep the item /account reads whole small: days whose open balance is back to zero
+    are removed, and days that can only ever be "Over 90 days" are folded into one
+    entry (OLD) once there are FOLD_AT of them.  Only over the version just written: a
+    batch moving the account meanwhile leaves it for the next write."""
+    today = clock.utcnow().date()
+    folded, removed = {}, []
+    for attribute in FOLD_DAYS:
+        days = raw.get(attribute, {}).get("M", {})
+        before = _fold_before(attribute, today)
+        old = {day: int(value["N"]) for day, value in days.items() if day < before and day != OLD}
+        if len(old) >= FOLD_AT:
+            folded[attribute] = sum(old.values())
+            removed += [(attribute, day) for day in old]
+        removed += [(attribute, day) for day, value in days.items()
+                    if value.get("N") == "0" and day not in old]
+    if not removed:
+        return
+    actions = [getattr(ArTotals, attribute)[day].remove() for attribute, day in removed]
+    for attribute, cents in folded.items():
+        entry = getattr(ArTotals, attribute)[OLD]
+        actions.append(entry.set((entry | 0) + cents))
+    actions.append(ArTotals.version.add(1))
+    try:
+        ArTotals._get_connection().update_item(
+            pk, actions=actions, condition=ArTotals.version == int(raw["version"]["N"]))
+    except UpdateError as error:
+        if error.cause_response_code != CONDITIONAL_FAILED:
+            raise
+
+
+def save_invoice(item: Invoice, old: Optional[Invoice]) -> bool:
+    """One invoice written and its totals moved (a batch of one)."""
+    with Moves([item.ar_pk] if item.ar_pk else []) as moves:
+        return moves.save(item, old)
+
+
+def repair(now: Optional[datetime] = None) -> int:
+    """Recount the accounts of every journal older than any running batch (a batch cut
+    off before its totals moved, or accounts first counted from the index while it
+    ran); returns how many accounts were recounted."""
+    cutoff = (now or clock.utcnow()) - JOURNAL_AGE
+    recounted = 0
+    for journal in ArJournal.open_journals.query(OPEN, ArJournal.created_at < cutoff):
+        for pk in sorted(journal.accounts or ()):
+            rebuild(*pk.split("#", 1))
+            recounted += 1
+        journal.delete()
+    return recounted
 
 
 @dataclass
@@ -121,88 +299,18 @@ def current(company_id: str, customer_no: str) -> Totals:
     return Totals.of(rebuild(company_id, customer_no, only_if_missing=True))
 
 
-def _ensure(ar_pks: Iterable[str]) -> None:
-    """The totals items must exist (with their maps) before a transaction adds to a day."""
-    for pk in ar_pks:
-        company_id, customer_no = pk.split("#", 1)
-        if get(company_id, customer_no) is None:
-            rebuild(company_id, customer_no, only_if_missing=True)
-
-
-def save_invoice(item: Invoice, old: Optional[Invoice]) -> bool:
-    """Write the ERP's invoice if the stored one is still `old` (None: none stored);
-    False if it changed since it was read.  Then move the totals by the difference."""
-    unchanged = (Invoice.pk.does_not_exist() if old is None
-                 else Invoice.erp_updated_at == old.erp_updated_at)
-    cents, counts = changes(old, item)
-    moves = bool(cents or counts)
-    # A marker left by a cut-off write stays until `repair` has recounted the account.
-    item.totals_pending = PENDING if moves or (old is not None and old.totals_pending) else None
-    try:
-        item.save(condition=unchanged)
-    except PutError as error:
-        if error.cause_response_code != CONDITIONAL_FAILED:
-            raise
-        return False
-    if moves and _move(cents, counts, item.erp_updated_at) and not (old and old.totals_pending):
-        _clear_pending(item)
-    return True
-
-
-def _move(cents, counts, updated_at) -> bool:
-    """Add the difference to each account's totals; False when an account had none
-    yet and was counted from the index instead (a GSI read may lag the write just
-    made, so the marker stays for `repair` to count it again)."""
-    exact = True
-    for pk, actions in _actions(cents, counts, updated_at).items():
-        try:
-            ArTotals(pk).update(actions=actions, condition=ArTotals.ar_pk.exists())
-        except UpdateError as error:
-            if error.cause_response_code != CONDITIONAL_FAILED:
-                raise
-            rebuild(*pk.split("#", 1), only_if_missing=True)
-            exact = False
-    return exact
-
-
-def _clear_pending(item: Invoice) -> None:
-    try:
-        item.update(actions=[Invoice.totals_pending.remove()],
-                    condition=Invoice.erp_updated_at == item.erp_updated_at)
-    except UpdateError as error:
-        if error.cause_response_code != CONDITIONAL_FAILED:
-            raise  # else a newer write owns the marker now
-
-
-def repair() -> int:
-    """Recount every account with a marked invoice (a write cut off before its totals
-    moved, or an account counted from the index); returns how many were recounted."""
-    pending = list(Invoice.totals_pending_index.query(PENDING))
-    accounts = {}
-    for key in pending:
-        invoice = stored_invoice(key.pk)
-        if invoice is not None and invoice.totals_pending:
-            accounts.setdefault(invoice.customer_pk, []).append(invoice)
-    for customer_pk, invoices in accounts.items():
-        rebuild(*customer_pk.split("#", 1))
-        for invoice in invoices:
-            _clear_pending(invoice)
-    return len(accounts)
-
-
 def delete_invoice(old: Invoice) -> bool:
     """Delete the stored invoice if it is still `old` (False if not); the totals move with it."""
     cents, counts = changes(old, None)
     unchanged = Invoice.erp_updated_at == old.erp_updated_at
-    return _with_totals(lambda tx: tx.delete(old, condition=unchanged), cents, counts, None)
+    return _with_totals(lambda tx: tx.delete(old, condition=unchanged), cents, counts)
 
 
-def _with_totals(write_invoice, cents, counts, updated_at) -> bool:
+def _with_totals(write_invoice, cents, counts) -> bool:
     """One transaction: the invoice's own conditional write (its first item), then the
     totals of each account it touches.  False if the invoice's condition failed.  An
-    account without totals yet (its first invoice, or data older than the totals) gets
-    them built, then the transaction is tried once more."""
-    actions = _actions(cents, counts, updated_at)
+    account without totals yet gets them built, then the transaction is tried once more."""
+    actions = _actions(cents, counts, {})
     for attempt in range(2):
         try:
             with TransactWrite(connection=Invoice._get_connection().connection) as tx:
@@ -216,7 +324,8 @@ def _with_totals(write_invoice, cents, counts, updated_at) -> bool:
                 raise
             if _failed(error, 0) or attempt:
                 return False
-            _ensure(actions)
+            for pk in actions:
+                rebuild(*pk.split("#", 1), only_if_missing=True)
     return False
 
 
@@ -229,14 +338,19 @@ def _failed(error: TransactWriteError, index: Optional[int]) -> bool:
 
 
 def _actions(cents: Dict[Share, int], counts: Dict[str, int],
-             updated_at: Optional[datetime]) -> Dict[str, list]:
+             latest: Dict[str, datetime]) -> Dict[str, list]:
+    """The UpdateItem actions per account: each day moved, the open count, the version
+    (a recount saves only over the version it read) and the latest ERP write counted."""
     actions: Dict[str, list] = defaultdict(list)
     for (pk, attribute, day), amount in cents.items():
-        days = getattr(ArTotals, attribute)
-        actions[pk].append(days[day].set((days[day] | 0) + amount))
+        if amount:
+            days = getattr(ArTotals, attribute)
+            actions[pk].append(days[day].set((days[day] | 0) + amount))
     for pk, count in counts.items():
-        actions[pk].append(ArTotals.open_count.add(count))
-    if updated_at is not None:
-        for pk in actions:
-            actions[pk].append(ArTotals.erp_updated_at.set(updated_at))
+        if count:
+            actions[pk].append(ArTotals.open_count.add(count))
+    for pk in actions:
+        actions[pk].append(ArTotals.version.add(1))
+        if pk in latest:
+            actions[pk].append(ArTotals.erp_updated_at.set(latest[pk]))
     return actions

@@ -31,7 +31,7 @@ ENTRY_ATTRIBUTES = ["customer_pk", "entry_key", "kind", "amount_cents", "entry_d
 
 def entries_between(company_id: str, customer_no: str, date_from: Optional[str],
                     date_to: Optional[str], cursor: Optional[str],
-                    want: int = 100) -> paging.Page:
+                    want: int = paging.DEFAULT_ROWS) -> paging.Page:
     """Table ledger: customer_pk = C AND entry_key BETWEEN from AND to#…, oldest first."""
     pk = account_pk(company_id, customer_no)
     start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,

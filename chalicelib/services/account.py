@@ -6,7 +6,7 @@ from typing import Dict, List, Optional
 
 from .. import clock
 from ..models import Company, Invoice
-from ..repositories import ar_totals, invoices, ledger
+from ..repositories import ar_totals, invoices, ledger, paging
 from . import orders
 
 BUCKETS = ["Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 days"]
@@ -158,7 +158,7 @@ def opening_balance(company_id: str, customer_no: str, date_from: str):
 
 def account_history(company_id: str, customer_no: str, date_from: str, date_to: str,
                     cursor: Optional[str], opening: Optional[int] = None,
-                    want: int = 100) -> LedgerView:
+                    want: int = paging.DEFAULT_ROWS) -> LedgerView:
     known = True
     if opening is None:
         opening, known = opening_balance(company_id, customer_no, date_from)

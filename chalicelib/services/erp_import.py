@@ -91,7 +91,7 @@ def delete(kind: str, records: list, ctx: Context) -> dict:
 
 def _content(item, keep=()) -> dict:
     data = item.serialize()
-    for name in ("erp_updated_at", "totals_pending") + tuple(keep):
+    for name in ("erp_updated_at",) + tuple(keep):
         data.pop(name, None)
     return data
 
@@ -196,11 +196,11 @@ def _after_invoice(result, record, item, old, ctx: Context) -> None:
         result.warnings.extend(ctx.on_new_invoice(ctx.company, item))
 
 
-def _save_invoice(item, old, updated_at):
+def _save_invoice(moves, item, old, updated_at):
     """Written only over exactly the version read, since the account's open-AR totals
     move by the difference; when an older push landed in between, read and retry."""
     for _attempt in range(3):
-        if ar_totals.save_invoice(item, old):
+        if moves.save(item, old):
             return True, old
         old = ar_totals.stored_invoice(item.pk)
         if old is not None and old.erp_updated_at >= updated_at:
@@ -211,7 +211,10 @@ def _save_invoice(item, old, updated_at):
 
 
 def _upsert_invoices(pairs, ctx):
-    _write_single(pairs, ctx, _invoice, _after_invoice, preserve=("pdf_key",), save=_save_invoice)
+    company_id = ctx.company.company_id
+    with ar_totals.Moves(account_pk(company_id, record.customer_no) for _, record in pairs) as moves:
+        _write_single(pairs, ctx, _invoice, _after_invoice, preserve=("pdf_key",),
+                      save=lambda item, old, updated_at: _save_invoice(moves, item, old, updated_at))
 
 
 def _delete_invoices(pairs, ctx):

@@ -85,7 +85,7 @@ def start_emergepay() -> str:
 
 def start_reconciler(seconds: float) -> None:
     """What `@app.schedule` does in AWS: resolve pending payments, retry receipts,
-    recount AR totals left marked by a cut-off invoice write."""
+    recount the AR totals of ERP batches cut off midway."""
     def loop():
         from chalicelib.logs import logger
         from chalicelib.repositories import ar_totals
