@@ -147,6 +147,8 @@ def test_a_batch_cut_off_before_its_totals_moved_is_recounted_by_the_repair(api)
     assert ar_totals.Moves(["abc#C1"]).save(cut_off, Invoice.get("abc#W1"))
     assert stored("C1") != recount("C1")
     age_journals()
+    assert ar_totals.repair(budget_seconds=0) == 0  # out of time: the journal waits for the next run
+    assert ArJournal.count() == 1
     from chalice.test import Client
 
     from app import app

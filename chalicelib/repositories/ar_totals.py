@@ -16,6 +16,7 @@ totals yet (new, or seeded in bulk) is counted from the index on its first read,
 and its journal stays so that the repair counts it again once the index has caught
 up with the batch's writes.
 """
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -99,10 +100,14 @@ def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) ->
             latest = max(latest or invoice.erp_updated_at, invoice.erp_updated_at)
         version = int(stored.version or 0) if stored is not None else 0
         totals = ArTotals(pk, open_count=count, erp_updated_at=latest, version=version + 1, **days)
+        if stored is None:
+            unchanged = ArTotals.ar_pk.does_not_exist()
+        elif version:
+            unchanged = ArTotals.version == version
+        else:  # an item from before versions
+            unchanged = ArTotals.version.does_not_exist() | (ArTotals.version == 0)
         try:
-            totals.save(condition=ArTotals.ar_pk.does_not_exist() if stored is None
-                        else ArTotals.version == stored.version if stored.version is not None
-                        else ArTotals.version.does_not_exist())
+            totals.save(condition=unchanged)
             return totals
         except PutError as error:
             if error.cause_response_code != CONDITIONAL_FAILED:
@@ -154,14 +159,14 @@ class Moves:
         return True
 
     def _journal(self, touched: Set[str]) -> None:
+        new = touched - self.accounts
+        self.accounts |= touched
         if self.journal is None:
-            self.accounts |= touched
-            self.journal = ArJournal(uuid.uuid4().hex, accounts=self.accounts,
+            self.journal = ArJournal(uuid.uuid4().hex, accounts=set(self.accounts),
                                      created_at=clock.utcnow())
             self.journal.save()
-        elif not touched <= self.accounts:
-            self.accounts |= touched
-            self.journal.update(actions=[ArJournal.accounts.add(touched - self.journal.accounts)])
+        elif new:
+            self.journal.update(actions=[ArJournal.accounts.add(new)])
 
     def apply(self) -> None:
         """Move each account's totals once; the journal goes when all have moved, or
@@ -255,16 +260,22 @@ def save_invoice(item: Invoice, old: Optional[Invoice]) -> bool:
         return moves.save(item, old)
 
 
-def repair(now: Optional[datetime] = None) -> int:
+def repair(now: Optional[datetime] = None, budget_seconds: float = 20.0) -> int:
     """Recount the accounts of every journal older than any running batch (a batch cut
     off before its totals moved, or accounts first counted from the index while it
-    ran); returns how many accounts were recounted."""
+    ran); returns how many accounts were recounted.  After `budget_seconds` (the
+    Lambda has 30, .chalice/config.json) the journal keeps what is left for the next run."""
     cutoff = (now or clock.utcnow()) - JOURNAL_AGE
+    started = time.monotonic()
     recounted = 0
     for journal in ArJournal.open_journals.query(OPEN, ArJournal.created_at < cutoff):
-        for pk in sorted(journal.accounts or ()):
-            rebuild(*pk.split("#", 1))
+        left = sorted(journal.accounts or ())
+        while left and time.monotonic() - started < budget_seconds:
+            rebuild(*left.pop().split("#", 1))
             recounted += 1
+        if left:
+            journal.update(actions=[ArJournal.accounts.set(set(left))])
+            break
         journal.delete()
     return recounted
 
