@@ -187,20 +187,10 @@ class Moves:
 
 
 def _counted(pks: Iterable[str]) -> Set[str]:
-    """The accounts that have totals (BatchGetItem of their keys, 100 a call): a batch of
-    new customers then costs no refused update per account."""
-    table = ArTotals._get_connection()
-    keys = [{"ar_pk": {"S": pk}} for pk in pks]
-    found: Set[str] = set()
-    while keys:
-        chunk, keys = keys[:100], keys[100:]
-        for _attempt in range(5):
-            answer = table.batch_get_item(chunk, attributes_to_get=["ar_pk"])
-            found.update(raw["ar_pk"]["S"] for raw in answer.get("Responses", {}).get(table.table_name, []))
-            chunk = answer.get("UnprocessedKeys", {}).get(table.table_name, {}).get("Keys", [])
-            if not chunk:
-                break
-    return found
+    """The accounts that have totals (their keys only; PynamoDB pages BatchGetItem by 100
+    and retries unprocessed keys): a batch of new customers then costs no refused update
+    per account."""
+    return {item.ar_pk for item in ArTotals.batch_get(list(pks), attributes_to_get=["ar_pk"])}
 
 
 def _move(pk: str, actions: list) -> bool:

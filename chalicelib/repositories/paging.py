@@ -65,8 +65,8 @@ def collect(run_query: Callable[..., Any], convert: Callable[[dict], Any], *, wa
     """Call `run_query(page_size=…, last_evaluated_key=…)` page by page.
 
     Each call asks DynamoDB for the rows still missing, so without a filter the
-    last evaluated key is exactly where the next page must start.  With a filter
-    that asked for too little (a quarter matching: five calls for 38 rows), so a
+    last evaluated key is exactly where the next page must start.  With a filter that
+    reads too little (a quarter matching: five calls for 38 rows).  So a
     filtered list passes `key_of(raw item) -> its table and index key`: after the
     first call, each call reads as many items as the match rate so far says the
     missing rows need (at most FILTERED_READ), and when more match than the page

@@ -255,12 +255,16 @@ def _part(record, ctx) -> Part:
                 erp_updated_at=record.updated_at)
 
 
+def _replace_derived(items_of, company_id: str, key: str, before: set, after: set) -> None:
+    """Index items derived from a record (part word tokens, dealer links): drop the
+    ones it no longer has, add the new ones."""
+    erp.delete_all(items_of(company_id, key, before - after))
+    erp.save_all(items_of(company_id, key, after - before))
+
+
 def _after_part(result, record, item, old, ctx) -> None:
-    company_id = ctx.company.company_id
-    new_words = part_words(item.description)
-    old_words = part_words(old.description) if old else set()
-    erp.delete_all(erp.part_tokens(company_id, item.part_no, old_words - new_words))
-    erp.save_all(erp.part_tokens(company_id, item.part_no, new_words - old_words))
+    _replace_derived(erp.part_tokens, ctx.company.company_id, item.part_no,
+                     part_words(old.description) if old else set(), part_words(item.description))
 
 
 def _after_part_deleted(old, ctx) -> None:
@@ -277,11 +281,8 @@ def _dealer(record, ctx) -> Dealer:
 
 
 def _after_dealer(result, record, item, old, ctx) -> None:
-    company_id = ctx.company.company_id
-    new = set(item.linked_customer_nos)
-    before = set(old.linked_customer_nos) if old else set()
-    erp.delete_all(erp.dealer_links(company_id, item.dealer_code, before - new))
-    erp.save_all(erp.dealer_links(company_id, item.dealer_code, new - before))
+    _replace_derived(erp.dealer_links, ctx.company.company_id, item.dealer_code,
+                     set(old.linked_customer_nos) if old else set(), set(item.linked_customer_nos))
 
 
 def _after_dealer_deleted(old, ctx) -> None:
