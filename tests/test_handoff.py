@@ -1,5 +1,7 @@
 """One login across companies: the switcher, hand-off tokens, several hosts per company."""
+import html
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -10,7 +12,7 @@ from chalicelib.repositories.keys import account_pk
 from chalicelib.services import handoff
 from tests.support import Browser, make_user, sent_mail, text
 
-HANDOFF_URL = re.compile(r"^http://pacific\.localhost/handoff/([A-Za-z0-9_-]{43})$")
+CODE_URL = re.compile(r"^http://pacific\.localhost/handoff/([A-Za-z0-9_-]{43})$")
 
 
 @pytest.fixture
@@ -20,19 +22,46 @@ def both(browser, pacific):
     return browser
 
 
+def _continue_url(answer):
+    """Switching pages link (and move on) to the next host."""
+    assert answer.status_code == 200 and answer.headers["Referrer-Policy"] == "no-referrer"
+    return html.unescape(re.search(r'<a id="continue" href="([^"]+)"', text(answer)).group(1))
+
+
+def _path(url):
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _switch(browser, company_id="pacific"):
     return browser.post("/switch-company", {"company_id": company_id})
 
 
-def _handoff_secret(answer):
-    """The switching page links (and moves on) to the other company's hand-off URL."""
-    assert answer.status_code == 200 and answer.headers["Referrer-Policy"] == "no-referrer"
-    url = re.search(r'<a id="continue" href="([^"]+)"', text(answer)).group(1)
-    return HANDOFF_URL.match(url).group(1)
+def _exchange(source, target, company_id="pacific"):
+    """The whole switch in one browser (`source` and `target` are its two hosts, each with
+    that host's cookies); returns the code the source issued."""
+    start = _continue_url(_switch(source, company_id))
+    assert start == f"http://{target.host}/switch-company/start?from=abc"
+    to_source = target.get(_path(start))  # the target sets the state cookie...
+    assert to_source.status_code == 302
+    authorize = to_source.headers["Location"]
+    assert authorize.startswith("http://localhost/switch-company/authorize?state=")
+    form = source.get(_path(authorize))  # ...the source (signed in) posts itself back
+    assert form.status_code == 200 and "<script nonce=" in text(form)
+    query = dict(parse_qsl(urlsplit(authorize).query))
+    assert query["state"] == sha256(target.cookies["portal_handoff"])  # only its hash travels
+    answer = source.post("/switch-company/authorize", query)
+    return CODE_URL.match(_continue_url(answer)).group(1)
 
 
 def _other_host(browser, host="pacific.localhost"):
     return Browser(browser.client, host=host)
+
+
+def _handoff_secret(both):
+    """A code issued in `both`'s browser; its pacific host's cookies kept on `both.pacific`."""
+    both.pacific = _other_host(both)
+    return _exchange(both, both.pacific)
 
 
 def test_a_login_with_accounts_in_two_companies_sees_the_switcher(both):
@@ -49,12 +78,16 @@ def test_a_login_with_one_company_sees_no_switcher(browser, pacific):
 
 
 def test_switching_signs_in_on_the_other_domain_without_a_password(both):
-    secret = _handoff_secret(_switch(both))
+    pacific = _other_host(both)  # the same browser on the other company's host
+    secret = _exchange(both, pacific)
     token = Token.get(sha256(secret))  # only the hash is stored
     assert token.kind == "handoff" and token.company_id == "pacific"
     assert token.expires_at - token.created == 60
+    assert token.state_hash == sha256(pacific.cookies["portal_handoff"])
+    state_cookie = [c for c in _set_cookies(_other_host(both), "/switch-company/start?from=abc")
+                    if c.startswith("portal_handoff=")][0]
+    assert "HttpOnly" in state_cookie and "SameSite=Lax" in state_cookie
 
-    pacific = _other_host(both)
     form = pacific.get(f"/handoff/{secret}")
     assert form.status_code == 200
     assert form.headers["Referrer-Policy"] == "no-referrer"
@@ -63,6 +96,7 @@ def test_switching_signs_in_on_the_other_domain_without_a_password(both):
     assert Token.get(sha256(secret)).used_at is None  # GET changes nothing
     done = pacific.post(f"/handoff/{secret}", {})
     assert done.status_code == 303 and done.headers["Location"] == "/"
+    assert "portal_handoff" not in pacific.cookies  # the state is spent
     home = text(pacific.get("/"))
     assert "Welcome, Bo Both" in home and "#P5001" in home
     # A new session there, not the ABC one.
@@ -70,36 +104,94 @@ def test_switching_signs_in_on_the_other_domain_without_a_password(both):
     assert Session.get(sha256(pacific.cookies["portal_session"])).company_id == "pacific"
     # ...and back again.
     back = pacific.post("/switch-company", {"company_id": "abc"})
-    assert 'href="http://localhost/handoff/' in text(back)
+    assert _continue_url(back) == "http://localhost/switch-company/start?from=pacific"
 
 
-def test_a_hand_off_token_works_once(both):
-    secret = _handoff_secret(_switch(both))
-    first = _other_host(both)
+def _set_cookies(browser, path):
+    values = browser.get(path).headers.get("Set-Cookie") or []
+    return values if isinstance(values, list) else [values]
+
+
+def test_a_code_minted_in_one_browser_signs_nobody_in_from_another(app, both):
+    """Login CSRF: the attacker (a two-company login) completes the first steps in their own
+    browser and sends the victim the /handoff/<code> link."""
+    from chalice.test import Client
+
+    secret = _handoff_secret(both)
+    with Client(app, stage_name="local") as other_client:  # the victim's own browser
+        victim = Browser(other_client, host="pacific.localhost")
+        page = victim.get(f"/handoff/{secret}")
+        assert page.status_code == 410 and "<script nonce=" not in text(page)
+        assert victim.post(f"/handoff/{secret}", {}).status_code == 410
+        # ...nor with a switch of its own started in that browser (another state).
+        assert victim.get("/switch-company/start?from=abc").status_code == 302
+        assert "portal_handoff" in victim.cookies
+        assert victim.post(f"/handoff/{secret}", {}).status_code == 410
+        assert not victim.signed_in
+        assert "Welcome" not in text(victim.get("/"))
+    assert Token.get(sha256(secret)).used_at is None  # refusals do not spend the code
+    # The browser that started the switch still completes it.
+    assert both.pacific.post(f"/handoff/{secret}", {}).status_code == 303
+
+
+def test_a_code_issued_for_a_state_the_browser_does_not_hold_is_refused(both):
+    """A victim signed in on the source, lured to the attacker's authorize URL: the code
+    goes to the victim's browser, which holds no matching state, so it signs in nobody."""
+    attacker = _other_host(both)
+    authorize = attacker.get("/switch-company/start?from=abc").headers["Location"]
+    query = dict(parse_qsl(urlsplit(authorize).query))
+    both.get(_path(authorize))
+    secret = CODE_URL.match(_continue_url(
+        both.post("/switch-company/authorize", query))).group(1)
+    victim_pacific = _other_host(both)
+    victim_pacific.get("/switch-company/start?from=abc")  # a state, but not that one
+    assert victim_pacific.post(f"/handoff/{secret}", {}).status_code == 410
+
+
+def test_the_source_issues_codes_only_for_a_state_hash_and_a_switchable_target(both):
+    both.get("/")
+    good = "0" * 64
+    assert both.post("/switch-company/authorize",
+                     {"state": "not-a-hash", "target": "pacific"}).status_code == 404
+    assert both.post("/switch-company/authorize",
+                     {"state": good, "target": "abc"}).status_code == 404
+    assert both.post("/switch-company/authorize",
+                     {"state": good, "target": "nowhere"}).status_code == 404
+    signed_out = _other_host(both, host="localhost")
+    answer = signed_out.get(f"/switch-company/authorize?state={good}&target=pacific")
+    assert answer.status_code == 303 and answer.headers["Location"].startswith("/login")
+    assert _other_host(both).get("/switch-company/start?from=nowhere").status_code == 404
+    assert _other_host(both).get("/switch-company/start?from=pacific").status_code == 404
+
+
+def test_a_hand_off_code_works_once(both):
+    secret = _handoff_secret(both)
+    first = both.pacific
     first.get(f"/handoff/{secret}")
     assert first.post(f"/handoff/{secret}", {}).status_code == 303
-    second = _other_host(both)
-    assert second.get(f"/handoff/{secret}").status_code == 410
-    again = second.post(f"/handoff/{secret}", {})
+    # The same browser again (a new state for the replay: the old one was spent).
+    first.get("/switch-company/start?from=abc")
+    assert first.get(f"/handoff/{secret}").status_code == 410
+    again = first.post(f"/handoff/{secret}", {})
     assert again.status_code == 410 and "no longer valid" in text(again)
-    assert not second.signed_in
 
 
-def test_an_expired_hand_off_token_is_refused(both):
-    secret = _handoff_secret(_switch(both))
+def test_an_expired_hand_off_code_is_refused(both):
+    secret = _handoff_secret(both)
     token = Token.get(sha256(secret))
     token.update(actions=[Token.expires_at.set(token.created - 1)])  # 61 s later
-    pacific = _other_host(both)
+    pacific = both.pacific
     assert pacific.get(f"/handoff/{secret}").status_code == 410
     assert pacific.post(f"/handoff/{secret}", {}).status_code == 410
     assert not pacific.signed_in
-    assert handoff.complete(companies.get_company("pacific"), secret, token.created + 61,
-                            "ip") is None
+    assert handoff.complete(companies.get_company("pacific"), secret,
+                            pacific.cookies["portal_handoff"], token.created + 61, "ip") is None
 
 
-def test_a_token_for_one_company_does_not_sign_in_on_another(both):
-    secret = _handoff_secret(_switch(both))
+def test_a_code_for_one_company_does_not_sign_in_on_another(both):
+    secret = _handoff_secret(both)
     abc_again = _other_host(both, host="abc.localhost")  # ABC's second host
+    abc_again.cookies["portal_handoff"] = both.pacific.cookies["portal_handoff"]
     abc_again.get("/login")
     assert abc_again.post(f"/handoff/{secret}", {}).status_code == 410
     assert not abc_again.signed_in
@@ -112,25 +204,25 @@ def test_no_switch_to_a_company_the_login_has_no_account_in(browser, pacific):
     assert _switch(browser, "abc").status_code == 404  # nor to the company it is on
 
 
-def test_a_token_of_a_login_whose_account_there_was_deactivated_is_refused(both):
-    secret = _handoff_secret(_switch(both))
+def test_a_code_of_a_login_whose_account_there_was_deactivated_is_refused(both):
+    secret = _handoff_secret(both)
     membership = Membership.get("u-bo-example.com", account_pk("pacific", "P5001"))
     membership.update(actions=[Membership.status.set("inactive")])
-    pacific = _other_host(both)
-    pacific.get("/login")
-    assert pacific.post(f"/handoff/{secret}", {}).status_code == 410
-    assert not pacific.signed_in
+    assert both.pacific.post(f"/handoff/{secret}", {}).status_code == 410
+    assert not both.pacific.signed_in
 
 
 def test_signed_in_as_someone_else_the_hand_off_asks_first(both):
     make_user("sue@example.com", accounts=[("pacific", "P5002")])
     pacific = _other_host(both)
     pacific.sign_in("sue@example.com")
-    secret = _handoff_secret(_switch(both))
+    secret = _exchange(both, pacific)
     page = text(pacific.get(f"/handoff/{secret}"))
     assert "You are signed in here as" in page and "<script nonce=" not in page
+    sue_session = pacific.cookies["portal_session"]
     assert pacific.post(f"/handoff/{secret}", {}).status_code == 303
     assert "#P5001" in text(pacific.get("/"))
+    assert Session.count(sha256(sue_session)) == 0  # the sign-in it replaced ended
 
 
 def test_signing_in_where_the_login_has_no_active_account_gets_the_generic_message(browser, pacific):

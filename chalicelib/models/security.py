@@ -48,6 +48,8 @@ class Token(PortalModel):
     company_id = UnicodeAttribute()
     account_pk = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
+    # Hand-off codes: SHA-256 of the state the target host put in the browser's cookie.
+    state_hash = UnicodeAttribute(null=True)
     created = NumberAttribute()
     expires_at = NumberAttribute()  # checked in code
     used_at = NumberAttribute(null=True)

@@ -1,11 +1,20 @@
-"""One login across companies: switching signs the user in on the other company's own
-domain through a single-use hand-off token valid 60 seconds (DESIGN §5).
+"""One login across companies: an authorization-code exchange bound to the browser
+(DESIGN §5), so a link minted in one browser signs nobody in from another.
 
-The token travels in a link built from the target company's primary domain; only
-its SHA-256 is stored; a conditional write consumes it once; the session it starts
-there is a new one (sessions are per company and per host).
+1. The source host (signed in) answers POST /switch-company with a page that moves on to
+   the *target* host's /switch-company/start?from=<source>.
+2. The target host sets a short-lived state cookie (a fresh secret) in this browser and
+   sends the browser to the source host's /switch-company/authorize with the state's
+   SHA-256 (the state itself never leaves the cookie).
+3. The source host, signed in, issues a single-use code for that state hash and target
+   (only the code's SHA-256 stored, valid 60 s) and moves on to the target's /handoff/<code>.
+4. The target accepts the code only with the state cookie whose hash the code carries,
+   consumes it with a conditional write, and starts a new session there.
 """
+import hmac
+import re
 from typing import Optional, Tuple
+from urllib.parse import urlencode
 
 from .. import email as mail
 from ..ids import new_secret, sha256
@@ -15,48 +24,79 @@ from ..models.base import plain_dict
 from ..repositories import audit, companies, tokens, users
 from . import auth, sessions
 
-HANDOFF_SECONDS = 60
+HANDOFF_SECONDS = 60  # the code
+STATE_SECONDS = 5 * 60  # the state cookie: the round trip, plus a sign-in on the source if needed
 KIND = "handoff"
+STATE_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 class HandoffRefused(Exception):
-    """Not a company this sign-in may switch to."""
+    """Not a company this sign-in may switch to (or a malformed request)."""
 
 
-def start(user: User, session: Session, from_company: Company, target_company_id: str,
-          now: float) -> Tuple[str, str]:
-    """Mint a hand-off token; returns its URL on the target company's primary domain and
-    the target company's name."""
+def _switchable(session: Session, from_company: Company, target_company_id: str) -> Company:
     allowed = plain_dict(session.companies)
     if target_company_id == from_company.company_id or target_company_id not in allowed:
         raise HandoffRefused(target_company_id)
     target = companies.get_company(target_company_id)
     if target is None or not target.active:
         raise HandoffRefused(target_company_id)
-    secret = new_secret()
+    return target
+
+
+def start_url(session: Session, from_company: Company, target_company_id: str) -> Tuple[str, str]:
+    """Step 1 (source host): where the browser goes to start the switch on the target,
+    and the target's name."""
+    target = _switchable(session, from_company, target_company_id)
+    query = urlencode({"from": from_company.company_id})
+    return mail.company_url(target, f"/switch-company/start?{query}"), target.name
+
+
+def begin(target: Company, source_company_id: str) -> Tuple[str, str]:
+    """Step 2 (target host): a new state for this browser's cookie, and the source host's
+    authorize URL carrying the state's hash."""
+    source = companies.get_company((source_company_id or "")[:64]) if source_company_id else None
+    if source is None or not source.active or source.company_id == target.company_id:
+        raise HandoffRefused(source_company_id)
+    state = new_secret()
+    query = urlencode({"state": sha256(state), "target": target.company_id})
+    return state, mail.company_url(source, f"/switch-company/authorize?{query}")
+
+
+def issue_code(user: User, session: Session, from_company: Company, target_company_id: str,
+               state_hash: str, now: float) -> Tuple[str, str]:
+    """Step 3 (source host, signed in): a single-use code for this state and target;
+    returns the target's /handoff/<code> URL and the target's name."""
+    if not STATE_HASH.match(state_hash or ""):
+        raise HandoffRefused(target_company_id)
+    target = _switchable(session, from_company, target_company_id)
+    code = new_secret()
     at = int(now)
-    tokens.create(Token(sha256(secret), kind=KIND, user_id=user.user_id,
-                        company_id=target.company_id, created=at,
+    tokens.create(Token(sha256(code), kind=KIND, user_id=user.user_id,
+                        company_id=target.company_id, state_hash=state_hash, created=at,
                         expires_at=at + HANDOFF_SECONDS, expires=at + HANDOFF_SECONDS + 86400))
     audit.record(from_company.company_id, "company_switch", actor=user.user_id,
                  to=target.company_id)
-    return mail.company_url(target, f"/handoff/{secret}"), target.name
+    return mail.company_url(target, f"/handoff/{code}"), target.name
 
 
-def valid_token(company: Company, secret: str, now: float) -> Optional[Token]:
-    if not secret or len(secret) > 128:
+def valid_code(company: Company, code: str, state: Optional[str], now: float) -> Optional[Token]:
+    """The code's token if it is live, for this company, and bound to this browser's state."""
+    if not code or len(code) > 128 or not state or len(state) > 128:
         return None
-    token = tokens.get(sha256(secret))
+    token = tokens.get(sha256(code))
     if (token is None or token.kind != KIND or token.company_id != company.company_id
-            or token.used_at is not None or token.expires_at <= int(now)):
+            or token.used_at is not None or token.expires_at <= int(now)
+            or not token.state_hash
+            or not hmac.compare_digest(token.state_hash, sha256(state))):
         return None
     return token
 
 
-def complete(company: Company, secret: str, now: float,
+def complete(company: Company, code: str, state: Optional[str], now: float,
              source_ip: str) -> Optional[Tuple[sessions.StartedSession, User]]:
-    """Consume the token and start a new session on this company, or None if refused."""
-    token = valid_token(company, secret, now)
+    """Step 4 (target host): consume the code and start a new session here, or None."""
+    token = valid_code(company, code, state, now)
     user = users.get_user(token.user_id) if token else None
     if token is None or user is None:
         return None

@@ -18,6 +18,10 @@ def csrf_name() -> str:
     return _name("portal_csrf")
 
 
+def handoff_state_name() -> str:
+    return _name("portal_handoff")
+
+
 def read(headers, name: str) -> Optional[str]:
     raw = headers.get("cookie")
     if not raw:
@@ -48,3 +52,12 @@ def clear_session_cookie() -> str:
 
 def csrf_cookie(value: str) -> str:
     return build(csrf_name(), value, 2 * 60 * 60)
+
+
+def handoff_state_cookie(value: str, max_age: int) -> str:
+    """The company hand-off's state: ties the code to the browser that started the switch."""
+    return build(handoff_state_name(), value, max_age)
+
+
+def clear_handoff_state_cookie() -> str:
+    return build(handoff_state_name(), "", 0)

@@ -1,8 +1,14 @@
-"""The company switcher: POST /switch-company here (a page that moves on to the other
-domain), then /handoff/{token} there.
+"""The company switcher (chalicelib/services/handoff.py has the exchange):
 
-GET /handoff/{token} changes nothing: it shows a form that posts the token back
-(submitted by a nonce'd script, with a button when scripts do not run).
+source  POST /switch-company              page moving on to the target's start
+target  GET  /switch-company/start        sets the state cookie, redirects to the source
+source  GET  /switch-company/authorize    (signed in) a form posting itself back
+source  POST /switch-company/authorize    issues the code; page moving on to the target
+target  GET  /handoff/{code}              a form posting the code back (changes nothing)
+target  POST /handoff/{code}              with the matching state cookie: a new session
+
+Pages that move on (not redirects) where a form's answer goes to another origin: CSP
+form-action would refuse it (and a form-action listing every company is wider).
 """
 from chalice import Blueprint, NotFoundError
 
@@ -16,43 +22,96 @@ from .pages import page, redirect
 bp = Blueprint(__name__)
 
 
+def _state():
+    state = request_state.of(bp.current_request)
+    state.referrer_policy = "no-referrer"  # codes and state hashes travel in these URLs
+    return state
+
+
 @bp.route("/switch-company", methods=["POST"], content_types=forms.FORM)
 @signed_in(bp)
 def switch_company():
-    state = request_state.of(bp.current_request)
+    state = _state()
     target = forms.parse(bp.current_request).get("company_id", "")
     try:
-        url, target_name = handoff.start(state.user, state.session, state.company, target,
-                                         clock.now())
+        url, target_name = handoff.start_url(state.session, state.company, target)
     except handoff.HandoffRefused:
         raise NotFoundError("Page not found") from None
-    # A page that navigates on, not a redirect: CSP form-action would refuse a form whose
-    # answer redirects to another origin (and a form-action listing every company is wider).
-    state.referrer_policy = "no-referrer"
     return page(bp.current_request, "switching.html", url=url, target_name=target_name)
 
 
-@bp.route("/handoff/{secret}", methods=["GET"])
-def handoff_form(secret):
-    state = request_state.of(bp.current_request)
-    state.referrer_policy = "no-referrer"  # the token is in this page's URL
-    token = handoff.valid_token(state.company, secret, clock.now())
+@bp.route("/switch-company/start", methods=["GET"])
+def switch_start():
+    state = _state()
+    source = (bp.current_request.query_params or {}).get("from", "")
+    try:
+        state_secret, url = handoff.begin(state.company, source)
+    except handoff.HandoffRefused:
+        raise NotFoundError("Page not found") from None
+    state.cookies.append(cookies.handoff_state_cookie(state_secret, handoff.STATE_SECONDS))
+    return redirect(url, status=302)
+
+
+def _authorize_params():
+    request = bp.current_request
+    values = forms.parse(request) if request.method == "POST" else \
+        (request.query_params or {})
+    return values.get("state", ""), values.get("target", "")
+
+
+@bp.route("/switch-company/authorize", methods=["GET"])
+@signed_in(bp)
+def switch_authorize_form():
+    state = _state()
+    state_hash, target = _authorize_params()
+    try:  # refuse here what the POST would refuse
+        handoff.start_url(state.session, state.company, target)
+    except handoff.HandoffRefused:
+        raise NotFoundError("Page not found") from None
+    if not handoff.STATE_HASH.match(state_hash):
+        raise NotFoundError("Page not found")
+    return page(bp.current_request, "handoff_authorize.html", state_hash=state_hash,
+                target=target)
+
+
+@bp.route("/switch-company/authorize", methods=["POST"], content_types=forms.FORM)
+@signed_in(bp)
+def switch_authorize():
+    state = _state()
+    state_hash, target = _authorize_params()
+    try:
+        url, target_name = handoff.issue_code(state.user, state.session, state.company,
+                                              target, state_hash, clock.now())
+    except handoff.HandoffRefused:
+        raise NotFoundError("Page not found") from None
+    return page(bp.current_request, "switching.html", url=url, target_name=target_name)
+
+
+def _browser_state():
+    return cookies.read(bp.current_request.headers, cookies.handoff_state_name())
+
+
+@bp.route("/handoff/{code}", methods=["GET"])
+def handoff_form(code):
+    state = _state()
+    token = handoff.valid_code(state.company, code, _browser_state(), clock.now())
     # Signed in here as someone else: ask before replacing that sign-in (no auto-submit).
     other_user = bool(token and state.user and state.user.user_id != token.user_id)
     return page(bp.current_request, "handoff.html", status=200 if token else 410,
-                valid=token is not None, secret=secret, auto=not other_user)
+                valid=token is not None, secret=code, auto=not other_user)
 
 
-@bp.route("/handoff/{secret}", methods=["POST"], content_types=forms.FORM)
-def handoff_submit(secret):
-    state = request_state.of(bp.current_request)
-    state.referrer_policy = "no-referrer"
-    result = handoff.complete(state.company, secret, clock.now(), state.source_ip)
+@bp.route("/handoff/{code}", methods=["POST"], content_types=forms.FORM)
+def handoff_submit(code):
+    state = _state()
+    result = handoff.complete(state.company, code, _browser_state(), clock.now(),
+                              state.source_ip)
     if result is None:
         return page(bp.current_request, "handoff.html", status=410, valid=False, secret="",
                     auto=False)
     started, _user = result
     if state.session is not None:  # the sign-in this browser had here ends
         sessions.end(state.session)
+    state.cookies.append(cookies.clear_handoff_state_cookie())
     state.cookies.append(cookies.session_cookie(started.cookie_value))
     return redirect("/")
