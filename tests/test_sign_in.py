@@ -2,6 +2,9 @@
 import re
 from datetime import timedelta
 
+from urllib.parse import urlencode
+
+import pytest
 from argon2 import PasswordHasher
 from chalice.test import Client
 
@@ -50,6 +53,54 @@ def test_sign_in_never_redirects_to_another_site(browser):
     response = browser.post("/login", {"login": "rita@example.com", "password": PASSWORD,
                                        "next": "//evil.example/steal"})
     assert response.headers["Location"] == "/"
+
+
+HOSTILE_NEXT = [
+    "/%09/evil.example",  # a TAB: browsers drop it and go to //evil.example
+    "\t/evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/%0d%0a/evil.example",
+    "//evil",
+    "///evil",
+    "/orders//evil",
+    "/\\evil",
+    "/%5cevil",
+    "/%5Cevil",
+    "https://evil",
+    "http:/evil",
+    "evil.example",
+    "/%2F%2Fevil",
+    "/%2f%2fevil",
+    "/%252F%252Fevil",  # not a route either way
+    "/orders%2Fevil",
+    "/no-such-page",
+    "/api/v1/tokens",  # routed, but not a page of this host
+    "/static/x/y.css",
+    "/orders?x=%09",
+    "/orders#//evil",
+    "/" + "a" * 600,
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_NEXT)
+def test_next_accepts_only_a_routed_path_of_this_host(signed_in_browser, value):
+    answer = signed_in_browser.get(f"/login?{urlencode({'next': value})}")
+    assert answer.status_code == 303 and answer.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("value", ["/preferences", "/orders/W10025", "/orders?status=open",
+                                   "/dealer/customers/C1", "/account/history"])
+def test_next_keeps_a_path_the_app_routes(signed_in_browser, value):
+    answer = signed_in_browser.get(f"/login?{urlencode({'next': value})}")
+    assert answer.headers["Location"] == value
+
+
+@pytest.fixture
+def signed_in_browser(browser):
+    make_user("rita@example.com", accounts=[("abc", "C1")])
+    browser.sign_in("rita@example.com")
+    return browser
 
 
 def test_unknown_user_and_wrong_password_get_the_same_answer_and_the_same_work(browser):

@@ -19,11 +19,13 @@ def _state():
 def login_form():
     state = _state()
     if state.user is not None:
-        return redirect(safe_next((bp.current_request.query_params or {}).get("next")))
+        next_path = (bp.current_request.query_params or {}).get("next")
+        return redirect(safe_next(next_path, bp.current_app))
     params = bp.current_request.query_params or {}
     notice = {"reset": "Your password has been changed. Sign in with the new one.",
               "signed-out": "You have signed out."}.get(params.get("notice"))
-    return page(bp.current_request, "login.html", next=safe_next(params.get("next")),
+    return page(bp.current_request, "login.html",
+                next=safe_next(params.get("next"), bp.current_app),
                 login="", error=None, notice=notice)
 
 
@@ -36,12 +38,13 @@ def login_submit():
                           state.source_ip, clock.now())
     if not result.ok:
         return page(request, "login.html", status=result.status, error=result.error,
-                    login=form.get("login", "")[:254], next=safe_next(form.get("next")),
+                    login=form.get("login", "")[:254],
+                    next=safe_next(form.get("next"), bp.current_app),
                     notice=None)
     state.cookies.append(cookies.session_cookie(result.started.cookie_value))
     if result.user.must_change_password:
         return redirect("/change-password")
-    return redirect(safe_next(form.get("next")))
+    return redirect(safe_next(form.get("next"), bp.current_app))
 
 
 @bp.route("/logout", methods=["POST"], content_types=forms.FORM)

@@ -1,10 +1,13 @@
 """Page responses: render a template with the request's state, or redirect."""
+from urllib.parse import unquote
+
 from chalice import Response
 
 from .. import config
 from ..models.base import plain_dict
 from ..services import menu as menu_service
 from ..templating import render
+from . import route_table
 from . import state as request_state
 
 HTML = "text/html; charset=utf-8"
@@ -68,11 +71,23 @@ def redirect(location: str, status: int = 303) -> Response:
     return Response(body="", status_code=status, headers={"Location": location})
 
 
-def safe_next(value) -> str:
-    """Only same-site paths ("/orders"), never "//evil.example" or a URL."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+def safe_next(value, app) -> str:
+    """Where to go after signing in: a path of this host that the app serves as a page
+    (matched against its own route table), else "/".  Refused: URLs, "//" anywhere,
+    backslashes, control characters (browsers drop TAB and newlines, so "/<TAB>/evil"
+    becomes "//evil"), and encoded slashes, backslashes or control characters."""
+    if not value or len(value) > 512 or not value.startswith("/"):
         return "/"
-    return value[:512]
+    path, _, query = value.partition("?")
+    decoded = unquote(path)
+    for text in (value, decoded, unquote(query)):
+        if "\\" in text or any(ord(c) < 0x20 or ord(c) == 0x7f for c in text):
+            return "/"
+    if "//" in decoded or "%2f" in path.lower() or "%5c" in path.lower():
+        return "/"
+    if "#" in value or not route_table.is_page(app, decoded):
+        return "/"
+    return value
 
 
 def admin_page(request, template: str, status: int = 200, **context) -> Response:
