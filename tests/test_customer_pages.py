@@ -269,6 +269,23 @@ def test_a_dealer_sees_only_invoices_where_it_is_the_dealer(browser, abc):
     assert browser.get("/orders/W1").status_code == 404  # not the dealer's own invoice
 
 
+def test_a_dealer_sees_no_customer_it_never_served(browser, abc):
+    Customer(account_pk("abc", "C1001"), "MAIN", company_id="abc", customer_no="C1001",
+             name="Rita's Kitchen", name_key="rita's kitchen#C1001#MAIN").save()
+    make_invoice("abc", "W5", "C1001", "2026-11-01")  # the distributor's own sale
+    make_invoice("abc", "W6", "C1001", "2026-11-02", dealer="DLR02")  # another dealer's
+    make_invoice("abc", "W7", "C3", "2026-01-03", state="closed", dealer="DLR01")
+    _sign_in_dealer(browser, abc)
+    never_served = browser.get("/dealer/customers/C1001")
+    unknown = browser.get("/dealer/customers/C9999")
+    assert never_served.status_code == unknown.status_code == 404
+    assert "Rita" not in text(never_served)
+    nonce = re.compile(r'nonce="[^"]+"')
+    assert nonce.sub("", text(never_served)) == nonce.sub("", text(unknown))
+    served_once = browser.get("/dealer/customers/C3")  # a closed invoice is enough
+    assert served_once.status_code == 200 and "Harper Family" in text(served_once)
+
+
 def test_the_oem_label_is_the_companys(browser, abc):
     abc.oem_label = "Your Customer"
     _sign_in_dealer(browser, abc)

@@ -176,6 +176,18 @@ def by_dealer(company_id: str, dealer_code: str, state: str, criteria: Criteria,
                      state, criteria, cursor, want)
 
 
+def customer_has_dealer_invoice(company_id: str, customer_no: str, dealer_codes) -> bool:
+    """Any invoice (open or closed) of this customer with one of these dealers: index
+    by_customer filtered on the dealer, keys only, stopping at the first match."""
+    codes = [code for code in dealer_codes or () if code]
+    if not codes:
+        return False
+    rows = Invoice.by_customer.query(account_pk(company_id, customer_no),
+                                     filter_condition=Invoice.dealer_code.is_in(*codes),
+                                     attributes_to_get=["pk"])
+    return next(iter(rows), None) is not None
+
+
 def by_customer_date(company_id: str, customer_no: str, date_from: Optional[str],
                      date_to: Optional[str], cursor: Optional[str], want: int = 20,
                      max_calls: int = 3) -> paging.Page:

@@ -2,7 +2,7 @@
 from chalice import Blueprint, NotFoundError
 
 from ..models.base import plain_dict
-from ..repositories import accounts
+from ..repositories import accounts, invoices
 from ..services import documents, orders
 from . import params
 from .customer_routes import STATUSES, customer_page
@@ -49,7 +49,12 @@ def dealer_history(state):
 @bp.route("/dealer/customers/{customer_no}", methods=["GET"])
 @customer_page("dealer_orders")
 def dealer_customer(state, customer_no):
-    customer = accounts.bill_to(state.account.company_id, customer_no[:40])
+    """Only a customer this dealer has served (an invoice with it): any other number, known
+    or not, answers the same 404 (a dealer learns no other customer's name)."""
+    company_id, customer_no = state.account.company_id, customer_no[:40]
+    served = invoices.customer_has_dealer_invoice(company_id, customer_no,
+                                                  state.account.dealer_codes)
+    customer = accounts.bill_to(company_id, customer_no) if served else None
     if customer is None:
         raise NotFoundError("Page not found")
     return _dealer_list(state, "open", f"{customer.name}: open orders with you",
