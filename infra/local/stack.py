@@ -75,6 +75,20 @@ class OneRequestAtATime:
         return getattr(self._app, name)
 
 
+def redacting_request_handler():
+    """`chalice local`'s request handler, its access-log lines without token path segments
+    (chalicelib/logs.py)."""
+    from chalice import local
+
+    from chalicelib.logs import redact
+
+    class RedactingRequestHandler(local.ChaliceRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+            super().log_message("%s", redact(format % args))
+
+    return RedactingRequestHandler
+
+
 def start_emergepay() -> str:
     """The emergepay stand-in on a daemon thread; returns its API base URL."""
     from infra.local import emergepay
@@ -112,7 +126,7 @@ def make_server(host: str, port: int):
     config = factory.create_config_obj(chalice_stage_name="local")
     server = local.create_local_server(config.chalice_app, config, host, port)
     server.server.RequestHandlerClass = functools.partial(
-        local.ChaliceRequestHandler, app_object=OneRequestAtATime(server.app_object),
+        redacting_request_handler(), app_object=OneRequestAtATime(server.app_object),
         config=config)
     return server
 
