@@ -144,6 +144,18 @@ def test_accept_refuses_a_weak_password_and_keeps_the_link(admin, app):
     assert admin.get(path).status_code == 200
 
 
+def test_accept_refuses_the_accounts_user_name_or_the_e_mail_as_password(admin, app):
+    from chalicelib.models import WebAccess
+
+    WebAccess(account_pk("abc", "C1"), user_name="harper.family").save()
+    invite(admin)
+    path = last_link()
+    for password in ("HARPER.FAMILY", "Harper@Example.com"):
+        response = accept(admin, path, password=password)
+        assert response.status_code == 400 and "must not be your user name" in text(response)
+    assert admin.get(path).status_code == 200  # the link still works
+
+
 def test_expired_and_unknown_links_get_a_clear_page(admin, app, monkeypatch):
     invite(admin)
     path = last_link()

@@ -59,6 +59,17 @@ def test_web_access_refuses_bad_input_without_writing(admin):
     assert WebAccess.count(account_pk("abc", "C1")) == 0
 
 
+def test_the_first_password_is_not_the_user_name_nor_the_account_number(admin):
+    make_customer("abc", "HARPER001", "Harper Again", emails=["again@example.com"])
+    for user_name, password in (("harper.family", "Harper.Family"),
+                                ("harper.family", "harper001")):
+        response = admin.post("/admin/customers/HARPER001/web-access",
+                              {"access_type": "Retail", "user_name": user_name,
+                               "password": password})
+        assert response.status_code == 400 and "must not be your user name" in text(response)
+    assert WebAccess.count(account_pk("abc", "HARPER001")) == 0
+
+
 def test_web_access_is_read_only_when_the_erp_owns_it(admin, abc):
     abc.web_access_owner = "erp"
     abc.save()

@@ -2,7 +2,8 @@
 import re
 
 from chalicelib.ids import sha256
-from chalicelib.models import Session, Token, User
+from chalicelib.models import Session, Token, User, WebAccess
+from chalicelib.repositories.keys import account_pk
 from chalicelib.services import passwords
 from tests.support import PASSWORD, Browser, make_user, sent_mail, text
 
@@ -85,6 +86,53 @@ def test_forgot_password_mails_a_single_use_link_on_the_company_domain(browser):
     again = browser.post(path, {"password": NEW + "!", "confirm": NEW + "!"})
     assert again.status_code == 410 and "expired or has already been used" in text(again)
     assert browser.sign_in("rita@example.com", NEW).status_code == 303
+
+
+REFUSED = "must not be your user name"
+
+
+def _user_name_login(user_name, customer_no, **settings):
+    """A login as the administrator's credentials form makes it: the user name is the
+    account's (WebAccess), signing in as this user."""
+    user = make_user(None, user_name=("abc", user_name), accounts=[("abc", customer_no)],
+                     **settings)
+    WebAccess(account_pk("abc", customer_no), user_name=user_name,
+              login_user_id=user.user_id).save()
+    return user
+
+
+def test_the_first_login_change_refuses_the_user_name_and_the_account_number(browser):
+    _user_name_login("harper.family", "HARPER001", must_change=True)
+    assert browser.sign_in("Harper.Family").headers["Location"] == "/change-password"
+    browser.get("/change-password")
+    for candidate in ("HARPER.FAMILY", "harper001"):
+        response = browser.post("/change-password", {"current": PASSWORD, "password": candidate,
+                                                      "confirm": candidate})
+        assert response.status_code == 400 and REFUSED in text(response)
+    assert browser.get("/orders").headers["Location"] == "/change-password"  # still forced
+
+
+def test_a_change_refuses_the_user_name(browser):
+    _user_name_login("harper.family", "C77")
+    browser.sign_in("harper.family")
+    browser.get("/change-password")
+    response = browser.post("/change-password", {"current": PASSWORD, "password": "Harper.Family",
+                                                  "confirm": "Harper.Family"})
+    assert response.status_code == 400 and REFUSED in text(response)
+
+
+def test_a_reset_refuses_the_user_name_and_the_e_mail(browser):
+    user = make_user("rita@example.com", accounts=[("abc", "C1")])
+    WebAccess(account_pk("abc", "C1"), user_name="rita.kitchen",
+              login_user_id=user.user_id).save()
+    browser.get("/forgot-password")
+    browser.post("/forgot-password", {"email": "rita@example.com"})
+    path = _reset_link().group(2)
+    browser.get(path)
+    for candidate in ("RITA.KITCHEN", "Rita@Example.com"):
+        response = browser.post(path, {"password": candidate, "confirm": candidate})
+        assert response.status_code == 400 and REFUSED in text(response)
+    assert passwords.verify(User.get(user.user_id).password_hash, PASSWORD)
 
 
 def test_a_reset_link_expires_after_an_hour(browser):

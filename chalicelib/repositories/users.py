@@ -111,3 +111,15 @@ def update_user(user: User, **changes) -> None:
         attribute = getattr(User, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
     user.update(actions=actions)
+
+
+def identifiers(user: User) -> List[str]:
+    """What identifies this login to a guesser: its e-mail address, and the number and
+    user name of every account it belongs to (one Query, one BatchGetItem)."""
+    from ..models import WebAccess
+
+    found = [user.email] if user.email else []
+    pks = [m.account_pk for m in memberships(user.user_id)]
+    found += [pk.split("#", 1)[1] for pk in pks]
+    found += [web.user_name for web in WebAccess.batch_get(pks) if web.user_name] if pks else []
+    return found

@@ -143,8 +143,7 @@ def _store_new_password(user: User, new_password: str, now: float) -> None:
 def _policy(user: User, new_password: str, confirm: str) -> Optional[str]:
     if new_password != confirm:
         return "The two new passwords do not match."
-    inputs = [user.email]
-    return passwords.policy_error(new_password, user_inputs=inputs)
+    return passwords.new_password_error(user, new_password)
 
 
 def change_password(company: Company, user: User, session: Session, current: str,

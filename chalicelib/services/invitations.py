@@ -218,7 +218,7 @@ def accept(company: Company, secret: str, name: str, password: str, confirm: str
         return found, "Enter your name.", None
     if password != confirm:
         return found, "The two passwords do not match.", None
-    error = passwords.policy_error(password or "", user_inputs=[found.user.email, name])
+    error = passwords.new_password_error(found.user, password or "", also=[name])
     if error:
         return found, error, None
     if not tokens.mark_used(found.token, int(now)):

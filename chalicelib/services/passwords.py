@@ -59,3 +59,15 @@ def policy_error(password: str, *, user_inputs=()) -> Optional[str]:
         if value and lowered == str(value).lower():
             return "Your password must not be your user name, e-mail address or account number."
     return None
+
+
+def new_password_error(user, password: str, *, also=()) -> Optional[str]:
+    """The one policy for every way a password is set (change, reset, first-login change,
+    invitation, the administrator's credentials form): the rules above, and not the
+    login's e-mail address, any user name or number of its accounts, nor `also`
+    (a name being set with it), compared case-insensitively.  `user` may be None (a
+    login about to be created)."""
+    from ..repositories import users  # the lookup lives with the other user reads
+
+    identifiers = users.identifiers(user) if user is not None else []
+    return policy_error(password, user_inputs=[*identifiers, *also])

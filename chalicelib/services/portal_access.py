@@ -141,7 +141,9 @@ def _check_credentials(company, web, user_name, password) -> Optional[str]:
     if user_name and "@" in user_name:
         return "A user name cannot contain @."
     if password:
-        error = passwords.policy_error(password, user_inputs=[user_name])
+        existing = users.get_user(web.login_user_id) if web.login_user_id else None
+        error = passwords.new_password_error(
+            existing, password, also=[user_name, web.user_name, web.pk.split("#", 1)[1]])
         if error:
             return f"First password: {error}"
     if (user_name or password) and not web.login_user_id and not (user_name and password):
