@@ -207,7 +207,7 @@ def test_an_account_locks_after_five_failures_with_a_generic_message(browser):
     locked = browser.sign_in("rita@example.com")  # even the right password
     assert locked.status_code == 429
     assert "Too many unsuccessful sign-in attempts" in text(locked)
-    counter = Throttle.get("acct#abc#rita@example.com")
+    counter = Throttle.get("acct#user#u-rita-example.com")
     assert counter.failures == 5 and counter.locked_until > NOW.timestamp()
     assert counter.expires > counter.locked_until  # DynamoDB TTL cleans it up
     # the same lock for a name that does not exist: no user enumeration
@@ -216,16 +216,31 @@ def test_an_account_locks_after_five_failures_with_a_generic_message(browser):
     assert browser.sign_in("ghost@example.com", "wrong password!").status_code == 429
 
 
+def test_the_lock_is_the_logins_across_companies_and_names(browser, pacific):
+    """5 failed guesses in 15 minutes in total, wherever they are made."""
+    user = make_user("bo@example.com", accounts=[("abc", "C1"), ("pacific", "P1")],
+                     user_name=("pacific", "bo.both"))
+    on_pacific = Browser(browser.client, host="pacific.localhost")
+    for _ in range(2):
+        assert browser.sign_in("bo@example.com", "wrong password!").status_code == 401
+        assert on_pacific.sign_in("bo@example.com", "wrong password!").status_code == 401
+    assert on_pacific.sign_in("BO.BOTH", "wrong password!").status_code == 401  # the 5th
+    for where, login in ((browser, "bo@example.com"), (on_pacific, "bo@example.com"),
+                         (on_pacific, "bo.both")):
+        assert where.sign_in(login).status_code == 429  # even the right password
+    assert Throttle.get(f"acct#user#{user.user_id}").failures == 5
+
+
 def test_the_lock_ends_after_its_time(browser):
     make_user("rita@example.com", accounts=[("abc", "C1")])
     for _ in range(5):
         browser.sign_in("rita@example.com", "wrong password!")
-    counter = Throttle.get("acct#abc#rita@example.com")
+    counter = Throttle.get("acct#user#u-rita-example.com")
     counter.locked_until = 1
     counter.window_ends = 1
     counter.save()
     assert browser.sign_in("rita@example.com").status_code == 303
-    assert Throttle.count("acct#abc#rita@example.com") == 0  # success clears the counter
+    assert Throttle.count("acct#user#u-rita-example.com") == 0  # success clears the counter
 
 
 def test_source_ip_is_throttled_from_api_gateway_not_x_forwarded_for(browser):

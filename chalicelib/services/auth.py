@@ -39,8 +39,11 @@ class SignIn:
     user: Optional[User] = None
 
 
-def _throttle_keys(company_id: str, login: str, source_ip: str):
-    return f"acct#{company_id}#{login.strip().lower()}", f"ip#{source_ip}"
+def _throttle_keys(user_id: Optional[str], login_key: Optional[str], source_ip: str):
+    """The per-account counter is the login's, across every company and every name it
+    signs in with (its e-mail, its user names); a name that finds nobody counts on its own."""
+    account = f"acct#user#{user_id}" if user_id else f"acct#{login_key or '-'}"
+    return account, f"ip#{source_ip}"
 
 
 def _login_key(company_id: str, login: str) -> str:
@@ -50,7 +53,9 @@ def _login_key(company_id: str, login: str) -> str:
 def sign_in(company: Company, login: str, password: str, source_ip: str, now: float) -> SignIn:
     login = (login or "").strip()[:254]
     password = (password or "")[: passwords.MAX_LENGTH + 1]
-    account_key, ip_key = _throttle_keys(company.company_id, login, source_ip)
+    login_key = _login_key(company.company_id, login) if login else None
+    user_id = users.user_id_for_login(login_key) if login_key else None
+    account_key, ip_key = _throttle_keys(user_id, login_key, source_ip)
     at = int(now)
     counters = throttles.get_many([account_key, ip_key])
     if any(c.locked_until > at for c in counters.values()):
@@ -60,7 +65,6 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
                      login=login.lower()[:254], reason="locked")
         return SignIn(False, 429, LOCKED)
 
-    user_id = users.user_id_for_login(_login_key(company.company_id, login)) if login else None
     user = users.get_user(user_id or users.MISSING_USER_ID)
     password_ok = passwords.verify(user.password_hash if user else None, password)
     # Every company's memberships in one query (the switcher needs them); this company's below.
