@@ -11,7 +11,7 @@ import functools
 import re
 from typing import Optional, Tuple
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -67,6 +67,53 @@ def _sandbox() -> SandboxedEnvironment:
     return env
 
 
+ALLOWED = ("The e-mail format allows only {{ placeholder }} substitutions and "
+           "{% if placeholder %}…{% else %}…{% endif %}")
+
+
+def _tag(node) -> str:
+    return {"For": "for", "Assign": "set", "AssignBlock": "set", "Macro": "macro",
+            "CallBlock": "call", "FilterBlock": "filter", "With": "with", "Block": "block",
+            "Include": "include", "Import": "import", "FromImport": "from", "Extends": "extends",
+            "ExprStmt": "do", "Break": "break", "Continue": "continue",
+            }.get(type(node).__name__, type(node).__name__.lower())
+
+
+def _condition_ok(test) -> bool:
+    if isinstance(test, nodes.Not):
+        test = test.node
+    return isinstance(test, nodes.Name) and test.name in PLACEHOLDERS
+
+
+def _structure_error(body) -> Optional[str]:
+    """Only text, {{ placeholder }} and {% if placeholder %} blocks: no loops, filters,
+    attribute access, calls or arithmetic, so a format renders in time linear in its length
+    (four nested loops once took 21 s in one request)."""
+    for node in body:
+        if isinstance(node, nodes.Output):
+            for part in node.nodes:
+                if isinstance(part, nodes.TemplateData):
+                    continue
+                if isinstance(part, nodes.Name) and part.name in PLACEHOLDERS:
+                    continue
+                return (f"{ALLOWED} (line {part.lineno}): filters (|), attribute access (.), "
+                        "calls, arithmetic and literals are not allowed.")
+        elif isinstance(node, nodes.If):
+            for branch in [node, *node.elif_]:
+                if not _condition_ok(branch.test):
+                    return (f"{ALLOWED} (line {branch.lineno}): an if tests one placeholder "
+                            "(or not one placeholder).")
+                error = _structure_error(branch.body)
+                if error:
+                    return error
+            error = _structure_error(node.else_)
+            if error:
+                return error
+        else:
+            return f"{ALLOWED} (line {node.lineno}): {{% {_tag(node)} %}} is not allowed."
+    return None
+
+
 def validate_format(text: Optional[str]) -> Optional[str]:
     """None when the format can be saved, else what is wrong (names the placeholder)."""
     if text is None:
@@ -74,14 +121,17 @@ def validate_format(text: Optional[str]) -> Optional[str]:
     if len(text) > MAX_LENGTH:
         return f"The e-mail format is longer than {MAX_LENGTH:,} characters."
     try:
-        names = meta.find_undeclared_variables(_sandbox().parse(text))
+        tree = _sandbox().parse(text)
     except TemplateSyntaxError as error:
         return f"The e-mail format has a syntax error on line {error.lineno}: {error.message}"
-    unknown = sorted(names - set(PLACEHOLDERS))
+    unknown = sorted(meta.find_undeclared_variables(tree) - set(PLACEHOLDERS))
     if unknown:
         allowed = ", ".join("{{ %s }}" % name for name in PLACEHOLDERS)
         return (f"Unknown placeholder {{{{ {unknown[0]} }}}} in the e-mail format; "
                 f"use only {allowed}.")
+    error = _structure_error(tree.body)
+    if error:
+        return error
     try:  # a trial render catches what the sandbox refuses (attribute tricks)
         _render_format(text, dict.fromkeys(PLACEHOLDERS, "x"))
     except CredentialsEmailError as error:
@@ -91,6 +141,10 @@ def validate_format(text: Optional[str]) -> Optional[str]:
 
 def _render_format(text: str, values: dict) -> str:
     try:
+        # A format stored before these rules existed is held to them too.
+        error = _structure_error(_sandbox().parse(text).body)
+        if error:
+            raise CredentialsEmailError(f"The e-mail format cannot be rendered: {error}")
         return _sandbox().from_string(text).render(**values)
     except (SecurityError, TemplateError, TypeError, ValueError) as error:
         raise CredentialsEmailError(f"The e-mail format cannot be rendered: {error}") from error
