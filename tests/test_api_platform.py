@@ -2,6 +2,8 @@
 import json
 import re
 
+import pytest
+
 from chalicelib.models import AuditEvent, Domain, User
 from tests.api_support import make_token
 from tests.support import sent_mail
@@ -204,6 +206,22 @@ def test_gateway_credentials_are_validated(api):
 
 
 # --- errors are JSON ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 10_000 + b"]" * 10_000,
+    b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
+    b'{"records": [' + b"[" * 10_000 + b"]" * 10_000 + b"]}",
+    b'{"records": [' + b"[" * 40 + b"]" * 40 + b"]}",  # parses, but deeper than any record
+    b"[" * 10_000,  # malformed as well
+])
+def test_too_deeply_nested_json_is_a_400_with_a_clear_message(api, raw):
+    for path in ("/companies", "/companies/abc/invoices"):
+        answer = api.post(path, raw=raw)
+        assert answer.status == 400, answer.body
+        assert answer.json["error"] in ("too_deep", "bad_json")
+        assert "nested too deeply" in answer.json["message"] or "not valid JSON" in \
+            answer.json["message"]
+
 
 def test_bad_json_wrong_method_and_media_type_answer_json(api):
     answer = api.post("/companies", raw=b"{not json")

@@ -152,9 +152,33 @@ def read_json(request, max_bytes: int = 1024 * 1024) -> Any:
     if not raw.strip():
         raise ApiError(400, "bad_json", "The request needs a JSON body.")
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(400, "bad_json", f"The request body is not valid JSON: {error}") from error
+    except RecursionError:  # the decoder recurses per level: thousands of [ or {
+        raise ApiError(400, "too_deep", TOO_DEEP) from None
+    if _depth(data) > MAX_DEPTH:  # validation would recurse through it too
+        raise ApiError(400, "too_deep", TOO_DEEP)
+    return data
+
+
+# No record of the API nests more than a few levels (batch → record → lines → fields).
+MAX_DEPTH = 32
+TOO_DEEP = f"The JSON body is nested too deeply; at most {MAX_DEPTH} levels are accepted."
+
+
+def _depth(value) -> int:
+    """How deeply lists and objects nest (iterative: no recursion on hostile input)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def model(name: str):
