@@ -231,6 +231,20 @@ def test_the_lock_is_the_logins_across_companies_and_names(browser, pacific):
     assert Throttle.get(f"acct#user#{user.user_id}").failures == 5
 
 
+def test_a_new_sign_in_revokes_the_session_the_browser_had(browser):
+    make_user("rita@example.com", accounts=[("abc", "C1")])
+    make_user("sue@example.com", accounts=[("abc", "C2")])
+    browser.sign_in("rita@example.com")
+    old_cookie = browser.cookies["portal_session"]
+    answer = browser.post("/login", {"login": "sue@example.com", "password": PASSWORD})
+    assert answer.status_code == 303 and browser.cookies["portal_session"] != old_cookie
+    assert Session.count(sha256(old_cookie)) == 0  # deleted on the server
+    replay = Browser(browser.client)
+    replay.cookies["portal_session"] = old_cookie
+    assert replay.get("/orders").headers["Location"] == "/login?next=/orders"
+    assert "Welcome" in text(browser.get("/"))  # the new one works
+
+
 def test_the_lock_ends_after_its_time(browser):
     make_user("rita@example.com", accounts=[("abc", "C1")])
     for _ in range(5):

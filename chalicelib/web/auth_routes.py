@@ -41,6 +41,8 @@ def login_submit():
                     login=form.get("login", "")[:254],
                     next=safe_next(form.get("next"), bp.current_app),
                     notice=None)
+    if state.session is not None:  # the sign-in this browser had here ends on the server
+        auth.sign_out(state.session)
     state.cookies.append(cookies.session_cookie(result.started.cookie_value))
     if result.user.must_change_password:
         return redirect("/change-password")
