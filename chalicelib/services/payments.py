@@ -373,8 +373,11 @@ class PaymentService:
             check_room(payment, self.open_invoices(company_id, customer_no), holds,
                        allow_on_account=bool(company.allow_payment_on_account))
             outcome = self.repo.reserve_and_confirm(payment, holds, transaction_token[:200])
-            if outcome != payments_repo.HOLDS_CHANGED:
-                # RESERVED, or NOT_REVIEWED: another click confirmed it (or it expired).
+            if outcome == payments_repo.RESERVED:  # what the transaction wrote; no re-read
+                payment.status, payment.transaction_token = "pending", transaction_token[:200]
+                payment.unapplied_pk = account_pk(company_id, customer_no)
+                return payment
+            if outcome == payments_repo.NOT_REVIEWED:  # another click confirmed it, or expired
                 return self.repo.get(company_id, payment.payment_id) or payment
         raise PaymentConflict(BUSY_MESSAGE)
 
