@@ -240,6 +240,17 @@ def test_administrators_list_and_filter_payments(admin, paid):
     assert paid.gateway_id in text(admin.get(f"/admin/payments/{paid.payment_id}"))
 
 
+def test_reviews_nobody_confirmed_are_not_listed_as_payments(browser, paid, emergepay):
+    browser.sign_in("rita@example.com")
+    review_and_authorize(browser, emergepay, pay_form_fields(browser, invoice=["W300"]))
+    browser.post("/logout", {})
+    [reviewed] = [p for p in payments() if p.status == "reviewed"]
+    make_user("ada@example.com", admin_of=["abc"])
+    browser.sign_in("ada@example.com")
+    listing = text(browser.get("/admin/payments"))
+    assert paid.payment_id.upper() in listing and reviewed.payment_id.upper() not in listing
+
+
 def test_customers_cannot_see_the_payments_list(signed_in):
     assert signed_in.get("/admin/payments").status_code == 404
 

@@ -17,6 +17,7 @@ from . import paging
 from .keys import account_pk
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
+NOT_PAYMENTS = ("reviewed", "expired")  # reviews nobody confirmed: nothing was charged
 
 
 def id_bound(moment: datetime) -> str:
@@ -188,7 +189,8 @@ def for_company(company_id: str, *, date_from: Optional[datetime] = None,
     high = (id_bound(date_to) if date_to else "f" * 12) + "\uffff"
     condition = Payment.payment_id.between(low, high)
     filters = None
-    for part in (Payment.status == status if status else None,
+    # Reviews never confirmed are not payments: listed only when asked for by status.
+    for part in (Payment.status == status if status else ~Payment.status.is_in(*NOT_PAYMENTS),
                  Payment.method == method if method else None,
                  Payment.customer_no == customer_no if customer_no else None,
                  Payment.needs_attention == True if needs_attention else None):  # noqa: E712
