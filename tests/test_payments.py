@@ -348,3 +348,22 @@ def test_a_refused_concurrent_payment_says_so_plainly(signed_in, emergepay):
     assert "Another payment on this account is already in progress or was just made for " \
         "invoice W100" in text(refused) and "Nothing was charged." in text(refused)
     assert len(emergepay.approved_sales()) == 1
+
+
+@pytest.mark.parametrize("status, shown", [(429, "Thank you for your payment"),
+                                           (503, "Thank you for your payment"),
+                                           (500, "We are confirming your payment")])
+def test_gateway_faults_during_checkout_tell_the_customer_and_charge_once(
+        signed_in, emergepay, status, shown):
+    browser = signed_in
+    _, fields = review_and_authorize(browser, emergepay, pay_form_fields(browser, invoice=["W100"]))
+    emergepay.control({"fail": {"status": status, "count": 1, "path": "checkout"}})
+    answer = post_lists(browser, "/account/pay/confirm", fields)
+    assert answer.status_code == 303
+    assert shown in text(browser.get(answer.headers["Location"]))
+    again = post_lists(browser, "/account/pay/confirm", fields)  # the customer retries
+    assert again.headers["Location"] == answer.headers["Location"]
+    assert len(emergepay.approved_sales()) <= 1
+    [payment] = payments()
+    assert payment.status in ("approved", "pending")
+    assert (payment.status == "approved") == bool(emergepay.approved_sales())
