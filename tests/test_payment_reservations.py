@@ -51,7 +51,8 @@ class Repo:
             raise self.faults["read_holds"].pop(0)
         holds = payments_repo.read_holds(*args)
         with self.lock:
-            wait, self.waits = self.barrier is not None and self.waits < 2, self.waits + 1
+            wait = self.barrier is not None and self.waits < 2
+            self.waits += wait
         if wait:  # both confirms have read the holds before either writes
             self.barrier.wait(timeout=20)
         return holds
@@ -121,7 +122,7 @@ def dynamodb_serialized():
 
 
 def confirm_in_two_threads(world, first, second):
-    world["repo"].barrier = threading.Barrier(2)
+    world["repo"].barrier, world["repo"].waits = threading.Barrier(2), 0
     tokens = [authorized_token(world["stand_in"]) for _ in range(2)]
     outcomes = [None, None]
 
@@ -136,7 +137,8 @@ def confirm_in_two_threads(world, first, second):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert world["repo"].waits >= 2, "both confirms read the holds before either wrote"
+    assert world["repo"].waits == 2, "both confirms read the holds before either wrote"
+    assert world["repo"].barrier.n_waiting == 0 and not world["repo"].barrier.broken
     return outcomes
 
 
