@@ -243,12 +243,18 @@ def test_the_erp_applying_a_payment_releases_its_hold(world):
 
 def test_payments_from_before_reservations_are_counted(world):
     """An account without a reservation item starts from its unapplied payments."""
-    now = world["now"]()
-    Payment("abc", new_id(), customer_no="C1001", customer_pk=account_pk("abc", "C1001"),
+    now, older = world["now"](), new_id()
+    Payment("abc", older, customer_no="C1001", customer_pk=account_pk("abc", "C1001"),
             user_id="demo", method="card", status="approved", amount_cents=50000,
             allocations={"W100": 50000}, unapplied_pk=account_pk("abc", "C1001"),
             created_at=now, updated_at=now).save()
     assert review(world, ["W100"]).amount_cents == 7172
+    paid = confirm(world, review(world, [], cents=10000))  # W100's 71.72, then W200
+    assert paid.allocations.as_dict() == {"W100": 7172, "W200": 2828}
+    assert holds() == {older: {"cents": 50000, "invoices": {"W100": 50000}},
+                       paid.payment_id: {"cents": 10000, "invoices": {"W100": 7172, "W200": 2828}}}
+    with pytest.raises(payments_service.PaymentInputError, match="more than the open balance"):
+        review(world, [], cents=2173)
 
 
 def test_the_reconciler_expires_reviews_nobody_confirmed(world):
