@@ -18,7 +18,7 @@ from chalicelib.payments import credentials
 from chalicelib.payments import gateway as gateway_module
 from chalicelib.repositories import payments as payments_repo
 from chalicelib.services import payments as payments_service
-from chalicelib.services.payments import PayDetails, PaymentService, Plan
+from chalicelib.services.payments import PayDetails, PaymentService
 from infra.local.emergepay import InProcessTransport, StandIn
 from tests.payment_support import CARD_OK, DEMO_CREDS, in_process_gateway
 from tests.support import make_company, make_invoice
@@ -81,12 +81,21 @@ def authorized_token(stand_in, method="card", entered=CARD_OK):
     return token
 
 
+DETAILS = PayDetails("card", "Rita", "62704", "rita@example.com")
+
+
+def review(world, payment_id=None, cents=10000, customer_no="C1001", invoices=("W100",)):
+    return world["service"].review(world["company"], customer_no, "u1", payment_id or new_id(),
+                                   selected=list(invoices), amount_cents=cents,
+                                   details=lambda: DETAILS)
+
+
 def pay(world, payment_id=None, cents=10000, token=None):
-    payment_id = payment_id or new_id()
+    """Review (unless this id was confirmed before: a retry) and confirm."""
     token = token or authorized_token(world["stand_in"])
-    details = PayDetails("card", "Rita", "62704", "rita@example.com")
-    return world["service"].pay(world["company"], "C1001", "u1", payment_id,
-                                lambda: Plan({"W100": cents}, cents), lambda: details, token)
+    if payment_id is None or payments_repo.get("abc", payment_id) is None:
+        payment_id = review(world, payment_id, cents).payment_id
+    return world["service"].pay(world["company"], "C1001", payment_id, token)
 
 
 def reconcile_later(world, minutes=5):

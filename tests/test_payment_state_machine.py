@@ -1,6 +1,6 @@
 """Hypothesis state machine over paying on account (issue 7, Quality).
 
-Steps: open a pay form (one payment id), pay, pay again with the same id (retry,
+Steps: open a pay form (one payment id), review and pay, pay again with the same id (retry,
 double submit, refresh), gateway timeout after the charge, 5xx/429, a crash between
 the gateway and the database, duplicate and out-of-order look-up answers, reconciler
 runs with the gateway down or reachable.
@@ -10,6 +10,7 @@ Invariants after every step:
   still pending (its answer was lost); every approved payment was charged, once,
   for its amount;
 - no invoice is over-paid: pending + approved allocations ≤ the ERP balance;
+- the account's reservation item holds exactly the pending and approved payments;
 - after a reconciler pass with the gateway reachable (and enough time), no payment
   is pending and the approved charges and approved payments match one to one.
 """
@@ -26,6 +27,7 @@ from chalicelib.ids import new_id
 from chalicelib.models import Payment
 from chalicelib.models.base import plain_dict
 from chalicelib.payments import gateway as gateway_module
+from chalicelib.repositories import payments as payments_repo
 from chalicelib.services import payments as payments_service
 from chalicelib.services.payments import PayDetails, PaymentService
 from infra.local.emergepay import StandIn
@@ -52,29 +54,22 @@ class PayingOnAccount(RuleBasedStateMachine):
         self.forms = []  # (payment id, token, amount or None, selected)
 
     # ------------------------------------------------------------- helpers
-    def _open_invoices(self):
-        from chalicelib.services import account
-
-        summary = account.open_ar(self.company, "C1")
-        return [payments_service.OpenInvoice(r.invoice.invoice_no, r.balance_cents)
-                for r in summary.rows]
-
     def _payments(self):
         return list(Payment.query(self.company_id))
 
     def _submit(self, form):
+        """Review (the first time) and confirm; a form submitted again confirms the
+        payment its first review created."""
         payment_id, token, amount, selected = form
-
-        def make_plan():
-            return payments_service.plan(self._open_invoices(), selected=selected,
-                                         amount_cents=amount, allow_on_account=False)
-
         details = PayDetails("card", "Rita", "62704", "rita@example.com")
         try:
-            self.service.pay(self.company, "C1", "u1", payment_id, make_plan,
-                             lambda: details, token)
+            if Payment.count(self.company_id, Payment.payment_id == payment_id) == 0:
+                payment_id = self.service.review(
+                    self.company, "C1", "u1", payment_id, selected=selected,
+                    amount_cents=amount, details=lambda: details).payment_id
+            self.service.pay(self.company, "C1", payment_id, token)
         except payments_service.PaymentInputError:
-            pass  # e.g. the invoice is already (being) paid: refused, nothing stored
+            pass  # e.g. the invoice is already (being) paid: refused, nothing charged
         except RuntimeError:
             pass  # the injected crash
 
@@ -184,6 +179,18 @@ class PayingOnAccount(RuleBasedStateMachine):
                     paid[invoice_no] = paid.get(invoice_no, 0) + int(cents)
         for invoice_no, cents in paid.items():
             assert cents <= BALANCES[invoice_no], f"{invoice_no} over-paid"
+
+    @invariant()
+    def the_account_holds_exactly_the_payments_that_are_money(self):
+        if not hasattr(self, "stand_in"):
+            return
+        holds = payments_repo.read_holds(self.company_id, "C1").holds
+        for payment in self._payments():
+            held = payment.payment_id in holds
+            assert held == (payment.status in ("pending", "approved")), payment.status
+            if held:
+                assert holds[payment.payment_id]["invoices"] == {
+                    no: int(c) for no, c in plain_dict(payment.allocations).items()}
 
     @invariant()
     def every_unsettled_payment_lowers_the_balance(self):

@@ -240,6 +240,17 @@ def test_administrators_list_and_filter_payments(admin, paid):
     assert paid.gateway_id in text(admin.get(f"/admin/payments/{paid.payment_id}"))
 
 
+def test_reviews_nobody_confirmed_are_not_listed_as_payments(browser, paid, emergepay):
+    browser.sign_in("rita@example.com")
+    review_and_authorize(browser, emergepay, pay_form_fields(browser, invoice=["W300"]))
+    browser.post("/logout", {})
+    [reviewed] = [p for p in payments() if p.status == "reviewed"]
+    make_user("ada@example.com", admin_of=["abc"])
+    browser.sign_in("ada@example.com")
+    listing = text(browser.get("/admin/payments"))
+    assert paid.payment_id.upper() in listing and reviewed.payment_id.upper() not in listing
+
+
 def test_customers_cannot_see_the_payments_list(signed_in):
     assert signed_in.get("/admin/payments").status_code == 404
 
@@ -301,3 +312,58 @@ def test_payments_follow_the_selected_dealer(browser, paid, pacific):
     assert browser.get(f"/admin/payments/{paid.payment_id}").status_code == 404
     voided = browser.post(f"/admin/payments/{paid.payment_id}/void", {})
     assert voided.status_code == 404 and Payment.get("abc", paid.payment_id).status == "approved"
+
+
+@pytest.mark.parametrize("posted", ["1.00", "99999.00"])
+def test_confirm_charges_the_reviewed_amount_or_refuses(signed_in, emergepay, abc, posted):
+    """Issue 13: review $2.00, then a confirm posting another amount (tampered form)."""
+    abc.allow_payment_on_account = True
+    abc.save()
+    tenant.forget()
+    browser = signed_in
+    review, fields = review_and_authorize(browser, emergepay,
+                                          pay_form_fields(browser, amount="2.00"))
+    assert "You are paying $2.00" in text(review)
+    refused = post_lists(browser, "/account/pay/confirm", dict(fields, amount=posted))
+    assert refused.status_code == 400
+    assert f"The amount sent (${float(posted):,.2f}) is not the amount you reviewed ($2.00)" \
+        in text(refused) and "Nothing was charged" in text(refused)
+    assert not emergepay.approved_sales()
+    without_amount = {k: v for k, v in fields.items() if k not in ("amount", "invoice")}
+    paid = post_lists(browser, "/account/pay/confirm", dict(without_amount, invoice=["W300"]))
+    assert paid.status_code == 303
+    [payment] = payments()
+    assert payment.status == "approved" and payment.amount_cents == 200
+    assert [record["_cents"] for record in emergepay.approved_sales().values()] == [200]
+    assert allocations(payment) == {"W100": 200}  # as reviewed, not the posted invoice
+
+
+def test_a_refused_concurrent_payment_says_so_plainly(signed_in, emergepay):
+    browser = signed_in
+    _, first = review_and_authorize(browser, emergepay, pay_form_fields(browser, invoice=["W100"]))
+    _, second = review_and_authorize(browser, emergepay, pay_form_fields(browser, invoice=["W100"]))
+    assert post_lists(browser, "/account/pay/confirm", first).status_code == 303
+    refused = post_lists(browser, "/account/pay/confirm", second)
+    assert refused.status_code == 409
+    assert "Another payment on this account is already in progress or was just made for " \
+        "invoice W100" in text(refused) and "Nothing was charged." in text(refused)
+    assert len(emergepay.approved_sales()) == 1
+
+
+@pytest.mark.parametrize("status, shown", [(429, "Thank you for your payment"),
+                                           (503, "Thank you for your payment"),
+                                           (500, "We are confirming your payment")])
+def test_gateway_faults_during_checkout_tell_the_customer_and_charge_once(
+        signed_in, emergepay, status, shown):
+    browser = signed_in
+    _, fields = review_and_authorize(browser, emergepay, pay_form_fields(browser, invoice=["W100"]))
+    emergepay.control({"fail": {"status": status, "count": 1, "path": "checkout"}})
+    answer = post_lists(browser, "/account/pay/confirm", fields)
+    assert answer.status_code == 303
+    assert shown in text(browser.get(answer.headers["Location"]))
+    again = post_lists(browser, "/account/pay/confirm", fields)  # the customer retries
+    assert again.headers["Location"] == answer.headers["Location"]
+    assert len(emergepay.approved_sales()) <= 1
+    [payment] = payments()
+    assert payment.status in ("approved", "pending")
+    assert (payment.status == "approved") == bool(emergepay.approved_sales())

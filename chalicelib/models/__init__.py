@@ -1,5 +1,5 @@
 """PynamoDB models: the single source of truth for tables and indexes."""
-from .commerce import Cart, Part, PartToken, PartsOrder, ServiceRequest
+from .commerce import Cart, Part, PartToken, PartsOrder, PaymentReservations, ServiceRequest
 from .company import DEFAULT_PAGES, Company, Domain, Theme, ThemeVersion
 from .customer import Contact, Customer, Dealer, DealerLink, Equipment, WebAccess
 from .invoice import ArJournal, ArTotals, Invoice, InvoiceLine, LedgerEntry, Payment, Statement
@@ -9,6 +9,7 @@ from .user import LoginName, Membership, Throttle, User
 ALL_MODELS = [
     Company, Domain, ThemeVersion, Customer, WebAccess, Contact, Dealer, DealerLink, Equipment,
     Invoice, ArTotals, ArJournal, LedgerEntry, Statement, Payment,
+    PaymentReservations,
     Part, PartToken, Cart, PartsOrder, ServiceRequest,
     User, LoginName, Membership, Throttle,
     Session, Token, ApiToken, AuditEvent,

@@ -97,3 +97,23 @@ class ServiceRequest(PortalModel):
     created_at = UTCDateTimeAttribute()
     feed = OrdersFeed()
     by_customer = OrdersByCustomer()
+
+
+class PaymentReservations(PortalModel):
+    """One item per customer account: the portal payments that hold part of what the
+    account has open, so concurrent payments can never together pay more than that
+    (docs/payments.md).
+
+    `holds` maps a payment id to {"cents": amount, "invoices": {invoice_no: cents}}
+    from the moment the payment is confirmed until it is declined, failed, voided,
+    returned or applied by the ERP.  A refund holds negative cents (it reopens what it
+    gives back).  `version` rises with every new hold: a reservation is written only
+    over the version it checked.
+    """
+
+    class Meta(BaseMeta):
+        table_name = table_name("payment-reservations")
+
+    account_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
+    holds = MapAttribute(default=dict)
+    version = NumberAttribute(default=0)

@@ -6,6 +6,7 @@ from typing import Dict, Iterable, List, Tuple
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from ..models import Customer, DealerLink, Membership, PartToken, Payment
+from . import payments
 from .keys import account_pk
 
 CONDITIONAL_FAILED = "ConditionalCheckFailedException"
@@ -120,23 +121,29 @@ def settle_ach(payment: Payment, outcome: str, reason, updated_at: datetime,
             (Payment.erp_updated_at.does_not_exist() | (Payment.erp_updated_at < updated_at))
             & Payment.status.is_in("approved", "settled", "returned")
             & (Payment.method == "ach")))
-        return True
     except UpdateError as error:
         if error.cause_response_code != CONDITIONAL_FAILED:
             raise
         return False
+    if outcome == "returned":  # the money came back: the invoices are open again
+        payments.release_hold(payment.company_id, payment.customer_no, payment.payment_id)
+    return True
 
 
 def mark_applied(company_id: str, payment_ids: Iterable[str]) -> None:
     """The ERP applied these portal payments: they stop reducing shown balances."""
     for payment_id in payment_ids:
+        payment = Payment(company_id, payment_id)
         try:
-            Payment(company_id, payment_id).update(
-                actions=[Payment.unapplied_pk.remove()],
-                condition=Payment.unapplied_pk.exists())
+            payment.update(actions=[Payment.unapplied_pk.remove()],
+                           condition=Payment.unapplied_pk.exists())
         except UpdateError as error:
             if error.cause_response_code != CONDITIONAL_FAILED:
                 raise
+            continue
+        # The invoices' balances say it now: the account's hold on them goes
+        # (repositories/payments.py, reservations).
+        payments.release_hold(company_id, payment.customer_no, payment_id)
 
 
 def statement(company_id: str, customer_no: str, statement_date: str):

@@ -3,17 +3,21 @@
 Each function is one access pattern of docs/data-model.md (rows 46–51 and the
 payments list of the administrators).
 """
+from dataclasses import dataclass
 from datetime import datetime
-from typing import List, Optional
+from typing import Dict, List, Optional
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from .. import clock
-from ..models import Payment
+from ..models import Payment, PaymentReservations
+from ..models.base import plain_dict
 from . import paging
 from .keys import account_pk
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
+NOT_PAYMENTS = ("reviewed", "expired")  # reviews nobody confirmed: nothing was charged
 
 
 def id_bound(moment: datetime) -> str:
@@ -41,6 +45,21 @@ def get(company_id: str, payment_id: str) -> Optional[Payment]:
         return None
 
 
+def create_reviewed(payment: Payment) -> bool:
+    """The review step: put the payment `reviewed` with its amount and allocations
+    fixed; False when the id exists already.  `pending_company` lets the reconciler
+    expire it when nobody confirms it."""
+    payment.status = "reviewed"
+    payment.pending_company = payment.company_id
+    try:
+        payment.save(condition=Payment.payment_id.does_not_exist())
+    except PutError as error:
+        if _conditional_failure(error):
+            return False
+        raise
+    return True
+
+
 def create_pending(payment: Payment) -> bool:
     """Row 46: put `pending` once; False when the id exists already (a retry)."""
     payment.status = "pending"
@@ -56,7 +75,9 @@ def create_pending(payment: Payment) -> bool:
 
 def resolve(payment: Payment, status: str, *, gateway_id=None, masked_account=None,
             message=None, approval_number=None, card_type=None) -> bool:
-    """Row 47: pending → approved / declined / failed; False when it was not pending."""
+    """Row 47: pending → approved / declined / failed; False when it was not pending.
+    A sale that is not approved gives its hold back, an approved refund holds its
+    (negative) amount, each in the same transaction as the status (row 47a)."""
     now = clock.utcnow()
     actions = [Payment.status.set(status), Payment.updated_at.set(now),
                Payment.pending_company.remove(), Payment.needs_attention.set(False)]
@@ -67,6 +88,7 @@ def resolve(payment: Payment, status: str, *, gateway_id=None, masked_account=No
                              (Payment.card_type, card_type)):
         if value:
             actions.append(attribute.set(value))
+    hold = None
     if status == "approved":
         actions.append(Payment.feed_company.set(payment.company_id))
         if payment.kind == "payment" and payment.receipt_email:
@@ -74,15 +96,12 @@ def resolve(payment: Payment, status: str, *, gateway_id=None, masked_account=No
         if payment.kind == "refund":  # lowers the amount paid until the ERP applies it
             actions.append(Payment.unapplied_pk.set(account_pk(payment.company_id,
                                                                payment.customer_no)))
+            hold = _add_hold(payment)
     else:  # not money: stop counting it against the balances
         actions.append(Payment.unapplied_pk.remove())
-    try:
-        payment.update(actions=actions, condition=Payment.status == "pending")
-    except UpdateError as error:
-        if _conditional_failure(error):
-            return False
-        raise
-    return True
+        if payment.kind == "payment":
+            hold = _drop_hold(payment)
+    return _transition(payment, actions, Payment.status == "pending", hold)
 
 
 def mark_unresolved(payment: Payment, needs_attention: bool, message: str) -> bool:
@@ -101,13 +120,22 @@ def mark_unresolved(payment: Payment, needs_attention: bool, message: str) -> bo
 
 
 def mark_voided(payment: Payment, message: str) -> bool:
-    """approved → voided: back into the ERP feed, no longer lowers the balances."""
+    """approved → voided: back into the ERP feed, no longer lowers the balances, and
+    its hold is given back (one transaction)."""
+    return _transition(
+        payment, [Payment.status.set("voided"), Payment.result_message.set(message),
+                  Payment.feed_company.set(payment.company_id), Payment.unapplied_pk.remove(),
+                  Payment.updated_at.set(clock.utcnow())],
+        (Payment.status == "approved") & (Payment.refunded_cents == 0), _drop_hold(payment))
+
+
+def expire_review(payment: Payment, message: str) -> bool:
+    """reviewed → expired: nobody confirmed it in time (it never held anything)."""
     try:
-        payment.update(actions=[Payment.status.set("voided"), Payment.result_message.set(message),
-                                Payment.feed_company.set(payment.company_id),
-                                Payment.unapplied_pk.remove(),
+        payment.update(actions=[Payment.status.set("expired"), Payment.result_message.set(message),
+                                Payment.pending_company.remove(),
                                 Payment.updated_at.set(clock.utcnow())],
-                       condition=(Payment.status == "approved") & (Payment.refunded_cents == 0))
+                       condition=Payment.status == "reviewed")
     except UpdateError as error:
         if _conditional_failure(error):
             return False
@@ -161,7 +189,8 @@ def for_company(company_id: str, *, date_from: Optional[datetime] = None,
     high = (id_bound(date_to) if date_to else "f" * 12) + "\uffff"
     condition = Payment.payment_id.between(low, high)
     filters = None
-    for part in (Payment.status == status if status else None,
+    # Reviews never confirmed are not payments: listed only when asked for by status.
+    for part in (Payment.status == status if status else ~Payment.status.is_in(*NOT_PAYMENTS),
                  Payment.method == method if method else None,
                  Payment.customer_no == customer_no if customer_no else None,
                  Payment.needs_attention == True if needs_attention else None):  # noqa: E712
@@ -180,3 +209,147 @@ def refunds_of(sale: Payment) -> List[Payment]:
     return list(Payment.by_customer.query(
         sale.customer_pk, Payment.payment_id > sale.payment_id,
         filter_condition=Payment.refund_of == sale.payment_id, limit=200))
+
+
+# ------------------------------------------------------------ reservations
+# One PaymentReservations item per account (docs/payments.md): what each confirmed
+# portal payment holds of the account's open invoices, until the ERP applies it or
+# it stops being money (declined, failed, voided, returned).
+RESERVED, NOT_REVIEWED, HOLDS_CHANGED = "reserved", "not reviewed", "holds changed"
+ITEM_CONDITION_FAILED = "ConditionalCheckFailed"  # a cancelled transaction's per-item reason
+
+
+@dataclass
+class Holds:
+    """An account's reservation item as read."""
+    account_pk: str
+    holds: Dict[str, dict]  # payment id -> {"cents": int, "invoices": {invoice_no: int}}
+    version: Optional[int]  # None: no item yet
+
+    def by_invoice(self, exclude: str = "") -> Dict[str, int]:
+        """Cents held per invoice by every payment but `exclude`."""
+        totals: Dict[str, int] = {}
+        for payment_id, hold in self.holds.items():
+            if payment_id != exclude:
+                for invoice_no, cents in hold["invoices"].items():
+                    totals[invoice_no] = totals.get(invoice_no, 0) + cents
+        return totals
+
+
+def _hold_of(payment: Payment) -> dict:
+    return {"cents": int(payment.amount_cents),
+            "invoices": {no: int(c) for no, c in plain_dict(payment.allocations).items()}}
+
+
+def read_holds(company_id: str, customer_no: str) -> Holds:
+    """One consistent GetItem.  An account without an item yet (its payments predate
+    reservations) starts from its unapplied payments: one Query of `unapplied`, once."""
+    pk = account_pk(company_id, customer_no)
+    try:
+        item = PaymentReservations.get(pk, consistent_read=True)
+    except PaymentReservations.DoesNotExist:
+        return Holds(pk, {p.payment_id: _hold_of(p) for p in Payment.unapplied.query(pk)}, None)
+    holds = {payment_id: {"cents": int(hold.get("cents", 0)),
+                          "invoices": {no: int(c) for no, c in hold.get("invoices", {}).items()}}
+             for payment_id, hold in plain_dict(item.holds).items()}
+    return Holds(pk, holds, int(item.version or 0))
+
+
+def _connection():
+    return Payment._get_connection().connection
+
+
+def _cancelled(error: TransactWriteError) -> Optional[List[Optional[str]]]:
+    """The per-item reasons of a cancelled transaction, or None for another error."""
+    if error.cause_response_code != "TransactionCanceledException":
+        return None
+    return [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
+
+
+def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) -> str:
+    """Row 46: reviewed → pending, and the payment's hold added to the account's item,
+    in one transaction.  The item is written only over the version `holds` was read at,
+    so of two payments checked against the same holds only one is written; the other
+    gets HOLDS_CHANGED and checks again.  NOT_REVIEWED: it left `reviewed` meanwhile
+    (a second click confirmed it first, or it expired)."""
+    now = clock.utcnow()
+    item = PaymentReservations(holds.account_pk)
+    if holds.version is None:
+        hold_actions = [PaymentReservations.holds.set(
+            dict(holds.holds, **{payment.payment_id: _hold_of(payment)})),
+            PaymentReservations.version.set(1)]
+        unchanged = PaymentReservations.account_pk.does_not_exist()
+    else:
+        hold_actions = [PaymentReservations.holds[payment.payment_id].set(_hold_of(payment)),
+                        PaymentReservations.version.set(holds.version + 1)]
+        unchanged = PaymentReservations.version == holds.version
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.update(payment, actions=[
+                Payment.status.set("pending"), Payment.transaction_token.set(transaction_token),
+                Payment.unapplied_pk.set(account_pk(payment.company_id, payment.customer_no)),
+                Payment.updated_at.set(now)], condition=Payment.status == "reviewed")
+            tx.update(item, actions=hold_actions, condition=unchanged)
+    except TransactWriteError as error:
+        reasons = _cancelled(error)
+        if reasons and reasons[0] == ITEM_CONDITION_FAILED:
+            return NOT_REVIEWED
+        if reasons and reasons[1] == ITEM_CONDITION_FAILED:
+            return HOLDS_CHANGED
+        raise
+    return RESERVED
+
+
+def _drop_hold(payment: Payment):
+    item = PaymentReservations(account_pk(payment.company_id, payment.customer_no))
+    return item, [PaymentReservations.holds[payment.payment_id].remove()], \
+        PaymentReservations.holds[payment.payment_id].exists()
+
+
+def _add_hold(payment: Payment):
+    """A refund reopens what it gives back: a negative hold (no version check: it only
+    makes room)."""
+    item = PaymentReservations(account_pk(payment.company_id, payment.customer_no))
+    return item, [PaymentReservations.holds[payment.payment_id].set(_hold_of(payment))], \
+        PaymentReservations.holds.exists()
+
+
+def _transition(payment: Payment, actions, condition, hold) -> bool:
+    """A conditional status change with its hold change in one transaction; False when
+    the payment's condition failed.  A payment from before reservations (no hold to
+    drop, no item to add to) changes status alone."""
+    item, hold_actions, hold_condition = hold or (None, None, None)
+    if item is not None:
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.update(payment, actions=actions, condition=condition)
+                tx.update(item, actions=hold_actions, condition=hold_condition)
+            return True
+        except TransactWriteError as error:
+            reasons = _cancelled(error)
+            if not reasons:
+                raise
+            if reasons[0] == ITEM_CONDITION_FAILED:
+                return False
+            if reasons[1] != ITEM_CONDITION_FAILED:
+                raise
+    try:
+        payment.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if _conditional_failure(error):
+            return False
+        raise
+    return True
+
+
+def release_hold(company_id: str, customer_no: str, payment_id: str) -> bool:
+    """The ERP applied (or returned) the payment: its invoices' balances say it now."""
+    item = PaymentReservations(account_pk(company_id, customer_no))
+    try:
+        item.update(actions=[PaymentReservations.holds[payment_id].remove()],
+                    condition=PaymentReservations.holds[payment_id].exists())
+    except UpdateError as error:
+        if _conditional_failure(error):
+            return False
+        raise
+    return True

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Dict, List, Optional
 
+from pynamodb.exceptions import PynamoDBException
+
 from .. import clock
 from ..email import EmailError
 from ..ids import new_id
@@ -36,6 +38,12 @@ RECONCILE_AFTER = timedelta(minutes=3)  # a live request may still be waiting on
 ATTENTION_AFTER = timedelta(minutes=15)
 ABANDON_AFTER = timedelta(minutes=30)  # unknown to the gateway this long: it never got there
 FORM_LIFETIME = timedelta(hours=12)
+REVIEW_LIFETIME = timedelta(minutes=20)  # reviewed but never confirmed: expired after this
+RESERVE_ATTEMPTS = 3  # other payments of the account reserving at the same moment
+EXPIRED_MESSAGE = "The review expired before it was confirmed."
+UNAVAILABLE_MESSAGE = "The payment service is busy right now. Please try again in a minute."
+BUSY_MESSAGE = ("Another payment on this account is in progress right now. "
+                "Wait a moment and review the payment again.")
 PAYMENT_ID = re.compile(r"^[0-9a-f]{24}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ZIP = re.compile(r"^[0-9]{5}(-[0-9]{4})?$|^[A-Za-z0-9 -]{3,10}$")
@@ -44,6 +52,14 @@ KEY_NAMESPACE = uuid.UUID("5b0f7a4e-8f0e-4b55-9a51-6a0f2f4cbd2c")
 
 class PaymentInputError(ValueError):
     """Something the customer entered or chose cannot be paid; the message says what."""
+
+
+class PaymentConflict(PaymentInputError):
+    """Other payments already hold what this one would pay (two tabs, two people)."""
+
+
+class PaymentUnavailable(RuntimeError):
+    """A store or the gateway is not answering before anything was charged."""
 
 
 class PaymentNotFound(LookupError):
@@ -59,7 +75,8 @@ def status_label(payment: Payment) -> str:
     if payment.status == "approved" and payment.method == "ach" and payment.kind == "payment":
         return "Pending settlement"
     return {"pending": "Processing", "approved": "Approved", "declined": "Declined",
-            "failed": "Failed", "voided": "Voided"}.get(payment.status, payment.status.title())
+            "failed": "Failed", "voided": "Voided", "reviewed": "Not confirmed",
+            "expired": "Expired"}.get(payment.status, payment.status.title())
 
 
 # ------------------------------------------------------------ allocations
@@ -95,8 +112,9 @@ def plan(open_invoices: List[OpenInvoice], *, selected: List[str], amount_cents:
     by_no = {inv.invoice_no: inv for inv in open_invoices}
     unknown = [n for n in selected if n not in by_no]
     if unknown:
-        raise PaymentInputError(f"Invoice {unknown[0]} has no open balance to pay. "
-                                "Reload the page to see your current balances.")
+        raise PaymentInputError(f"Invoice {unknown[0]} has no open balance to pay: it has been "
+                                "paid, or another payment for it is in progress. Reload the "
+                                "page to see your current balances.")
     targets = [inv for inv in open_invoices if inv.invoice_no in selected] if selected \
         else list(open_invoices)
     if amount_cents is None:
@@ -119,6 +137,50 @@ def plan(open_invoices: List[OpenInvoice], *, selected: List[str], amount_cents:
             f"The amount is more than the {'selected invoices' if selected else 'open balance'} "
             f"(${owed / 100:,.2f}). Enter at most that amount.")
     return Plan(allocations, amount_cents)
+
+
+def open_invoices_for_payment(company_id: str, customer_no: str) -> List[OpenInvoice]:
+    """What the account has open to pay, per invoice, oldest due first: the ERP's
+    balances, before portal payments (those are subtracted from the account's holds).
+    The one place payments read the open amount."""
+    from ..repositories import invoices
+
+    page = invoices.open_ar(company_id, customer_no)
+    return [OpenInvoice(inv.invoice_no, int(inv.balance_cents or 0)) for inv in page.items
+            if int(inv.balance_cents or 0) > 0]
+
+
+def available(open_invoices: List[OpenInvoice], holds, exclude: str = "") -> List[OpenInvoice]:
+    """Open invoices less what payments hold of them (the ones left with something)."""
+    held = holds.by_invoice(exclude)
+    left = [OpenInvoice(inv.invoice_no, inv.balance_cents - held.get(inv.invoice_no, 0))
+            for inv in open_invoices]
+    return [inv for inv in left if inv.balance_cents > 0]
+
+
+def check_room(payment: Payment, open_invoices: List[OpenInvoice], holds, *,
+               allow_on_account: bool) -> None:
+    """Refuse, with what happened in plain words, a payment that would pay an invoice
+    beyond its open balance together with the payments that hold it already."""
+    open_by_no = {inv.invoice_no: inv.balance_cents for inv in open_invoices}
+    held = holds.by_invoice(exclude=payment.payment_id)
+    allocations = {no: int(c) for no, c in plain_dict(payment.allocations).items()}
+    for invoice_no, cents in sorted(allocations.items()):
+        open_cents = open_by_no.get(invoice_no, 0)
+        if cents <= open_cents - held.get(invoice_no, 0):
+            continue
+        if held.get(invoice_no, 0) > 0:
+            raise PaymentConflict(
+                f"Another payment on this account is already in progress or was just made "
+                f"for invoice {invoice_no}, so this one would pay more than is open. "
+                "Check your account and review the payment again.")
+        raise PaymentConflict(
+            f"Invoice {invoice_no} has already been paid" +
+            (f" down to ${open_cents / 100:,.2f}" if open_cents else "") +
+            ". Check your account and review the payment again.")
+    if int(payment.amount_cents) > sum(allocations.values()) and not allow_on_account:
+        raise PaymentConflict("Payments beyond the open invoices are no longer accepted. "
+                              "Review the payment again.")
 
 
 @dataclass
@@ -171,6 +233,7 @@ class PaymentService:
     metric: Callable = _emit_metric
     companies: Optional[Callable] = None  # () -> company ids with gateway credentials
     company_loader: Optional[Callable] = None
+    open_invoices: Callable = open_invoices_for_payment  # (company_id, customer_no)
 
     def _mail(self):
         if self.send_email is None:
@@ -204,41 +267,119 @@ class PaymentService:
         gateway = self.gateway_for(company_id, method)
         return gateway.start(), gateway.script_url
 
-    # ------------------------------------------------------------------ pay
-    def pay(self, company: Company, customer_no: str, user_id: str, payment_id: str,
-            make_plan: Callable[[], Plan], details: Callable[[], PayDetails],
-            transaction_token: str) -> Payment:
-        """Charge once.  A second call with the same payment id (double click, refresh,
-        retry) never charges again: it continues or shows the first attempt.
-
-        `make_plan` and `details` are called only for a new payment: a repeated
-        submit must not be refused because the first one already lowered the balances.
-        """
+    # --------------------------------------------------------------- review
+    def review(self, company: Company, customer_no: str, user_id: str, payment_id: str, *,
+               selected: List[str], amount_cents: Optional[int],
+               details: Callable[[], PayDetails]) -> Payment:
+        """The review step creates the payment (`reviewed`), amount and allocations
+        fixed: planned over what is open less what other payments hold.  It holds
+        nothing yet (an abandoned review must not block the account); confirming
+        reserves.  A payment already confirmed under this id is returned as it is."""
         company_id = company.company_id
         self.check_payment_id(payment_id)
+        try:
+            payment = self._review(company, customer_no, user_id, payment_id,
+                                   selected, amount_cents, details)
+        except PynamoDBException as error:
+            logger.warning("payment not reviewed", extra={
+                "payment_id": payment_id, "error": str(error)[:200]})
+            raise PaymentUnavailable(UNAVAILABLE_MESSAGE) from error
+        if payment is None or payment.customer_no != customer_no or payment.kind != "payment":
+            raise PaymentNotFound(payment_id)
+        return payment
+
+    def _review(self, company, customer_no, user_id, payment_id, selected, amount_cents,
+                details) -> Optional[Payment]:
+        company_id = company.company_id
         payment = self.repo.get(company_id, payment_id)
+        if payment is not None and payment.customer_no == customer_no \
+                and payment.kind == "payment" and payment.status != "reviewed":
+            return payment  # confirmed already (the back button): the caller shows it
+        if payment is not None:
+            # Reviewed again (back, change, refresh): a new payment with what was sent
+            # now; the earlier review held nothing and expires unconfirmed.
+            payment_id, payment = self.new_payment_id(), None
         if payment is None:
-            plan_, details = make_plan(), details()
-            if not transaction_token:
-                raise PaymentInputError("Enter your payment details in the secure fields.")
+            details_ = details()
+            holds = self.repo.read_holds(company_id, customer_no)
+            plan_ = plan(available(self.open_invoices(company_id, customer_no), holds),
+                         selected=selected, amount_cents=amount_cents,
+                         allow_on_account=bool(company.allow_payment_on_account))
             now = self.now()
             payment = Payment(
                 company_id, payment_id, customer_no=customer_no,
                 customer_pk=account_pk(company_id, customer_no), user_id=user_id,
-                method=details.method, status="pending", amount_cents=plan_.amount_cents,
+                method=details_.method, status="reviewed", amount_cents=plan_.amount_cents,
                 allocations=dict(plan_.allocations), kind="payment",
                 idempotency_key=idempotency_key(payment_id),
-                transaction_token=transaction_token[:200], billing_name=details.billing_name,
-                billing_zip=details.billing_zip, receipt_email=details.receipt_email,
-                account_type=details.account_type,
-                unapplied_pk=account_pk(company_id, customer_no), created_at=now, updated_at=now)
-            if not self.repo.create_pending(payment):  # a concurrent click won the put
+                billing_name=details_.billing_name, billing_zip=details_.billing_zip,
+                receipt_email=details_.receipt_email, account_type=details_.account_type,
+                created_at=now, updated_at=now)
+            if not self.repo.create_reviewed(payment):  # a concurrent click won the put
                 payment = self.repo.get(company_id, payment_id)
-        if payment is None or payment.customer_no != customer_no or payment.kind != "payment":
+        return payment
+
+    # ------------------------------------------------------------------ pay
+    def pay(self, company: Company, customer_no: str, payment_id: str, transaction_token: str,
+            posted_amount_cents: Optional[int] = None) -> Payment:
+        """Charge exactly the reviewed payment, once.  A second call with the same id
+        (double click, refresh, retry) never charges again: it continues or shows the
+        first attempt.  An amount posted with the confirm must be the reviewed one."""
+        self.check_payment_id(payment_id)
+        try:
+            payment = self.repo.get(company.company_id, payment_id)
+        except PynamoDBException as error:
+            raise PaymentUnavailable(UNAVAILABLE_MESSAGE) from error
+        if payment is None:
+            raise PaymentInputError("This payment was not reviewed yet. Start again.")
+        if payment.customer_no != customer_no or payment.kind != "payment":
             raise PaymentNotFound(payment_id)
+        if payment.status == "reviewed":
+            try:
+                payment = self._confirm(company, payment, transaction_token,
+                                        posted_amount_cents)
+            except PynamoDBException as error:  # throttled or down: nothing charged yet
+                logger.warning("payment not reserved", extra={
+                    "payment_id": payment_id, "error": str(error)[:200]})
+                raise PaymentUnavailable(UNAVAILABLE_MESSAGE) from error
         if payment.status != "pending":
             return payment
-        return self._checkout(company, payment)
+        try:
+            return self._checkout(company, payment)
+        except PynamoDBException as error:
+            # The gateway may have charged, but its answer was not stored: the payment
+            # stays pending (it holds its amount), the page says it is being confirmed,
+            # and the reconciler resolves it by look-up (never by charging again).
+            logger.warning("payment answer not stored; left to the reconciler", extra={
+                "payment_id": payment_id, "error": str(error)[:200]})
+            return payment
+
+    def _confirm(self, company: Company, payment: Payment, transaction_token: str,
+                 posted_amount_cents: Optional[int]) -> Payment:
+        """reviewed → pending with the payment's hold reserved (one transaction), or a
+        refusal that says why; nothing is charged before this succeeds."""
+        if posted_amount_cents is not None and posted_amount_cents != int(payment.amount_cents):
+            raise PaymentInputError(
+                f"The amount sent (${posted_amount_cents / 100:,.2f}) is not the amount you "
+                f"reviewed (${int(payment.amount_cents) / 100:,.2f}). Review the payment again.")
+        if self.now() - (payment.created_at or self.now()) > REVIEW_LIFETIME:
+            self.repo.expire_review(payment, EXPIRED_MESSAGE)
+            raise PaymentInputError("This review has expired. Review the payment again.")
+        if not transaction_token:
+            raise PaymentInputError("Enter your payment details in the secure fields.")
+        company_id, customer_no = payment.company_id, payment.customer_no
+        for _attempt in range(RESERVE_ATTEMPTS):
+            holds = self.repo.read_holds(company_id, customer_no)
+            check_room(payment, self.open_invoices(company_id, customer_no), holds,
+                       allow_on_account=bool(company.allow_payment_on_account))
+            outcome = self.repo.reserve_and_confirm(payment, holds, transaction_token[:200])
+            if outcome == payments_repo.RESERVED:  # what the transaction wrote; no re-read
+                payment.status, payment.transaction_token = "pending", transaction_token[:200]
+                payment.unapplied_pk = account_pk(company_id, customer_no)
+                return payment
+            if outcome == payments_repo.NOT_REVIEWED:  # another click confirmed it, or expired
+                return self.repo.get(company_id, payment.payment_id) or payment
+        raise PaymentConflict(BUSY_MESSAGE)
 
     def _checkout(self, company: Company, payment: Payment) -> Payment:
         """Send the stored payment to the gateway (same ids and body on every retry)."""
@@ -316,10 +457,17 @@ class PaymentService:
     def reconcile(self, company: Company) -> dict:
         """Resolve this company's payments pending longer than a few minutes; retry receipts."""
         now = self.now()
-        summary = {"resolved": 0, "unresolved": 0, "receipts": 0}
+        summary = {"resolved": 0, "unresolved": 0, "receipts": 0, "expired": 0}
         bound = payments_repo.id_bound(now - RECONCILE_AFTER)
         for payment_id in self.repo.pending_ids(company.company_id, before=bound):
             payment = self.repo.get(company.company_id, payment_id)
+            if payment is not None and payment.status == "reviewed":
+                # Reviewed, never confirmed: it holds nothing; past its lifetime it
+                # can no longer be confirmed and leaves the reconciler's index.
+                if now - (payment.created_at or now) > REVIEW_LIFETIME \
+                        and self.repo.expire_review(payment, EXPIRED_MESSAGE):
+                    summary["expired"] += 1
+                continue
             if payment is None or payment.status != "pending":
                 continue
             if self._reconcile_one(company, payment, now):
@@ -368,7 +516,7 @@ class PaymentService:
         from ..payments import credentials
         from ..repositories import companies
 
-        totals = {"companies": 0, "resolved": 0, "unresolved": 0, "receipts": 0}
+        totals = {"companies": 0, "resolved": 0, "unresolved": 0, "receipts": 0, "expired": 0}
         for company_id in (self.companies or credentials.companies)():
             company = (self.company_loader or companies.get_company)(company_id)
             if company is None:

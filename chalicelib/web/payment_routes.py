@@ -12,7 +12,8 @@ from ..payments import gateway as gateway_module
 from ..repositories import payments as payments_repo
 from ..services import account as account_service
 from ..services import payments as payments_service
-from ..services.payments import PayDetails, PaymentInputError, PaymentNotFound
+from ..services.payments import (PayDetails, PaymentConflict, PaymentInputError,
+                                 PaymentNotFound)
 from . import forms
 from .customer_routes import customer_page
 from .pages import page, redirect
@@ -48,10 +49,8 @@ def _details(values: dict, methods) -> PayDetails:
                       values["receipt_email"], values["account_type"]).validate(methods)
 
 
-def _plan(state, values, invoices):
-    amount = payments_service.parse_cents(values["amount"]) if values["amount"] else None
-    return payments_service.plan(invoices, selected=values["invoices"], amount_cents=amount,
-                                 allow_on_account=bool(state.company.allow_payment_on_account))
+def _amount(values):
+    return payments_service.parse_cents(values["amount"]) if values["amount"] else None
 
 
 def _pay_form(state, *, values=None, error=None, status=200):
@@ -66,6 +65,12 @@ def _pay_form(state, *, values=None, error=None, status=200):
                 allow_on_account=bool(state.company.allow_payment_on_account))
 
 
+def _refused(state, values, error, status):
+    """Back to the pay form, filled in as sent, with a new payment id."""
+    return _pay_form(state, values=dict(values, payment_id=service().new_payment_id()),
+                     error=f"{error} Nothing was charged.", status=status)
+
+
 @bp.route("/account/pay", methods=["GET"])
 @customer_page("payments")
 def pay_form(state):
@@ -75,50 +80,51 @@ def pay_form(state):
 @bp.route("/account/pay", methods=["POST"], content_types=forms.FORM)
 @customer_page("payments")
 def pay_review(state):
-    """Show what will be paid (allocations oldest first) and the hosted fields."""
+    """Create the payment (amount and allocations fixed, oldest first) and show it
+    with the hosted fields."""
     values = _form_values(forms.parse_lists(bp.current_request))
     methods = service().enabled_methods(state.company.company_id)
     try:
-        service().check_payment_id(values["payment_id"])
-        done = payments_repo.get(state.company.company_id, values["payment_id"])
-        if done is not None and done.customer_no == state.account.customer_no:
-            return redirect(f"/account/pay/{done.payment_id}")  # back button after paying
-        details = _details(values, methods)
-        _, invoices = _open_invoices(state)
-        plan = _plan(state, values, invoices)
-        token, script_url = service().start(state.company.company_id, details.method)
+        payment = service().review(
+            state.company, state.account.customer_no, state.user.user_id, values["payment_id"],
+            selected=values["invoices"], amount_cents=_amount(values),
+            details=lambda: _details(values, methods))
+        if payment.status != "reviewed":
+            return redirect(f"/account/pay/{payment.payment_id}")  # back button after paying
+        token, script_url = service().start(state.company.company_id, payment.method)
     except PaymentInputError as error:
         return _pay_form(state, values=values, error=str(error), status=400)
-    except (gateway_module.GatewayError, gateway_module.GatewayUncertain,
-            gateway_module.NotConfigured):
+    except PaymentNotFound:
+        raise NotFoundError("Page not found") from None
+    except (payments_service.PaymentUnavailable, gateway_module.GatewayError,
+            gateway_module.GatewayUncertain, gateway_module.NotConfigured):
         return _pay_form(state, values=values, status=503,
                          error="The payment service is not answering. Nothing was charged; "
                                "please try again in a few minutes.")
     state.frame_origins = gateway_module.asset_origins()
-    return page(bp.current_request, "pay_review.html", values=values, plan=plan,
-                details=details, token=token, script_url=script_url,
-                transaction_type=gateway_module.TRANSACTION_TYPES[details.method],
+    cents = int(payment.amount_cents)
+    return page(bp.current_request, "pay_review.html", values=values, payment=payment,
+                plan=payments_service.Plan(plain_dict(payment.allocations), cents),
+                amount_text=f"{cents // 100}.{cents % 100:02d}",
+                token=token, script_url=script_url,
+                transaction_type=gateway_module.TRANSACTION_TYPES[payment.method],
                 labels=payments_service.METHOD_LABELS)
 
 
 @bp.route("/account/pay/confirm", methods=["POST"], content_types=forms.FORM)
 @customer_page("payments")
 def pay_confirm(state):
+    """Charge the reviewed payment: its stored amount and allocations, nothing posted."""
     values = _form_values(forms.parse_lists(bp.current_request))
-
-    def make_plan():
-        _, invoices = _open_invoices(state)
-        return _plan(state, values, invoices)
-
     try:
-        payment = service().pay(state.company, state.account.customer_no, state.user.user_id,
-                                values["payment_id"], make_plan,
-                                lambda: _details(values, service().enabled_methods(
-                                    state.company.company_id)),
-                                values["transaction_token"])
+        payment = service().pay(state.company, state.account.customer_no, values["payment_id"],
+                                values["transaction_token"], _amount(values))
+    except PaymentConflict as error:
+        return _refused(state, values, error, 409)
     except PaymentInputError as error:
-        return _pay_form(state, values=dict(values, payment_id=service().new_payment_id()),
-                         error=f"{error} Nothing was charged.", status=400)
+        return _refused(state, values, error, 400)
+    except payments_service.PaymentUnavailable as error:
+        return _refused(state, values, error, 503)
     except PaymentNotFound:
         raise NotFoundError("Page not found") from None
     return redirect(f"/account/pay/{payment.payment_id}")
