@@ -65,8 +65,10 @@ def account_figures(browser):
 def history_closing(browser, today: date) -> int:
     bodies = pages(browser, f"/account/history?from=2000-01-01&to={today.isoformat()}")
     closing = re.search(r'<tr class="closing">.*?class="num">' + MONEY, bodies[-1], re.S)
-    assert closing, "no closing balance on the last page"
-    return cents(closing.group(1))
+    if closing:
+        return cents(closing.group(1))
+    # else the running balance of the last row (or the opening balance: no rows)
+    return cents(re.findall(r'<td data-label="Balance" class="num">' + MONEY, bodies[-1])[-1])
 
 
 def statement_figures(browser):
@@ -290,3 +292,49 @@ def test_generated_ledgers_show_one_balance_on_every_page(app, ledger):
         assert account["total"] == expected
         if today.day <= 28:  # the statement is today's: its total due is the balance due
             assert statement_figures(browser)[0] == expected
+
+
+# ------------------------------------------------------------------ the ERP's open credits
+def _credit(entry_id, amount, open_amount, when, kind="credit"):
+    record = {"entry_id": entry_id, "customer_no": "C1", "entry_date": "2026-10-01",
+              "kind": kind, "reference": entry_id, "amount": amount, "updated_at": when}
+    if open_amount is not None:
+        record["open_amount"] = open_amount
+    return record
+
+
+def test_the_erps_open_credits_move_the_balance_due_as_they_are_pushed_and_deleted(api):
+    from chalicelib.models import Company
+    from chalicelib.services import balance
+
+    abc = Company.get("abc")
+    make_invoice("abc", "W1", "C1", "2026-09-01", balance=10000, due="2026-10-01")
+    assert balance.balance_due_cents(abc, "C1") == 10000
+    assert api.batch("abc", "ledger", [_credit("CM1", "-25.00", "25.00", "2026-11-01T00:00:00Z"),
+                                       _credit("UC1", "-40.00", "15.00", "2026-11-01T00:00:00Z",
+                                               kind="payment")]).outcomes() == ["created"] * 2
+    assert balance.balance_due_cents(abc, "C1") == 10000 - 2500 - 1500
+    # the ERP applied CM1 to an invoice: it says so with an open amount of 0
+    assert api.batch("abc", "ledger", [_credit("CM1", "-25.00", "0", "2026-11-02T00:00:00Z")]
+                     ).outcomes() == ["updated"]
+    assert balance.balance_due_cents(abc, "C1") == 10000 - 1500
+    # an older push of it changes nothing
+    assert api.batch("abc", "ledger", [_credit("CM1", "-25.00", "25.00", "2026-11-01T12:00:00Z")]
+                     ).outcomes() == ["skipped_stale"]
+    answer = api.post("/companies/abc/ledger/delete", {"records": [
+        {"customer_no": "C1", "entry_id": "UC1", "entry_date": "2026-10-01",
+         "updated_at": "2026-11-03T00:00:00Z"}]})
+    assert answer.outcomes() == ["deleted"]
+    assert balance.balance_due_cents(abc, "C1") == 10000
+    # and a recount from the index says the same as the moved totals
+    assert ar_totals.rebuild("abc", "C1").open_credits_cents == 0
+
+
+def test_an_open_amount_that_does_not_fit_its_entry_is_refused(api):
+    bad = [_credit("CM1", "-25.00", "30.00", "2026-11-01T00:00:00Z"),  # more than the credit
+           dict(_credit("W1", "25.00", "5.00", "2026-11-01T00:00:00Z"), kind="invoice"),
+           _credit("CM2", "-25.00", "-5.00", "2026-11-01T00:00:00Z")]
+    answer = api.batch("abc", "ledger", bad)
+    assert answer.status == 200 and answer.outcomes() == ["rejected"] * 3
+    assert not list(LedgerEntry.query(account_pk("abc", "C1")))  # nothing written
+    assert ar_totals.current("abc", "C1").open_credits_cents == 0
