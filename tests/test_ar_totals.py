@@ -119,8 +119,11 @@ def test_a_pending_portal_payment_lowers_the_aging_bucket_of_its_invoice(browser
             unapplied_pk="abc#C1", created_at=NOW, updated_at=NOW).save()
     sign_in_rita(browser, abc)
     page = text(browser.get("/account"))
-    assert 'Balance due: <span class="amount">$40.00' in page
+    # the balance rule (docs/balance.md): the whole payment counts until the ERP applies
+    # it; the $25 beyond W1's balance comes off the oldest balance left (W2's)
+    assert 'Balance due: <span class="amount">$15.00' in page
     assert page.count('href="/orders/') == 1  # W1 is shown paid
+    assert 'Open invoices <span class="muted">(1,' in page
 
 
 def test_aging_by_day_agrees_with_the_bucket_of_each_invoice():

@@ -230,7 +230,21 @@ class LedgerRecord(Strict):
     kind: Literal["payment", "credit", "balance_forward", "invoice"]
     reference: Optional[ShortText] = None
     amount: Money
+    open_amount: Optional[Money] = Field(None, description=(
+        "Credit memos and payments only: the part not yet applied to any invoice (a "
+        "positive amount, at most the entry's). It lowers the balance due until the ERP "
+        "applies it; send the entry again with 0 once it is applied."))
     updated_at: UpdatedAt
+
+    @model_validator(mode="after")
+    def _open_amount_fits(self):
+        if self.open_amount:
+            if self.kind not in ("payment", "credit"):
+                raise ValueError("open_amount is for payment and credit entries only")
+            if self.open_amount < 0 or self.amount >= 0 or self.open_amount > -self.amount:
+                raise ValueError("open_amount must be between 0 and the credit's amount "
+                                 "(a credit's amount is negative)")
+        return self
 
 
 class StatementRecord(Strict):

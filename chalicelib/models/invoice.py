@@ -98,6 +98,18 @@ class Invoice(PortalModel):
     ar_open = OpenArInvoices()
 
 
+class OpenCredits(GlobalSecondaryIndex):
+    """Sparse: only credit memos and payments the ERP has not applied to an invoice
+    (wholly or in part) carry `credit_pk` (docs/balance.md)."""
+
+    class Meta:
+        index_name = "open_credits"
+        projection = AllProjection()
+
+    credit_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
+    entry_key = UnicodeAttribute(range_key=True)
+
+
 class LedgerEntry(PortalModel):
     """ERP-recorded account activity: counter payments, credit memos, balance forward."""
 
@@ -110,7 +122,12 @@ class LedgerEntry(PortalModel):
     reference = UnicodeAttribute(null=True)
     amount_cents = NumberAttribute()
     entry_date = UnicodeAttribute()
+    # Credit memos and payments: the part the ERP has not applied to any invoice yet
+    # (positive cents; an open credit lowers the balance due, docs/balance.md).
+    open_cents = NumberAttribute(null=True)
+    credit_pk = UnicodeAttribute(null=True)  # set only while open_cents > 0
     erp_updated_at = UTCDateTimeAttribute()
+    open_credits = OpenCredits()
 
 
 class Statement(PortalModel):
@@ -247,6 +264,9 @@ class ArTotals(PortalModel):
     by_due = MapAttribute(default=dict)  # ISO date -> cents
     by_invoice_date = MapAttribute(default=dict)
     open_count = NumberAttribute(default=0)
+    # Open credits (credit memos, unapplied cash) in cents, moved by every ERP write of
+    # a ledger entry in the same transaction (`repositories.ar_totals.save_ledger_entry`).
+    open_credits_cents = NumberAttribute(default=0)
     erp_updated_at = UTCDateTimeAttribute(null=True)  # the latest invoice write counted
     version = NumberAttribute(default=0)  # +1 on every move: a recount saves only over what it read
 

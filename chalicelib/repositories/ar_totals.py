@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Dict, Iterable, Optional, Set, Tuple
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from .. import clock
-from ..models import ArJournal, ArTotals, Invoice
+from ..models import ArJournal, ArTotals, Invoice, LedgerEntry
 from .keys import account_pk
 
 CONDITIONAL_FAILED = "ConditionalCheckFailedException"
@@ -98,8 +98,11 @@ def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) ->
             days[attribute][day] = days[attribute].get(day, 0) + cents
             count += 1
             latest = max(latest or invoice.erp_updated_at, invoice.erp_updated_at)
+        credits = sum(open_credit(entry) for entry in LedgerEntry.open_credits.query(
+            pk, attributes_to_get=["kind", "open_cents"]))
         version = int(stored.version or 0) if stored is not None else 0
-        totals = ArTotals(pk, open_count=count, erp_updated_at=latest, version=version + 1, **days)
+        totals = ArTotals(pk, open_count=count, erp_updated_at=latest, version=version + 1,
+                          open_credits_cents=credits, **days)
         if stored is None:
             unchanged = ArTotals.ar_pk.does_not_exist()
         elif version:
@@ -278,6 +281,7 @@ class Totals:
     by_invoice_date: Dict[str, int]
     open_count: int
     erp_updated_at: Optional[datetime]
+    open_credits_cents: int = 0
 
     @classmethod
     def from_raw(cls, raw: dict) -> "Totals":
@@ -285,7 +289,8 @@ class Totals:
             return {day: int(value["N"]) for day, value in raw.get(name, {}).get("M", {}).items()}
         stamp = raw.get("erp_updated_at", {}).get("S")
         return cls(days("by_due"), days("by_invoice_date"), int(raw.get("open_count", {}).get("N", 0)),
-                   datetime.fromisoformat(stamp) if stamp else None)
+                   datetime.fromisoformat(stamp) if stamp else None,
+                   int(raw.get("open_credits_cents", {}).get("N", 0)))
 
     @classmethod
     def of(cls, item: ArTotals) -> "Totals":
@@ -307,11 +312,54 @@ def delete_invoice(old: Invoice) -> bool:
     return _with_totals(lambda tx: tx.delete(old, condition=unchanged), cents, counts)
 
 
-def _with_totals(write_invoice, cents, counts) -> bool:
-    """One transaction: the invoice's own conditional write (its first item), then the
-    totals of each account it touches.  False if the invoice's condition failed.  An
-    account without totals yet gets them built, then the transaction is tried once more."""
-    actions = _actions(cents, counts, {})
+def open_credit(entry) -> int:
+    """What a ledger entry adds to its account's open credits (credit memos and payments
+    the ERP has not applied to invoices); 0 for anything else or no entry."""
+    if entry is None or entry.kind not in ("credit", "payment"):
+        return 0
+    return max(int(entry.open_cents or 0), 0)
+
+
+def save_ledger_entry(item: LedgerEntry, old: Optional[LedgerEntry]) -> bool:
+    """Write the ERP's ledger entry if the stored one is still `old` (None: none stored),
+    and move the account's open credits by the difference in the same transaction."""
+    unchanged = (LedgerEntry.entry_key.does_not_exist() if old is None
+                 else LedgerEntry.erp_updated_at == old.erp_updated_at)
+    delta = open_credit(item) - open_credit(old)
+    if not delta:
+        try:
+            item.save(condition=unchanged)
+            return True
+        except PutError as error:
+            if error.cause_response_code != CONDITIONAL_FAILED:
+                raise
+            return False
+    return _with_totals(lambda tx: tx.save(item, condition=unchanged), {}, {},
+                        {item.customer_pk: delta})
+
+
+def delete_ledger_entry(old: LedgerEntry) -> bool:
+    """Delete the stored entry if it is still `old`; its open credit leaves the totals."""
+    unchanged = LedgerEntry.erp_updated_at == old.erp_updated_at
+    delta = -open_credit(old)
+    if not delta:
+        try:
+            old.delete(condition=unchanged)
+            return True
+        except DeleteError as error:
+            if error.cause_response_code != CONDITIONAL_FAILED:
+                raise
+            return False
+    return _with_totals(lambda tx: tx.delete(old, condition=unchanged), {}, {},
+                        {old.customer_pk: delta})
+
+
+def _with_totals(write_invoice, cents, counts, credits=None) -> bool:
+    """One transaction: the invoice's (or ledger entry's) own conditional write (its
+    first item), then the totals of each account it touches.  False if that condition
+    failed.  An account without totals yet gets them built, then the transaction is
+    tried once more."""
+    actions = _actions(cents, counts, {}, credits or {})
     for attempt in range(2):
         try:
             with TransactWrite(connection=Invoice._get_connection().connection) as tx:
@@ -339,7 +387,7 @@ def _failed(error: TransactWriteError, index: Optional[int]) -> bool:
 
 
 def _actions(cents: Dict[Share, int], counts: Dict[str, int],
-             latest: Dict[str, datetime]) -> Dict[str, list]:
+             latest: Dict[str, datetime], credits: Optional[Dict[str, int]] = None) -> Dict[str, list]:
     """The UpdateItem actions per account: each day moved, the open count, the version
     (a recount saves only over the version it read) and the latest ERP write counted."""
     actions: Dict[str, list] = defaultdict(list)
@@ -350,6 +398,10 @@ def _actions(cents: Dict[Share, int], counts: Dict[str, int],
     for pk, count in counts.items():
         if count:
             actions[pk].append(ArTotals.open_count.add(count))
+    for pk, cents_ in (credits or {}).items():
+        if cents_:
+            actions[pk].append(ArTotals.open_credits_cents.set(
+                (ArTotals.open_credits_cents | 0) + cents_))
     for pk in actions:
         actions[pk].append(ArTotals.version.add(1))
         if pk in latest:

@@ -49,6 +49,17 @@ def invoice_keys(company_id: str, invoice_no: str, customer_no: str, state: str,
     )
 
 
+CREDIT_KINDS = ("credit", "payment")
+
+
+def credit_key(company_id: str, customer_no: str, kind: str, open_cents) -> Optional[str]:
+    """`credit_pk` of a ledger entry: set only on a credit memo or payment the ERP has
+    not wholly applied to invoices (the sparse `open_credits` index)."""
+    if kind in CREDIT_KINDS and int(open_cents or 0) > 0:
+        return account_pk(company_id, customer_no)
+    return None
+
+
 def part_words(description: str) -> set:
     """Description words a part is found by (PartToken items): lower case, 3+ letters."""
     return {word for word in (description or "").lower().split() if len(word) > 2}

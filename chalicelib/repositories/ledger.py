@@ -82,6 +82,12 @@ def by_invoice(payments: List[Payment]) -> Dict[str, int]:
     return amounts
 
 
+def open_credits(company_id: str, customer_no: str) -> List[LedgerEntry]:
+    """Sparse index open_credits: credit memos and payments the ERP has not applied to an
+    invoice (wholly or in part), oldest first."""
+    return list(LedgerEntry.open_credits.query(account_pk(company_id, customer_no)))
+
+
 def payments(company_id: str, payment_ids: List[str]) -> List[Payment]:
     keys = [(company_id, pid) for pid in dict.fromkeys(payment_ids)][:100]
     return list(Payment.batch_get(keys)) if keys else []

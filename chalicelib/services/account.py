@@ -1,32 +1,15 @@
-"""Account pages: open AR with aging, the ledger, purchase history, equipment."""
-from bisect import bisect_right
+"""Account pages: open AR with aging, the ledger, purchase history, equipment.
+
+Every balance here comes from `services.balance` (the one balance rule)."""
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Dict, List, Optional
 
-from .. import clock
 from ..models import Company, Invoice
-from ..repositories import ar_totals, invoices, ledger, paging
-from . import orders
-
-BUCKETS = ["Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 days"]
-
-
-def company_today(company: Company, now: Optional[datetime] = None) -> date:
-    zone = clock.zone(company.time_zone)
-    return (now or datetime.now(tz=zone)).astimezone(zone).date()
-
-
-def due_date(invoice: Invoice, terms_days: int = 30) -> date:
-    if invoice.due_date:
-        return date.fromisoformat(invoice.due_date)
-    return date.fromisoformat(invoice.invoice_date) + timedelta(days=terms_days)
-
-
-def bucket(days_past_due: int) -> int:
-    if days_past_due <= 0:
-        return 0
-    return min((days_past_due - 1) // 30 + 1, 4)
+from ..repositories import invoices, ledger, paging
+from .balance import (BUCKETS, Balance, _add_by_day, bucket, company_today,  # noqa: F401
+                      due_date)
+from . import balance as balance_rule
 
 
 @dataclass
@@ -46,30 +29,26 @@ class ArSummary:
     complete: bool  # False when the customer has more open invoices than one page reads
     updated_at: object = None
     portal_payments: list = field(default_factory=list)  # pending/approved, not yet applied by the ERP
+    balance: Optional[Balance] = None
 
 
 def open_ar(company: Company, customer_no: str, terms_days: int = 30,
             now: Optional[datetime] = None) -> ArSummary:
+    """Every open invoice still to pay (the pay form), with the balance by the rule."""
     page = invoices.open_ar(company.company_id, customer_no)
     portal_payments = ledger.unapplied_payments(company.company_id, customer_no)
-    return aging(page.items, ledger.by_invoice(portal_payments), company_today(company, now),
-                 terms_days, complete=page.cursor is None, portal_payments=portal_payments)
+    credits = ledger.open_credits(company.company_id, customer_no)
+    return aging(page.items, credits, portal_payments, company_today(company, now), terms_days,
+                 complete=page.cursor is None)
 
 
-def aging(open_invoices: List[Invoice], unapplied: Dict[str, int], today: date,
-          terms_days: int = 30, complete: bool = True, portal_payments=()) -> ArSummary:
+def aging(open_invoices: List[Invoice], credits: List, portal_payments: List, today: date,
+          terms_days: int = 30, complete: bool = True) -> ArSummary:
     """Open invoices (oldest due first) in aging buckets as of `today` (also a statement date)."""
-    rows, buckets = [], [0] * len(BUCKETS)
-    for invoice in open_invoices:
-        balance = orders.shown_balance(invoice, unapplied)
-        if balance <= 0:
-            continue
-        due = due_date(invoice, terms_days)
-        late = (today - due).days
-        rows.append(ArRow(invoice, due, late, bucket(late), balance))
-        buckets[bucket(late)] += balance
-    return ArSummary(rows, buckets, sum(buckets), complete, invoices.latest_update(open_invoices),
-                     sorted(portal_payments, key=lambda p: p.payment_id, reverse=True))
+    result, rows = balance_rule.as_of(open_invoices, credits, portal_payments, today, terms_days)
+    return ArSummary([ArRow(*row) for row in rows], result.buckets, result.total_cents, complete,
+                     invoices.latest_update(open_invoices),
+                     sorted(portal_payments, key=lambda p: p.payment_id, reverse=True), result)
 
 
 @dataclass
@@ -83,42 +62,25 @@ class AccountView:
     stopped_early: bool
     updated_at: object
     portal_payments: list
-
-
-def _add_by_day(buckets: List[int], cents_by_day: Dict[str, int], today: date) -> None:
-    """Add cents per due day (ISO) into the aging buckets.  ISO dates compare as
-    strings, so a day's bucket is a bisection over the buckets' first days (oldest
-    first), with no date parsing: an account has an entry per day of open AR."""
-    # Bucket boundaries, oldest first: today - 90, - 60, - 30, today.  A day on or
-    # after n of them is in bucket 4 - n (today or later: "Current").
-    firsts = [(today - timedelta(days=30 * k)).isoformat() for k in range(len(BUCKETS) - 2, -1, -1)]
-    last = len(BUCKETS) - 1
-    for day, cents in cents_by_day.items():
-        buckets[last - bisect_right(firsts, day)] += cents
+    balance: Optional[Balance] = None
 
 
 def account_view(company: Company, customer_no: str, terms_days: int = 30,
                  cursor: Optional[str] = None, now: Optional[datetime] = None) -> AccountView:
-    """Three reads whatever the account's size: the totals item, the unapplied portal
-    payments, one page of open invoices (plus the invoices those payments are for)."""
-    today = company_today(company, now)
-    totals = ar_totals.current(company.company_id, customer_no)
-    portal_payments = ledger.unapplied_payments(company.company_id, customer_no)
-    unapplied = ledger.by_invoice(portal_payments)
-    buckets = [0] * len(BUCKETS)
-    _add_by_day(buckets, totals.by_due, today)
-    _add_by_day(buckets, totals.by_invoice_date, today - timedelta(days=terms_days))
-    # DESIGN §7: payments made here lower what is due until the ERP applies them,
-    # never below zero on an invoice.
-    for invoice in (invoices.many(company.company_id, unapplied, invoices.AR_ATTRIBUTES) if unapplied else {}).values():
-        if invoice.balance_cents > 0:
-            late = (today - due_date(invoice, terms_days)).days
-            buckets[bucket(late)] -= min(unapplied[invoice.invoice_no], invoice.balance_cents)
+    """Three or four reads whatever the account's size: the totals item, the unapplied
+    portal payments (and the invoices they pay), one page of open invoices."""
+    account = balance_rule.account_balance(company, customer_no, terms_days, now)
     page = invoices.open_ar_page(company.company_id, customer_no, cursor)
-    shown = aging(page.items, unapplied, today, terms_days)
-    return AccountView(buckets, sum(buckets), int(totals.open_count), shown.rows, page.cursor,
-                       page.stopped_early, totals.erp_updated_at,
-                       sorted(portal_payments, key=lambda p: p.payment_id, reverse=True))
+    rows = []
+    for invoice in page.items:
+        shown = balance_rule.shown_balance(invoice, account.unapplied)
+        if shown > 0:  # paid in full by a payment made here: not open any more
+            due = due_date(invoice, terms_days)
+            late = (account.today - due).days
+            rows.append(ArRow(invoice, due, late, bucket(late), shown))
+    return AccountView(account.balance.buckets, account.balance.total_cents, account.open_count,
+                       rows, page.cursor, page.stopped_early, account.totals.erp_updated_at,
+                       account.portal_payments, account.balance)
 
 
 @dataclass
@@ -170,6 +132,54 @@ def account_history(company_id: str, customer_no: str, date_from: str, date_to: 
         rows.append(LedgerRow(entry.entry_date, KIND_LABELS.get(entry.kind, entry.kind),
                               entry.reference, amount, running))
     return LedgerView(opening, known, rows, running, page.cursor, page.stopped_early)
+
+
+def portal_label(payment) -> str:
+    return "Portal refund" if payment.kind == "refund" else "Portal payment"
+
+
+def portal_reference(payment) -> Optional[str]:
+    masked = payment.masked_account
+    return f"…{masked[-4:]}" if masked else None
+
+
+def portal_day(payment, company: Company) -> str:
+    """The day a portal payment was made, in the company's time zone (ISO)."""
+    from .. import clock
+
+    return payment.created_at.astimezone(clock.zone(company.time_zone)).date().isoformat()
+
+
+def history(company: Company, customer_no: str, date_from: str, date_to: str,
+            cursor: Optional[str], opening: Optional[int] = None) -> LedgerView:
+    """Account History: the ERP's ledger and, by the balance rule, the portal payments the
+    ERP has not applied yet (they are not in its ledger), so that the closing balance is
+    the balance due.  Those made before the period are in the opening balance; those in
+    it are merged by date into its last page (they are recent: the ERP applies them)."""
+    portal = [(portal_day(p, company), p) for p in
+              ledger.unapplied_payments(company.company_id, customer_no)]
+    earlier = sum(int(p.amount_cents) for day, p in portal if day < date_from)
+    view = account_history(company.company_id, customer_no, date_from, date_to, cursor, opening)
+    if opening is None:  # computed from the ledger: the portal payments before the period count
+        view.opening_cents -= earlier
+    merged = [(row.entry_date, 0, row, 0) for row in view.rows]
+    if view.cursor is None:
+        merged += [(day, 1, LedgerRow(day, portal_label(p), portal_reference(p),
+                                      -int(p.amount_cents), 0), int(p.amount_cents))
+                   for day, p in sorted(portal, key=lambda pair: pair[1].payment_id)
+                   if date_from <= day <= date_to]
+    # The ERP's balance forward restates its own ledger, which never holds these payments.
+    running, portal_so_far, rows = view.opening_cents, earlier, []
+    for _day, _order, row, portal_cents in sorted(merged, key=lambda item: item[:2]):
+        if row.kind == KIND_LABELS["balance_forward"]:
+            running = row.amount_cents - portal_so_far
+        else:
+            running += row.amount_cents
+        portal_so_far += portal_cents
+        row.running_cents = running
+        rows.append(row)
+    view.rows, view.closing_cents = rows, running
+    return view
 
 
 @dataclass

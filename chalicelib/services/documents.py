@@ -118,7 +118,11 @@ def statement_document(company: Company, view: statement_service.StatementView,
         "aging": [[label, cents] for label, cents in zip(account.BUCKETS, view.open_items.buckets)],
         "open_items": [[row.invoice.invoice_no, show_date(row.invoice.invoice_date),
                         show_date(row.due), max(row.days_past_due, 0), row.balance_cents]
-                       for row in view.open_items.rows],
+                       for row in view.open_items.rows]
+        + ([["Open credits", "", "", "", -view.unapplied_credits_cents]]
+           if view.unapplied_credits_cents else [])
+        + ([["Other balance", "", "", "", view.other_balance_cents]]
+           if view.other_balance_cents else []),
         "activity": [[show_date(a.entry_date), a.label, a.reference or "", a.amount_cents]
                      for a in view.activity],
         "complete": view.complete and view.open_items.complete,

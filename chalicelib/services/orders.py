@@ -11,6 +11,7 @@ from ..models import Invoice
 from ..models.base import plain_dict
 from ..repositories import audit, invoices, ledger, paging
 from ..repositories.invoices import Criteria
+from . import balance
 
 
 @dataclass
@@ -35,8 +36,7 @@ class Detail:
     payments: List = field(default_factory=list)  # (payment, cents on this invoice, applied?)
 
 
-def shown_balance(invoice: Invoice, unapplied: Dict[str, int]) -> int:
-    return max(int(invoice.balance_cents or 0) - unapplied.get(invoice.invoice_no, 0), 0)
+shown_balance = balance.shown_balance  # the one balance rule, per invoice
 
 
 def _listing(items: List[Invoice], page_cursor, stopped_early, unapplied, calls=0) -> Listing:
@@ -155,8 +155,8 @@ def _detail(company_id: str, invoice: Invoice, with_payments: bool = True) -> De
                if _allocation(p, invoice.invoice_no)]
     applied = [(p, int(_allocation(p, invoice.invoice_no) or p.amount_cents), True)
                for p in ledger.payments(company_id, list(invoice.applied_payment_ids or []))]
-    balance = max(int(invoice.balance_cents or 0) - sum(c for _, c, _ in pending), 0)
-    return Detail(invoice, balance, applied + pending)
+    shown = max(int(invoice.balance_cents or 0) - sum(c for _, c, _ in pending), 0)
+    return Detail(invoice, shown, applied + pending)
 
 
 def _allocation(payment, invoice_no: str) -> int:

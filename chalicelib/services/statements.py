@@ -10,8 +10,12 @@ including the statement date:
   adjustments, balance forward) and the approved portal payments the ERP has not
   applied yet, made on or before the statement date;
 - total due = previous balance + activity;
-- open items: invoices dated on or before the statement date that still have a
-  balance (net of those portal payments), aged as of the statement date.
+- open items: the balance rule (services.balance) as of the statement date: invoices
+  dated on or before it that still have a balance (net of those portal payments), aged
+  as of that date, less the open credits dated by it and what those portal payments
+  put on account; plus, as one item, what ERP payments and credits dated after the
+  statement date took off those invoices (or a balance carried forward without
+  invoices), as one item.  The aging buckets add up to the total due.
 
 Portal payments made after the statement date are shown apart ("paid since").
 """
@@ -19,11 +23,10 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from .. import clock
 from ..models import Company, Payment, Statement
-from ..models.base import plain_dict
 from ..repositories import invoices, ledger, statements
 from . import account
 
@@ -69,6 +72,8 @@ class StatementView:
     paid_since_cents: int  # approved portal payments after the statement date
     complete: bool  # False when the period had more activity than one read takes
     past: List[Statement] = field(default_factory=list)  # the ERP's, newest first
+    other_balance_cents: int = 0  # owed at the statement date, not on an open item
+    unapplied_credits_cents: int = 0  # open credits and portal payments not against an open item
 
     @property
     def charges_cents(self) -> int:
@@ -101,29 +106,40 @@ def build(company: Company, customer_no: str, statement_date: date, terms_days: 
         opening, rows = rows[restated[-1]].amount_cents, rows[restated[-1] + 1:]
     activity = [Activity(row.entry_date, row.kind, row.reference, row.amount_cents)
                 for row in rows]
-    portal_by_invoice: Dict[str, int] = {}
-    paid_since = portal_total = 0
+    portal, paid_since, portal_total = [], 0, 0
     for payment in sorted(ledger.unapplied_payments(company_id, customer_no),
                           key=lambda p: p.payment_id):
         paid_on = _local_date(payment, company)
         if paid_on > statement_date:
             paid_since += int(payment.amount_cents)
             continue
-        activity.append(Activity(paid_on.isoformat(), "Portal payment",
-                                 payment.masked_account and f"…{payment.masked_account[-4:]}",
-                                 -int(payment.amount_cents)))
+        activity.append(Activity(paid_on.isoformat(), account.portal_label(payment),
+                                 account.portal_reference(payment), -int(payment.amount_cents)))
         portal_total += int(payment.amount_cents)
-        for invoice_no, cents in plain_dict(payment.allocations).items():
-            portal_by_invoice[invoice_no] = portal_by_invoice.get(invoice_no, 0) + int(cents)
+        portal.append(payment)
     activity.sort(key=lambda a: a.entry_date)
+    day = statement_date.isoformat()
     page = invoices.open_ar(company_id, customer_no)
-    dated = [inv for inv in page.items if inv.invoice_date <= statement_date.isoformat()]
-    open_items = account.aging(dated, portal_by_invoice, statement_date, terms_days,
+    dated = [inv for inv in page.items if inv.invoice_date <= day]
+    credits = [c for c in ledger.open_credits(company_id, customer_no) if c.entry_date <= day]
+    # The balance rule as of the statement date (services.balance), over what was dated by it.
+    open_items = account.aging(dated, credits, portal, statement_date, terms_days,
                                complete=page.cursor is None)
+    total_due = history.closing_cents - portal_total
+    # What the ledger says was owed at the statement date beyond those open items: invoices
+    # dated by then that ERP payments or credits dated after it have lowered (the ledger
+    # does not say which), or a balance the ERP carried forward without invoices.  One
+    # item, aged "Current"; 0 when neither happened.
+    other_balance = total_due - open_items.total_cents
+    if other_balance:
+        open_items.buckets[0] += other_balance
+        open_items.total_cents = total_due
     return StatementView(statement_date, previous, opening,
                          history.opening_known or bool(restated),
-                         activity, history.closing_cents - portal_total, open_items, paid_since,
-                         history.cursor is None and not history.stopped_early)
+                         activity, total_due, open_items, paid_since,
+                         history.cursor is None and not history.stopped_early,
+                         other_balance_cents=other_balance,
+                         unapplied_credits_cents=open_items.balance.unallocated_cents)
 
 
 def current(company: Company, customer_no: str, terms_days: int = 30,

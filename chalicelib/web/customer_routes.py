@@ -136,8 +136,8 @@ def account_history(state):
             opening = int(opening)
         except ValueError:
             raise BadRequestError("This page link is out of date.") from None
-    view = account_service.account_history(state.account.company_id, state.account.customer_no,
-                                           date_from, date_to, query.get("after"), opening)
+    view = account_service.history(state.company, state.account.customer_no,
+                                   date_from, date_to, query.get("after"), opening)
     return page(bp.current_request, "account_history.html", view=view, date_from=date_from,
                 date_to=date_to, query=query, qs=params.query_string)
 

@@ -19,8 +19,8 @@ from chalicelib.models import (ApiToken, Company, Contact, Customer, Dealer, Dea
                                WebAccess)
 from chalicelib.models.company import DEFAULT_PAGES
 from chalicelib.payments import credentials
-from chalicelib.repositories.keys import (account_pk, email_login, invoice_keys, name_login,
-                                          part_words)
+from chalicelib.repositories.keys import (account_pk, credit_key, email_login, invoice_keys,
+                                          name_login, part_words)
 from chalicelib.services import passwords, theme
 
 DEMO_PASSWORD = "demo-portal-1"
@@ -317,7 +317,10 @@ def _abc_activity(parts):
     credit_day = TODAY - timedelta(days=50)
     records.append(LedgerEntry(account_pk("abc", "C1001"), f"{credit_day.isoformat()}#CM2201",
                                kind="credit", reference="CM2201", amount_cents=-2500,
-                               entry_date=credit_day.isoformat(), erp_updated_at=NOW))
+                               entry_date=credit_day.isoformat(), erp_updated_at=NOW,
+                               # not applied to an invoice yet: an open credit
+                               open_cents=2500,
+                               credit_pk=credit_key("abc", "C1001", "credit", 2500)))
     records.append(LedgerEntry(account_pk("abc", "C1001"), f"{(year_ago + timedelta(days=20)).isoformat()}#CP1",
                                kind="payment", reference="Counter payment",
                                amount_cents=-12500,
@@ -347,9 +350,13 @@ def _pacific_activity(parts):
         day = TODAY - timedelta(days=days)
         lines = [(p, q, q if not open_ else rng.randint(0, q), p.prices["dealer"])
                  for p, q in ((rng.choice(parts), rng.randint(2, 10)) for _ in range(3))]
-        records.append(_invoice("pacific", invoice_no, customer_no, day, open_=open_,
-                                status="Awaiting parts" if open_ else None, lines=lines,
-                                due_days=45))
+        invoice = _invoice("pacific", invoice_no, customer_no, day, open_=open_,
+                           status="Awaiting parts" if open_ else None, lines=lines, due_days=45)
+        records.append(invoice)
+        records.append(LedgerEntry(account_pk("pacific", customer_no),
+                                   f"{day.isoformat()}#{invoice_no}", kind="invoice",
+                                   reference=invoice_no, amount_cents=invoice.total_cents,
+                                   entry_date=day.isoformat(), erp_updated_at=NOW))
     return records
 
 

@@ -1,0 +1,207 @@
+"""The one balance rule (docs/balance.md), computed here for every page, PDF and e-mail.
+
+    balance due = open invoice balances
+                  − open credits (credit memos and cash the ERP has not applied to an invoice)
+                  − portal payments the ERP has not reported as applied
+                    (pending or approved sales, less approved refunds; declined, failed,
+                    voided and returned ones are no longer counted)
+
+A portal payment's allocations lower the balance shown on each invoice it pays, never
+below zero (an invoice so paid is no longer listed as open); what lowers the balance but
+is not against a listed invoice balance (open credits, payments on account, allocations
+beyond an invoice's balance) is taken off the oldest aging buckets first, as the pay form
+applies an amount, and whatever is left makes "Current" negative: the account is in
+credit.  So the buckets always add up to the balance due.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+from .. import clock
+from ..models import Company
+from ..models.base import plain_dict
+from ..repositories import ar_totals, invoices, ledger
+
+BUCKETS = ["Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 days"]
+
+
+def company_today(company: Company, now: Optional[datetime] = None) -> date:
+    zone = clock.zone(company.time_zone)
+    return (now or datetime.now(tz=zone)).astimezone(zone).date()
+
+
+def due_date(invoice, terms_days: int = 30) -> date:
+    if invoice.due_date:
+        return date.fromisoformat(invoice.due_date)
+    return date.fromisoformat(invoice.invoice_date) + timedelta(days=terms_days)
+
+
+def bucket(days_past_due: int) -> int:
+    if days_past_due <= 0:
+        return 0
+    return min((days_past_due - 1) // 30 + 1, len(BUCKETS) - 1)
+
+
+def shown_balance(invoice, unapplied: Dict[str, int]) -> int:
+    """An invoice's balance less what unapplied portal payments allocate to it, never below 0."""
+    return max(int(invoice.balance_cents or 0) - unapplied.get(invoice.invoice_no, 0), 0)
+
+
+def allocations(payments: Iterable) -> Dict[str, int]:
+    """Cents per invoice over the payments' allocations (refunds are negative)."""
+    amounts: Dict[str, int] = {}
+    for payment in payments:
+        for invoice_no, cents in plain_dict(payment.allocations).items():
+            amounts[invoice_no] = amounts.get(invoice_no, 0) + int(cents)
+    return amounts
+
+
+@dataclass
+class Balance:
+    """The balance due of one account on one day, and its aging."""
+    buckets: List[int]
+    invoices_cents: int  # the ERP's open invoice balances
+    credits_cents: int  # open credits (credit memos, unapplied cash), positive
+    portal_cents: int  # unapplied portal payments less refunds, positive
+    unallocated_cents: int  # what lowers the balance but no listed invoice's: off the oldest buckets
+    paid_in_full: Set[str] = field(default_factory=set)  # open invoices portal payments cover
+
+    @property
+    def total_cents(self) -> int:
+        return self.invoices_cents - self.credits_cents - self.portal_cents
+
+    @property
+    def shown_invoices_cents(self) -> int:
+        """The invoice balances as listed (net of the portal payments against them)."""
+        return self.total_cents + self.unallocated_cents
+
+
+def settle(invoice_buckets: List[int], allocated: Dict[str, Tuple[int, int]],
+           credits_cents: int, portal_payments: Iterable) -> Balance:
+    """The rule over aggregates.
+
+    invoice_buckets: the ERP's open invoice balances per aging bucket;
+    allocated: (balance, bucket) of the open invoices the portal payments allocate to
+    (the others: no longer open, or not the account's);
+    credits_cents: the account's open credits; portal_payments: the unapplied ones."""
+    buckets = list(invoice_buckets)
+    payments = list(portal_payments)
+    portal = sum(int(p.amount_cents) for p in payments)
+    taken, paid_in_full = 0, set()
+    for invoice_no, cents in allocations(payments).items():
+        if invoice_no not in allocated:
+            continue
+        balance, where = allocated[invoice_no]
+        off = min(cents, balance)  # never below zero; a refund (negative) raises it
+        buckets[where] -= off
+        taken += off
+        if off >= balance:
+            paid_in_full.add(invoice_no)
+    unallocated = credits_cents + portal - taken
+    _off_oldest(buckets, unallocated)
+    # sum(buckets) == invoices − taken − unallocated == invoices − credits − portal
+    return Balance(buckets, sum(invoice_buckets), credits_cents, portal, unallocated,
+                   paid_in_full)
+
+
+def _off_oldest(buckets: List[int], cents: int) -> None:
+    """Take `cents` off the oldest buckets first; the rest (or a negative amount: money
+    owed back, e.g. a refund not yet applied) lands in "Current"."""
+    for index in range(len(buckets) - 1, 0, -1):
+        if cents <= 0:
+            break
+        off = min(cents, max(buckets[index], 0))
+        buckets[index] -= off
+        cents -= off
+    buckets[0] -= cents
+
+
+# ---------------------------------------------------------------- whole account, today
+def _allocated(company_id: str, portal_payments: List, today: date,
+               terms_days: int) -> Dict[str, Tuple[int, int]]:
+    """(balance, bucket) of the open invoices the portal payments allocate to (1 BatchGetItem)."""
+    wanted = [n for n, cents in allocations(portal_payments).items() if cents]
+    found = invoices.many(company_id, wanted, invoices.AR_ATTRIBUTES) if wanted else {}
+    return {no: (int(inv.balance_cents), bucket((today - due_date(inv, terms_days)).days))
+            for no, inv in found.items() if int(inv.balance_cents or 0) > 0}
+
+
+def _add_by_day(buckets: List[int], cents_by_day: Dict[str, int], today: date) -> None:
+    """Add cents per due day (ISO) into the aging buckets.  ISO dates compare as
+    strings, so a day's bucket is a bisection over the buckets' first days (oldest
+    first), with no date parsing: an account has an entry per day of open AR."""
+    from bisect import bisect_right
+
+    # Bucket boundaries, oldest first: today - 90, - 60, - 30, today.  A day on or
+    # after n of them is in bucket 4 - n (today or later: "Current").
+    firsts = [(today - timedelta(days=30 * k)).isoformat() for k in range(len(BUCKETS) - 2, -1, -1)]
+    last = len(BUCKETS) - 1
+    for day, cents in cents_by_day.items():
+        buckets[last - bisect_right(firsts, day)] += cents
+
+
+@dataclass
+class AccountBalance:
+    balance: Balance
+    open_count: int  # open invoices still to pay after the portal payments (the rows listed)
+    unapplied: Dict[str, int]  # portal allocations per invoice
+    portal_payments: list
+    totals: ar_totals.Totals
+    today: date
+
+
+def account_balance(company: Company, customer_no: str, terms_days: int = 30,
+                    now: Optional[datetime] = None) -> AccountBalance:
+    """Today's balance of the whole account at a constant cost: the AR totals item (open
+    invoices per day and open credits), the unapplied portal payments, and the invoices
+    those payments allocate to (1 GetItem, 1 Query, 0–1 BatchGetItem)."""
+    today = company_today(company, now)
+    totals = ar_totals.current(company.company_id, customer_no)
+    portal_payments = ledger.unapplied_payments(company.company_id, customer_no)
+    invoice_buckets = [0] * len(BUCKETS)
+    _add_by_day(invoice_buckets, totals.by_due, today)
+    _add_by_day(invoice_buckets, totals.by_invoice_date, today - timedelta(days=terms_days))
+    balance = settle(invoice_buckets, _allocated(company.company_id, portal_payments, today,
+                                                 terms_days),
+                     totals.open_credits_cents, portal_payments)
+    return AccountBalance(balance, int(totals.open_count) - len(balance.paid_in_full),
+                          allocations(portal_payments),
+                          sorted(portal_payments, key=lambda p: p.payment_id, reverse=True),
+                          totals, today)
+
+
+def balance_due_cents(company: Company, customer_no: str, terms_days: int = 30) -> int:
+    """What the account owes now by the rule (for the payment service: what is open)."""
+    return account_balance(company, customer_no, terms_days).balance.total_cents
+
+
+def open_amount_cents(company: Company, customer_no: str, terms_days: int = 30) -> int:
+    """What a payment may cover without being a payment on account: the balance due,
+    never below zero (an account in credit has nothing open)."""
+    return max(balance_due_cents(company, customer_no, terms_days), 0)
+
+
+# ------------------------------------------------------------------- as of a day
+def as_of(open_invoices: List, credits: List, portal_payments: List, day: date,
+          terms_days: int = 30) -> Tuple[Balance, list]:
+    """The rule over item lists as of `day` (a statement date, or today): the invoices,
+    open credits and portal payments are those the caller read for that day.  Returns the
+    balance and (invoice, due, days past due, bucket, shown balance) of each invoice still
+    to pay, in the order given."""
+    unapplied = allocations(portal_payments)
+    invoice_buckets = [0] * len(BUCKETS)
+    allocated, rows = {}, []
+    for invoice in open_invoices:
+        cents = int(invoice.balance_cents or 0)
+        if cents <= 0:
+            continue
+        due = due_date(invoice, terms_days)
+        late = (day - due).days
+        invoice_buckets[bucket(late)] += cents
+        if invoice.invoice_no in unapplied:
+            allocated[invoice.invoice_no] = (cents, bucket(late))
+        shown = shown_balance(invoice, unapplied)
+        if shown > 0:
+            rows.append((invoice, due, late, bucket(late), shown))
+    credits_cents = sum(ar_totals.open_credit(entry) for entry in credits)
+    return settle(invoice_buckets, allocated, credits_cents, portal_payments), rows
