@@ -38,7 +38,7 @@ def login_submit():
         return page(request, "login.html", status=result.status, error=result.error,
                     login=form.get("login", "")[:254], next=safe_next(form.get("next")),
                     notice=None)
-    state.cookies.append(cookies.session_cookie(result.started.cookie_value))
+    state.cookies.append(cookies.session_cookie(result.started.cookie_value, state.path_prefix))
     if result.user.must_change_password:
         return redirect("/change-password")
     return redirect(safe_next(form.get("next")))
@@ -49,7 +49,7 @@ def logout():
     state = _state()
     if state.session is not None:
         auth.sign_out(state.session)
-    state.cookies.append(cookies.clear_session_cookie())
+    state.cookies.append(cookies.clear_session_cookie(state.path_prefix))
     return redirect("/login?notice=signed-out")
 
 
@@ -108,5 +108,5 @@ def change_submit():
     if error:
         return page(bp.current_request, "change_password.html", status=400, error=error,
                     forced=state.user.must_change_password)
-    state.cookies.append(cookies.session_cookie(started.cookie_value))
+    state.cookies.append(cookies.session_cookie(started.cookie_value, state.path_prefix))
     return redirect("/?notice=password-changed")

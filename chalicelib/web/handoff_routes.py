@@ -54,5 +54,5 @@ def handoff_submit(secret):
     started, _user = result
     if state.session is not None:  # the sign-in this browser had here ends
         sessions.end(state.session)
-    state.cookies.append(cookies.session_cookie(started.cookie_value))
+    state.cookies.append(cookies.session_cookie(started.cookie_value, state.path_prefix))
     return redirect("/")
