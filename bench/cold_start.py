@@ -2,14 +2,14 @@
 
     .venv/bin/python bench/cold_start.py [--zip build/prod/deployment.zip] [--runs 7]
 
-Unzips the package (build it first: `make package`), then, alternately, in fresh
-isolated interpreters (`python -I -S`, the unzipped package the only entry added to
+Unzips the package (`make package`; built here when missing), then, alternately, in fresh
+isolated interpreters (`python -I -S -B`, the unzipped package the only entry added to
 sys.path, the prod stage's environment as Lambda sets it) times
 - the floor: `import chalice, jinja2, pynamodb.models` (what any Chalice/PynamoDB
   app on Lambda pays), and
 - `import app` (Lambda's handler `app.app`),
-both from the package's own files and pycs.  Prints each median, the ratio
-(target <= 1.3), the zip's size (target <= 15 MB) and the heaviest modules `import app`
+both from the package's own files and pycs.  Prints each median (CPU time of the
+import, and wall time), the CPU-time ratio (target <= 1.3), the zip's size (target <= 15 MB) and the heaviest modules `import app`
 adds over the floor.  Exit status 1 when a target is missed.
 """
 import argparse
@@ -36,15 +36,15 @@ ZIP_TARGET_MB = 15.0
 TIMER = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 exec(sys.argv[2])
-seconds = time.perf_counter() - started
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
 outside = sorted(name for name, module in list(sys.modules.items())
                  if (getattr(module, "__file__", None) or "").endswith(".py")
                  and not module.__file__.startswith(sys.argv[1])
                  and not module.__file__.startswith(sys.base_prefix))
 import json
-print(json.dumps({"seconds": seconds, "modules": sorted(sys.modules), "outside": outside}))
+print(json.dumps({"seconds": seconds, "cpu": cpu, "modules": sorted(sys.modules), "outside": outside}))
 """
 
 
@@ -58,7 +58,8 @@ def lambda_environment(stage: str) -> dict:
 
 
 def timed(package: Path, statement: str, env: dict) -> dict:
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", TIMER, str(package), statement],
+    # -B: nothing is written next to the package, as on Lambda's read-only /var/task.
+    result = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", TIMER, str(package), statement],
                             cwd=str(package), env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"{statement!r} failed:\n{result.stderr[-3000:]}")
@@ -75,9 +76,11 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
     zip_path = Path(args.zip)
-    if not zip_path.is_file():
-        print(f"{zip_path} is missing: run `make package` first", file=sys.stderr)
-        return 2
+    if not zip_path.is_file():  # `make bench` on a fresh clone: build it (about a minute)
+        from infra.package import build
+
+        print(f"{zip_path} is missing: building the {args.stage} package", file=sys.stderr)
+        build(args.stage, zip_path.parent)
     size_mb = zip_path.stat().st_size / 1e6
     env = lambda_environment(args.stage)
     with tempfile.TemporaryDirectory() as scratch:
@@ -92,14 +95,18 @@ def main(argv=None) -> int:
             app.append(timed(package, APP, env))
     floor_s = statistics.median(r["seconds"] for r in floor)
     app_s = statistics.median(r["seconds"] for r in app)
-    ratio = app_s / floor_s
+    floor_cpu = statistics.median(r["cpu"] for r in floor)
+    app_cpu = statistics.median(r["cpu"] for r in app)
+    # CPU time is the figure judged: on a shared machine the wall clock also counts the
+    # time other processes held the CPU (Lambda gives the function its own share).
+    ratio = app_cpu / floor_cpu
     extra = sorted(set(app[0]["modules"]) - set(floor[0]["modules"]))
     extra_top = sorted({name.split(".")[0] for name in extra})
     print(f"package: {zip_path} {size_mb:.1f} MB (target <= {ZIP_TARGET_MB:.0f} MB), "
-          f"{pycs} pycs; Python {sys.version.split()[0]} -I -S, median of {args.runs} runs")
-    print(f"floor  {FLOOR!r}: {floor_s * 1000:7.1f} ms")
-    print(f"app    {APP!r}: {app_s * 1000:7.1f} ms")
-    print(f"ratio  {ratio:.2f} (target <= {RATIO_TARGET})")
+          f"{pycs} pycs; Python {sys.version.split()[0]} -I -S -B, median of {args.runs} runs")
+    print(f"floor  {FLOOR!r}: {floor_cpu * 1000:7.1f} ms CPU, {floor_s * 1000:7.1f} ms wall")
+    print(f"app    {APP!r}: {app_cpu * 1000:7.1f} ms CPU, {app_s * 1000:7.1f} ms wall")
+    print(f"ratio  {ratio:.2f} CPU (target <= {RATIO_TARGET}), {app_s / floor_s:.2f} wall")
     print(f"`import app` adds {len(extra)} modules over the floor, from: {', '.join(extra_top)}")
     return 0 if ratio <= RATIO_TARGET and size_mb <= ZIP_TARGET_MB else 1
 
