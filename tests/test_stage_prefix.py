@@ -122,3 +122,25 @@ def test_execute_api_host_of_no_company_shows_the_neutral_platform_page(app, abc
     assert all(link.startswith("/api/") for link in links(root))
     login = browser.get("/api/login")
     assert login.status_code == 404 and "Page not found" in text(login)
+
+
+def _request(public, routed, stage="api", host=EXECUTE_API_HOST):
+    from chalice.app import Request
+
+    return Request({"multiValueQueryStringParameters": None, "headers": {"host": host},
+                    "pathParameters": None, "body": None, "stageVariables": None,
+                    "path": routed,
+                    "requestContext": {"httpMethod": "GET", "resourcePath": "/{p0}",
+                                       "path": public, "stage": stage, "domainName": host}})
+
+
+def test_prefix_when_the_two_paths_are_spelled_differently():
+    from chalicelib.web.middleware import path_prefix
+
+    assert path_prefix(_request("/api/search/A%20B", "/search/A B")) == "/api"
+    # On a custom domain a different spelling is never taken for a stage.
+    assert path_prefix(_request("/api/v1/x%20y", "/api/v1/x y", host="portal.example.com")) == ""
+    assert path_prefix(_request("/api/", "/")) == "/api"
+    assert path_prefix(_request("/login", "/login", host="portal.example.com")) == ""
+    # Whatever is not a plain path is never written into links and cookies.
+    assert path_prefix(_request('/a"b/login', "/login")) == ""
