@@ -11,7 +11,10 @@ in Lambda is the root of the zip.  So this:
 2. runs `chalice package --stage <stage> --merge-template <out>/resources.json <out>`
    (CloudFormation/SAM format: `<out>/sam.json` and `<out>/deployment.zip`);
 3. appends every file under templates/ and static/ to `<out>/deployment.zip`
-   at the same relative paths.
+   at the same relative paths;
+4. makes the zip one Lambda's python3.11 can load and start fast
+   (`finish_lambda_package`): refuses wheels and shared objects the runtime cannot
+   load, leaves out what the app never imports, adds unchecked-hash pycs.
 
 tests/test_packaging.py builds a package, renders a page from the extracted zip
 and runs cfn-lint on the template.
