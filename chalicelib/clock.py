@@ -2,7 +2,6 @@
 import time
 from datetime import datetime, timezone
 from typing import Optional
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def now() -> float:
@@ -13,8 +12,12 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def zone(name: Optional[str]) -> ZoneInfo:
-    """A company's time zone; UTC when it is missing or not a zone name."""
+def zone(name: Optional[str]):
+    """A company's time zone (a ZoneInfo); UTC when it is missing or not a zone name.
+    zoneinfo is imported here: finding its data path imports sysconfig, which a cold
+    start that shows no time need not pay."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):

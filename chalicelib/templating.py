@@ -6,6 +6,7 @@ and in Lambda.
 """
 import functools
 import hashlib
+import re
 from datetime import date
 from pathlib import Path
 
@@ -84,6 +85,20 @@ def environment() -> Environment:
     env.globals["local_time"] = local_time
     env.globals["static_url"] = static_url
     return env
+
+
+# Root-relative URLs in the attributes a browser follows.  Autoescape turns a quote in
+# any value into `&#34;`, so text a user typed can never form one of these.
+_ROOT_RELATIVE_LINK = re.compile(r'(\s(?:href|src|action|formaction)=")/(?!/)', re.IGNORECASE)
+
+
+def under_path_prefix(html: str, prefix: str) -> str:
+    """`href="/orders"` -> `href="/api/orders"`: the links of a rendered page, moved under
+    the path prefix its request arrived with (API Gateway's stage on its own URL; see
+    chalicelib/web/middleware.py).  Templates and routes write links from the app's root."""
+    if not prefix:
+        return html
+    return _ROOT_RELATIVE_LINK.sub(lambda match: f"{match.group(1)}{prefix}/", html)
 
 
 def render(template: str, **context) -> str:

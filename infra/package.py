@@ -11,7 +11,10 @@ in Lambda is the root of the zip.  So this:
 2. runs `chalice package --stage <stage> --merge-template <out>/resources.json <out>`
    (CloudFormation/SAM format: `<out>/sam.json` and `<out>/deployment.zip`);
 3. appends every file under templates/ and static/ to `<out>/deployment.zip`
-   at the same relative paths.
+   at the same relative paths;
+4. makes the zip one Lambda's python3.11 can load and start fast
+   (`finish_lambda_package`): refuses wheels and shared objects the runtime cannot
+   load, leaves out what the app never imports, adds unchecked-hash pycs.
 
 tests/test_packaging.py builds a package, renders a page from the extracted zip
 and runs cfn-lint on the template.
@@ -162,6 +165,279 @@ def add_bundled_files(zip_path: Path, project_dir: Path = PROJECT_DIR) -> int:
     return added
 
 
+# --- Lambda compatibility, trimming and .pyc (README "The Lambda package") ------------------
+#
+# The runtime is python3.11 on Amazon Linux 2: `.pyc` files must be compiled by the runtime's
+# own Python version, and this build machine has 3.11.  AL2's glibc is 2.26.
+LAMBDA_RUNTIME = "python3.11"
+RUNTIME_PYTHON = (3, 11)
+RUNTIME_GLIBC = (2, 26)
+# Shared libraries Lambda's python3.11 image has in /lib64 (the manylinux policy's core set,
+# without X11/GL).  Anything else a .so needs must be in the zip (a wheel's `<name>.libs/`).
+RUNTIME_LIBRARIES = frozenset({
+    "libc.so.6", "libm.so.6", "libdl.so.2", "librt.so.1", "libpthread.so.0", "libutil.so.1",
+    "libresolv.so.2", "libnsl.so.1", "libcrypt.so.1", "libgcc_s.so.1", "libstdc++.so.6",
+    "libz.so.1", "ld-linux-x86-64.so.2",
+})
+# botocore ships the models of ~450 services (28 MB); the app's clients need these
+# (PynamoDB: dynamodb; chalicelib/aws.py: the rest).  A client of any other service
+# would fail with UnknownServiceError, so `check_client_services` refuses the package
+# when the code names one that is not kept.
+BOTOCORE_SERVICES = frozenset({
+    "dynamodb", "s3", "ses", "sesv2", "sqs", "sns", "secretsmanager", "sts", "acm",
+    "apigateway",
+})
+# fpdf2 imports fontTools' ttLib, subset, varLib, pens, svgLib (and what they import); never
+# these.  fontTools' Cython accelerators (.so, with their .c sources) are optional: each has
+# a pure-Python twin that fontTools falls back to, and our PDFs use the core Helvetica font,
+# so fontTools only has to import.
+FONTTOOLS_UNUSED = ("cu2qu", "qu2cu", "ufoLib", "voltLib", "mtiLib", "merge", "diff",
+                    "t1Lib", "misc/filesystem")
+# Pillow's optional codecs that neither fpdf2 nor the theme's logos (PNG, JPEG, WebP:
+# chalicelib/services/theme.py) use; without them Pillow reports the format unsupported.
+# Their vendored libraries (libavif alone is 8 MB) go with them: see `unreferenced_libraries`.
+PILLOW_UNUSED = ("_avif.", "_imagingft.", "_imagingtk.", "_imagingmath.", "_imagingmorph.")
+# chalicelib/logs.py and payments use Powertools' Logger and metrics; nothing uses its
+# event handler (with a 1.5 MB Swagger UI) or these utilities.
+POWERTOOLS_KEPT_UTILITIES = ("jmespath_utils", "typing")
+# Our own code keeps its source next to its pycs (tracebacks show the lines); the pinned
+# dependencies ship as sourceless pycs (their source is on PyPI at the pinned version).
+OWN_CODE = ("app.py", "chalicelib/")
+CLIENT_CALL = re.compile(r"""\bclient\(\s*["']([a-z0-9-]+)["']""")
+WHEEL_TAG = re.compile(r"^Tag:\s*(\S+)$", re.MULTILINE)
+MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_x86_64$")
+LEGACY_MANYLINUX = {"manylinux1_x86_64": (2, 5), "manylinux2010_x86_64": (2, 12),
+                    "manylinux2014_x86_64": (2, 17)}
+
+
+def trimmed(name: str) -> bool:
+    """Whether a zip entry is left out of the package (see BOTOCORE_SERVICES, FONTTOOLS_UNUSED)."""
+    parts = name.split("/")
+    if parts[0] == "botocore" and len(parts) > 3 and parts[1] == "data":
+        return parts[2] not in BOTOCORE_SERVICES
+    if parts[0] == "PIL" and len(parts) == 2 and parts[1].startswith(PILLOW_UNUSED):
+        return True
+    if parts[0] == "aws_lambda_powertools" and len(parts) > 2:
+        if parts[1] == "event_handler":
+            return True
+        if parts[1] == "utilities" and len(parts) > 3:
+            return parts[2] not in POWERTOOLS_KEPT_UTILITIES
+    if name.endswith(".dist-info/RECORD"):  # pip's uninstall list; nothing reads it at run time
+        return True
+    if parts[:2] == ["pydantic", "v1"]:  # pydantic 1's API, kept in 2 for migrations
+        return True
+    if parts[0] == "fontTools":
+        inner = "/".join(parts[1:])
+        if name.endswith((".so", ".c")):
+            return True
+        return any(inner == unused or inner.startswith(unused + "/") for unused in FONTTOOLS_UNUSED)
+    return False
+
+
+def _platform_glibc(tag: str):
+    """glibc a wheel platform tag needs: (2, 17) for manylinux2014, None for pure Python,
+    "linux" for a wheel built on this machine (it runs here only)."""
+    platform = tag.rsplit("-", 1)[-1]
+    if platform == "any":
+        return None
+    if platform in LEGACY_MANYLINUX:
+        return LEGACY_MANYLINUX[platform]
+    match = MANYLINUX.match(platform)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    return "unsupported"
+
+
+def check_wheels(archive: zipfile.ZipFile) -> list:
+    """Problems with the wheels Chalice installed: one line per distribution that has no
+    tag the runtime accepts (a `linux_*` wheel built here, a newer manylinux, another OS)."""
+    problems = []
+    for name in sorted(n for n in archive.namelist() if n.endswith(".dist-info/WHEEL")):
+        tags = WHEEL_TAG.findall(archive.read(name).decode("utf-8", "replace"))
+        needs = [_platform_glibc(tag) for tag in tags]
+        if any(need is None or (isinstance(need, tuple) and need <= RUNTIME_GLIBC)
+               for need in needs):
+            continue
+        problems.append(f"{name.split('/')[0]}: wheel tags {', '.join(tags) or 'none'} are not "
+                        f"loadable on {LAMBDA_RUNTIME} (glibc {'.'.join(map(str, RUNTIME_GLIBC))})")
+    return problems
+
+
+def shared_object_needs(data: bytes):
+    """(libraries a .so links, highest GLIBC_x.y symbol version it needs) from its ELF."""
+    import io
+
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.gnuversions import GNUVerNeedSection
+
+    elf = ELFFile(io.BytesIO(data))
+    libraries, glibc = [], (0, 0)
+    for section in elf.iter_sections():
+        if isinstance(section, DynamicSection):
+            libraries += [tag.needed for tag in section.iter_tags() if tag.entry.d_tag == "DT_NEEDED"]
+        elif isinstance(section, GNUVerNeedSection):
+            for _needed, versions in section.iter_versions():
+                for version in versions:
+                    if version.name.startswith("GLIBC_2."):
+                        number = tuple(int(p) for p in version.name[len("GLIBC_"):].split("."))
+                        glibc = max(glibc, number[:2])
+    return libraries, glibc
+
+
+def _is_shared_object(name: str) -> bool:
+    return bool(re.search(r"\.so(\.\d+)*$", name))
+
+
+def unreferenced_libraries(entries: dict) -> set:
+    """Libraries vendored by manylinux wheels (`<dist>.libs/`) that no kept extension module
+    links, directly or through another vendored library."""
+    vendored = {name.rsplit("/", 1)[-1]: name for name in entries
+                if _is_shared_object(name) and name.split("/", 1)[0].endswith(".libs")}
+    pending = [name for name in entries if _is_shared_object(name) and
+               not name.split("/", 1)[0].endswith(".libs")]
+    reached = set()
+    while pending:
+        try:
+            libraries, _ = shared_object_needs(entries[pending.pop()])
+        except Exception:  # unreadable: check_shared_objects reports it
+            continue
+        for library in libraries:
+            if library in vendored and library not in reached:
+                reached.add(library)
+                pending.append(vendored[library])
+    return {path for library, path in vendored.items() if library not in reached}
+
+
+def check_shared_objects(entries: dict) -> list:
+    """Problems with the native code of the package: a .so needing a newer glibc than the
+    runtime's, or linking a library neither the runtime nor the zip has."""
+    shipped = {name.rsplit("/", 1)[-1] for name in entries}
+    problems = []
+    for name, data in sorted(entries.items()):
+        if not _is_shared_object(name):
+            continue
+        try:
+            libraries, glibc = shared_object_needs(data)
+        except Exception as error:  # pyelftools' ELFError and struct errors on a bad file
+            problems.append(f"{name} is not a readable ELF shared object ({error})")
+            continue
+        if glibc > RUNTIME_GLIBC:
+            problems.append(f"{name} needs GLIBC_{glibc[0]}.{glibc[1]}; {LAMBDA_RUNTIME} has "
+                            f"{RUNTIME_GLIBC[0]}.{RUNTIME_GLIBC[1]}")
+        missing = sorted(lib for lib in libraries if lib not in RUNTIME_LIBRARIES and lib not in shipped)
+        if missing:
+            problems.append(f"{name} links {', '.join(missing)}, which Lambda does not have")
+    return problems
+
+
+def check_client_services(project_dir: Path = PROJECT_DIR) -> list:
+    """Services the code makes clients of whose botocore model the package leaves out."""
+    problems = []
+    for path in [project_dir / "app.py", *sorted((project_dir / "chalicelib").rglob("*.py"))]:
+        for service in CLIENT_CALL.findall(path.read_text(encoding="utf-8")):
+            if service not in BOTOCORE_SERVICES:
+                problems.append(f"{path.relative_to(project_dir)} makes a {service!r} client; add "
+                                f"it to infra/package.py BOTOCORE_SERVICES")
+    return problems
+
+
+def compile_pycs(sources: dict, sourceless=lambda name: False) -> dict:
+    """`{name.py: source}` -> `{pyc name: bytes}`, unchecked-hash pycs: in `__pycache__/`
+    next to the source, or, for a module `sourceless(name)` says ships without its source,
+    as `name.pyc` in its place (Python imports those directly).
+
+    Lambda's /var/task is read-only: Python cannot write a pyc there, so without them every
+    cold start compiles each module again.  Timestamp pycs would be compared with the mtimes
+    the files get when Lambda unpacks the zip; unchecked-hash pycs are used as they are (the
+    package is never edited in place).  Code objects name /var/task/<file> (Lambda's path).
+    """
+    import importlib.util
+    import py_compile
+
+    if sys.version_info[:2] != RUNTIME_PYTHON:
+        raise PackagingError(f"pycs for {LAMBDA_RUNTIME} need Python "
+                             f"{'.'.join(map(str, RUNTIME_PYTHON))}; this is {sys.version.split()[0]}")
+    import tempfile
+
+    compiled, failures = {}, []
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) / "module.pyc"
+        source_file = Path(scratch) / "module.py"
+        for name, source in sorted(sources.items()):
+            source_file.write_bytes(source)
+            try:
+                py_compile.compile(str(source_file), cfile=str(target), dfile=f"/var/task/{name}",
+                                   doraise=True,
+                                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+            except py_compile.PyCompileError as error:
+                failures.append(f"{name}: {error.msg.strip().splitlines()[-1]}")
+                continue
+            pyc = name + "c" if sourceless(name) else importlib.util.cache_from_source(name)
+            compiled[pyc] = target.read_bytes()
+    if failures:
+        raise PackagingError("modules that do not compile on Python "
+                             f"{'.'.join(map(str, RUNTIME_PYTHON))}:\n" + "\n".join(failures))
+    return compiled
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (0o100000 | ZIP_MODE) << 16  # regular file, rw-r--r--
+    return info
+
+
+def check_runtime(template_path: Path) -> list:
+    """Every function of the template runs on LAMBDA_RUNTIME (the pycs are for its Python)."""
+    resources = json.loads(template_path.read_text(encoding="utf-8")).get("Resources", {})
+    return [f"{name} runs {resource['Properties'].get('Runtime')}, not {LAMBDA_RUNTIME}"
+            for name, resource in sorted(resources.items())
+            if resource.get("Type") == "AWS::Serverless::Function"
+            and resource.get("Properties", {}).get("Runtime") not in (None, LAMBDA_RUNTIME)]
+
+
+def finish_lambda_package(zip_path: Path, project_dir: Path = PROJECT_DIR) -> dict:
+    """Check, trim and compile the zip in place; returns figures for the summary.
+
+    Refuses (PackagingError) a wheel or .so the runtime cannot load and a client of a
+    service whose model was trimmed; leaves out the unused parts of botocore and fontTools;
+    adds a .pyc for every module.
+    """
+    with zipfile.ZipFile(zip_path) as archive:
+        problems = check_wheels(archive)
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+        entries = {info.filename: archive.read(info) for info in infos if not trimmed(info.filename)}
+    for name in unreferenced_libraries(entries):
+        del entries[name]
+    problems += check_shared_objects(entries)
+    problems += check_client_services(project_dir)
+    if problems:
+        raise PackagingError("the package would not work on " + LAMBDA_RUNTIME + ":\n  "
+                             + "\n  ".join(problems))
+
+    def sourceless(name: str) -> bool:
+        return not name.startswith(OWN_CODE)
+
+    sources = {name: data for name, data in entries.items()
+               if name.endswith(".py") and name.split("/", 1)[0] not in BUNDLED_DIRS}
+    pycs = compile_pycs(sources, sourceless)
+    for name in sources:
+        if sourceless(name):
+            del entries[name]
+    rewritten = zip_path.with_suffix(".tmp")
+    with zipfile.ZipFile(rewritten, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for info in infos:
+            if info.filename in entries:
+                kept = _entry(info.filename)
+                kept.external_attr = info.external_attr or kept.external_attr
+                out.writestr(kept, entries[info.filename])
+        for name, data in sorted(pycs.items()):
+            out.writestr(_entry(name), data)
+    rewritten.replace(zip_path)
+    return {"trimmed": len(infos) - len(entries), "pycs": len(pycs)}
+
+
 def build(stage: str, out_dir, *, project_dir: Path = PROJECT_DIR) -> Path:
     """Package `stage` into `out_dir` (sam.json, deployment.zip, resources.json); returns out_dir."""
     project_dir = Path(project_dir).resolve()
@@ -180,6 +456,10 @@ def build(stage: str, out_dir, *, project_dir: Path = PROJECT_DIR) -> Path:
         raise PackagingError(f"chalice package did not write sam.json and deployment.zip to {out_dir}")
     mark_cache_used(zip_path, project_dir)
     add_bundled_files(zip_path, project_dir)
+    runtime_problems = check_runtime(out_dir / "sam.json")
+    if runtime_problems:
+        raise PackagingError("\n".join(runtime_problems))
+    finish_lambda_package(zip_path, project_dir)
     prune_chalice_cache(project_dir)
     return out_dir
 

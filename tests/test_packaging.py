@@ -69,7 +69,8 @@ result = {
 result["outside"] = sorted(
     name for name, module in list(sys.modules.items())
     if name.split(".")[0] in {"jinja2", "markupsafe", "pynamodb", "argon2", "blinker",
-                              "aws_lambda_powertools", "botocore"}
+                              "aws_lambda_powertools", "botocore", "fpdf", "PIL", "fontTools",
+                              "pydantic", "pydantic_core"}
     and getattr(module, "__file__", None) and not inside(module.__file__))
 
 with mock_aws():
@@ -93,6 +94,25 @@ with mock_aws():
             result["css_body"] = css.body.decode()
         if login.status_code != 200:
             result["login_body"] = body[:2000]
+    # An invoice PDF with the logo (fpdf2, Pillow and fontTools as trimmed in the zip) and
+    # a metric (Powertools as trimmed), and the admin API's pydantic models.
+    from chalicelib import pdf
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric  # noqa: F401
+    from chalicelib.api import schemas  # noqa: F401
+    document = {"title": "Invoice W1", "facts": [["Invoice", "W1"]], "lines": [["P1", "Pump", 1, 1, 0, 100, 100]],
+                "subtotal": 100, "tax": 0, "total": 100, "payments": [], "balance": 100,
+                "company": {"name": "ABC Appliance Service", "color": "#1f4e79",
+                            "currency": "USD", "phone": None, "email": None}}
+    logo = (REPO / "infra" / "local" / "demo" / "abc-logo.png").read_bytes()
+    try:
+        body = pdf.render_invoice(document, logo)
+        result["pdf"] = body[:5].decode()
+        result["pdf_image"] = b"/Subtype /Image" in body
+    except Exception as error:  # reported, not raised: the other figures still count
+        import traceback
+        result["pdf"] = traceback.format_exc()
+    import PIL, fontTools
+    result["pdf_modules"] = [PIL.__file__, fontTools.__file__]
 print("RESULT " + json.dumps(result))
 '''
 
@@ -177,6 +197,98 @@ def test_extracted_package_renders_sign_in_page(package, extracted, tmp_path):
     assert result["css_status"] == 200
     assert result["css_type"].startswith("text/css")
     assert result["css_body"] == (REPO / "static" / "portal.css").read_text(encoding="utf-8")
+    assert result["pdf"] == "%PDF-", result["pdf"]
+    assert result["pdf_image"], "the logo is missing from the PDF"
+    assert all(Path(p).is_relative_to(extracted) for p in result["pdf_modules"])
+
+
+# --- Lambda compatibility, size and pycs (infra/package.py `finish_lambda_package`) ---------
+
+def test_package_fits_the_lambda_runtime(package):
+    template = json.loads((package[0] / "sam.json").read_text())["Resources"]
+    runtimes = {r["Properties"]["Runtime"] for r in template.values()
+                if r["Type"] == "AWS::Serverless::Function"}
+    assert runtimes == {packaging.LAMBDA_RUNTIME}
+    zip_path = package[0] / "deployment.zip"
+    assert zip_path.stat().st_size <= 15_000_000, f"{zip_path.stat().st_size / 1e6:.1f} MB"
+    with zipfile.ZipFile(zip_path) as archive:
+        assert packaging.check_wheels(archive) == []
+        entries = {i.filename: archive.read(i) for i in archive.infolist() if not i.is_dir()}
+    assert packaging.check_shared_objects(entries) == []
+    assert any(name.startswith("pillow.libs/") for name in entries)  # manylinux, not built here
+
+
+def _pyc_header(data: bytes):
+    """(magic, flags) of a pyc: flags 0b01 = hash-based, unchecked (PEP 552)."""
+    return data[:4], int.from_bytes(data[4:8], "little")
+
+
+def test_every_module_has_a_pyc_the_runtime_uses_without_checking(package):
+    import importlib.util
+
+    with zipfile.ZipFile(package[0] / "deployment.zip") as archive:
+        names = set(archive.namelist())
+        pycs = {name: _pyc_header(archive.read(name)) for name in names if name.endswith(".pyc")}
+    # Our own code: source and a __pycache__ pyc.  Dependencies: sourceless pycs.
+    own = [n for n in names if n.endswith(".py") and n.startswith(packaging.OWN_CODE)]
+    assert "app.py" in own and "chalicelib/web/middleware.py" in own
+    for name in own:
+        assert importlib.util.cache_from_source(name) in pycs, name
+    dependency_sources = [n for n in names if n.endswith(".py") and not n.startswith(packaging.OWN_CODE)
+                          and n.split("/", 1)[0] not in packaging.BUNDLED_DIRS]
+    assert dependency_sources == []
+    assert {"chalice/app.pyc", "jinja2/__init__.pyc", "pynamodb/models.pyc"} <= set(pycs)
+    assert {header for header in pycs.values()} == {(importlib.util.MAGIC_NUMBER, 0b01)}
+
+
+def _this_machines_extension(module: str) -> bytes:
+    """A stdlib extension module of this machine's Python, built against its newer glibc."""
+    import importlib.util
+
+    origin = importlib.util.find_spec(module).origin
+    if not origin.endswith(".so"):
+        pytest.skip(f"{module} is not a shared object here")
+    return Path(origin).read_bytes()
+
+
+def test_packaging_refuses_wheels_built_here_and_newer_glibc_or_missing_libraries(tmp_path):
+    zip_path = tmp_path / "wheels.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        archive.writestr("pillow-13.0.0.dist-info/WHEEL", "Wheel-Version: 1.0\n"
+                         "Root-Is-Purelib: false\nTag: cp311-cp311-linux_x86_64\n")
+        archive.writestr("newer-1.0.dist-info/WHEEL", "Tag: cp311-cp311-manylinux_2_28_x86_64\n")
+        archive.writestr("either-1.0.dist-info/WHEEL", "Tag: cp310-abi3-manylinux_2_26_x86_64\n"
+                         "Tag: cp310-abi3-manylinux_2_28_x86_64\n")
+        archive.writestr("pure-1.0.dist-info/WHEEL", "Tag: py3-none-any\n")
+    with zipfile.ZipFile(zip_path) as archive:
+        problems = packaging.check_wheels(archive)
+    assert [p.split(":")[0] for p in problems] == ["newer-1.0.dist-info", "pillow-13.0.0.dist-info"]
+
+    # _ctypes links this machine's libffi.so.8 (AL2 has libffi.so.6) and needs GLIBC_2.34.
+    ctypes_so = _this_machines_extension("_ctypes")
+    libraries, glibc = packaging.shared_object_needs(ctypes_so)
+    assert glibc > packaging.RUNTIME_GLIBC
+    problems = packaging.check_shared_objects({"_ctypes.cpython-311-x86_64-linux-gnu.so": ctypes_so})
+    assert any("needs GLIBC_2." in p for p in problems), problems
+    assert any("links libffi" in p for p in problems), problems
+    # The same library shipped in the zip (as a manylinux wheel vendors it) is fine.
+    problems = packaging.check_shared_objects({
+        "_ctypes.cpython-311-x86_64-linux-gnu.so": ctypes_so,
+        "x.libs/" + [lib for lib in libraries if lib.startswith("libffi")][0]: b""})
+    assert not any("links libffi" in p for p in problems), problems
+
+
+def test_trimming_keeps_what_the_app_and_pdfs_import():
+    assert packaging.trimmed("botocore/data/ec2/2016-11-15/service-2.json.gz")
+    assert not packaging.trimmed("botocore/data/dynamodb/2012-08-10/service-2.json.gz")
+    assert not packaging.trimmed("botocore/data/endpoints.json")
+    assert packaging.trimmed("fontTools/misc/bezierTools.cpython-311-x86_64-linux-gnu.so")
+    assert not packaging.trimmed("fontTools/misc/bezierTools.py")
+    assert not packaging.trimmed("fontTools/subset/__init__.py")
+    assert packaging.trimmed("PIL/_avif.cpython-311-x86_64-linux-gnu.so")
+    assert not packaging.trimmed("PIL/_imaging.cpython-311-x86_64-linux-gnu.so")
+    assert not packaging.trimmed("PIL/_webp.cpython-311-x86_64-linux-gnu.so")  # WebP logos
+    assert packaging.check_client_services() == []
 
 
 def _cfn_lint_command():

@@ -4,15 +4,18 @@ import gzip
 from pathlib import Path
 from typing import Optional
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 
-# OWASP's minimum for argon2id: m=19 MiB, t=2, p=1.  Raising these makes
-# check_needs_rehash() true for old hashes, which are re-hashed at next login.
-HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+@functools.lru_cache(maxsize=1)
+def _hasher():
+    """OWASP's minimum for argon2id: m=19 MiB, t=2, p=1.  Raising these makes
+    check_needs_rehash() true for old hashes, which are re-hashed at next login.
+    argon2 (with cffi) is imported here, not with the app: most requests never hash."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 # 20,000 most common passwords (Django's list, by Royce Williams; BSD licence),
 # trimmed to the ones long enough to pass the length rule.
@@ -27,23 +30,25 @@ def _common_passwords() -> frozenset:
 
 @functools.lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return HASHER.hash("not-a-real-password-for-timing")
+    return _hasher().hash("not-a-real-password-for-timing")
 
 
 def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def verify(password_hash: Optional[str], password: str) -> bool:
     """Exactly one argon2 verification, whether or not a hash exists."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return HASHER.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
+        return _hasher().verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return HASHER.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 def policy_error(password: str, *, user_inputs=()) -> Optional[str]:

@@ -1,4 +1,5 @@
 """Which company a request is for, from its Host header (cached a minute)."""
+import re
 import threading
 import time
 from typing import Optional
@@ -8,6 +9,8 @@ from ..models import Company
 from ..repositories import companies
 
 CACHE_SECONDS = 60
+# API Gateway's own host of a REST API: https://<api id>.execute-api.<region>.amazonaws.com
+EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com$")
 _cache = {}
 _lock = threading.Lock()
 
@@ -38,10 +41,15 @@ def company_for_host(host: Optional[str], now: Optional[float] = None) -> Option
     return company
 
 
+def is_execute_api_host(host: Optional[str]) -> bool:
+    return bool(EXECUTE_API_HOST.match(normalise_host(host)))
+
+
 def is_platform_host(host: Optional[str]) -> bool:
-    """The platform's own host (no company's): PORTAL_PLATFORM_HOSTS, comma-separated."""
+    """The platform's own host (no company's): PORTAL_PLATFORM_HOSTS, comma-separated, and
+    API Gateway's execute-api host unless a company has it as one of its domains."""
     name = normalise_host(host)
-    return bool(name) and name in config.platform_hosts()
+    return bool(name) and (name in config.platform_hosts() or is_execute_api_host(name))
 
 
 def forget() -> None:

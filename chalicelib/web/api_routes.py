@@ -30,7 +30,13 @@ def _company(call):
 @api_route(bp, "GET", "/openapi.json", scope=PUBLIC, summary="This OpenAPI document",
            tag="meta")
 def openapi(call):
-    return openapi_document()
+    document = openapi_document()
+    # On API Gateway's own URL the API lives under the stage ("/api/api/v1/..."): see
+    # chalicelib/web/middleware.py.
+    state = getattr(call.request, "portal_state", None)
+    if state is not None and state.path_prefix:
+        document["servers"] = [{"url": state.path_prefix + "/"}]
+    return document
 
 
 # --- platform: companies, domains ------------------------------------------------------------

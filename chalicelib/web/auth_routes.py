@@ -43,7 +43,7 @@ def login_submit():
                     notice=None)
     if state.session is not None:  # the sign-in this browser had here ends on the server
         auth.sign_out(state.session)
-    state.cookies.append(cookies.session_cookie(result.started.cookie_value))
+    state.cookies.append(cookies.session_cookie(result.started.cookie_value, state.path_prefix))
     if result.user.must_change_password:
         return redirect("/change-password")
     return redirect(safe_next(form.get("next"), bp.current_app))
@@ -54,7 +54,7 @@ def logout():
     state = _state()
     if state.session is not None:
         auth.sign_out(state.session)
-    state.cookies.append(cookies.clear_session_cookie())
+    state.cookies.append(cookies.clear_session_cookie(state.path_prefix))
     return redirect("/login?notice=signed-out")
 
 
@@ -113,5 +113,5 @@ def change_submit():
     if error:
         return page(bp.current_request, "change_password.html", status=400, error=error,
                     forced=state.user.must_change_password)
-    state.cookies.append(cookies.session_cookie(started.cookie_value))
+    state.cookies.append(cookies.session_cookie(started.cookie_value, state.path_prefix))
     return redirect("/?notice=password-changed")

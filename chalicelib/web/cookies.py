@@ -1,4 +1,9 @@
-"""Cookie names and attributes: `__Host-` prefix and Secure outside the local stage."""
+"""Cookie names and attributes: `__Host-` prefix and Secure outside the local stage.
+
+`prefix` is the path prefix the request arrived with (chalicelib/web/middleware.py):
+"/api" on API Gateway's own URL, where the cookies are scoped to the stage's path.
+A `__Host-` cookie must have `Path=/`, so there the name carries `__Secure-` instead.
+"""
 from http.cookies import SimpleCookie
 from typing import Optional
 
@@ -6,20 +11,22 @@ from .. import config
 from ..services.sessions import ABSOLUTE_SECONDS
 
 
-def _name(base: str) -> str:
-    return base if config.is_local() else f"__Host-{base}"
+def _name(base: str, prefix: str) -> str:
+    if config.is_local():
+        return base
+    return f"__Secure-{base}" if prefix else f"__Host-{base}"
 
 
-def session_name() -> str:
-    return _name("portal_session")
+def session_name(prefix: str = "") -> str:
+    return _name("portal_session", prefix)
 
 
-def csrf_name() -> str:
-    return _name("portal_csrf")
+def csrf_name(prefix: str = "") -> str:
+    return _name("portal_csrf", prefix)
 
 
-def handoff_state_name() -> str:
-    return _name("portal_handoff")
+def handoff_state_name(prefix: str = "") -> str:
+    return _name("portal_handoff", prefix)
 
 
 def read(headers, name: str) -> Optional[str]:
@@ -35,29 +42,29 @@ def read(headers, name: str) -> Optional[str]:
     return morsel.value if morsel else None
 
 
-def build(name: str, value: str, max_age: int) -> str:
-    parts = [f"{name}={value}", "Path=/", "HttpOnly", "SameSite=Lax", f"Max-Age={max_age}"]
+def build(name: str, value: str, max_age: int, prefix: str = "") -> str:
+    parts = [f"{name}={value}", f"Path={prefix or '/'}", "HttpOnly", "SameSite=Lax", f"Max-Age={max_age}"]
     if not config.is_local():
         parts.append("Secure")
     return "; ".join(parts)
 
 
-def session_cookie(value: str) -> str:
-    return build(session_name(), value, ABSOLUTE_SECONDS)
+def session_cookie(value: str, prefix: str = "") -> str:
+    return build(session_name(prefix), value, ABSOLUTE_SECONDS, prefix)
 
 
-def clear_session_cookie() -> str:
-    return build(session_name(), "", 0)
+def clear_session_cookie(prefix: str = "") -> str:
+    return build(session_name(prefix), "", 0, prefix)
 
 
-def csrf_cookie(value: str) -> str:
-    return build(csrf_name(), value, 2 * 60 * 60)
+def csrf_cookie(value: str, prefix: str = "") -> str:
+    return build(csrf_name(prefix), value, 2 * 60 * 60, prefix)
 
 
-def handoff_state_cookie(value: str, max_age: int) -> str:
+def handoff_state_cookie(value: str, max_age: int, prefix: str = "") -> str:
     """The company hand-off's state: ties the code to the browser that started the switch."""
-    return build(handoff_state_name(), value, max_age)
+    return build(handoff_state_name(prefix), value, max_age, prefix)
 
 
-def clear_handoff_state_cookie() -> str:
-    return build(handoff_state_name(), "", 0)
+def clear_handoff_state_cookie(prefix: str = "") -> str:
+    return build(handoff_state_name(prefix), "", 0, prefix)

@@ -48,7 +48,8 @@ def switch_start():
         state_secret, url = handoff.begin(state.company, source)
     except handoff.HandoffRefused:
         raise NotFoundError("Page not found") from None
-    state.cookies.append(cookies.handoff_state_cookie(state_secret, handoff.STATE_SECONDS))
+    state.cookies.append(cookies.handoff_state_cookie(state_secret, handoff.STATE_SECONDS,
+                                                     state.path_prefix))
     return redirect(url, status=302)
 
 
@@ -88,7 +89,7 @@ def switch_authorize():
 
 
 def _browser_state():
-    return cookies.read(bp.current_request.headers, cookies.handoff_state_name())
+    return cookies.read(bp.current_request.headers, cookies.handoff_state_name(_state().path_prefix))
 
 
 @bp.route("/handoff/{code}", methods=["GET"])
@@ -112,6 +113,6 @@ def handoff_submit(code):
     started, _user = result
     if state.session is not None:  # the sign-in this browser had here ends
         sessions.end(state.session)
-    state.cookies.append(cookies.clear_handoff_state_cookie())
-    state.cookies.append(cookies.session_cookie(started.cookie_value))
+    state.cookies.append(cookies.clear_handoff_state_cookie(state.path_prefix))
+    state.cookies.append(cookies.session_cookie(started.cookie_value, state.path_prefix))
     return redirect("/")

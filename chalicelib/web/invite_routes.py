@@ -54,7 +54,7 @@ def invite_accept(secret):
         return _invite_page(found, status=410)
     if error:
         return _invite_page(found, status=400, error=error, name=form.get("name", "")[:100])
-    state.cookies.append(cookies.session_cookie(started.cookie_value))
+    state.cookies.append(cookies.session_cookie(started.cookie_value, state.path_prefix))
     return redirect("/?notice=welcome")
 
 

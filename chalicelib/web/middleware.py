@@ -4,6 +4,7 @@ tenant from Host → session → CSRF → route → branded error pages → secu
 """
 import hmac
 import json
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ from ..ids import new_id
 from ..logs import logger
 from ..repositories import accounts, users
 from ..services import sessions, tenant
-from ..templating import render
+from ..templating import render, under_path_prefix
 from . import cookies, forms
 from .state import Account, RequestState
 
@@ -29,8 +30,41 @@ PASSWORD_CHANGE_PATHS = {"/change-password", "/logout"}
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def request_path(request) -> str:
-    return (request.context or {}).get("path") or "/"
+# A path prefix as API Gateway can produce one (stage names are [A-Za-z0-9_-]); anything
+# else is ignored rather than written into links and cookies.
+SAFE_PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
+
+
+def path_prefix(request) -> str:
+    """The part of the public path API Gateway removed before routing.
+
+    On the execute-api URL the public path (`requestContext.path`, "/api/orders")
+    carries the stage and the routed path (the event's `path`, "/orders") does not,
+    whatever the stage is called; on a custom domain the two are the same.  Chalice's
+    local server and test client send no event `path`: no prefix.
+    """
+    context = request.context or {}
+    public = context.get("path") or ""
+    routed = request.to_original_event().get("path") or ""
+    if not public or not routed:
+        return ""
+    public, routed = public.rstrip("/"), routed.rstrip("/")
+    if public.endswith(routed):
+        prefix = public[:len(public) - len(routed)]
+    else:  # the two spelled differently (percent-encoding): the execute-api stage itself
+        stage = context.get("stage") or ""
+        on_execute_api = tenant.is_execute_api_host(context.get("domainName") or "")
+        prefix = f"/{stage}" if on_execute_api and public.startswith(f"/{stage}/") else ""
+    if prefix and not SAFE_PREFIX.match(prefix):
+        logger.warning("path prefix ignored", extra={"prefix": prefix[:100]})
+        return ""
+    return prefix
+
+
+def request_path(request, prefix: str = "") -> str:
+    """The path from the app's root ("/orders"), without the prefix."""
+    public = (request.context or {}).get("path") or "/"
+    return public[len(prefix):] or "/"
 
 
 def source_ip(request) -> str:
@@ -43,8 +77,10 @@ def portal_pipeline(request, get_response):
     calls = dynamo_metrics.start()
     correlation_id = (request.context or {}).get("requestId") or new_id()
     logger.set_correlation_id(correlation_id)
-    path = request_path(request)
-    state = RequestState(company=None, source_ip=source_ip(request), path=path)
+    prefix = path_prefix(request)
+    path = request_path(request, prefix)
+    state = RequestState(company=None, source_ip=source_ip(request), path=path,
+                         path_prefix=prefix)
     request.portal_state = state
     try:
         response = _handle(request, get_response, state)
@@ -52,6 +88,7 @@ def portal_pipeline(request, get_response):
         logger.exception("unhandled error", extra={"path": path})
         response = api_error(500, "internal_error", "Something went wrong on our side.") \
             if path.startswith(API_PREFIX) else error_page(state, 500)
+    _public_urls(response, prefix)
     _secure(response, state, path)
     logger.info("request", extra={
         "method": request.method, "path": path, "status": response.status_code,
@@ -86,6 +123,19 @@ def _handle(request, get_response, state: RequestState):
     return response
 
 
+def _public_urls(response: Response, prefix: str) -> None:
+    """Put the path prefix back on what the browser follows: a root-relative redirect
+    and the links of an HTML page (routes and templates write them from the app's root)."""
+    if not prefix:
+        return
+    location = response.headers.get("Location")
+    if isinstance(location, str) and location.startswith("/") and not location.startswith("//"):
+        response.headers["Location"] = prefix + location
+    content_type = response.headers.get("Content-Type") or ""
+    if content_type.startswith("text/html") and isinstance(response.body, str):
+        response.body = under_path_prefix(response.body, prefix)
+
+
 def api_error(status: int, error: str, message: str) -> Response:
     return Response(body=json.dumps({"error": error, "message": message}), status_code=status,
                     headers={"Content-Type": "application/json"})
@@ -106,10 +156,10 @@ def _api_response(response):
 
 def _load_session(request, state: RequestState) -> None:
     now = clock.now()
-    session = sessions.load(cookies.read(request.headers, cookies.session_name()),
+    session = sessions.load(cookies.read(request.headers, cookies.session_name(state.path_prefix)),
                             state.company.company_id, now)
     if session is None:
-        state.anon_csrf = cookies.read(request.headers, cookies.csrf_name())
+        state.anon_csrf = cookies.read(request.headers, cookies.csrf_name(state.path_prefix))
         return
     user = users.get_user(session.user_id)
     if user is None or not user.active:
@@ -120,8 +170,8 @@ def _load_session(request, state: RequestState) -> None:
         logger.info("session ended: account access inactive",
                     extra={"user": user.user_id, "account": session.account_pk})
         sessions.end(session)
-        state.cookies.append(cookies.clear_session_cookie())
-        state.anon_csrf = cookies.read(request.headers, cookies.csrf_name())
+        state.cookies.append(cookies.clear_session_cookie(state.path_prefix))
+        state.anon_csrf = cookies.read(request.headers, cookies.csrf_name(state.path_prefix))
         return
     state.session, state.user = session, user
     if session.account_pk:
@@ -258,7 +308,7 @@ def _secure(response: Response, state: RequestState, path: str) -> None:
         headers["Content-Type"] = "application/json"
     set_cookies = list(state.cookies)
     if state.set_anon_csrf and state.session is None:
-        set_cookies.append(cookies.csrf_cookie(state.anon_csrf))
+        set_cookies.append(cookies.csrf_cookie(state.anon_csrf, state.path_prefix))
     if set_cookies:
         existing = headers.get("Set-Cookie")
         if existing:

@@ -25,7 +25,11 @@ class Account:
 class RequestState:
     company: Optional[Company]
     source_ip: str
-    path: str
+    path: str  # from the app's root, e.g. "/orders" (without path_prefix)
+    # What API Gateway removed from the public path before routing: "/api" (the stage)
+    # on its own execute-api URL, "" on a custom domain.  Links, redirects and
+    # cookie paths get it back (chalicelib/web/middleware.py).
+    path_prefix: str = ""
     nonce: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     session: Optional[Session] = None
     user: Optional[User] = None
