@@ -7,12 +7,11 @@ action nothing uses.  The keys are the function resources of Chalice's template
 (APIHandler serves every route; the others are app.py's event handlers).
 """
 
-TABLE_READS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"]
-
 POLICIES = {
     "APIHandler": {
-        "tables": TABLE_READS + ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                                 "dynamodb:BatchWriteItem"],
+        "tables": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
+                   "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                   "dynamodb:BatchWriteItem"],
         # Presigned POST of theme images, then the check: head, read, store hashed, delete.
         "theme-objects": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
         # Presigned GETs after the access check; ERP uploads of invoice PDFs; HEAD.
@@ -24,15 +23,21 @@ POLICIES = {
         "mail": ["ses:SendEmail"],
     },
     "ReconcilePayments": {
-        "tables": TABLE_READS + ["dynamodb:UpdateItem", "dynamodb:PutItem"],
+        "tables": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         "secrets": ["secretsmanager:GetSecretValue"],
-        "mail": ["ses:SendEmail"],
+        # chalicelib/payments/credentials.py `companies()` finds the companies to visit by
+        # listing secret names; ListSecrets has no resource-level permission (only "*").
+        # Only this function gets it; a DynamoDB list of companies with payments would
+        # remove it.
+        "secret-names": ["secretsmanager:ListSecrets"],
+        "mail": ["ses:SendEmail"],  # receipts retried
     },
     "RepairArTotals": {
-        "tables": TABLE_READS + ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        "tables": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem",
+                   "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
     },
-    "SesNotifications": {
-        "tables": TABLE_READS + ["dynamodb:UpdateItem"],
+    "SesNotifications": {  # contacts marked, the account summary refreshed, an audit event
+        "tables": ["dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"],
     },
 }
 
@@ -55,6 +60,8 @@ def resource_arns(kind: str, stage_env: dict, names: dict, log_group: str):
         return [{"Fn::GetAtt": ["DocumentsBucket", "Arn"]}]
     if kind == "secrets":
         return [{"Fn::Sub": arn % ("secretsmanager", f"secret:{stage_env['PORTAL_SECRET_PREFIX']}*")}]
+    if kind == "secret-names":
+        return ["*"]
     if kind == "mail":  # SES checks the sending identity and the configuration set
         return [{"Fn::Sub": arn % ("ses", "identity/*")},
                 {"Fn::Sub": arn % ("ses", f"configuration-set/{names['configuration_set']}")}]
@@ -63,14 +70,17 @@ def resource_arns(kind: str, stage_env: dict, names: dict, log_group: str):
     raise ValueError(f"unknown resource kind {kind!r}")
 
 
+KINDS = ("tables", "theme-objects", "documents-objects", "documents-bucket", "secrets",
+         "secret-names", "mail", "logs")
+
+
 def statement_id(kind: str) -> str:
     return "".join(part.capitalize() for part in kind.split("-"))
 
 
 def kind_of_statement(sid: str) -> str:
     """Inverse of statement_id for the kinds used here (tests read the template back)."""
-    for kind in ("tables", "theme-objects", "documents-objects", "documents-bucket", "secrets",
-                 "mail", "logs"):
+    for kind in KINDS:
         if statement_id(kind) == sid:
             return kind
     raise ValueError(sid)

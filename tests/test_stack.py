@@ -427,7 +427,8 @@ def test_template_gives_each_function_its_role_environment_and_log_group(stack):
                 {"Ref": "OperatorTopic"}]
         actions = [a for s in resources[f"{name}Role"]["Properties"]["Policies"][0]
                    ["PolicyDocument"]["Statement"] for a in s["Action"]]
-        assert "secretsmanager:ListSecrets" not in actions and "logs:CreateLogGroup" not in actions
+        assert "logs:CreateLogGroup" not in actions, name  # only the template's log group
+        assert ("secretsmanager:ListSecrets" in actions) == (name == "ReconcilePayments"), name
     reserved = {n for n, p in functions.items() if "ReservedConcurrentExecutions" in p}
     assert reserved == {"APIHandler"}
     assert "APIHandlerServerErrorRateAlarm" in resources
