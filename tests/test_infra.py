@@ -151,3 +151,60 @@ def test_alarms_cover_tables_payments_and_mail_and_notify_the_operator():
     assert "UnresolvedPayments" in query and "service = 'dealer-portal-prod'" in query
     for name, props in alarms.items():
         assert props["AlarmActions"] == [{"Ref": "OperatorTopic"}], name
+
+
+def _chalice_like(stage):
+    """The function resources `chalice package` writes (see tests/test_stack.py for the real ones)."""
+    from infra.resources import cloudformation as fragment
+
+    template = fragment(f"portal-{stage}-", stage)
+    env = {"Variables": {"PORTAL_STAGE": stage}}
+    template["Resources"].update({
+        "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {
+            "Handler": "app.app", "Environment": dict(env), "ReservedConcurrentExecutions": 200}},
+        "ReconcilePayments": {"Type": "AWS::Serverless::Function", "Properties": {
+            "Handler": "app.reconcile_payments", "Environment": {"Variables": dict(env["Variables"])},
+            "ReservedConcurrentExecutions": 200,
+            "Events": {"ReconcilePaymentsEvent": {"Type": "Schedule",
+                                                  "Properties": {"Schedule": "rate(5 minutes)"}}}}},
+        "SesNotifications": {"Type": "AWS::Serverless::Function", "Properties": {
+            "Handler": "app.ses_notifications", "Environment": {"Variables": dict(env["Variables"])},
+            "Events": {"SesNotificationsSnsSubscription": {"Type": "SNS", "Properties": {"Topic": {
+                "Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:"
+                           "portal-ses-notifications"}}}}}},
+    })
+    return template
+
+
+def test_every_function_links_theme_assets_and_the_ses_function_hears_the_stages_topic():
+    from infra.functions import complete
+    from infra.package import stage_environment
+
+    template = complete(_chalice_like("dev"), "dev", stage_environment("dev"))
+    resources = template["Resources"]
+    for name in ("APIHandler", "ReconcilePayments", "SesNotifications"):
+        variables = resources[name]["Properties"]["Environment"]["Variables"]
+        assert variables["PORTAL_THEME_ASSETS_URL"] == THEME_ASSETS_URL, name
+        assert variables["PORTAL_STAGE"] == "dev" and variables["PORTAL_SES_CONFIGURATION_SET"]
+        assert variables["POWERTOOLS_SERVICE_NAME"] == "dealer-portal-dev"
+    topic = resources["SesNotifications"]["Properties"]["Events"]["SesNotificationsSnsSubscription"]
+    assert topic["Properties"]["Topic"] == {"Ref": "SesNotificationsTopic"}
+    # Reserved concurrency: the web function's, from a parameter; nobody else's.
+    assert "ReservedConcurrentExecutions" not in resources["ReconcilePayments"]["Properties"]
+    assert resources["APIHandler"]["Properties"]["ReservedConcurrentExecutions"]["Fn::If"][1] == {
+        "Ref": "WebReservedConcurrency"}
+
+
+def test_a_function_without_a_policy_or_an_unknown_topic_stops_packaging():
+    from infra.functions import TemplateError, complete
+    from infra.package import stage_environment
+
+    template = _chalice_like("dev")
+    template["Resources"]["SendMail"] = {"Type": "AWS::Serverless::Function", "Properties": {}}
+    with pytest.raises(TemplateError, match=r"no IAM policy for \['SendMail'\]"):
+        complete(template, "dev", stage_environment("dev"))
+    template = _chalice_like("dev")
+    events = template["Resources"]["SesNotifications"]["Properties"]["Events"]
+    events["SesNotificationsSnsSubscription"]["Properties"]["Topic"] = {"Fn::Sub": "arn:…:other-topic"}
+    with pytest.raises(TemplateError, match="not created by the template"):
+        complete(template, "dev", stage_environment("dev"))
