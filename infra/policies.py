@@ -25,11 +25,6 @@ POLICIES = {
     "ReconcilePayments": {
         "tables": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         "secrets": ["secretsmanager:GetSecretValue"],
-        # chalicelib/payments/credentials.py `companies()` finds the companies to visit by
-        # listing secret names; ListSecrets has no resource-level permission (only "*").
-        # Only this function gets it; a DynamoDB list of companies with payments would
-        # remove it.
-        "secret-names": ["secretsmanager:ListSecrets"],
         "mail": ["ses:SendEmail"],  # receipts retried
     },
     "RepairArTotals": {
@@ -60,8 +55,6 @@ def resource_arns(kind: str, stage_env: dict, names: dict, log_group: str):
         return [{"Fn::GetAtt": ["DocumentsBucket", "Arn"]}]
     if kind == "secrets":
         return [{"Fn::Sub": arn % ("secretsmanager", f"secret:{stage_env['PORTAL_SECRET_PREFIX']}*")}]
-    if kind == "secret-names":
-        return ["*"]
     if kind == "mail":  # SES checks the sending identity and the configuration set
         return [{"Fn::Sub": arn % ("ses", "identity/*")},
                 {"Fn::Sub": arn % ("ses", f"configuration-set/{names['configuration_set']}")}]
@@ -71,7 +64,7 @@ def resource_arns(kind: str, stage_env: dict, names: dict, log_group: str):
 
 
 KINDS = ("tables", "theme-objects", "documents-objects", "documents-bucket", "secrets",
-         "secret-names", "mail", "logs")
+         "mail", "logs")
 
 
 def statement_id(kind: str) -> str:
