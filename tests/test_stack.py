@@ -283,22 +283,22 @@ class Handler:
 
     def __init__(self, stack: Stack, function: str):
         self.function = function
+        self.log = []  # the handler's own output (JSON log lines)
         handler = stack.functions[function]["handler"]
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", DRIVER, str(stack.package_dir), handler,
              stack.functions[function]["name"]],
             cwd=stack.package_dir, env=stack.process_env(function), text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.handler = handler.partition(".")[2]
         self.started = self._answer()
-        self.log = []
 
     def _answer(self):
         for line in self.process.stdout:
             if line.startswith("RESULT "):
                 return json.loads(line[len("RESULT "):])
-            self.log.append(line) if hasattr(self, "log") else None
-        raise AssertionError(f"{self.function} exited: {self.process.stderr.read()[-3000:]}")
+            self.log.append(line)
+        raise AssertionError(f"{self.function} exited: {''.join(self.log)[-3000:]}")
 
     def __call__(self, event):
         self.process.stdin.write(json.dumps({"handler": self.handler, "event": event}) + "\n")
