@@ -20,6 +20,8 @@ WEB_FUNCTION = "APIHandler"
 # Topic names in app.py -> the topic resource the template creates for the stage.
 TOPICS = {SES_TOPIC_NAME: "SesNotificationsTopic"}
 FUNCTION_TYPE = "AWS::Serverless::Function"
+# A deployed stage names its own tables and secrets (infra/policies.py grants on them).
+DEPLOYED_STAGE_SETTINGS = ("PORTAL_TABLE_PREFIX", "PORTAL_SECRET_PREFIX")
 
 
 class TemplateError(ValueError):
@@ -49,6 +51,10 @@ def _topic_resource(topic) -> str:
 
 def complete(template: dict, stage: str, stage_env: dict) -> dict:
     """Add roles, environment, log groups, alarms and topics to Chalice's functions (in place)."""
+    missing_settings = [v for v in DEPLOYED_STAGE_SETTINGS if not stage_env.get(v)]
+    if missing_settings:
+        raise TemplateError(f"stage {stage!r} cannot be deployed: .chalice/config.json gives it "
+                            f"no {', '.join(missing_settings)} (the local stage runs on moto only)")
     resources = template["Resources"]
     named = names(stage)
     functions = function_names(template)

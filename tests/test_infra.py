@@ -208,3 +208,11 @@ def test_a_function_without_a_policy_or_an_unknown_topic_stops_packaging():
     events["SesNotificationsSnsSubscription"]["Properties"]["Topic"] = {"Fn::Sub": "arn:…:other-topic"}
     with pytest.raises(TemplateError, match="not created by the template"):
         complete(template, "dev", stage_environment("dev"))
+
+
+def test_the_local_stage_cannot_be_packaged_for_aws():
+    from infra.functions import TemplateError, complete
+    from infra.package import stage_environment
+
+    with pytest.raises(TemplateError, match="stage 'local' cannot be deployed.*PORTAL_TABLE_PREFIX"):
+        complete(_chalice_like("local"), "local", stage_environment("local"))
