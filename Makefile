@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -c1-12)
 PORT   ?= 8000
 
-.PHONY: run test install chromium node package bench clean
+.PHONY: run test install chromium node package deploy stage-given smoke bench clean
 
 run: install
 	PORT=$(PORT) $(BIN)/python -m infra.local.stack
@@ -39,6 +39,21 @@ node:
 # Deployment package: Chalice's zip plus templates/ and static/ (see README).
 package: install
 	$(BIN)/python -m infra.package --stage $(or $(STAGE),prod) --out build/$(or $(STAGE),prod)
+
+# AWS (README "Deploying to AWS"): the AWS CLI with credentials of the target account.
+#   make deploy STAGE=dev OPERATOR_EMAIL=ops@example.com [LOG_RETENTION_DAYS=90] [WEB_RESERVED_CONCURRENCY=0]
+#   make smoke URL=https://portal.example.com [STAGE=dev]
+deploy: stage-given package
+	$(BIN)/python -m infra.deploy --stage $(or $(STAGE),prod) --package build/$(or $(STAGE),prod) \
+		--operator-email "$(OPERATOR_EMAIL)" --log-retention-days "$(LOG_RETENTION_DAYS)" \
+		--web-reserved-concurrency "$(WEB_RESERVED_CONCURRENCY)" --artifacts-bucket "$(ARTIFACTS_BUCKET)"
+
+stage-given:
+	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=<a stage of .chalice/config.json> OPERATOR_EMAIL=<address>" >&2; exit 2; }
+
+smoke: install
+	@test -n "$(URL)" || { echo "usage: make smoke URL=https://<a company's host> [STAGE=<stage>]" >&2; exit 2; }
+	$(BIN)/python -m infra.smoke "$(URL)" $(if $(STAGE),--stage $(STAGE))
 
 # Benchmarks (bench/README.md): every bench/*.py script, in-process moto, no network.
 bench: install

@@ -35,6 +35,11 @@ def theme_assets_url() -> str:
     return os.environ.get("PORTAL_THEME_ASSETS_URL", default).rstrip("/")
 
 
+def ses_configuration_set() -> str:
+    """SES configuration set of the stage (infra/resources.py); none locally."""
+    return os.environ.get("PORTAL_SES_CONFIGURATION_SET", "")
+
+
 def moto_url() -> str:
     """The local stack's moto server (local stage only: dev mailbox)."""
     return os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5000").rstrip("/")

@@ -43,6 +43,8 @@ def send(company: Company, to: str, template: str, *, ses=None, **context) -> st
 def deliver(company: Company, to: str, subject: str, text: str, html: str, *, ses=None) -> str:
     """Send one rendered e-mail through SES from the company's sender; the message id."""
     ses = ses or aws.client("ses")
+    # The stage's configuration set sends bounces and complaints to its SNS topic.
+    configuration_set = config.ses_configuration_set()
     try:
         answer = ses.send_email(
             Source=sender(company),
@@ -52,6 +54,7 @@ def deliver(company: Company, to: str, subject: str, text: str, html: str, *, se
                 "Body": {"Text": {"Data": text, "Charset": "UTF-8"},
                          "Html": {"Data": html, "Charset": "UTF-8"}},
             },
+            **({"ConfigurationSetName": configuration_set} if configuration_set else {}),
         )
     except (BotoCoreError, ClientError) as error:
         raise EmailError(str(error)) from error

@@ -6,13 +6,16 @@ Chalice deploys only app.py, chalicelib/ and vendor/ (DESIGN §2), but
 chalicelib/templating.py reads templates/ and static/ next to chalicelib/, which
 in Lambda is the root of the zip.  So this:
 
-1. writes `<out>/resources.json`: the DynamoDB tables and S3 buckets from
-   `infra.resources.cloudformation(<the stage's table prefix>)`;
+1. writes `<out>/resources.json`: the stage's parameters, tables, buckets,
+   CloudFront, SES and SNS resources and alarms from
+   `infra.resources.cloudformation(<the stage's table prefix>, <stage>)`;
 2. runs `chalice package --stage <stage> --merge-template <out>/resources.json <out>`
    (CloudFormation/SAM format: `<out>/sam.json` and `<out>/deployment.zip`);
-3. appends every file under templates/ and static/ to `<out>/deployment.zip`
+3. completes `<out>/sam.json` with each function's own role, environment, log
+   group, alarms and SNS topic (`infra.functions.complete`);
+4. appends every file under templates/ and static/ to `<out>/deployment.zip`
    at the same relative paths;
-4. makes the zip one Lambda's python3.11 can load and start fast
+5. makes the zip one Lambda's python3.11 can load and start fast
    (`finish_lambda_package`): refuses wheels and shared objects the runtime cannot
    load, leaves out what the app never imports, adds unchecked-hash pycs.
 
@@ -64,8 +67,8 @@ def table_prefix(stage: str, project_dir: Path = PROJECT_DIR) -> str:
     return stage_environment(stage, project_dir).get("PORTAL_TABLE_PREFIX", DEFAULT_TABLE_PREFIX)
 
 
-def resources_template(prefix: str, project_dir: Path = PROJECT_DIR) -> dict:
-    """`infra.resources.cloudformation(prefix)`, computed in a clean interpreter.
+def resources_template(prefix: str, stage: str = "prod", project_dir: Path = PROJECT_DIR) -> dict:
+    """`infra.resources.cloudformation(prefix, stage)`, computed in a clean interpreter.
 
     The models read PORTAL_TABLE_PREFIX when their classes are defined and
     infra.resources swaps the default prefix for `prefix`, so a prefix already in
@@ -74,8 +77,8 @@ def resources_template(prefix: str, project_dir: Path = PROJECT_DIR) -> dict:
     """
     env = {k: v for k, v in os.environ.items() if k != "PORTAL_TABLE_PREFIX"}
     code = ("import json, sys; from infra.resources import cloudformation; "
-            "json.dump(cloudformation(sys.argv[1]), sys.stdout)")
-    result = subprocess.run([sys.executable, "-c", code, prefix], cwd=project_dir, env=env,
+            "json.dump(cloudformation(sys.argv[1], sys.argv[2]), sys.stdout)")
+    result = subprocess.run([sys.executable, "-c", code, prefix, stage], cwd=project_dir, env=env,
                             capture_output=True, text=True)
     if result.returncode != 0:
         raise PackagingError(f"infra.resources failed:\n{result.stderr}")
@@ -88,6 +91,18 @@ def chalice_command() -> list:
     if script.is_file():
         return [str(script)]
     return [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())"]
+
+
+def complete_template(sam_path: Path, stage: str, project_dir: Path = PROJECT_DIR) -> None:
+    """Give each function of Chalice's template its role, environment, logs and alarms."""
+    from infra.functions import TemplateError, complete
+
+    template = json.loads(sam_path.read_text(encoding="utf-8"))
+    try:
+        complete(template, stage, stage_environment(stage, project_dir))
+    except TemplateError as error:
+        raise PackagingError(str(error)) from None
+    sam_path.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
 
 
 def run_chalice_package(stage: str, merge_template: Path, out_dir: Path,
@@ -447,13 +462,14 @@ def build(stage: str, out_dir, *, project_dir: Path = PROJECT_DIR) -> Path:
         (out_dir / name).unlink(missing_ok=True)
 
     resources = out_dir / "resources.json"
-    template = resources_template(table_prefix(stage, project_dir), project_dir)
+    template = resources_template(table_prefix(stage, project_dir), stage, project_dir)
     resources.write_text(json.dumps(template, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
     run_chalice_package(stage, resources, out_dir, project_dir)
     zip_path = out_dir / "deployment.zip"
     if not zip_path.is_file() or not (out_dir / "sam.json").is_file():
         raise PackagingError(f"chalice package did not write sam.json and deployment.zip to {out_dir}")
+    complete_template(out_dir / "sam.json", stage, project_dir)
     mark_cache_used(zip_path, project_dir)
     add_bundled_files(zip_path, project_dir)
     runtime_problems = check_runtime(out_dir / "sam.json")

@@ -1,8 +1,14 @@
 """AWS resources derived from the PynamoDB models, so infra cannot drift from code.
 
-- `cloudformation(prefix)`: DynamoDB tables and S3 buckets as a CloudFormation
-  fragment, merged into Chalice's template at packaging time
-  (`python -m infra.resources --prefix portal-prod- > build/resources.json`).
+- `cloudformation(prefix, stage)`: everything a stage's functions use, as a
+  CloudFormation fragment merged into Chalice's template at packaging time
+  (infra/package.py): parameters, DynamoDB tables, S3 buckets, CloudFront for
+  theme assets, the SES configuration set and its SNS topic, the operator's
+  alarm topic and the table alarms.
+- `complete(template, stage)`: what each Lambda function of Chalice's template
+  gets once Chalice has written it: its own IAM role (infra/policies.py), the
+  stage's environment, a log group with retention, its alarms, and the SNS topic
+  it subscribes to (infra/functions.py).
 - `create_all()`: the same tables (and TTLs), buckets and SES identities on the
   current endpoint: moto locally and in tests.
 """
@@ -13,6 +19,45 @@ import sys
 
 from chalicelib import aws, config
 from chalicelib.models import ALL_MODELS, TTL_ATTRIBUTES
+
+# Data survives a stack deletion and a replacement, but a resource created by a
+# failed first deployment is deleted on rollback, so the retry does not hit
+# "already exists" (CloudFormation's DeletionPolicy RetainExceptOnCreate).
+KEEP_DATA = {"DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain"}
+APP = "dealer-portal"
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                      1827, 2192, 2557, 2922, 3288, 3653]
+SES_EVENTS = ["bounce", "complaint"]
+# app.py's SNS subscriptions name a topic; the template creates it per stage.
+SES_TOPIC_NAME = "portal-ses-notifications"
+
+
+def parameters(stage: str) -> dict:
+    """Deploy-time parameters; CloudFormation refuses a missing or malformed value."""
+    return {
+        "Stage": {
+            "Type": "String", "AllowedValues": [stage],
+            "Description": f"Must be {stage!r}: this template was packaged for that stage "
+                           "(make package STAGE=...)",
+            "ConstraintDescription": f"this template was packaged for stage {stage!r}; "
+                                     "package the stage you deploy (make deploy STAGE=...)"},
+        "OperatorEmail": {
+            "Type": "String", "AllowedPattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+            "Description": "Receives the alarms (confirm the SNS subscription e-mail)",
+            "ConstraintDescription": "an e-mail address for the alarms, e.g. ops@example.com"},
+        "LogRetentionDays": {
+            "Type": "Number", "Default": 90, "AllowedValues": LOG_RETENTION_DAYS,
+            "Description": "Days the functions' logs are kept"},
+        "WebReservedConcurrency": {
+            "Type": "Number", "Default": 0, "MinValue": 0,
+            "Description": "Concurrent executions reserved for the web function (APIHandler); "
+                           "0 reserves none. Keep it below the account's limit minus 100."},
+    }
+
+
+CONDITIONS = {"ReserveWebConcurrency": {
+    "Fn::Not": [{"Fn::Equals": [{"Ref": "WebReservedConcurrency"}, 0]}]}}
 
 
 def _hash_first(key_schema: list) -> list:
@@ -44,16 +89,39 @@ def table_resource(model, prefix: str) -> dict:
     if model in TTL_ATTRIBUTES:
         props["TimeToLiveSpecification"] = {"AttributeName": TTL_ATTRIBUTES[model],
                                             "Enabled": True}
-    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain", "Properties": props}
+    return {"Type": "AWS::DynamoDB::Table", **KEEP_DATA, "Properties": props}
 
 
-def cloudformation(prefix: str = "portal-") -> dict:
+def global_name(prefix: str, purpose: str) -> dict:
+    """An S3 bucket name unique to the stage, account and region (bucket names are global)."""
+    return {"Fn::Sub": f"{prefix}{purpose}-${{AWS::AccountId}}-${{AWS::Region}}"}
+
+
+def names(stage: str) -> dict:
+    """Physical names of the stage's non-table resources."""
+    return {"ses_topic": f"{APP}-{stage}-ses-notifications",
+            "operator_topic": f"{APP}-{stage}-alarms",
+            "configuration_set": f"{APP}-{stage}",
+            "metrics_service": f"{APP}-{stage}"}
+
+
+def function_environment() -> dict:
+    """Variables every function gets: e-mails and pages link theme assets through
+    CloudFront, whichever function renders them (the reconciler retries receipts)."""
+    return {"PORTAL_THEME_BUCKET": {"Ref": "ThemeBucket"},
+            "PORTAL_DOCUMENTS_BUCKET": {"Ref": "DocumentsBucket"},
+            "PORTAL_THEME_ASSETS_URL": THEME_ASSETS_URL,
+            "PORTAL_SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"}}
+
+
+def cloudformation(prefix: str = "portal-", stage: str = "prod") -> dict:
+    from infra import alarms
+
     resources = {f"{m.__name__}Table": table_resource(m, prefix) for m in ALL_MODELS}
     resources["DocumentsBucket"] = {
-        "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+        "Type": "AWS::S3::Bucket", **KEEP_DATA,
         "Properties": {
-            "BucketName": f"{prefix}documents",
+            "BucketName": global_name(prefix, "documents"),
             "PublicAccessBlockConfiguration": {
                 "BlockPublicAcls": True, "BlockPublicPolicy": True,
                 "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
@@ -62,13 +130,57 @@ def cloudformation(prefix: str = "portal-") -> dict:
         },
     }
     resources.update(theme_resources(prefix))
-    # Deep-merged by `chalice package --merge-template` into Chalice's own function:
-    # the Lambda learns the CloudFront URL of the theme assets (pages, CSP img-src, e-mails).
-    resources["APIHandler"] = {"Properties": {"Environment": {"Variables": {
-        "PORTAL_THEME_ASSETS_URL": THEME_ASSETS_URL}}}}
-    return {"Resources": resources, "Outputs": {"ThemeAssetsUrl": {
-        "Description": "Public URL of the theme assets (CloudFront in front of the theme bucket)",
-        "Value": THEME_ASSETS_URL}}}
+    resources.update(mail_resources(stage))
+    resources.update(alarms.stage_alarms(resources, names(stage)))
+    return {"Parameters": parameters(stage), "Conditions": CONDITIONS,
+            "Resources": resources, "Outputs": {
+                "ThemeAssetsUrl": {
+                    "Description": "Public URL of the theme assets (CloudFront in front of the theme bucket)",
+                    "Value": THEME_ASSETS_URL},
+                "SesConfigurationSet": {"Value": {"Ref": "SesConfigurationSet"}},
+                "SesNotificationsTopicArn": {"Value": {"Ref": "SesNotificationsTopic"}},
+                "OperatorTopicArn": {"Value": {"Ref": "OperatorTopic"}},
+                "DocumentsBucketName": {"Value": {"Ref": "DocumentsBucket"}},
+                "ThemeBucketName": {"Value": {"Ref": "ThemeBucket"}},
+            }}
+
+
+def mail_resources(stage: str) -> dict:
+    """SES configuration set whose bounces and complaints go to an SNS topic of the stage
+    (subscribed by the `ses_notifications` function), and the operator's alarm topic."""
+    named = names(stage)
+    return {
+        "SesNotificationsTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": named["ses_topic"]}},
+        "SesNotificationsTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {"Topics": [{"Ref": "SesNotificationsTopic"}], "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [{
+                    "Sid": "SesPublishesEvents", "Effect": "Allow",
+                    "Principal": {"Service": "ses.amazonaws.com"}, "Action": "sns:Publish",
+                    "Resource": {"Ref": "SesNotificationsTopic"},
+                    "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                }]}}},
+        "SesConfigurationSet": {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {"Name": named["configuration_set"]}},
+        "SesBounceEvents": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "Properties": {
+                "ConfigurationSetName": {"Ref": "SesConfigurationSet"},
+                "EventDestination": {
+                    "Name": "bounces-and-complaints", "Enabled": True,
+                    "MatchingEventTypes": SES_EVENTS,
+                    "SnsDestination": {"TopicARN": {"Ref": "SesNotificationsTopic"}}}}},
+        "OperatorTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": named["operator_topic"]}},
+        "OperatorSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {"TopicArn": {"Ref": "OperatorTopic"}, "Protocol": "email",
+                           "Endpoint": {"Ref": "OperatorEmail"}}},
+    }
 
 
 # Browsers upload theme images straight to the bucket with a presigned POST.  The
@@ -97,9 +209,9 @@ def theme_resources(prefix: str) -> dict:
     """
     return {
         "ThemeBucket": {
-            "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+            "Type": "AWS::S3::Bucket", **KEEP_DATA,
             "Properties": {
-                "BucketName": f"{prefix}theme-assets",
+                "BucketName": global_name(prefix, "theme-assets"),
                 "CorsConfiguration": {"CorsRules": THEME_CORS_PRODUCTION},
                 "PublicAccessBlockConfiguration": {
                     "BlockPublicAcls": True, "BlockPublicPolicy": True,
@@ -188,8 +300,9 @@ def create_all(domains=(), cors_origins=("http://localhost", "http://*.localhost
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prefix", default="portal-", help="table name prefix of the stage")
+    parser.add_argument("--stage", default="prod", help="a stage of .chalice/config.json")
     args = parser.parse_args(argv)
-    json.dump(cloudformation(args.prefix), sys.stdout, indent=2, sort_keys=True)
+    json.dump(cloudformation(args.prefix, args.stage), sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
     return 0
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from infra import package as packaging
+from tests.package_support import packaged
 
 REPO = packaging.PROJECT_DIR
 STAGE = "prod"
@@ -118,12 +119,9 @@ print("RESULT " + json.dumps(result))
 
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory):
-    """One `infra.package` build for the module: (output dir, seconds it took)."""
-    out = tmp_path_factory.mktemp("package") / STAGE
-    started = time.monotonic()
-    packaging.build(STAGE, out)
-    return out, time.monotonic() - started
+def package():
+    """The session's `infra.package` build (tests/package_support.py): (output dir, seconds)."""
+    return packaged(STAGE)
 
 
 @pytest.fixture(scope="module")

@@ -211,8 +211,11 @@ def test_ses_down_the_payment_stands_and_the_receipt_is_retried_once(world):
 
 
 def test_reconcile_all_visits_companies_with_credentials(world):
+    make_company("other", "Other Co", ["other.localhost"])
+    make_company("none", "No Payments", ["none.localhost"])
     credentials.store("abc", "card", DEMO_CREDS)
     credentials.store("other", "ach", DEMO_CREDS)
+    credentials.store("ghost", "ach", DEMO_CREDS)  # no such company: nothing to visit
     assert credentials.companies() == ["abc", "other"]
     world["service"].companies = None
     world["service"].company_loader = lambda cid: world["company"] if cid == "abc" else None

@@ -2,7 +2,7 @@
 from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute)
 
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
 
@@ -36,6 +36,16 @@ class Theme(MapAttribute):
     oem_label = UnicodeAttribute(null=True)  # drafts and versions; live copy in Company.oem_label
 
 
+class CompaniesWithPayments(GlobalSecondaryIndex):
+    """Sparse: the companies with gateway credentials, which the payment reconciler visits."""
+
+    class Meta:
+        index_name = "with_payments"
+        projection = KeysOnlyProjection()
+
+    payments = UnicodeAttribute(hash_key=True)
+
+
 class Company(PortalModel):
     class Meta(BaseMeta):
         table_name = table_name("companies")
@@ -65,11 +75,16 @@ class Company(PortalModel):
     credentials_delivery = UnicodeAttribute(default="password")  # password | link
     payment_methods = UnicodeSetAttribute(null=True)  # {"card","ach"} configured
     payment_secret_arn = UnicodeAttribute(null=True)
+    payments = UnicodeAttribute(null=True)  # PAYMENTS_ENABLED once credentials are stored
     # Pay on account: may a customer pay more than the open invoices (a credit on account)?
     allow_payment_on_account = BooleanAttribute(default=False)
     active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    with_payments = CompaniesWithPayments()
+
+
+PAYMENTS_ENABLED = "enabled"
 
 
 class DomainsByCompany(GlobalSecondaryIndex):

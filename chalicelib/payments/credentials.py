@@ -39,6 +39,9 @@ def store(company_id: str, method: str, credentials: GatewayCredentials) -> None
         sm.put_secret_value(SecretId=name, SecretString=value)
     except sm.exceptions.ResourceNotFoundException:
         sm.create_secret(Name=name, SecretString=value)
+    from ..repositories import companies as companies_repo
+
+    companies_repo.mark_payments_enabled(company_id)  # the reconciler finds it in a table
 
 
 def load(company_id: str, method: str) -> Optional[GatewayCredentials]:
@@ -65,19 +68,10 @@ def configured(company_id: str) -> Dict[str, dict]:
 def companies() -> list:
     """Companies with any emergepay credentials (the reconciler visits these).
 
-    Secrets Manager's ListSecrets filtered by name prefix: no table scan, and the
-    secrets are the source of truth for "payments enabled".
+    The sparse `with_payments` index of the companies table, marked when credentials
+    are stored: listing secret names would need secretsmanager:ListSecrets, which IAM
+    grants only on every secret of the account.
     """
-    sm = aws.client("secretsmanager")
-    prefix = config.secret_prefix()
-    found, token = set(), None
-    while True:
-        page = sm.list_secrets(Filters=[{"Key": "name", "Values": [prefix]}],
-                               **({"NextToken": token} if token else {}))
-        for secret in page.get("SecretList", []):
-            parts = secret["Name"][len(prefix):].split("/")
-            if secret["Name"].startswith(prefix) and len(parts) == 3 and parts[1] == "emergepay":
-                found.add(parts[0])
-        token = page.get("NextToken")
-        if not token:
-            return sorted(found)
+    from ..repositories import companies as companies_repo
+
+    return companies_repo.with_payments()

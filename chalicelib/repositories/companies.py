@@ -1,10 +1,11 @@
 """Companies and their domains."""
 from typing import List, Optional
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..models import Company, Domain
+from ..models.company import PAYMENTS_ENABLED
 
 
 class AlreadyExists(Exception):
@@ -51,6 +52,23 @@ def create_company(company: Company, domain: Domain) -> None:
 
 def save_company(company: Company) -> None:
     company.save()
+
+
+def mark_payments_enabled(company_id: str) -> bool:
+    """Put an existing company in the `with_payments` index; False when there is no such company."""
+    try:
+        Company(company_id).update(actions=[Company.payments.set(PAYMENTS_ENABLED)],
+                                   condition=Company.company_id.exists())
+        return True
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def with_payments() -> List[str]:
+    """Ids of the companies with gateway credentials: index `with_payments` (keys only)."""
+    return sorted(c.company_id for c in Company.with_payments.query(PAYMENTS_ENABLED))
 
 
 def save_domain(domain: Domain) -> None:

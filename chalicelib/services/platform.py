@@ -12,6 +12,7 @@ from ..api.schemas import (AdminCreate, CompanyCreate, CompanyUpdate, DomainCrea
 from ..ids import new_id, new_secret, sha256
 from ..logs import logger
 from ..models import DEFAULT_PAGES, Company, Domain, Token, User
+from ..models.company import PAYMENTS_ENABLED
 from ..models.base import plain_dict
 from ..payments import credentials as gateway_credentials
 from ..repositories import audit, companies, tokens, users
@@ -202,6 +203,7 @@ def set_gateway(company: Company, method: str, body: GatewayCredentialsIn, actor
         oid=body.oid, auth_token=body.auth_token, environment=body.environment))
     methods = set(company.payment_methods or ()) | {method}
     company.payment_methods = methods
+    company.payments = PAYMENTS_ENABLED  # stored marks it too; this save must not drop it
     company.updated_at = clock.utcnow()
     companies.save_company(company)
     tenant.forget()

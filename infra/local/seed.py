@@ -486,10 +486,6 @@ def seed() -> dict:
     records += _users()
     records.append(ApiToken(sha256(LOCAL_PLATFORM_TOKEN), token_id="local-platform",
                             scope="platform", label="local stack (make run)", created_at=NOW))
-    for spec in COMPANIES:  # sandbox credentials: the local stand-in accepts any
-        for method in credentials.METHODS:
-            credentials.store(spec["company_id"], method, credentials.GatewayCredentials(
-                f"demo-{spec['company_id']}-{method}", f"demo-token-{method}", "sandbox"))
     counts = {}
     by_model = {}
     for record in records:
@@ -499,6 +495,11 @@ def seed() -> dict:
             for item in items:
                 batch.save(item)
         counts[model.__name__] = len(items)
+    # After the companies exist: storing credentials marks the company for the reconciler.
+    for spec in COMPANIES:  # sandbox credentials: the local stand-in accepts any
+        for method in credentials.METHODS:
+            credentials.store(spec["company_id"], method, credentials.GatewayCredentials(
+                f"demo-{spec['company_id']}-{method}", f"demo-token-{method}", "sandbox"))
     # Per-account summaries written in bulk above bypass: the admin list's (portal
     # status, contacts, bounced) and the open-AR totals /account reads.
     from chalicelib.repositories import admin_customers, ar_totals
