@@ -13,17 +13,18 @@ cookie jar) and the Host header of its company (Python does not resolve
 infra/local/seed.py: retail and dealer on ABC, the two-company login on ABC and
 on Pacific.  Each signs in (GET /login, POST with the form's CSRF token), then
 loops without think time (unless --think): the home page, every page of the
-menu the home page shows, one invoice detail linked from a list page, and now
-and then (1 loop in --relogin-every) signs out through the page's logout form
-and signs in again.
+menu the home page shows (in random order), one invoice detail linked from a
+list page; after a page view, with a chance of 1 in --relogin-every, it signs
+out through the page's logout form (a CSRF-checked POST) and signs in again.
 
 Every response is checked:
 - status: anything but the expected one is counted by status; 5xx must be 0;
 - session: a page that bounces to /login while signed in is counted;
 - isolation: the page's text (HTML entities decoded) must not contain any
-  identifier of another seeded account outside this account's own identifiers: customer number, customer name, invoice number, demo user name and
-  e-mail.  The lists come from the seed itself; a dealer's own identifiers
-  include the customers whose invoices carry its dealer code.
+  identifier of another seeded account (customer number, customer name,
+  invoice numbers, demo user name and e-mail) outside this account's own.
+  The lists come from the seed itself; a dealer's own identifiers include the
+  customers whose invoices carry its dealer code.  PDFs are not fetched.
 
 Latency is per request, client side (connect to last byte), overall and per
 route (`/orders/W10000` counts as `/orders/{invoice_no}`).  The stack serves
@@ -38,7 +39,6 @@ import random
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,7 +46,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List
 from urllib.parse import urlsplit
 
 import _bench  # noqa: F401  (first: a moto-only environment for importing the seed)
@@ -159,8 +159,9 @@ class Tally:
 
 
 def route_of(path: str) -> str:
-    path = re.sub(r"^/(dealer/)?orders/[^/]+", lambda m: f"/{m.group(1) or ''}orders/{{invoice_no}}", path)
-    return path
+    """/orders/W10000 -> /orders/{invoice_no}: latency per route, not per invoice."""
+    return re.sub(r"^/(dealer/)?orders/[^/]+",
+                  lambda m: f"/{m.group(1) or ''}orders/{{invoice_no}}", path)
 
 
 class Browser(threading.Thread):
@@ -232,9 +233,7 @@ class Browser(threading.Thread):
     def run(self):
         while time.monotonic() < self.until and not self.sign_in():
             time.sleep(1)  # counted as an error; try again
-        loops = 0
         while time.monotonic() < self.until:
-            loops += 1
             home = self._request("GET", "/", 200)
             if home is None:
                 self.session = self._new_session()
@@ -250,12 +249,15 @@ class Browser(threading.Thread):
                 answer = self._request("GET", path, 200)
                 if answer is not None:
                     details += DETAIL_LINK.findall(answer.text)
+                    self._maybe_sign_in_again(answer.text)
                 self._pause()
             if details and time.monotonic() < self.until:
                 self._request("GET", self.random.choice(details), 200)
-            if self.random.randrange(self.relogin_every) == 0 and time.monotonic() < self.until:
-                if self.sign_out(home.text):
-                    self.sign_in()
+
+    def _maybe_sign_in_again(self, page_html: str):
+        if self.random.randrange(self.relogin_every) == 0 and time.monotonic() < self.until:
+            if self.sign_out(page_html):
+                self.sign_in()
 
     def _pause(self):
         if self.think:
@@ -352,8 +354,8 @@ def main() -> int:
     parser.add_argument("--browsers", type=int, default=20)
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean pause between page views, seconds (default none)")
-    parser.add_argument("--relogin-every", type=int, default=10,
-                        help="sign out and in again in 1 of this many loops")
+    parser.add_argument("--relogin-every", type=int, default=25,
+                        help="sign out and in again after 1 in this many page views")
     parser.add_argument("--url", help="a running local stack (default: start one)")
     parser.add_argument("--log", help="the stack's log file (default: a temporary file)")
     args = parser.parse_args()
