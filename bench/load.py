@@ -357,15 +357,15 @@ def main() -> int:
     parser.add_argument("--relogin-every", type=int, default=25,
                         help="sign out and in again after 1 in this many page views")
     parser.add_argument("--url", help="a running local stack (default: start one)")
-    parser.add_argument("--log", help="the stack's log file (default: a temporary file)")
+    parser.add_argument("--log", help="where the started stack logs (default: a temporary file)")
     args = parser.parse_args()
 
     accounts = seeded_accounts()
     process = None
-    log_path = args.log or os.path.join(tempfile.mkdtemp(prefix="load-"), "stack.log")
     if args.url:
         base = args.url.rstrip("/")
     else:
+        log_path = args.log or os.path.join(tempfile.mkdtemp(prefix="load-"), "stack.log")
         print("starting the local stack ...", flush=True)
         process, base = start_stack(log_path)
         print(f"stack on {base}, log {log_path}", flush=True)
