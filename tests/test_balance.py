@@ -4,7 +4,6 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import unquote
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,30 +20,16 @@ def cents(shown: str) -> int:
     return sign * int(shown.lstrip("-$").replace(",", "").replace(".", ""))
 
 
-def _follow(browser, path):
-    """Every page of a paged list: the bodies, first to last."""
-    bodies = []
+def pages(browser, path):
+    """Every page of a paged list, first to last, by its "Next page" links."""
+    base, bodies = path.split("?")[0], []
     while path is not None:
         response = browser.get(path)
         assert response.status_code == 200, (path, response.status_code)
         bodies.append(text(response))
         link = re.search(r'<a href="([^"]+)" rel="next">', bodies[-1])
-        path = unquote(link.group(1).replace("&amp;", "&")) if link else None
-        if path is not None and path.startswith("?"):
-            path = path_base(bodies, path)
+        path = base + unquote(link.group(1).replace("&amp;", "&")) if link else None
     return bodies
-
-
-def path_base(bodies, query):
-    return CURRENT_PATH[0] + query
-
-
-CURRENT_PATH = ["/account"]
-
-
-def pages(browser, path):
-    CURRENT_PATH[0] = path.split("?")[0]
-    return _follow(browser, path)
 
 
 def buckets_of(body: str):
@@ -57,18 +42,23 @@ def account_figures(browser):
     first = bodies[0]
     total = cents(re.search(r'Balance due: <span class="amount">' + MONEY, first).group(1))
     count = re.search(r'Open invoices <span class="muted">\((\d+),', first)
-    rows = [n for body in bodies for n in re.findall(r'<td data-label="Invoice #"><a href="/orders/([^"]+)"', body)]
+    rows = [n for body in bodies
+            for n in re.findall(r'<td data-label="Invoice #"><a href="/orders/([^"]+)"', body)]
     return {"total": total, "buckets": buckets_of(first),
             "count": int(count.group(1)) if count else 0, "rows": rows}
 
 
 def history_closing(browser, today: date) -> int:
     bodies = pages(browser, f"/account/history?from=2000-01-01&to={today.isoformat()}")
-    closing = re.search(r'<tr class="closing">.*?class="num">' + MONEY, bodies[-1], re.S)
+    return closing_of(bodies[-1])
+
+
+def closing_of(last_page: str) -> int:
+    closing = re.search(r'<tr class="closing">.*?class="num">' + MONEY, last_page, re.S)
     if closing:
         return cents(closing.group(1))
     # else the running balance of the last row (or the opening balance: no rows)
-    return cents(re.findall(r'<td data-label="Balance" class="num">' + MONEY, bodies[-1])[-1])
+    return cents(re.findall(r'<td data-label="Balance" class="num">' + MONEY, last_page)[-1])
 
 
 def statement_figures(browser):
@@ -193,8 +183,8 @@ def ledgers(draw):
                             day=today - draw(st.integers(0, 150)) * DAY))
     portal = []
     for n in range(draw(st.integers(0, 4))):
-        status = draw(st.sampled_from(["pending", "approved", "declined", "failed", "voided",
-                                       "returned", "applied"]))
+        status = draw(st.sampled_from(["pending", "approved", "settled", "declined", "failed",
+                                       "voided", "returned", "applied"]))
         target = draw(st.sampled_from([None] + [i["no"] for i in invoices]))
         amount = draw(st.integers(1, 300_000))
         on_invoice = draw(st.integers(0, amount)) if target else 0
@@ -210,10 +200,11 @@ def _write_ledger(customer_no, today, invoices, credits, portal):
     entries = [("2000-01-01", "bf", "balance_forward", "Balance forward", 0, None)]
     for inv in invoices:
         balance = inv["total"] - inv["paid"]
-        make_invoice("abc", customer_no + inv["no"], customer_no, inv["day"].isoformat(), balance=balance,
-                     due=inv["due"].isoformat() if inv["due"] else None,
+        make_invoice("abc", customer_no + inv["no"], customer_no, inv["day"].isoformat(),
+                     balance=balance, due=inv["due"].isoformat() if inv["due"] else None,
                      state="open" if balance else "closed")
-        entries.append((inv["day"].isoformat(), inv["no"], "invoice", customer_no + inv["no"], inv["total"], None))
+        entries.append((inv["day"].isoformat(), inv["no"], "invoice", customer_no + inv["no"],
+                        inv["total"], None))
         if inv["paid"]:
             entries.append((inv["day"].isoformat(), f"P{inv['no']}", "payment", inv["no"],
                             -inv["paid"], None))
@@ -236,8 +227,8 @@ def _write_ledger(customer_no, today, invoices, credits, portal):
         when = datetime(p["day"].year, p["day"].month, p["day"].day, 0, 30, tzinfo=timezone.utc)
         allocations = {customer_no + k: v for k, v in p["allocations"].items()}
         if p["status"] == "applied":  # the ERP applied it: in its ledger, no longer counted
-            _portal_payment(customer_no, customer_no + p["id"], p["amount"], allocations, status="approved",
-                            when=when)
+            _portal_payment(customer_no, customer_no + p["id"], p["amount"], allocations,
+                            status="approved", when=when)
             Payment("abc", customer_no + p["id"]).update(actions=[Payment.unapplied_pk.remove()])
             # unapplied cash in the ERP until it applies it to an invoice
             assert ar_totals.save_ledger_entry(LedgerEntry(
@@ -247,8 +238,8 @@ def _write_ledger(customer_no, today, invoices, credits, portal):
                                                              p["amount"]),
                 erp_updated_at=datetime(2026, 1, 1, tzinfo=timezone.utc)), None)
             continue
-        _portal_payment(customer_no, customer_no + p["id"], p["amount"], allocations, status=p["status"],
-                        when=when)
+        _portal_payment(customer_no, customer_no + p["id"], p["amount"], allocations,
+                        status=p["status"], when=when)
         if p["refund"]:
             refund_id = (customer_no + p["id"])[:-1] + "r"
             share = {k: -min(v, p["refund"]) for k, v in allocations.items()}
@@ -292,6 +283,42 @@ def test_generated_ledgers_show_one_balance_on_every_page(app, ledger):
         assert account["total"] == expected
         if today.day <= 28:  # the statement is today's: its total due is the balance due
             assert statement_figures(browser)[0] == expected
+
+
+def test_a_long_history_pages_to_the_balance_due_with_portal_payments_on_the_last_page(browser,
+                                                                                     abc):
+    """120 ledger rows (three pages), a balance forward inside them, and portal payments made
+    before and inside the period: the last page closes at Account's balance due."""
+    pk = account_pk("abc", "C1")
+    today = date.today()
+    start = today - timedelta(days=130)
+    for n in range(60):
+        day = (start + n * 2 * DAY).isoformat()
+        make_invoice("abc", f"W{n:03d}", "C1", day, balance=0 if n < 40 else 1000,
+                     state="closed" if n < 40 else "open")
+        for entry_id, kind, amount in ((f"W{n:03d}", "invoice", 1000),
+                                       (f"P{n:03d}", "payment", -1000 if n < 40 else 0)):
+            if amount:
+                LedgerEntry(pk, f"{day}#{entry_id}", kind=kind, reference=entry_id,
+                            amount_cents=amount, entry_date=day,
+                            erp_updated_at=datetime(2026, 1, 1, tzinfo=timezone.utc)).save()
+    bf_day = (start + 70 * DAY).isoformat()  # the ERP restates its (unchanged) balance
+    LedgerEntry(pk, f"{bf_day}#~bf", kind="balance_forward", reference="BF", amount_cents=0,
+                entry_date=bf_day, erp_updated_at=datetime(2026, 1, 1, tzinfo=timezone.utc)).save()
+    _portal_payment("C1", "000000000001early", 700, {"W045": 700},
+                    when=datetime.combine(start - 5 * DAY, datetime.min.time(), timezone.utc))
+    _portal_payment("C1", "000000000002later", 300, {},
+                    when=datetime.combine(today - DAY, datetime.min.time(), timezone.utc))
+    from tests.support import set_pages
+    set_pages(abc)
+    make_user("rita@example.com", accounts=[("abc", "C1")])
+    browser.sign_in("rita@example.com")
+    account = account_figures(browser)
+    assert account["total"] == 20 * 1000 - 700 - 300
+    bodies = pages(browser, f"/account/history?from={start.isoformat()}&to={today.isoformat()}")
+    assert len(bodies) >= 2
+    assert closing_of(bodies[-1]) == account["total"]
+    assert "Portal payment" in bodies[-1] and "-$3.00" in bodies[-1]
 
 
 # ------------------------------------------------------------------ the ERP's open credits
