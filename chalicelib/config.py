@@ -82,3 +82,13 @@ def mail_sender() -> str:
         return "no-reply@portal.localhost"
     raise RuntimeError("PORTAL_MAIL_SENDER is not set: the platform's verified SES sender "
                        "address is needed to send e-mail")
+
+
+def rest_api_id() -> str:
+    """The portal's API Gateway REST API (custom domains are mapped to it); empty locally."""
+    return os.environ.get("PORTAL_REST_API_ID", "")
+
+
+def api_stage() -> str:
+    """The API Gateway stage custom domains map to (.chalice/config.json api_gateway_stage)."""
+    return os.environ.get("PORTAL_API_STAGE", "api")
