@@ -161,3 +161,12 @@ def test_until_the_company_domain_is_verified_mail_goes_from_the_platform_sender
     queue_welcome(abc)
     assert from_header(sent_mail()[-1]) == ("Ünal's Appliances, Inc.",
                                             "billing@abc-appliance.example")
+
+
+def test_the_dev_mailbox_shows_what_waits_in_the_dead_letter_queue(abc):
+    from chalicelib.web import dev_routes
+    queue_welcome(abc, "kept@example.com")
+    mail_queue.drain(consumer(FlakySes(failures=10 ** 6)))
+    [parked] = dev_routes.dead_letters()
+    assert parked["to"] == "kept@example.com" and "password was changed" in parked["subject"]
+    assert len(mail_queue.dead_letters()) == 1  # reading it took nothing away
