@@ -170,3 +170,34 @@ def test_the_dev_mailbox_shows_what_waits_in_the_dead_letter_queue(abc):
     [parked] = dev_routes.dead_letters()
     assert parked["to"] == "kept@example.com" and "password was changed" in parked["subject"]
     assert len(mail_queue.dead_letters()) == 1  # reading it took nothing away
+
+
+# ------------------------------------------------------------------ template
+def test_the_template_has_the_stages_mail_queues_and_feeds_the_consumer_from_them():
+    from chalice.app import SQSEventConfig
+    from chalice.utils import to_cfn_resource_name
+
+    from app import app
+    from infra.resources import cloudformation
+    resources = cloudformation("portal-prod-")["Resources"]
+    queue = resources["MailQueue"]["Properties"]
+    assert queue["QueueName"] == "portal-prod-mail"
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["MailDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": MAIL_QUEUE_MAX_RECEIVES}
+    assert resources["MailDeadLetterQueue"]["Properties"]["QueueName"] == "portal-prod-mail-dlq"
+    assert resources["MailDeadLettersAlarm"]["Properties"]["Dimensions"][0]["Value"] == \
+        {"Fn::GetAtt": ["MailDeadLetterQueue", "QueueName"]}
+    # Chalice names the function and its event source after the handler (chalice/package.py).
+    [source] = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
+    function = to_cfn_resource_name(source.name)
+    event = to_cfn_resource_name(f"{source.name}-sqs-event-source")
+    assert resources[function]["Properties"]["Events"][event]["Properties"]["Queue"] == \
+        {"Fn::GetAtt": ["MailQueue", "Arn"]}
+
+
+def test_the_queue_name_follows_the_stage_table_prefix(monkeypatch):
+    monkeypatch.setenv("PORTAL_TABLE_PREFIX", "portal-dev-")
+    assert config.mail_queue_name() == "portal-dev-mail"
+    monkeypatch.setenv("PORTAL_MAIL_QUEUE", "custom-mail")
+    assert config.mail_queue_name() == "custom-mail"
