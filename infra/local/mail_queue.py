@@ -36,12 +36,14 @@ def queue_url(dead_letters: bool = False) -> str:
 
 
 def run_once(handler: Callable, *, batch_size: int = 1, retry_after: int = 0,
-             dead_letters: bool = False) -> Round:
-    """One poll: at most `batch_size` messages, one invocation of `handler`."""
+             dead_letters: bool = False, wait_seconds: int = 0) -> Round:
+    """One poll (a long poll with `wait_seconds`): at most `batch_size` messages, one
+    invocation of `handler`."""
     sqs = aws.client("sqs")
     url = queue_url(dead_letters)
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch_size,
-                                   AttributeNames=["All"]).get("Messages", [])
+                                   AttributeNames=["All"],
+                                   WaitTimeSeconds=wait_seconds).get("Messages", [])
     if not messages:
         return Round()
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
@@ -85,8 +87,9 @@ def dead_letters(limit: int = 10) -> List[dict]:
     return answer.get("Messages", [])
 
 
-def start_consumer(handler: Callable, every_seconds: float = 1.0, retry_after: int = 10):
-    """The local stack's consumer: a daemon thread polling the mail queue."""
+def start_consumer(handler: Callable, wait_seconds: int = 1, retry_after: int = 10):
+    """The local stack's consumer: a daemon thread long-polling the mail queue, so an
+    e-mail reaches the dev mailbox moments after the request that queued it."""
     import threading
 
     from chalicelib.logs import logger
@@ -94,10 +97,10 @@ def start_consumer(handler: Callable, every_seconds: float = 1.0, retry_after: i
     def loop():
         while True:
             try:
-                drain(handler, retry_after=retry_after)
+                run_once(handler, retry_after=retry_after, wait_seconds=wait_seconds)
             except Exception:  # keep polling; the error is in the log
                 logger.exception("local mail consumer failed")
-            time.sleep(every_seconds)
+                time.sleep(1)
 
     thread = threading.Thread(target=loop, daemon=True, name="mail-consumer")
     thread.start()
