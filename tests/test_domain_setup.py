@@ -80,3 +80,31 @@ def test_portal_domain_add_prints_the_dns_records_to_create(portal):
     assert f"{HOST}. CNAME {target}." in cnames
     as_json = json.loads(portal("--json", "domain", "add", "abc", HOST).stdout)
     assert len(as_json["dns_records"]) == 5
+
+
+class Unreachable:
+    """An AWS client whose every call fails as when the service is unreachable or refuses."""
+
+    def __init__(self, code):
+        self.code = code
+
+    def __getattr__(self, operation):
+        from botocore.exceptions import ClientError
+
+        def fail(*_, **__):
+            raise ClientError({"Error": {"Code": self.code, "Message": "refused"}}, operation)
+        return fail
+
+
+@pytest.mark.parametrize("code, status", [("ServiceUnavailable", 502),
+                                          ("ValidationException", 400)])
+def test_an_aws_fault_is_a_clear_error_and_adding_again_retries(abc, code, status):
+    from chalicelib.api.routing import ApiError
+    from chalicelib.api.schemas import DomainCreate
+    from chalicelib.services import domain_setup, platform
+    broken = domain_setup.Clients(aws.client("ses"), Unreachable(code), aws.client("apigateway"))
+    with pytest.raises(ApiError) as failure:
+        platform.add_domain(abc, DomainCreate(host=HOST), "tests", "127.0.0.1", broken)
+    assert failure.value.status == status and HOST in str(failure.value)
+    _, setup = platform.add_domain(abc, DomainCreate(host=HOST), "tests", "127.0.0.1")
+    assert len(setup["dns_records"]) == 5  # the same command, run again, finishes

@@ -131,7 +131,14 @@ def add_domain(company: Company, body: DomainCreate, actor: str, source_ip: str,
                 from error
     try:
         setup = domain_setup.provision(body.host, aws_clients)
-    except (BotoCoreError, ClientError) as error:
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in domain_setup.REFUSED_INPUT:  # AWS will never accept this host
+            raise ApiError(400, "invalid", f"AWS refused the host {body.host!r}: "
+                           f"{str(error)[:200]}") from error
+        raise ApiError(502, "aws_error", f"The host {body.host!r} was added, but setting it up "
+                       f"in AWS failed ({str(error)[:200]}); add it again to retry.") from error
+    except BotoCoreError as error:
         raise ApiError(502, "aws_error", f"The host {body.host!r} was added, but setting it up "
                        f"in AWS failed ({str(error)[:200]}); add it again to retry.") from error
     if body.primary and company.primary_domain != body.host:
