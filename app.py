@@ -51,6 +51,26 @@ def ses_notifications(event):
     bounces.handle(event.message, clock.now())
 
 
+class MailNotSent(Exception):
+    """Raised so that Lambda leaves the message on the queue for another try."""
+
+
+# The deployed template points this at the stage's queue (infra/resources.py,
+# mail_queue_resources); one message per invocation, so a failure retries only it.
+@app.on_sqs_message(queue="portal-mail", batch_size=1)
+def send_queued_mail(event):
+    """Every outgoing e-mail (chalicelib/email.py) is sent here through SES; a failed one
+    stays on the queue, is tried again, and after 5 receives lands in the dead-letter queue."""
+    from chalicelib import aws, clock
+    from chalicelib.services import mail_delivery
+
+    result = mail_delivery.deliver_batch([record.to_dict() for record in event],
+                                         ses=aws.client("ses"), now=clock.now())
+    if result["batchItemFailures"]:
+        raise MailNotSent(f"{len(result['batchItemFailures'])} e-mail(s) not sent; see the log")
+    return result
+
+
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def reconcile_payments(event):
     """Resolve payments left pending with the gateway; retry receipt e-mails (DESIGN §6)."""

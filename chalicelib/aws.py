@@ -20,6 +20,13 @@ def client(service: str, signature_version: Optional[str] = None):
     return boto3.session.Session().client(service, region_name=config.region(), config=settings)
 
 
+@functools.lru_cache(maxsize=None)
+def queue_url(name: str) -> str:
+    """The URL of SQS queue `name` (one GetQueueUrl per process)."""
+    return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+
+
 def reset_clients() -> None:
     """Forget cached clients (tests start a fresh moto per test)."""
     client.cache_clear()
+    queue_url.cache_clear()

@@ -68,3 +68,32 @@ def platform_hosts() -> set:
     default = "portal.localhost" if is_local() else ""
     raw = os.environ.get("PORTAL_PLATFORM_HOSTS", default)
     return {h.strip().lower() for h in raw.split(",") if h.strip()}
+
+
+def mail_queue_name() -> str:
+    """The SQS queue every outgoing e-mail goes through; its dead-letter queue adds `-dlq`.
+    Named after the stage's table prefix (portal-prod-mail) unless set."""
+    prefix = os.environ.get("PORTAL_TABLE_PREFIX", "portal-")
+    return os.environ.get("PORTAL_MAIL_QUEUE") or f"{prefix}mail"
+
+
+def mail_sender() -> str:
+    """The platform's verified SES sender: e-mail goes from it until a company's own
+    address or domain is verified."""
+    address = os.environ.get("PORTAL_MAIL_SENDER", "")
+    if address:
+        return address
+    if is_local():
+        return "no-reply@portal.localhost"
+    raise RuntimeError("PORTAL_MAIL_SENDER is not set: the platform's verified SES sender "
+                       "address is needed to send e-mail")
+
+
+def rest_api_id() -> str:
+    """The portal's API Gateway REST API (custom domains are mapped to it); empty locally."""
+    return os.environ.get("PORTAL_REST_API_ID", "")
+
+
+def api_stage() -> str:
+    """The API Gateway stage custom domains map to (.chalice/config.json api_gateway_stage)."""
+    return os.environ.get("PORTAL_API_STAGE", "api")

@@ -1,5 +1,15 @@
-"""Branded e-mail through SES.  Every link is built from the company's own
-configured domain, never from the request's Host header (DESIGN §5)."""
+"""Branded e-mail, sent through the mail queue.  Every link is built from the company's own
+configured domain, never from the request's Host header (DESIGN §5).
+
+A request renders the e-mail and puts it on the mail queue (SQS); the consumer
+(`send_queued_mail` in app.py, chalicelib/services/mail_delivery.py) picks the sender
+and sends it through SES, with retries and a dead-letter queue.  So an SES fault loses
+nothing and no answer waits for SES.
+"""
+import json
+from email.utils import formataddr
+from typing import Iterable, Optional
+
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import aws, config
@@ -7,9 +17,34 @@ from .models import Company
 from .services import theme
 from .templating import render
 
+# SQS refuses bodies over 256 KiB; an e-mail this large is a bug, said before it is queued.
+MAX_MESSAGE_BYTES = 250 * 1024
+
 
 class EmailError(Exception):
-    """SES refused or could not be reached; the caller tells the user."""
+    """The e-mail could not be queued; the caller tells the user."""
+
+
+class Outbox:
+    """The mail queue, as requests see it: put one message, get its id.
+
+    The SQS client and the queue URL are looked up when first used (aws.py), so
+    importing this costs nothing and tests inject their own."""
+
+    def __init__(self, sqs=None, queue_url: Optional[str] = None):
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def put(self, message: dict) -> str:
+        body = json.dumps(message, separators=(",", ":"))
+        if len(body.encode("utf-8")) > MAX_MESSAGE_BYTES:
+            raise EmailError("the e-mail is too large to send")
+        try:
+            sqs = self._sqs or aws.client("sqs")
+            url = self._queue_url or aws.queue_url(config.mail_queue_name())
+            return sqs.send_message(QueueUrl=url, MessageBody=body)["MessageId"]
+        except (BotoCoreError, ClientError) as error:
+            raise EmailError(f"the mail queue is unavailable ({error})") from error
 
 
 def company_url(company: Company, path: str) -> str:
@@ -18,9 +53,23 @@ def company_url(company: Company, path: str) -> str:
     return f"{config.url_scheme()}://{host}{path}"
 
 
-def sender(company: Company) -> str:
-    address = company.email_sender or f"no-reply@{company.primary_domain}"
-    return f"{company.name} <{address}>"
+def sender(company_name: str, company_address: Optional[str], verified: Iterable[str]) -> str:
+    """`"ABC Appliance" <no-reply@abc.example>`: the company's own address once SES has
+    verified it (or its domain), else the platform's verified sender; the display name
+    is always the company's, encoded by formataddr when it is not plain ASCII."""
+    verified = {v.lower() for v in verified}
+    address = config.mail_sender()
+    if company_address:
+        domain = company_address.rsplit("@", 1)[-1].lower()
+        if company_address.lower() in verified or domain in verified:
+            address = company_address
+    return formataddr((company_name, address), charset="utf-8")
+
+
+def company_address(company: Company) -> str:
+    """The address the company would send from: its configured sender, else no-reply@ its
+    primary domain (used only once verified, see `sender`)."""
+    return company.email_sender or f"no-reply@{company.primary_domain}"
 
 
 def context_for(company: Company, **context) -> dict:
@@ -31,32 +80,30 @@ def context_for(company: Company, **context) -> dict:
                 brand=brand, logo_url=brand["logo_url"])
 
 
-def send(company: Company, to: str, template: str, *, ses=None, **context) -> str:
-    """Render `emails/<template>.txt` and `.html` and send them; returns the message id."""
+def compose(company: Company, to: str, template: str, **context) -> dict:
+    """Render `emails/<template>` (subject, text, html) into a queue message."""
     context = context_for(company, **context)
     subject = render(f"emails/{template}.subject.txt", **context).strip()
     text = render(f"emails/{template}.txt", **context)
     html = render(f"emails/{template}.html", **context)
-    return deliver(company, to, subject, text, html, ses=ses)
+    return message(company, to, subject, text, html, template=template)
 
 
-def deliver(company: Company, to: str, subject: str, text: str, html: str, *, ses=None) -> str:
-    """Send one rendered e-mail through SES from the company's sender; the message id."""
-    ses = ses or aws.client("ses")
-    # The stage's configuration set sends bounces and complaints to its SNS topic.
-    configuration_set = config.ses_configuration_set()
-    try:
-        answer = ses.send_email(
-            Source=sender(company),
-            Destination={"ToAddresses": [to]},
-            Message={
-                "Subject": {"Data": subject, "Charset": "UTF-8"},
-                "Body": {"Text": {"Data": text, "Charset": "UTF-8"},
-                         "Html": {"Data": html, "Charset": "UTF-8"}},
-            },
-            **({"ConfigurationSetName": configuration_set} if configuration_set else {}),
-        )
-    except (BotoCoreError, ClientError) as error:
-        raise EmailError(str(error)) from error
-    return answer["MessageId"]
+def message(company: Company, to: str, subject: str, text: str, html: str,
+            template: str = "") -> dict:
+    """A rendered e-mail as the consumer reads it (chalicelib/services/mail_delivery.py)."""
+    return {"kind": "email", "company_id": company.company_id, "company_name": company.name,
+            "from_address": company_address(company), "to": to, "subject": subject,
+            "text": text, "html": html, "template": template}
 
+
+def send(company: Company, to: str, template: str, *, outbox: Optional[Outbox] = None,
+         **context) -> str:
+    """Render `emails/<template>.txt` and `.html` and queue them; returns the queue's id."""
+    return (outbox or Outbox()).put(compose(company, to, template, **context))
+
+
+def deliver(company: Company, to: str, subject: str, text: str, html: str, *,
+            outbox: Optional[Outbox] = None) -> str:
+    """Queue one already rendered e-mail from the company; returns the queue's id."""
+    return (outbox or Outbox()).put(message(company, to, subject, text, html))

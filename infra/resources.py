@@ -10,7 +10,8 @@
   stage's environment, a log group with retention, its alarms, and the SNS topic
   it subscribes to (infra/functions.py).
 - `create_all()`: the same tables (and TTLs), buckets and SES identities on the
-  current endpoint: moto locally and in tests.
+  current endpoint: moto locally and in tests, and the mail queues
+  (`create_mail_queues`).
 """
 import argparse
 import json
@@ -131,6 +132,7 @@ def cloudformation(prefix: str = "portal-", stage: str = "prod") -> dict:
     }
     resources.update(theme_resources(prefix))
     resources.update(mail_resources(stage))
+    resources.update(mail_queue_resources(prefix, "OperatorTopic"))
     resources.update(alarms.stage_alarms(resources, names(stage)))
     return {"Parameters": parameters(stage), "Conditions": CONDITIONS,
             "Resources": resources, "Outputs": {
@@ -267,6 +269,69 @@ def theme_resources(prefix: str) -> dict:
     }
 
 
+# Mail queue (chalicelib/email.py -> SQS -> send_queued_mail in app.py -> SES).
+MAIL_QUEUE_VISIBILITY_SECONDS = 180  # 6 x the consumer's 30 s Lambda timeout (AWS's advice)
+MAIL_QUEUE_MAX_RECEIVES = 5  # then the message moves to the dead-letter queue
+MAIL_DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS's maximum: time to fix and redrive
+
+
+def mail_queue_attributes(dead_letter_arn) -> dict:
+    """The mail queue's attributes, shared by the template and the local stack."""
+    return {"VisibilityTimeout": MAIL_QUEUE_VISIBILITY_SECONDS,
+            "RedrivePolicy": {"deadLetterTargetArn": dead_letter_arn,
+                              "maxReceiveCount": MAIL_QUEUE_MAX_RECEIVES}}
+
+
+def mail_queue_resources(prefix: str, alarm_topic: str = "") -> dict:
+    """The mail queue, its dead-letter queue, an alarm when anything lands there, and the
+    consumer's event source pointed at the stage's queue (Chalice would name the queue
+    `portal-mail` in every stage).  Queue names follow config.mail_queue_name()."""
+    alarm = {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": f"{prefix}mail-dead-letters",
+            "AlarmDescription": "E-mails SES did not send after retries wait in the mail "
+                                "dead-letter queue (README: Outgoing e-mail).",
+            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName",
+                            "Value": {"Fn::GetAtt": ["MailDeadLetterQueue", "QueueName"]}}],
+            "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1,
+            "Threshold": 0, "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching"},
+    }
+    if alarm_topic:
+        alarm["Properties"]["AlarmActions"] = [{"Ref": alarm_topic}]
+    attributes = mail_queue_attributes({"Fn::GetAtt": ["MailDeadLetterQueue", "Arn"]})
+    return {
+        "MailDeadLetterQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"QueueName": f"{prefix}mail-dlq", "SqsManagedSseEnabled": True,
+                           "MessageRetentionPeriod": MAIL_DLQ_RETENTION_SECONDS}},
+        "MailQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"QueueName": f"{prefix}mail", "SqsManagedSseEnabled": True,
+                           "VisibilityTimeout": attributes["VisibilityTimeout"],
+                           "RedrivePolicy": attributes["RedrivePolicy"]}},
+        "MailDeadLettersAlarm": alarm,
+        # Deep-merged into Chalice's function for `send_queued_mail` (app.py).
+        "SendQueuedMail": {"Properties": {"Events": {"SendQueuedMailSqsEventSource": {
+            "Properties": {"Queue": {"Fn::GetAtt": ["MailQueue", "Arn"]}}}}}},
+    }
+
+
+def create_mail_queues() -> str:
+    """The mail queue and its dead-letter queue on the current endpoint; the queue's URL."""
+    sqs = aws.client("sqs")
+    name = config.mail_queue_name()
+    dead_letters = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dead_letter_arn = sqs.get_queue_attributes(
+        QueueUrl=dead_letters, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    attributes = mail_queue_attributes(dead_letter_arn)
+    return sqs.create_queue(QueueName=name, Attributes={
+        "VisibilityTimeout": str(attributes["VisibilityTimeout"]),
+        "RedrivePolicy": json.dumps(attributes["RedrivePolicy"])})["QueueUrl"]
+
+
 def create_all(domains=(), cors_origins=("http://localhost", "http://*.localhost")) -> None:
     """Create every table, bucket and SES identity that does not exist yet."""
     dynamodb = aws.client("dynamodb")
@@ -295,6 +360,8 @@ def create_all(domains=(), cors_origins=("http://localhost", "http://*.localhost
     ses = aws.client("ses")
     for domain in domains:
         ses.verify_domain_identity(Domain=domain)
+    ses.verify_email_identity(EmailAddress=config.mail_sender())  # the platform's sender
+    create_mail_queues()
 
 
 def main(argv=None) -> int:

@@ -241,10 +241,30 @@ def domain():
 @click.option("--primary", is_flag=True, help="Make it the primary domain (e-mailed links).")
 @pass_runtime
 def domain_add(runtime, company_id, host, primary):
-    """Add HOST to COMPANY_ID."""
+    """Add HOST to COMPANY_ID, set it up in AWS (SES DKIM identity, ACM certificate, API
+    Gateway custom domain) and print the DNS records to create.  Run it again for the
+    same host after the certificate is issued: it finishes what is left."""
     answer = runtime.client().post(f"{API}/companies/{q(company_id)}/domains",
                                    {"host": host, "primary": primary})
-    runtime.show(answer, f"domain {host} added to {company_id}")
+    if runtime.as_json:
+        output.print_json(answer)
+        return
+    print_dns_records(answer)
+
+
+def print_dns_records(answer: dict) -> None:
+    """Zone-file lines (fully qualified names), one per record, to copy into DNS."""
+    echo = click.echo
+    echo(f"domain {answer['host']} added to {answer['company_id']}"
+         + (" (primary)" if answer.get("primary") else ""))
+    if answer.get("certificate_arn"):
+        echo(f"certificate {answer['certificate_arn']} ({answer.get('certificate_status')})")
+    echo("\nCreate these DNS records:")
+    for record in answer.get("dns_records", []):
+        echo(f"; {record['purpose']}")
+        echo(f"{record['name']}. {record['type']} {record['value']}.")
+    for note in answer.get("notes", []):
+        echo(f"\nnote: {note}")
 
 
 @domain.command("remove")

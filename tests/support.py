@@ -103,8 +103,18 @@ def make_user(email=None, *, accounts=(), admin_of=(), password=PASSWORD, user_n
     return user
 
 
+def deliver_queued_mail():
+    """Run the mail queue's consumer (app.send_queued_mail) over every queued message, as
+    Lambda's SQS event source does in AWS (infra/local/mail_queue.py)."""
+    from app import send_queued_mail
+    from infra.local import mail_queue
+
+    return mail_queue.drain(send_queued_mail)
+
+
 def sent_mail():
-    """Messages moto's SES recorded, oldest first."""
+    """Messages moto's SES recorded, oldest first, after the queue was delivered."""
+    deliver_queued_mail()
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses import ses_backends
 

@@ -209,7 +209,8 @@ def parse_body(request, body_model):
 
 ERROR_CODES = {400: "Bad request", 401: "No valid token", 403: "Token not allowed here",
                404: "Not found", 405: "Method not allowed", 409: "Conflict",
-               413: "Too large", 415: "Unsupported media type"}
+               413: "Too large", 415: "Unsupported media type",
+               502: "An AWS service failed (the message says what to retry)"}
 
 
 def openapi() -> dict:

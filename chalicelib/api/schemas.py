@@ -507,10 +507,23 @@ class DomainCreate(Strict):
     primary: bool = False
 
 
+class DnsRecordOut(BaseModel):
+    name: str
+    type: str
+    value: str
+    purpose: str
+
+
 class DomainOut(BaseModel):
     host: str
     company_id: str
     primary: bool
+    # What the operator creates in DNS (chalicelib/services/domain_setup.py).
+    dns_records: List[DnsRecordOut] = []
+    certificate_arn: Optional[str] = None
+    certificate_status: Optional[str] = None
+    api_gateway_target: Optional[str] = None
+    notes: List[str] = []
 
 
 class AdminCreate(Strict):

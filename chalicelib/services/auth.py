@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from .. import email as mail
-from ..ids import new_secret, sha256
+from ..ids import sha256
 from ..logs import logger
 from ..models import Company, Session, Token, User
 from ..models.base import plain_dict
@@ -177,33 +177,6 @@ def _notify_changed(company: Company, user: User) -> None:
         mail.send(company, user.email, "password_changed", user=user)
     except mail.EmailError:
         logger.exception("password-changed e-mail not sent", extra={"user": user.user_id})
-
-
-def request_reset(company: Company, address: str, now: float) -> None:
-    """E-mail a one-hour reset link if this address has access to this company.
-
-    The caller shows the same answer whatever happens here.
-    """
-    address = (address or "").strip().lower()[:254]
-    user_id = users.user_id_for_login(email_login(address)) if "@" in address else None
-    user = users.get_user(user_id) if user_id else None
-    if user is None or not user.active or not user.email:
-        return
-    if not (company.company_id in (user.admin_company_ids or set())
-            or users.memberships_in_company(user.user_id, company.company_id)):
-        return
-    secret = new_secret()
-    at = int(now)
-    tokens.create(Token(sha256(secret), kind="reset", user_id=user.user_id,
-                        company_id=company.company_id, created=at,
-                        expires_at=at + RESET_SECONDS, expires=at + RESET_SECONDS + 86400))
-    link = mail.company_url(company, f"/reset-password/{secret}")
-    try:
-        mail.send(company, user.email, "password_reset", user=user, link=link,
-                  valid_for="1 hour")
-    except mail.EmailError:
-        logger.exception("reset e-mail not sent", extra={"user": user.user_id})
-    audit.record(company.company_id, "password_reset_requested", actor=user.user_id)
 
 
 def valid_reset_token(company: Company, secret: str, now: float) -> Optional[Token]:

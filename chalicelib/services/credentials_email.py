@@ -5,7 +5,7 @@ Administration ("Send credentials e-mail", the format editor).
 
     validate_format(text) -> None, or a sentence naming what is wrong (refuse the save)
     render(company, customer, user_name, password, link=None) -> (subject, text, html)
-    send(company, to, customer, user_name, password, link=None, ses=None) -> message id
+    send(company, to, customer, user_name, password, link=None, outbox=None) -> message id
 """
 import functools
 import re
@@ -185,12 +185,12 @@ def primary_email(contacts) -> Optional[str]:
 
 
 def send(company, to: str, customer, user_name: str, password: Optional[str],
-         link: Optional[str] = None, ses=None) -> str:
-    """Render and send through SES; returns the SES message id."""
+         link: Optional[str] = None, outbox=None) -> str:
+    """Render and queue for sending (chalicelib/email.py); returns the queue's message id."""
     from .. import email as mail
 
     subject, text, html = render(company, customer, user_name, password, link)
     try:
-        return mail.deliver(company, to, subject, text, html, ses=ses)
+        return mail.deliver(company, to, subject, text, html, outbox=outbox)
     except mail.EmailError as error:
-        raise CredentialsEmailError(f"SES did not send the e-mail: {error}") from error
+        raise CredentialsEmailError(f"The e-mail could not be queued: {error}") from error

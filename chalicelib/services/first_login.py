@@ -19,7 +19,7 @@ from ..repositories.keys import account_pk, name_login
 from . import auth, credentials_email, passwords
 
 
-def provision(company: Company, invoice: Invoice, ses=None) -> List[str]:
+def provision(company: Company, invoice: Invoice, outbox=None) -> List[str]:
     if not company.auto_credentials:
         return []
     company_id, customer_no = company.company_id, invoice.customer_no
@@ -51,10 +51,10 @@ def provision(company: Company, invoice: Invoice, ses=None) -> List[str]:
     audit.record(company_id, "generated_login_created", actor="erp", user=user.user_id,
                  customer_no=customer_no, invoice_no=invoice.invoice_no,
                  delivery="link" if by_link else "password")
-    return _send(company, user, customer_no, invoice, by_link, ses)
+    return _send(company, user, customer_no, invoice, by_link, outbox)
 
 
-def _send(company, user, customer_no, invoice, by_link, ses) -> List[str]:
+def _send(company, user, customer_no, invoice, by_link, outbox) -> List[str]:
     from .platform import set_password_link
 
     customer = accounts.bill_to(company.company_id, customer_no)
@@ -67,7 +67,8 @@ def _send(company, user, customer_no, invoice, by_link, ses) -> List[str]:
     link = set_password_link(company, user.user_id) if by_link else None
     try:
         credentials_email.send(company, to, customer or customer_no, customer_no,
-                               None if by_link else invoice.invoice_no, link=link, ses=ses)
+                               None if by_link else invoice.invoice_no, link=link,
+                               outbox=outbox)
     except credentials_email.CredentialsEmailError as error:
         logger.warning("credentials e-mail not sent", extra={"company": company.company_id,
                                                              "reason": str(error)})

@@ -5,7 +5,7 @@
   membership keeps only the latest token's hash).
 - An address that already belongs to an active login gets the account added to
   that login (no second account) and a short e-mail saying so.
-- When SES refuses, nothing is recorded as sent: the token is deleted and the
+- When the e-mail cannot be queued, nothing is recorded as sent: the token is deleted and the
   membership is left as it was.
 """
 import re
@@ -69,7 +69,7 @@ class Outcome:
 
 
 def invite(company: Company, customer_no: str, contact_id: str, actor: User, source_ip: str,
-           now: float, ses=None) -> Outcome:
+           now: float, outbox=None) -> Outcome:
     company_id = company.company_id
     contact = next((c for c in admin_customers.contacts(company_id, customer_no)
                     if c.contact_id == contact_id), None)
@@ -92,15 +92,16 @@ def invite(company: Company, customer_no: str, contact_id: str, actor: User, sou
         return Outcome(True, f"{address} already has portal access to this account.")
     if user is not None and user.password_hash:
         return _add_company(company, customer_no, user, membership, address, actor,
-                            source_ip, now, ses)
+                            source_ip, now, outbox)
     return _send_invitation(company, customer_no, contact, user, membership, address, actor,
-                            source_ip, now, ses)
+                            source_ip, now, outbox)
 
 
-def _add_company(company, customer_no, user, membership, address, actor, source_ip, now, ses):
+def _add_company(company, customer_no, user, membership, address, actor, source_ip, now,
+                 outbox):
     """An active login: add this account to it and tell them in a short e-mail."""
     try:
-        mail.send(company, address, "company_added", ses=ses, user=user,
+        mail.send(company, address, "company_added", outbox=outbox, user=user,
                   link=mail.company_url(company, "/login"))
     except mail.EmailError as error:
         logger.warning("company-added e-mail refused", extra={"error": str(error)})
@@ -123,7 +124,7 @@ def _add_company(company, customer_no, user, membership, address, actor, source_
 
 
 def _send_invitation(company, customer_no, contact, user, membership, address, actor,
-                     source_ip, now, ses):
+                     source_ip, now, outbox):
     at = int(now)
     user_id = user.user_id if user else new_id()
     secret = new_secret()
@@ -133,7 +134,7 @@ def _send_invitation(company, customer_no, contact, user, membership, address, a
                   expires=at + INVITE_SECONDS + TOKEN_KEEP_SECONDS)
     tokens.create(token)
     try:
-        mail.send(company, address, "invitation", ses=ses, name=contact.name,
+        mail.send(company, address, "invitation", outbox=outbox, name=contact.name,
                   link=mail.company_url(company, f"/invite/{secret}"), valid_for="7 days")
     except mail.EmailError as error:
         tokens.delete(token.token_hash)  # never recorded as sent
@@ -243,7 +244,7 @@ def accept(company: Company, secret: str, name: str, password: str, confirm: str
 
 
 # ------------------------------------------------------- e-mail confirmation
-def send_confirmation(company: Company, user: User, now: float, ses=None) -> Optional[str]:
+def send_confirmation(company: Company, user: User, now: float, outbox=None) -> Optional[str]:
     """E-mail a confirmation link to a login created another way; an error message or None."""
     if not user.email:
         return "This sign-in has no e-mail address to confirm."
@@ -256,7 +257,7 @@ def send_confirmation(company: Company, user: User, now: float, ses=None) -> Opt
                   expires_at=at + CONFIRM_SECONDS, expires=at + CONFIRM_SECONDS + TOKEN_KEEP_SECONDS)
     tokens.create(token)
     try:
-        mail.send(company, user.email, "email_confirmation", ses=ses, user=user,
+        mail.send(company, user.email, "email_confirmation", outbox=outbox, user=user,
                   link=mail.company_url(company, f"/confirm-email/{secret}"), valid_for="7 days")
     except mail.EmailError as error:
         tokens.delete(token.token_hash)

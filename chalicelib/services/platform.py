@@ -2,7 +2,9 @@
 credentials.  Every change is audited; gateway auth tokens are never stored in a table,
 returned or logged."""
 from datetime import timedelta
-from typing import List, Optional
+from typing import List, Optional, Tuple
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import clock
 from .. import email as mail
@@ -17,7 +19,7 @@ from ..models.base import plain_dict
 from ..payments import credentials as gateway_credentials
 from ..repositories import audit, companies, tokens, users
 from ..repositories.keys import email_login
-from . import credentials_email, tenant
+from . import credentials_email, domain_setup, tenant
 
 INVITE_DAYS = 7
 
@@ -113,13 +115,33 @@ def company_view(company: Company) -> dict:
     }
 
 
-def add_domain(company: Company, body: DomainCreate, actor: str, source_ip: str) -> Domain:
-    domain = Domain(body.host, company_id=company.company_id, primary=body.primary,
-                    created_at=clock.utcnow())
+def add_domain(company: Company, body: DomainCreate, actor: str, source_ip: str,
+               aws_clients=None) -> Tuple[Domain, dict]:
+    """Add the host, then set it up in AWS (services/domain_setup.py); the domain and the
+    DNS records to create.  Adding a host the company already has re-runs the set-up."""
+    domain = companies.get_domain(body.host)
+    if domain is not None and domain.company_id != company.company_id:
+        raise ApiError(409, "conflict", f"The host {body.host!r} is already used.")
+    if domain is None:
+        domain = Domain(body.host, company_id=company.company_id, primary=body.primary,
+                        created_at=clock.utcnow())
+        try:
+            companies.save_domain(domain)
+        except companies.AlreadyExists as error:
+            raise ApiError(409, "conflict", f"The host {body.host!r} is already used.") \
+                from error
     try:
-        companies.save_domain(domain)
-    except companies.AlreadyExists as error:
-        raise ApiError(409, "conflict", f"The host {body.host!r} is already used.") from error
+        setup = domain_setup.provision(body.host, aws_clients)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in domain_setup.REFUSED_INPUT:  # AWS will never accept this host
+            raise ApiError(400, "invalid", f"AWS refused the host {body.host!r}: "
+                           f"{str(error)[:200]}") from error
+        raise ApiError(502, "aws_error", f"The host {body.host!r} was added, but setting it up "
+                       f"in AWS failed ({str(error)[:200]}); add it again to retry.") from error
+    except BotoCoreError as error:
+        raise ApiError(502, "aws_error", f"The host {body.host!r} was added, but setting it up "
+                       f"in AWS failed ({str(error)[:200]}); add it again to retry.") from error
     if body.primary and company.primary_domain != body.host:
         old = companies.get_domain(company.primary_domain)
         if old is not None and old.company_id == company.company_id:
@@ -130,7 +152,7 @@ def add_domain(company: Company, body: DomainCreate, actor: str, source_ip: str)
     tenant.forget()
     audit.record(company.company_id, "domain_added", actor=actor, source_ip=source_ip,
                  host=body.host, primary=body.primary)
-    return domain
+    return domain, setup
 
 
 def remove_domain(company: Company, host: str, actor: str, source_ip: str) -> None:

@@ -211,7 +211,7 @@ def contact_emails(company_id: str, customer_no: str) -> List[str]:
 
 def send_credentials(company: Company, customer_no: str, to: str, user_name: str,
                      password: str, actor: User, source_ip: str, now: float,
-                     ses=None) -> Optional[str]:
+                     outbox=None) -> Optional[str]:
     """The EPASS credentials e-mail: set the login's user name and first password
     (forced change), then e-mail them in the company's format.  An error or None."""
     from . import credentials_email
@@ -237,7 +237,7 @@ def send_credentials(company: Company, customer_no: str, to: str, user_name: str
     web.save()
     admin_customers.refresh_summary(company.company_id, customer_no)
     try:
-        credentials_email.send(company, to, customer, user_name, password, ses=ses)
+        credentials_email.send(company, to, customer, user_name, password, outbox=outbox)
     except credentials_email.CredentialsEmailError as failure:
         return (f"The user name and first password were set, but the e-mail to {to} could not "
                 f"be sent ({str(failure)[-120:]}). Send it again with a new password.")

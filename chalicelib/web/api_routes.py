@@ -67,12 +67,15 @@ def update_company(call, company_id):
 
 
 @api_route(bp, "POST", "/companies/{company_id}/domains", scope=PLATFORM, params=[COMPANY_ID],
-           summary="Add a host name (409 if any company uses it)", body="DomainCreate",
-           response="DomainOut", status=201)
+           summary="Add a host name (409 if another company uses it; again for the same "
+                   "company re-runs its AWS set-up): creates its SES DKIM identity, ACM "
+                   "certificate and API Gateway custom domain, and lists the DNS records "
+                   "to create", body="DomainCreate", response="DomainOut", status=201)
 def add_domain(call, company_id):
     from ..services import platform
-    domain = platform.add_domain(_company(call), call.body, call.actor, call.source_ip)
-    return {"host": domain.host, "company_id": domain.company_id, "primary": domain.primary}
+    domain, setup = platform.add_domain(_company(call), call.body, call.actor, call.source_ip)
+    return {"host": domain.host, "company_id": domain.company_id, "primary": domain.primary,
+            **setup}
 
 
 @api_route(bp, "DELETE", "/companies/{company_id}/domains/{host}", scope=PLATFORM,

@@ -2,7 +2,7 @@
 from chalice import Blueprint
 
 from .. import clock
-from ..services import auth
+from ..services import auth, password_reset
 from . import cookies, forms
 from . import state as request_state
 from .guards import signed_in
@@ -67,8 +67,8 @@ def forgot_form():
 def forgot_submit():
     state = _state()
     form = forms.parse(bp.current_request)
-    auth.request_reset(state.company, form.get("email", ""), clock.now())
-    # The same answer whether or not the address is known.
+    password_reset.request(state.company, form.get("email", ""), state.source_ip, clock.now())
+    # The same answer whether or not the address is known, or the request was over a limit.
     return page(bp.current_request, "forgot_password.html", sent=True)
 
 

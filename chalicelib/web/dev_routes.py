@@ -38,7 +38,24 @@ def mailbox():
     for message in messages:
         message["links"] = _links(message.get("body"))
         message["is_html"] = "<html" in (message.get("body") or "")[:200].lower()
-    return page(bp.current_request, "dev_mailbox.html", messages=messages)
+    return page(bp.current_request, "dev_mailbox.html", messages=messages,
+                undelivered=dead_letters())
+
+
+def dead_letters():
+    """What waits in the mail dead-letter queue (up to 10), read without taking it."""
+    from .. import aws
+
+    sqs = aws.client("sqs")
+    answer = sqs.receive_message(QueueUrl=aws.queue_url(config.mail_queue_name() + "-dlq"),
+                                 MaxNumberOfMessages=10, VisibilityTimeout=0)
+    parked = []
+    for message in answer.get("Messages", []):
+        try:
+            parked.append(json.loads(message["Body"]))
+        except ValueError:
+            parked.append({"kind": "unreadable message"})
+    return parked
 
 
 @bp.route("/dev/mailbox/{message_id}", methods=["GET"])

@@ -3,8 +3,9 @@
     .venv/bin/python -m infra.local.bootstrap [--verify acme.localhost ...]
 
 prints a new platform-scope admin-API token (the first token cannot come from the API itself),
-and with --verify marks each host as a verified SES sender domain (moto's SES, like real SES,
-refuses to send from an unverified domain; in AWS you verify the domain in SES instead).
+and with --verify marks each host as a verified SES sender domain, so the company's mail goes
+from its own domain instead of the platform's sender (chalicelib/email.py `sender`; in AWS
+`portal domain add` starts the domain's verification instead).
 Talks to moto on 127.0.0.1:$MOTO_PORT (default 5055): `make run` must be running.
 """
 import argparse

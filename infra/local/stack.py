@@ -1,13 +1,16 @@
 """`make run`: the whole portal on this machine, in one process group.
 
-moto's server (DynamoDB, S3, SES, Secrets Manager) on loopback, tables and
-buckets created from the models, demo data seeded, then `chalice local`
+moto's server (DynamoDB, S3, SES, SQS, Secrets Manager) on loopback, tables,
+buckets and queues created from the models, demo data seeded, then `chalice local`
 serving the app.  Ctrl-C (or SIGTERM) stops everything it started.
 
 Also the local emergepay stand-in (infra/local/emergepay.py, on EMERGEPAY_PORT or a
 free port; the app reaches it through PORTAL_EMERGEPAY_URL) and, since `chalice
 local` never fires `@app.schedule` handlers, the payment reconciler on a timer
-(every RECONCILE_SECONDS, default 60).
+(every RECONCILE_SECONDS, default 60), and, since it never consumes SQS either, the
+mail queue's consumer (`send_queued_mail` in app.py) polling moto's mail queue every
+second (infra/local/mail_queue.py): e-mails reach the dev mailbox a second after the
+request, and failed ones are retried and end in the dead-letter queue as in AWS.
 
 Environment: PORT (default 8000), MOTO_PORT (default 5055), HOST (127.0.0.1),
 EMERGEPAY_PORT (default: a free port), RECONCILE_SECONDS (default 60).
@@ -116,6 +119,14 @@ def start_reconciler(seconds: float) -> None:
     threading.Thread(target=loop, daemon=True, name="reconciler").start()
 
 
+def start_mail_consumer() -> None:
+    """What Lambda's SQS event source does in AWS: run `send_queued_mail` on the mail queue."""
+    from app import send_queued_mail
+    from infra.local import mail_queue
+
+    mail_queue.start_consumer(send_queued_mail)
+
+
 def make_server(host: str, port: int):
     import functools
 
@@ -162,6 +173,7 @@ def main() -> int:
         emergepay_url = start_emergepay()
         os.environ["PORTAL_EMERGEPAY_URL"] = emergepay_url
         start_reconciler(float(os.environ.get("RECONCILE_SECONDS", "60")))
+        start_mail_consumer()
         server = make_server(host, port)
         print(f"""
 Dealer Portal is running (stage local; data lives in memory and resets on restart).
