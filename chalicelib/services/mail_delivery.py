@@ -13,6 +13,7 @@ same batch that were sent are not reported, so they are not sent twice.
 import json
 from typing import Dict, Iterable, List, Optional
 
+from .. import config
 from .. import email as mail
 from ..logs import logger
 
