@@ -77,7 +77,7 @@ def server_error_alarm(function: str, log_group: str, stage: str) -> dict:
 def stage_alarms(resources: dict, names: dict) -> dict:
     alarms = {}
     for name, resource in resources.items():
-        if resource["Type"] == "AWS::DynamoDB::Table":
+        if resource.get("Type") == "AWS::DynamoDB::Table":  # function fragments have none
             table = {"TableName": {"Ref": name}}
             alarms[f"{name}ThrottlesAlarm"] = _alarm(
                 f"{name}: DynamoDB throttled reads or writes",

@@ -9,8 +9,8 @@ route, one per scheduled or SNS handler of app.py).  `complete` gives each:
 - a name carrying the stage, and a log group of that name with the retention of
   the `LogRetentionDays` parameter (the role may write to it, not create others);
 - alarms for errors and throttles (and the web function's 5xx rate);
-- the SNS topic the template creates for the stage instead of the topic name
-  app.py subscribes to;
+- the SNS topic and SQS queue the template creates for the stage instead of the
+  names app.py subscribes to (Chalice would use the same ones in every stage);
 - reserved concurrency only on the web function, from `WebReservedConcurrency`.
 """
 from infra import alarms, policies
@@ -19,6 +19,8 @@ from infra.resources import APP, SES_TOPIC_NAME, function_environment, names
 WEB_FUNCTION = "APIHandler"
 # Topic names in app.py -> the topic resource the template creates for the stage.
 TOPICS = {SES_TOPIC_NAME: "SesNotificationsTopic"}
+# Queue names in app.py -> the queue resource the template creates for the stage.
+QUEUES = {"portal-mail": "MailQueue"}
 FUNCTION_TYPE = "AWS::Serverless::Function"
 # A deployed stage names its own tables and secrets (infra/policies.py grants on them).
 DEPLOYED_STAGE_SETTINGS = ("PORTAL_TABLE_PREFIX", "PORTAL_SECRET_PREFIX")
@@ -47,6 +49,18 @@ def _topic_resource(topic) -> str:
             return resource
     raise TemplateError(f"SNS topic {topic!r} is not created by the template; add it to "
                         "infra/functions.py TOPICS and infra/resources.py")
+
+
+def _queue_resource(queue) -> str:
+    """The template queue of an SQS event source Chalice wrote (an ARN built from a name)."""
+    if isinstance(queue, dict) and queue.get("Fn::GetAtt", [None])[0] in QUEUES.values():
+        return queue["Fn::GetAtt"][0]  # completed already
+    text = queue.get("Fn::Sub", "") if isinstance(queue, dict) else str(queue)
+    for name, resource in QUEUES.items():
+        if text.endswith(f":{name}"):
+            return resource
+    raise TemplateError(f"SQS queue {queue!r} is not created by the template; add it to "
+                        "infra/functions.py QUEUES and infra/resources.py")
 
 
 def complete(template: dict, stage: str, stage_env: dict) -> dict:
@@ -84,6 +98,9 @@ def complete(template: dict, stage: str, stage_env: dict) -> dict:
         for event in (props.get("Events") or {}).values():
             if event.get("Type") == "SNS":
                 event["Properties"]["Topic"] = {"Ref": _topic_resource(event["Properties"]["Topic"])}
+            if event.get("Type") == "SQS":
+                event["Properties"]["Queue"] = {
+                    "Fn::GetAtt": [_queue_resource(event["Properties"]["Queue"]), "Arn"]}
         resources.update(alarms.function_alarms(function))
     if "RestAPI" in resources:
         # The API's name in API Gateway (and its metrics): one per stage, not one per app.

@@ -20,12 +20,24 @@ POLICIES = {
         "documents-bucket": ["s3:ListBucket"],
         "secrets": ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
                     "secretsmanager:CreateSecret"],
-        "mail": ["ses:SendEmail"],
+        "mail-queue": ["sqs:GetQueueUrl", "sqs:SendMessage"],  # every e-mail is queued
+        # `portal domain add` (chalicelib/services/domain_setup.py): DKIM, certificate, API domain.
+        "mail": ["ses:VerifyDomainDkim"],
+        "certificate-requests": ["acm:ListCertificates", "acm:RequestCertificate"],
+        "certificates": ["acm:DescribeCertificate"],
+        "api-domains": ["apigateway:GET", "apigateway:POST"],
     },
     "ReconcilePayments": {
-        "tables": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+        "tables": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem",
+                   "dynamodb:TransactWriteItems"],  # an expired review releases nothing it held
         "secrets": ["secretsmanager:GetSecretValue"],
-        "mail": ["ses:SendEmail"],  # receipts retried
+        "mail-queue": ["sqs:GetQueueUrl", "sqs:SendMessage"],  # receipts retried
+    },
+    "SendQueuedMail": {  # chalicelib/services/mail_delivery.py; reset jobs look the login up
+        "tables": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"],
+        "mail": ["ses:SendEmail"],
+        # IAM has no resource for this action: it can only be granted on "*".
+        "sender-status": ["ses:GetIdentityVerificationAttributes"],
     },
     "RepairArTotals": {
         "tables": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem",
@@ -38,6 +50,9 @@ POLICIES = {
 
 # The Lambda runtime writes the function's logs (not the handler's code: no botocore call).
 LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
+# Lambda's SQS event source polls the queue with the consumer's role (not the handler's code).
+QUEUE_CONSUMER_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+QUEUE_CONSUMERS = {"SendQueuedMail"}
 
 
 def resource_arns(kind: str, stage_env: dict, names: dict, log_group: str):
@@ -58,13 +73,23 @@ def resource_arns(kind: str, stage_env: dict, names: dict, log_group: str):
     if kind == "mail":  # SES checks the sending identity and the configuration set
         return [{"Fn::Sub": arn % ("ses", "identity/*")},
                 {"Fn::Sub": arn % ("ses", f"configuration-set/{names['configuration_set']}")}]
+    if kind == "mail-queue":
+        return [{"Fn::GetAtt": ["MailQueue", "Arn"]}]
+    if kind in ("sender-status", "certificate-requests"):  # actions without resource types
+        return ["*"]
+    if kind == "certificates":
+        return [{"Fn::Sub": arn % ("acm", "certificate/*")}]
+    if kind == "api-domains":
+        return [{"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/domainnames"},
+                {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/domainnames/*"}]
     if kind == "logs":
         return [{"Fn::Sub": "${%s.Arn}" % log_group}, {"Fn::Sub": "${%s.Arn}:*" % log_group}]
     raise ValueError(f"unknown resource kind {kind!r}")
 
 
 KINDS = ("tables", "theme-objects", "documents-objects", "documents-bucket", "secrets",
-         "mail", "logs")
+         "mail", "mail-queue", "sender-status", "certificate-requests", "certificates",
+         "api-domains", "logs")
 
 
 def statement_id(kind: str) -> str:
@@ -82,6 +107,8 @@ def kind_of_statement(sid: str) -> str:
 def role(function: str, stage_env: dict, names: dict, log_group: str) -> dict:
     """The IAM role of one function; KeyError names a function without a policy here."""
     grants = dict(POLICIES[function], logs=LOG_ACTIONS)
+    if function in QUEUE_CONSUMERS:
+        grants["mail-queue"] = QUEUE_CONSUMER_ACTIONS
     statements = [{"Sid": statement_id(kind), "Effect": "Allow", "Action": sorted(actions),
                    "Resource": resource_arns(kind, stage_env, names, log_group)}
                   for kind, actions in grants.items()]

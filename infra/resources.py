@@ -283,9 +283,9 @@ def mail_queue_attributes(dead_letter_arn) -> dict:
 
 
 def mail_queue_resources(prefix: str, alarm_topic: str = "") -> dict:
-    """The mail queue, its dead-letter queue, an alarm when anything lands there, and the
-    consumer's event source pointed at the stage's queue (Chalice would name the queue
-    `portal-mail` in every stage).  Queue names follow config.mail_queue_name()."""
+    """The mail queue, its dead-letter queue and an alarm when anything lands there (the
+    consumer's event source is pointed at this queue by infra/functions.py).  Queue names
+    follow config.mail_queue_name()."""
     alarm = {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
@@ -313,9 +313,6 @@ def mail_queue_resources(prefix: str, alarm_topic: str = "") -> dict:
                            "VisibilityTimeout": attributes["VisibilityTimeout"],
                            "RedrivePolicy": attributes["RedrivePolicy"]}},
         "MailDeadLettersAlarm": alarm,
-        # Deep-merged into Chalice's function for `send_queued_mail` (app.py).
-        "SendQueuedMail": {"Properties": {"Events": {"SendQueuedMailSqsEventSource": {
-            "Properties": {"Queue": {"Fn::GetAtt": ["MailQueue", "Arn"]}}}}}},
     }
 
 

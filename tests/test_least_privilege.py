@@ -30,6 +30,11 @@ RECORDED = defaultdict(set)  # function -> {(action, kind)}
 
 # IAM's prefix where it differs from botocore's signing name.
 IAM_PREFIX = {"monitoring": "cloudwatch", "email": "ses"}
+# API Gateway's management actions are its HTTP verbs (Service Authorization Reference).
+APIGATEWAY_ACTION = {"GetDomainName": "GET", "CreateDomainName": "POST",
+                     "GetBasePathMappings": "GET", "CreateBasePathMapping": "POST"}
+SES_KIND = {"GetIdentityVerificationAttributes": "sender-status"}
+ACM_KIND = {"ListCertificates": "certificate-requests", "RequestCertificate": "certificate-requests"}
 # Operations authorised by another action (AWS Service Authorization Reference, S3).
 S3_ACTION = {"HeadObject": "GetObject", "ListObjectsV2": "ListBucket", "HeadBucket": "ListBucket"}
 
@@ -44,7 +49,13 @@ def _kind(prefix: str, operation: str, params: dict) -> str:
     if prefix == "secretsmanager":
         return "secret-names" if operation == "ListSecrets" else "secrets"
     if prefix == "ses":
-        return "mail"
+        return SES_KIND.get(operation, "mail")
+    if prefix == "sqs":
+        return "mail-queue"
+    if prefix == "acm":
+        return ACM_KIND.get(operation, "certificates")
+    if prefix == "apigateway":
+        return "api-domains"
     return prefix
 
 
@@ -60,6 +71,8 @@ def _record(params=None, model=None, context=None, **_):
         if operation == "CreateBucket" and (context or {}).get("is_presign_request"):
             operation = "PutObject"  # generate_presigned_post signs with CreateBucket's model
         operation = S3_ACTION.get(operation, operation)
+    if prefix == "apigateway":
+        operation = APIGATEWAY_ACTION[operation]
     RECORDED[function].add((f"{prefix}:{operation}", _kind(prefix, operation, params or {})))
     if prefix == "s3" and operation == "GetObject" and not (context or {}).get("is_presign_request") \
             and params.get("Bucket") == config.documents_bucket():
@@ -74,6 +87,9 @@ botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build", _record))
 
 @contextlib.contextmanager
 def running(function: str):
+    from chalicelib import aws
+
+    aws.queue_url.cache_clear()  # each function is its own process in Lambda: it looks it up
     token = _function.set(function)
     try:
         yield
@@ -164,6 +180,8 @@ def _admin_api(app):
                 assert api.put("/companies/pacific/gateway/card", {
                     "oid": "1", "auth_token": "t", "environment": "sandbox"}).status == 204
             assert api.get("/companies/pacific").json["payment_methods"]["card"]["configured"]
+            assert api.post("/companies/abc/domains", {"host": "portal.abc-example.com"}).status \
+                in (200, 201)
 
 
 def _reconciler(app):
@@ -238,6 +256,20 @@ def _ses_notifications(app):
     assert Contact.get(account_pk("abc", "C1"), "c1").email_bounced
 
 
+def _mail_consumer():
+    """What the pages, the API and the reconciler queued, sent as Lambda's SQS event source
+    would hand it to the consumer (infra/local/mail_queue.py does the polling)."""
+    from app import send_queued_mail
+    from infra.local import mail_queue
+
+    def consumer(event, context=None):
+        with running("SendQueuedMail"):
+            return send_queued_mail(event, context)
+
+    done = mail_queue.drain(consumer)
+    assert done.sent >= 3 and not done.failed, done  # reset link, password changed, receipt
+
+
 def test_each_function_is_granted_exactly_the_actions_its_handler_makes(
         fresh_connections, app, abc, emergepay):  # noqa: F811
     RECORDED.clear()
@@ -246,6 +278,7 @@ def test_each_function_is_granted_exactly_the_actions_its_handler_makes(
     _reconciler(app)
     _ar_repair(app)
     _ses_notifications(app)
+    _mail_consumer()
     recorded = {function: set(actions) for function, actions in RECORDED.items()}
     expected = granted()
     assert set(recorded) == set(expected), "a function ran that has no policy, or one never ran"
@@ -258,6 +291,11 @@ def test_each_function_is_granted_exactly_the_actions_its_handler_makes(
                 continue
             problems.append(f"{function} is granted {action} on {kind} but never uses it")
     assert not problems, "\n".join(problems)
+
+
+# Actions the Service Authorization Reference lists with no resource type ("*" only).
+ANY_RESOURCE_ONLY = {"ses:GetIdentityVerificationAttributes", "acm:ListCertificates",
+                     "acm:RequestCertificate"}
 
 
 def test_the_packaged_roles_are_the_policies(tmp_path):
@@ -276,6 +314,9 @@ def test_the_packaged_roles_are_the_policies(tmp_path):
             "PolicyDocument"]["Statement"]
         in_role = {(action, policies.kind_of_statement(s["Sid"])) for s in statements
                    for action in s["Action"]}
-        assert in_role == grants | {(a, "logs") for a in policies.LOG_ACTIONS}, function
+        consumer = {(a, "mail-queue") for a in policies.QUEUE_CONSUMER_ACTIONS} \
+            if function in policies.QUEUE_CONSUMERS else set()
+        assert in_role == grants | {(a, "logs") for a in policies.LOG_ACTIONS} | consumer, function
         for statement in statements:
-            assert "*" not in statement["Resource"], statement
+            if "*" in statement["Resource"]:  # only actions IAM offers no resource type for
+                assert set(statement["Action"]) <= ANY_RESOURCE_ONLY, statement

@@ -178,6 +178,7 @@ def test_the_template_has_the_stages_mail_queues_and_feeds_the_consumer_from_the
     from chalice.utils import to_cfn_resource_name
 
     from app import app
+    from infra import functions
     from infra.resources import cloudformation
     resources = cloudformation("portal-prod-")["Resources"]
     queue = resources["MailQueue"]["Properties"]
@@ -188,12 +189,19 @@ def test_the_template_has_the_stages_mail_queues_and_feeds_the_consumer_from_the
     assert resources["MailDeadLetterQueue"]["Properties"]["QueueName"] == "portal-prod-mail-dlq"
     assert resources["MailDeadLettersAlarm"]["Properties"]["Dimensions"][0]["Value"] == \
         {"Fn::GetAtt": ["MailDeadLetterQueue", "QueueName"]}
-    # Chalice names the function and its event source after the handler (chalice/package.py).
+    # Chalice names the function and its event source after the handler (chalice/package.py)
+    # and points it at the queue name of app.py; infra/functions.py swaps in the stage's queue.
     [source] = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
     function = to_cfn_resource_name(source.name)
     event = to_cfn_resource_name(f"{source.name}-sqs-event-source")
-    assert resources[function]["Properties"]["Events"][event]["Properties"]["Queue"] == \
-        {"Fn::GetAtt": ["MailQueue", "Arn"]}
+    packaged = {"Resources": {function: {"Type": "AWS::Serverless::Function", "Properties": {
+        "Events": {event: {"Type": "SQS", "Properties": {"Queue": {
+            "Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{source.queue}"},
+            "BatchSize": 1}}}}}}}
+    functions.complete(packaged, "prod", {"PORTAL_TABLE_PREFIX": "portal-prod-",
+                                          "PORTAL_SECRET_PREFIX": "portal-prod/"})
+    assert packaged["Resources"][function]["Properties"]["Events"][event]["Properties"]["Queue"] \
+        == {"Fn::GetAtt": ["MailQueue", "Arn"]}
 
 
 def test_the_queue_name_follows_the_stage_table_prefix(monkeypatch):
