@@ -498,10 +498,10 @@ def test_pages_on_the_execute_api_host(stack, handlers, path):
     visitor = Visitor(stack, handlers("APIHandler"), "abcdef1234.execute-api.us-east-1.amazonaws.com",
                       execute_api=True)
     response = visitor.request("GET", path)
-    if response["statusCode"] >= 500:
-        pytest.xfail("execute-api paths carry the stage prefix (/api/...), which the web "
-                     "function does not strip yet (issue 12 item 2)")
-    assert response["statusCode"] < 500
+    # No company claims this host: the platform page at its root, a plain 404 below it
+    # (docs/deployed-urls.md); the admin API's document is served under the prefix.
+    expected = 200 if path.endswith("openapi.json") else 404
+    assert response["statusCode"] == expected, response["text"][:2000]
 
 
 def scheduled_event(function):
