@@ -410,7 +410,8 @@ def test_template_gives_each_function_its_role_environment_and_log_group(stack):
     resources = stack.expanded["Resources"]
     functions = {name: r["Properties"] for name, r in resources.items()
                  if r["Type"] == "AWS::Lambda::Function"}
-    assert set(functions) == {"APIHandler", "ReconcilePayments", "RepairArTotals", "SesNotifications"}
+    assert set(functions) == {"APIHandler", "ReconcilePayments", "RepairArTotals", "SesNotifications",
+                              "SendQueuedMail"}
     roles = {json.dumps(p["Role"]) for p in functions.values()}
     assert len(roles) == len(functions), "functions share a role"
     for name, props in functions.items():
