@@ -19,6 +19,7 @@ from tests.support import make_invoice, make_user, set_pages, text
 from tests.test_branding import _company, _s3, _upload_fields, tiny_png
 
 TRY_AGAIN = "Please try again in a minute"
+DYNAMODB = "before-parameter-build.dynamodb."
 
 
 def s3_error(code, operation):
@@ -31,6 +32,7 @@ def throttled(operation, code="ProvisionedThroughputExceededException"):
                         "ResponseMetadata": {"HTTPStatusCode": 400}}, operation)
 
 
+# DynamoDB faults use "before-parameter-build": its `params` are the API's (TableName).
 @contextmanager
 def failing(clients, event, error, table=None):
     """Every call matching `event` on these boto clients (on `table` only, if given)
@@ -152,7 +154,7 @@ def test_a_theme_image_while_s3_fails_leaves_the_theme_unchanged(admin, event, e
                                   "ThrottlingException", "RequestLimitExceeded"])
 def test_a_throttled_page_query_is_a_try_again_page(rita, log_output, code):
     # the invoices table only: the session and account were read, the page's query fails
-    with failing(dynamodb_clients(), "before-parameter-build.dynamodb.Query", throttled("Query", code),
+    with failing(dynamodb_clients(), DYNAMODB + "Query", throttled("Query", code),
                  table=Invoice.Meta.table_name):
         answer = rita.get("/orders")
     assert_try_again_page(answer, "We are very busy right now.")
@@ -164,7 +166,7 @@ def test_a_throttled_page_query_is_a_try_again_page(rita, log_output, code):
 
 
 def test_throttling_while_the_session_is_read_is_a_try_again_page(rita):
-    with failing(dynamodb_clients(), "before-parameter-build.dynamodb.GetItem", throttled("GetItem")):
+    with failing(dynamodb_clients(), DYNAMODB + "GetItem", throttled("GetItem")):
         answer = rita.get("/orders")
     page = text(answer)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
@@ -173,8 +175,8 @@ def test_throttling_while_the_session_is_read_is_a_try_again_page(rita):
 
 def test_a_throttled_write_in_the_admin_api_is_a_json_503_and_nothing_changes(api):
     before = Company.get("abc", consistent_read=True)
-    with failing(dynamodb_clients(), "before-parameter-build.dynamodb.PutItem", throttled("PutItem")), \
-            failing(dynamodb_clients(), "before-parameter-build.dynamodb.UpdateItem", throttled("UpdateItem")):
+    with failing(dynamodb_clients(), DYNAMODB + "PutItem", throttled("PutItem")), \
+            failing(dynamodb_clients(), DYNAMODB + "UpdateItem", throttled("UpdateItem")):
         answer = api.patch("/companies/abc", {"support_phone": "555-0199"})
     assert answer.status == 503, answer.json
     assert answer.json["error"] == "unavailable"
