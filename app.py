@@ -19,6 +19,7 @@ from chalicelib.web import (  # one blueprint per line: easy to add and to merge
     statement_routes,
     static_routes,
 )
+from chalicelib.faults import guard_routes
 from chalicelib.web.middleware import portal_pipeline
 
 app = Chalice(app_name="dealer-portal")
@@ -40,6 +41,7 @@ app.register_blueprint(admin_payment_routes.bp)
 app.register_blueprint(dev_routes.bp)
 app.register_blueprint(api_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers
+guard_routes(app)  # throttling and S3 faults answer 503 "try again" (chalicelib/faults.py)
 
 
 @app.on_sns_message(topic="portal-ses-notifications")

@@ -119,6 +119,7 @@ def api_route(bp, method: str, path: str, **options) -> Callable:
 
 
 def dispatch(route: ApiRoute, handler, request, params) -> Response:
+    from .. import faults
     from ..logs import logger
     from ..services import api_tokens
 
@@ -134,7 +135,14 @@ def dispatch(route: ApiRoute, handler, request, params) -> Response:
     except ApiError as error:
         return json_response(error_body(error.status, error.error, error.message, error.errors),
                              error.status)
-    except Exception:  # never a stack trace, never HTML
+    except Exception as error:  # never a stack trace, never HTML
+        unavailable = faults.unavailable_message(error)
+        if unavailable is not None:  # throttled: the caller retries (chalicelib/faults.py)
+            logger.warning("admin API: dependency unavailable", exc_info=True,
+                           extra={"route": route.name})
+            answer = json_response(error_body(503, "unavailable", unavailable), 503)
+            answer.headers["Retry-After"] = str(faults.RETRY_AFTER_SECONDS)
+            return answer
         logger.exception("admin API error", extra={"route": route.name})
         return json_response(error_body(500, "internal_error",
                                         "Something went wrong on our side; nothing was "

@@ -8,9 +8,11 @@ payment, logo or colour gets a new object.
 """
 import hashlib
 import json
+import functools
 import re
 from typing import Callable, Optional
 
+from ..faults import Unavailable
 from ..models import Company
 from ..models.base import plain_dict
 from ..repositories import documents as document_repo
@@ -19,6 +21,25 @@ from ..templating import show_date
 from . import account
 from . import statements as statement_service
 from .orders import Detail
+
+DOCUMENT_UNAVAILABLE = ("This document can't be made right now. "
+                        "Please try again in a minute.")
+
+
+def _store_faults_unavailable(make_url: Callable) -> Callable:
+    """S3 not answering (or refusing) while the PDF is stored or signed: a 503 "try
+    again" page, not a 500.  A half-stored PDF is never served: S3 writes an object
+    whole or not at all, and the key is only signed after `put` returned."""
+    @functools.wraps(make_url)
+    def guarded(*args, **kwargs):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return make_url(*args, **kwargs)
+        except (BotoCoreError, ClientError) as error:
+            raise Unavailable(DOCUMENT_UNAVAILABLE) from error
+    return guarded
+
 
 # Bump when chalicelib/pdf.py changes what it draws: every stored PDF is re-rendered once.
 TEMPLATE_VERSION = "1"
@@ -85,6 +106,7 @@ def invoice_document(company: Company, detail: Detail, bill_to: Optional[str]) -
     }
 
 
+@_store_faults_unavailable
 def invoice_pdf_url(company: Company, detail: Detail, bill_to: Optional[str] = None,
                     store: Optional[DocumentStore] = None,
                     render: Optional[Callable] = None) -> str:
@@ -129,6 +151,7 @@ def statement_document(company: Company, view: statement_service.StatementView,
     }
 
 
+@_store_faults_unavailable
 def statement_pdf_url(company: Company, customer_no: str, statement_date: str,
                       bill_to: Optional[str] = None, terms_days: int = 30,
                       store: Optional[DocumentStore] = None,

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import aws, colors, config
 from ..ids import new_id
@@ -40,6 +40,20 @@ THEME_FIELDS = ("primary_color", "accent_color", "logo_key", "home_image_key", "
 
 class ThemeError(Exception):
     """Input the administrator must correct; the message says how."""
+
+
+class ThemeStoreUnavailable(ThemeError):
+    """S3 did not answer while an image was checked; nothing changed, the upload is kept."""
+
+
+STORE_UNAVAILABLE = ("The image store is not answering right now, so the image was not added "
+                     "and your theme is unchanged. Please try again in a minute.")
+# S3's answers to a missing or unreadable upload (HeadObject has no body: bare codes).
+UPLOAD_MISSING_CODES = {"404", "403", "NoSuchKey", "NotFound", "AccessDenied"}
+
+
+def _upload_missing(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") in UPLOAD_MISSING_CODES
 
 
 # ------------------------------------------------------------------ drafts
@@ -216,9 +230,14 @@ def accept_upload(company: Company, kind: str, upload_key: str, s3=None) -> str:
     bucket = config.theme_bucket()
     try:
         size = s3.head_object(Bucket=bucket, Key=upload_key)["ContentLength"]
-    except ClientError:
+    except ClientError as error:
+        if not _upload_missing(error):
+            raise ThemeStoreUnavailable(STORE_UNAVAILABLE) from error
         raise ThemeError("The upload did not arrive (or was already used). "
                          "Choose the file and upload it again.") from None
+    except BotoCoreError as error:
+        raise ThemeStoreUnavailable(STORE_UNAVAILABLE) from error
+    keep_upload = False
     try:
         if size > MAX_IMAGE_BYTES:
             raise ThemeError(f"The file is {size / 1024 / 1024:.1f} MB; images are limited "
@@ -236,8 +255,12 @@ def accept_upload(company: Company, kind: str, upload_key: str, s3=None) -> str:
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=IMAGE_TYPES[extension],
                       CacheControl=CACHE_FOREVER)
         return key
+    except (BotoCoreError, ClientError) as error:
+        keep_upload = True  # S3 failed, not the image: the same upload may be tried again
+        raise ThemeStoreUnavailable(STORE_UNAVAILABLE) from error
     finally:
-        s3.delete_object(Bucket=bucket, Key=upload_key)
+        if not keep_upload:
+            s3.delete_object(Bucket=bucket, Key=upload_key)
 
 
 def store_asset(company_id: str, kind: str, body: bytes, s3=None) -> str:

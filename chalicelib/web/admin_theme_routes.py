@@ -103,7 +103,8 @@ def add_image(state, company):
     try:
         key = theme_service.accept_upload(company, kind, form.get("key", ""))
     except theme_service.ThemeError as refused:
-        return _editor(state, company, status=400, error=str(refused))
+        unavailable = isinstance(refused, theme_service.ThemeStoreUnavailable)
+        return _editor(state, company, status=503 if unavailable else 400, error=str(refused))
     theme_service.set_image(company, kind, key)
     return redirect("/admin/theme?notice=image")
 

@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 
 from chalice import BadRequestError, Response
 
-from .. import clock, config, dynamo_metrics
+from .. import clock, config, dynamo_metrics, faults
 from ..ids import new_id
 from ..logs import logger
 from ..repositories import accounts, users
 from ..services import sessions, tenant
 from ..templating import render, under_path_prefix
-from . import cookies, forms
+from . import cookies, forms, pages
 from .state import Account, RequestState
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -84,10 +84,17 @@ def portal_pipeline(request, get_response):
     request.portal_state = state
     try:
         response = _handle(request, get_response, state)
-    except Exception:  # never a stack trace to the browser
-        logger.exception("unhandled error", extra={"path": path})
-        response = api_error(500, "internal_error", "Something went wrong on our side.") \
-            if path.startswith(API_PREFIX) else error_page(state, 500)
+    except Exception as error:  # never a stack trace to the browser
+        unavailable = faults.unavailable_message(error)
+        if unavailable is not None:  # throttling or a store not answering: try again
+            logger.warning("dependency unavailable", exc_info=True, extra={"path": path})
+            response = api_error(503, "unavailable", unavailable) \
+                if path.startswith(API_PREFIX) else error_page(state, 503, unavailable)
+            response.headers["Retry-After"] = str(faults.RETRY_AFTER_SECONDS)
+        else:
+            logger.exception("unhandled error", extra={"path": path})
+            response = api_error(500, "internal_error", "Something went wrong on our side.") \
+                if path.startswith(API_PREFIX) else error_page(state, 500)
     _public_urls(response, prefix)
     _secure(response, state, path)
     logger.info("request", extra={
@@ -232,6 +239,7 @@ TITLES = {
     405: ("Not allowed", "That action is not available on this page."),
     413: ("Too large", "What you sent is larger than we accept."),
     429: ("Too many requests", "Please wait a little and try again."),
+    503: ("Please try again in a minute", faults.BUSY_MESSAGE),
     500: ("Something went wrong on our side",
           "We have been told about it. Please try again in a few minutes."),
 }
@@ -240,11 +248,18 @@ TITLES = {
 def error_page(state: RequestState, status: int, message=None) -> Response:
     title, default = TITLES.get(status, TITLES[500 if status >= 500 else 400])
     try:
-        body = render("error.html", state=state, company=state.company,
-                      theme=state.company.theme if state.company else None,
-                      logo_url=None, favicon_url=None, home_image_url=None,
-                      switch_companies=[], menu=[], user=state.user,
-                      account=None, csrf_token="", nonce=state.nonce, local=config.is_local(),
+        theme = state.company.theme if state.company else None
+        # A "try again" page keeps the signed-in user's logo and menu (nothing is read
+        # for it: the request state already holds them); other error pages stay bare.
+        branded = status == 503
+        keep = branded and state.account is not None
+        body = render("error.html", state=state, company=state.company, theme=theme,
+                      logo_url=pages.asset_url(theme.logo_key) if branded and theme else None,
+                      favicon_url=pages.asset_url(theme.favicon_key) if branded and theme else None,
+                      home_image_url=None, switch_companies=[],
+                      menu=pages.menu_items(state) if keep else [], user=state.user,
+                      account=state.account if keep else None, csrf_token="",
+                      nonce=state.nonce, local=config.is_local(),
                       status=status, title=title, message=message or default)
     except Exception:  # the error page itself must never fail
         logger.exception("error page failed")
