@@ -41,15 +41,15 @@ package: install
 	$(BIN)/python -m infra.package --stage $(or $(STAGE),prod) --out build/$(or $(STAGE),prod)
 
 # AWS (README "Deploying to AWS"): the AWS CLI with credentials of the target account.
-#   make deploy STAGE=dev OPERATOR_EMAIL=ops@example.com [LOG_RETENTION_DAYS=90] [WEB_RESERVED_CONCURRENCY=0]
+#   make deploy STAGE=dev OPERATOR_EMAIL=ops@example.com MAIL_SENDER=no-reply@portal.example.com [LOG_RETENTION_DAYS=90] [WEB_RESERVED_CONCURRENCY=0]
 #   make smoke URL=https://portal.example.com [STAGE=dev]
 deploy: stage-given package
 	$(BIN)/python -m infra.deploy --stage $(or $(STAGE),prod) --package build/$(or $(STAGE),prod) \
-		--operator-email "$(OPERATOR_EMAIL)" --log-retention-days "$(LOG_RETENTION_DAYS)" \
+		--operator-email "$(OPERATOR_EMAIL)" --mail-sender "$(MAIL_SENDER)" --log-retention-days "$(LOG_RETENTION_DAYS)" \
 		--web-reserved-concurrency "$(WEB_RESERVED_CONCURRENCY)" --artifacts-bucket "$(ARTIFACTS_BUCKET)"
 
 stage-given:
-	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=<a stage of .chalice/config.json> OPERATOR_EMAIL=<address>" >&2; exit 2; }
+	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=<a stage of .chalice/config.json> OPERATOR_EMAIL=<address> MAIL_SENDER=<verified sender>" >&2; exit 2; }
 
 smoke: install
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://<a company's host> [STAGE=<stage>]" >&2; exit 2; }

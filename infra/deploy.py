@@ -106,6 +106,7 @@ def main(argv=None) -> int:
     parser.add_argument("--stage", required=True)
     parser.add_argument("--package", required=True, help="output of `make package`, e.g. build/dev")
     parser.add_argument("--operator-email", default="", help="receives the alarms")
+    parser.add_argument("--mail-sender", default="", help="the platform's verified SES sender")
     parser.add_argument("--log-retention-days", default="")
     parser.add_argument("--web-reserved-concurrency", default="")
     parser.add_argument("--artifacts-bucket", default="", help="default: created per account/region")
@@ -121,6 +122,7 @@ def main(argv=None) -> int:
         template = json.loads(template_path.read_text(encoding="utf-8"))
         parameters = check_parameters(template, {
             "Stage": args.stage, "OperatorEmail": args.operator_email,
+            "MailSender": args.mail_sender,
             "LogRetentionDays": args.log_retention_days,
             "WebReservedConcurrency": args.web_reserved_concurrency})
     except DeployError as error:

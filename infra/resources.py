@@ -47,6 +47,11 @@ def parameters(stage: str) -> dict:
             "Type": "String", "AllowedPattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
             "Description": "Receives the alarms (confirm the SNS subscription e-mail)",
             "ConstraintDescription": "an e-mail address for the alarms, e.g. ops@example.com"},
+        "MailSender": {
+            "Type": "String", "AllowedPattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+            "Description": "The platform's SES-verified sender: e-mail goes from it (with the "
+                           "company's name) until a company's own domain is verified",
+            "ConstraintDescription": "a verified SES sender address, e.g. no-reply@portal.example.com"},
         "LogRetentionDays": {
             "Type": "Number", "Default": 90, "AllowedValues": LOG_RETENTION_DAYS,
             "Description": "Days the functions' logs are kept"},
@@ -112,7 +117,8 @@ def function_environment() -> dict:
     return {"PORTAL_THEME_BUCKET": {"Ref": "ThemeBucket"},
             "PORTAL_DOCUMENTS_BUCKET": {"Ref": "DocumentsBucket"},
             "PORTAL_THEME_ASSETS_URL": THEME_ASSETS_URL,
-            "PORTAL_SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"}}
+            "PORTAL_SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
+            "PORTAL_MAIL_SENDER": {"Ref": "MailSender"}}
 
 
 def cloudformation(prefix: str = "portal-", stage: str = "prod") -> dict:

@@ -21,10 +21,12 @@ def package_dir(tmp_path):
 @pytest.mark.parametrize("arguments, message", [
     ([], "parameter OperatorEmail is required"),
     (["--operator-email", "ops"], "an e-mail address for the alarms"),
-    (["--operator-email", "ops@example.com", "--stage", "prod"],
+    (["--operator-email", "ops@example.com"], "parameter MailSender is required"),
+    (["--operator-email", "ops@example.com", "--mail-sender", "nobody"], "a verified SES sender address"),
+    (["--operator-email", "ops@example.com", "--mail-sender", "no-reply@portal.example.com", "--stage", "prod"],
      "this template was packaged for stage 'dev'"),
-    (["--operator-email", "ops@example.com", "--log-retention-days", "10"], "LogRetentionDays='10'"),
-    (["--operator-email", "ops@example.com", "--web-reserved-concurrency", "-5"],
+    (["--operator-email", "ops@example.com", "--mail-sender", "no-reply@portal.example.com", "--log-retention-days", "10"], "LogRetentionDays='10'"),
+    (["--operator-email", "ops@example.com", "--mail-sender", "no-reply@portal.example.com", "--web-reserved-concurrency", "-5"],
      "a whole number of at least 0"),
 ])
 def test_deploy_refuses_bad_parameters_before_calling_aws(package_dir, capsys, arguments, message):
@@ -38,13 +40,13 @@ def test_deploy_refuses_bad_parameters_before_calling_aws(package_dir, capsys, a
 
 def test_deploy_refuses_a_missing_package(tmp_path, capsys):
     assert deploy.main(["--stage", "dev", "--package", str(tmp_path / "none"), "--dry-run",
-                        "--operator-email", "ops@example.com"]) == 2
+                        "--operator-email", "ops@example.com", "--mail-sender", "no-reply@portal.example.com"]) == 2
     assert "make package STAGE=dev" in capsys.readouterr().err
 
 
 def test_deploy_packages_then_deploys_the_stage_stack_with_its_parameters(package_dir, capsys):
     assert deploy.main(["--stage", "dev", "--package", str(package_dir), "--dry-run",
-                        "--operator-email", "ops@example.com", "--artifacts-bucket", "my-artifacts"]) == 0
+                        "--operator-email", "ops@example.com", "--mail-sender", "no-reply@portal.example.com", "--artifacts-bucket", "my-artifacts"]) == 0
     lines = [line[2:] for line in capsys.readouterr().out.splitlines() if line.startswith("+ ")]
     assert lines[0].startswith("aws cloudformation package") and "--s3-bucket my-artifacts" in lines[0]
     assert lines[1].startswith("aws cloudformation deploy")

@@ -231,7 +231,8 @@ def stack(tmp_path_factory):
                 def load(self):
                     return {}
 
-            parameters = {"Stage": STAGE, "OperatorEmail": OPERATOR}
+            parameters = {"Stage": STAGE, "OperatorEmail": OPERATOR,
+                          "MailSender": "no-reply@portal.example.com"}
             expanded = transform(deployable, parameters, NoManagedPolicies())
             creatable, removed = without_unsupported(json.loads(json.dumps(expanded)))
             s3.put_object(Bucket=ARTIFACTS, Key="template.json", Body=json.dumps(creatable))
@@ -514,7 +515,8 @@ def scheduled_event(function):
 
 def test_scheduled_handlers_run_against_the_stack(stack, handlers):
     reconciled = handlers("ReconcilePayments")(scheduled_event("ReconcilePayments"))
-    assert reconciled == {"companies": 0, "resolved": 0, "unresolved": 0, "receipts": 0}
+    assert reconciled == {"companies": 0, "resolved": 0, "unresolved": 0, "receipts": 0,
+                          "expired": 0}
     repaired = handlers("RepairArTotals")(scheduled_event("RepairArTotals"))
     assert repaired == {"accounts": 0}
 
