@@ -86,3 +86,17 @@ def api(app, abc):
 
     with Client(app, stage_name="local") as client:
         yield Api(client, make_token("platform", label="tests"))
+
+
+@pytest.fixture
+def log_output():
+    """What the app's log handler writes, captured (its stream, not the formatting)."""
+    import io
+
+    from chalicelib.logs import logger
+
+    out = io.StringIO()
+    handler = logger.registered_handler
+    previous = handler.setStream(out)
+    yield out
+    handler.setStream(previous)

@@ -4,7 +4,6 @@ Faults are injected through the clients themselves (a botocore event handler on
 the app's S3 client or on PynamoDB's DynamoDB client), not by patching our code.
 """
 import html
-import io
 import json
 from contextlib import contextmanager
 
@@ -14,7 +13,6 @@ from pynamodb.models import Model
 
 from chalicelib import aws, config
 from chalicelib.models import Company, Invoice
-from chalicelib.logs import logger
 from tests.support import make_invoice, make_user, set_pages, text
 from tests.test_branding import _company, _s3, _upload_fields, tiny_png
 
@@ -75,15 +73,6 @@ def rita(browser, abc):
     make_user("rita@example.com", accounts=[("abc", "C1")])
     browser.sign_in("rita@example.com")
     return browser
-
-
-@pytest.fixture
-def log_output():
-    out = io.StringIO()
-    handler = logger.registered_handler
-    previous = handler.setStream(out)
-    yield out
-    handler.setStream(previous)
 
 
 def assert_try_again_page(answer, message):

@@ -1,5 +1,4 @@
 """No secret token reaches a log line (DESIGN §5)."""
-import io
 
 import pytest
 
@@ -9,16 +8,6 @@ from tests.support import make_user, sent_mail
 SECRET = "Zq3x_SECRET_TOKEN_VALUE_0123456789abcdefghijklm"
 TOKEN_PATHS = [f"/reset-password/{SECRET}", f"/invite/{SECRET}", f"/handoff/{SECRET}",
                f"/confirm-email/{SECRET}"]
-
-
-@pytest.fixture
-def log_output():
-    """What the app's log handler writes, captured (its stream, not the formatting)."""
-    out = io.StringIO()
-    handler = logger.registered_handler
-    previous = handler.setStream(out)
-    yield out
-    handler.setStream(previous)
 
 
 @pytest.mark.parametrize("path", TOKEN_PATHS)

@@ -49,20 +49,16 @@ def create_reviewed(payment: Payment) -> bool:
     """The review step: put the payment `reviewed` with its amount and allocations
     fixed; False when the id exists already.  `pending_company` lets the reconciler
     expire it when nobody confirms it."""
-    payment.status = "reviewed"
-    payment.pending_company = payment.company_id
-    try:
-        payment.save(condition=Payment.payment_id.does_not_exist())
-    except PutError as error:
-        if _conditional_failure(error):
-            return False
-        raise
-    return True
+    return _create(payment, "reviewed")
 
 
 def create_pending(payment: Payment) -> bool:
     """Row 46: put `pending` once; False when the id exists already (a retry)."""
-    payment.status = "pending"
+    return _create(payment, "pending")
+
+
+def _create(payment: Payment, status: str) -> bool:
+    payment.status = status
     payment.pending_company = payment.company_id
     try:
         payment.save(condition=Payment.payment_id.does_not_exist())
