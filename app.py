@@ -75,7 +75,7 @@ def send_queued_mail(event):
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def reconcile_payments(event):
-    """Resolve payments left pending with the gateway; retry receipt e-mails (DESIGN §6)."""
+    """Resolve payments left pending with the gateway; retry receipt e-mails (docs/payments.md)."""
     from chalicelib.services.payments import default_service
 
     return default_service().reconcile_all()

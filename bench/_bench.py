@@ -32,7 +32,7 @@ HOST = "localhost"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 # ---------------------------------------------------------------- items read
-# dynamo_metrics counts calls; DESIGN §3 also gates on items read, which the
+# dynamo_metrics counts calls; docs/data-model.md "Rules" also gates on items read, which the
 # PynamoDB signals do not carry.  Count them from each call's answer: the Item
 # of a GetItem, ScannedCount of a Query (what DynamoDB read, before any
 # filter), the Responses of a BatchGetItem.

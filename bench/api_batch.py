@@ -9,7 +9,7 @@ Baseline: plain boto3 `put_item` of the same items (as the API stores them) with
 stale condition (`attribute_not_exists(erp_updated_at) OR erp_updated_at < :t`), one call
 per record, to the same in-process moto.  Prints records/s of each and the ratio; then
 re-sends the first batch (every record "unchanged") and a stale batch.  "own ms" = wall time
-minus time inside DynamoDB calls (moto's cost is not ours, DESIGN §3).
+minus time inside DynamoDB calls (moto's cost is not ours).
 """
 import argparse
 import json

@@ -7,7 +7,7 @@ Signs in as the demo retail user on Host localhost through `chalice.test.Client`
 request, the DynamoDB calls the app made (from `chalicelib.dynamo_metrics`, the
 same figures the request log line carries) and the items DynamoDB returned.
 It then adds extra Part and Invoice items for company abc and shows that the
-calls and items read by GET / do not grow with the data size (DESIGN §3).
+calls and items read by GET / do not grow with the data size (docs/data-model.md "Rules").
 
 Time: moto answers a Query by sorting the whole table, so wall time on moto
 grows with data for reasons that are not ours.  "own ms" is the request's wall

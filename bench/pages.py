@@ -11,7 +11,7 @@ the real app (`chalice.test.Client`, Host localhost) and requests every customer
 and dealer page, printing per page:
 
 - DynamoDB calls and items read per request, per account size.  They must not
-  grow with the data (DESIGN §3): calls equal at every size, items read equal
+  grow with the data (docs/data-model.md "Rules"): calls equal at every size, items read equal
   between the two largest sizes (the smallest account has fewer rows than a
   page).  Exit status 1 if not.
 - Our own time per request: wall time minus the time spent inside DynamoDB
@@ -300,7 +300,7 @@ def main(argv=None) -> int:
     parser.add_argument("--large-requests", type=int, default=3,
                         help="timed requests per page for larger accounts (moto is slow there)")
     parser.add_argument("--time-max", type=int, default=1000,
-                        help="largest account timed with --requests (DESIGN §3: ~1,000 items)")
+                        help="largest account timed with --requests (~1,000 items: moto sorts whole tables)")
     parser.add_argument("--sizes", default="10,1000,10000",
                         help="invoices of the bench customer, one fresh moto world per size")
     args = parser.parse_args(argv)

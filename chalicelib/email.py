@@ -1,5 +1,5 @@
 """Branded e-mail, sent through the mail queue.  Every link is built from the company's own
-configured domain, never from the request's Host header (DESIGN §5).
+configured domain, never from the request's Host header (README "Security at a glance").
 
 A request renders the e-mail and puts it on the mail queue (SQS); the consumer
 (`send_queued_mail` in app.py, chalicelib/services/mail_delivery.py) picks the sender

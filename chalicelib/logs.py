@@ -2,7 +2,7 @@
 
 Secret tokens travel in some paths (/reset-password/<t>, /invite/<t>, /confirm-email/<t>,
 /handoff/<code>); every line is redacted as a whole once formatted, so no field (path,
-message, exception text) can carry one to the logs (DESIGN §5).
+message, exception text) can carry one to the logs (docs/security.md, "Logs").
 """
 import re
 

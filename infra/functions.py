@@ -39,28 +39,26 @@ def function_names(template: dict) -> list:
                   if resource["Type"] == FUNCTION_TYPE)
 
 
-def _topic_resource(topic) -> str:
-    """The template topic of an SNS event source Chalice wrote (an ARN built from a name)."""
-    if isinstance(topic, dict) and topic.get("Ref") in TOPICS.values():
-        return topic["Ref"]  # completed already
-    text = topic.get("Fn::Sub", "") if isinstance(topic, dict) else str(topic)
-    for name, resource in TOPICS.items():
+def _stage_resource(reference, names: dict, what: str, attribute_of) -> str:
+    """The template resource standing for an SNS topic or SQS queue that Chalice wrote as an
+    ARN built from the name in app.py (or already completed: `attribute_of` reads it back)."""
+    completed = attribute_of(reference) if isinstance(reference, dict) else None
+    if completed in names.values():
+        return completed
+    text = reference.get("Fn::Sub", "") if isinstance(reference, dict) else str(reference)
+    for name, resource in names.items():
         if text.endswith(f":{name}"):
             return resource
-    raise TemplateError(f"SNS topic {topic!r} is not created by the template; add it to "
-                        "infra/functions.py TOPICS and infra/resources.py")
+    raise TemplateError(f"{what} {reference!r} is not created by the template; add it to "
+                        "infra/functions.py and infra/resources.py")
+
+
+def _topic_resource(topic) -> str:
+    return _stage_resource(topic, TOPICS, "SNS topic", lambda ref: ref.get("Ref"))
 
 
 def _queue_resource(queue) -> str:
-    """The template queue of an SQS event source Chalice wrote (an ARN built from a name)."""
-    if isinstance(queue, dict) and queue.get("Fn::GetAtt", [None])[0] in QUEUES.values():
-        return queue["Fn::GetAtt"][0]  # completed already
-    text = queue.get("Fn::Sub", "") if isinstance(queue, dict) else str(queue)
-    for name, resource in QUEUES.items():
-        if text.endswith(f":{name}"):
-            return resource
-    raise TemplateError(f"SQS queue {queue!r} is not created by the template; add it to "
-                        "infra/functions.py QUEUES and infra/resources.py")
+    return _stage_resource(queue, QUEUES, "SQS queue", lambda ref: ref.get("Fn::GetAtt", [None])[0])
 
 
 def complete(template: dict, stage: str, stage_env: dict) -> dict:

@@ -2,7 +2,7 @@
 
     python -m infra.package --stage prod --out build/prod
 
-Chalice deploys only app.py, chalicelib/ and vendor/ (DESIGN §2), but
+Chalice deploys only app.py, chalicelib/ and vendor/ (Chalice's packager), but
 chalicelib/templating.py reads templates/ and static/ next to chalicelib/, which
 in Lambda is the root of the zip.  So this:
 

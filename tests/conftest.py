@@ -25,7 +25,7 @@ pre_dynamodb_send.connect(_record, weak=False)
 
 @pytest.fixture(autouse=True)
 def no_scan():
-    """DESIGN §3: no request path may Scan a table."""
+    """docs/data-model.md "Rules": no request path may Scan a table."""
     OPERATIONS.clear()
     yield
     scans = [op for op in OPERATIONS if op[0] == "Scan"]

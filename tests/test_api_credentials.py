@@ -1,4 +1,4 @@
-"""Auto-generated credentials on add invoice (issue 4 item 2; DESIGN §5, §7)."""
+"""Auto-generated credentials on add invoice (README "Admin API")."""
 import re
 import time
 from datetime import timedelta

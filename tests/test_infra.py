@@ -1,4 +1,4 @@
-"""infra.resources: the CloudFormation tables are exactly the PynamoDB models (DESIGN §3).
+"""infra.resources: the CloudFormation tables are exactly the PynamoDB models (docs/data-model.md).
 
 The packaged template as a whole is linted in tests/test_packaging.py.
 """

@@ -1,4 +1,4 @@
-"""Isolation proven as the app grows (DESIGN §5): every registered route and method, asked
+"""Isolation proven as the app grows (docs/security.md): every registered route and method, asked
 by every role about another account's objects, answers what its object rule says and never
 shows that account's data.
 

@@ -1,4 +1,4 @@
-"""Least privilege (DESIGN §2): each function's IAM policy grants exactly what its handler uses.
+"""Least privilege (docs/deployment.md): each function's IAM policy grants exactly what its handler uses.
 
 A botocore hook ("before-parameter-build", which API calls and presigned URLs and
 posts all emit) records every AWS operation made while a handler of a function

@@ -1,4 +1,4 @@
-"""No secret token reaches a log line (DESIGN §5)."""
+"""No secret token reaches a log line (docs/security.md)."""
 
 import pytest
 

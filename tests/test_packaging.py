@@ -1,4 +1,4 @@
-"""The deployment package (DESIGN §2): built once per module by infra.package.
+"""The deployment package (README "The Lambda package"): built once per module by infra.package.
 
 - The zip, extracted, renders the sign-in page and serves the CSS in a Python
   that can import app, chalicelib and templates only from the zip.

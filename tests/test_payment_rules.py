@@ -1,4 +1,4 @@
-"""Payment rules under faults (DESIGN §6), on the in-process emergepay stand-in.
+"""Payment rules under faults (docs/payments.md), on the in-process emergepay stand-in.
 
 The service gets its collaborators injected: the stand-in as gateway (with its
 fault switches), a repository that can "crash", a mailer that can be down, a clock

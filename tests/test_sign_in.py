@@ -1,4 +1,4 @@
-"""Sign-in and sessions: every number of DESIGN §5."""
+"""Sign-in and sessions: every number of README "Security at a glance"."""
 import re
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""Offline proof of a deployment (DESIGN §9): the packaged template, created in moto's
+"""Offline proof of a deployment (docs/deployment.md, "The offline proof"): the packaged template, created in moto's
 CloudFormation, serves pages from the unzipped package.
 
 1. `make package` (infra/package.py, built once per session by tests/package_support.py);

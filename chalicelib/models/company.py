@@ -6,7 +6,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
 
-# Menu defaults for a new company (DESIGN §7, from the EPASS document): current
+# Menu defaults for a new company (from the EPASS document): current
 # orders and history on; parts-distributor features off.
 DEFAULT_PAGES = {
     "orders": True,

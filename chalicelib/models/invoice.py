@@ -173,7 +173,7 @@ class UnexportedPayments(GlobalSecondaryIndex):
 
 
 class UnappliedPayments(GlobalSecondaryIndex):
-    """Sparse: approved portal payments the ERP has not yet applied (DESIGN §7 balances)."""
+    """Sparse: approved portal payments the ERP has not yet applied (docs/balance.md)."""
 
     class Meta:
         index_name = "unapplied"
@@ -195,7 +195,7 @@ class ReceiptsDue(GlobalSecondaryIndex):
 
 
 class Payment(PortalModel):
-    """A portal payment (DESIGN §6): written `pending` before the gateway is called.
+    """A portal payment (docs/payments.md): written `pending` before the gateway is called.
 
     Status: pending → approved | declined | failed (conditional on `pending`);
     approved → voided.  A refund is its own row (`kind` "refund", negative amount,

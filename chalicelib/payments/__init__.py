@@ -1,1 +1,1 @@
-"""Card and ACH payments through Gravity Payments' emergepay (DESIGN §6)."""
+"""Card and ACH payments through Gravity Payments' emergepay (docs/payments.md)."""

@@ -1,6 +1,6 @@
 """emergepay credentials per company and per method, kept in Secrets Manager.
 
-Card and ACH each have their own merchant `oid` and `authToken` (DESIGN §6).
+Card and ACH each have their own merchant `oid` and `authToken` (README "Payments").
 They are written by the admin API and read only by the gateway client; they
 are never stored in a table, returned by the API or logged.
 """

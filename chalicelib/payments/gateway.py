@@ -1,7 +1,7 @@
 """emergepay (Gravity Payments) REST client: start, checkout, look-up, void, refunds.
 
 Shapes follow Gravity's official Node SDK (`emergepay-sdk` 1.15.3 on npm,
-dist/emergepaySdk.js, read when this was written) and DESIGN §6:
+dist/emergepaySdk.js, read when this was written) and Gravity's public developer docs:
 
 - base URL `…/virtualterminal/v1`, `Authorization: Bearer <authToken>`, JSON bodies;
 - start:    POST /orgs/{oid}/transactions/start
@@ -17,7 +17,7 @@ dist/emergepaySdk.js, read when this was written) and DESIGN §6:
 - ACH refund: PUT /orgs/{oid}/transactions/ach/refund {"transactionData": {"amount",
             "externalTransactionId", "accountHolderName", "routingNumber", "accountNumber", …}}
 - every money-moving call may carry an `idempotency-key` header (the SDK's
-  `configureHeaders`); the API honours it per endpoint for 24 h (DESIGN §6).
+  `configureHeaders`); the API honours it per endpoint for 24 h.
 
 Approval is decided from `resultStatus` (the string "true"), never from the message.
 

@@ -1,13 +1,13 @@
 """The private documents bucket (invoice and statement PDFs) and theme images read for PDFs.
 
 Objects are reached by a browser only through a short presigned GET made after
-the access check (DESIGN §5); the bucket itself blocks public access.
+the access check (README "Security at a glance"); the bucket itself blocks public access.
 """
 from typing import Optional
 
 from .. import aws, config
 
-# DESIGN §5: "short presigned redirects"; the issue says at most 5 minutes.
+# Short presigned redirects: at most 5 minutes.
 PRESIGN_SECONDS = 300
 
 

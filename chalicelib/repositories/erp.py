@@ -1,4 +1,4 @@
-"""Writes of ERP records with the stale-update rule (DESIGN §7): a record is written only
+"""Writes of ERP records with the stale-update rule (docs/erp-import.md): a record is written only
 if the stored one is older (`erp_updated_at` < the record's), by a conditional write."""
 from datetime import datetime
 from typing import Dict, Iterable, List, Tuple

@@ -1,4 +1,4 @@
-"""Key builders: every key begins with the company id (DESIGN §3)."""
+"""Key builders: every key begins with the company id (docs/data-model.md, "Rules")."""
 from typing import Optional, Tuple
 
 HIGH = "\uffff"  # sorts after any suffix (invoice number, entry id) in a sort key

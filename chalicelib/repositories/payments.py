@@ -1,4 +1,4 @@
-"""Portal payments (DESIGN §6): conditional writes for every state change.
+"""Portal payments (docs/payments.md): conditional writes for every state change.
 
 Each function is one access pattern of docs/data-model.md (rows 46–51 and the
 payments list of the administrators).

@@ -1,4 +1,4 @@
-"""Admin-API tokens: 256-bit, shown once, stored as SHA-256, scoped, revocable (DESIGN §5)."""
+"""Admin-API tokens: 256-bit, shown once, stored as SHA-256, scoped, revocable (README "Security at a glance")."""
 import hmac
 from datetime import timedelta
 from typing import List, Optional, Tuple

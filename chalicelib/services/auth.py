@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, password change and reset (DESIGN §5).
+"""Sign-in, sign-out, password change and reset (README "Security at a glance").
 
 Unknown users and wrong passwords get the same answer and the same work: the
 same DynamoDB reads (against a user id that cannot exist) and exactly one
@@ -73,7 +73,7 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
     allowed = password_ok and may_use_company(user, company.company_id, memberships)
 
     if not allowed:
-        # The same audit write whether or not the login exists (same work, DESIGN §5).
+        # The same audit write whether or not the login exists (same work: no timing tells which logins exist).
         audit.record(company.company_id, "sign_in_failed", source_ip=source_ip,
                      login=login.lower()[:254], reason="invalid")
         locked = [_count_failure(account_key, at), _count_failure(ip_key, at, limit=IP_LIMIT)]

@@ -1,6 +1,6 @@
 """The company's credentials e-mail ("email format", EPASS): an administrator-edited
 template rendered in Jinja2's SandboxedEnvironment with a fixed set of placeholders
-(DESIGN §7).  Used by the admin API (auto-credentials on add invoice) and by Dealer
+(docs/erp-import.md).  Used by the admin API (auto-credentials on add invoice) and by Dealer
 Administration ("Send credentials e-mail", the format editor).
 
     validate_format(text) -> None, or a sentence naming what is wrong (refuse the save)

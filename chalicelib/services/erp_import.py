@@ -1,4 +1,4 @@
-"""Batch upserts and deletes of ERP records (DESIGN §7).
+"""Batch upserts and deletes of ERP records (docs/erp-import.md, docs/data-model.md).
 
 Each record is validated and written on its own: good records are written even when
 others in the batch are rejected, and the answer says per record what happened.

@@ -1,4 +1,4 @@
-"""Auto-generated credentials on add invoice (EPASS; DESIGN §5 and §7).
+"""Auto-generated credentials on add invoice (EPASS; README "Security at a glance").
 
 When a NEW invoice arrives for a customer nobody can sign in for yet, and the company
 has `auto_credentials` on: user name = customer number, first password = invoice number

@@ -1,5 +1,5 @@
 """One login across companies: an authorization-code exchange bound to the browser
-(DESIGN §5), so a link minted in one browser signs nobody in from another.
+(docs/security.md), so a link minted in one browser signs nobody in from another.
 
 1. The source host (signed in) answers POST /switch-company with a page that moves on to
    the *target* host's /switch-company/start?from=<source>.

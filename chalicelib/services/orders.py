@@ -1,4 +1,4 @@
-"""Orders and invoices a customer or sub-dealer may see (DESIGN §1).
+"""Orders and invoices a customer or sub-dealer may see (README, "Demo logins" and "Dealer Administration").
 
 Isolation: a customer sees invoices whose customer is the account in use; a
 dealer sees invoices whose dealer code is one of the account's linked dealer
@@ -17,7 +17,7 @@ from . import balance
 @dataclass
 class Row:
     invoice: Invoice
-    balance_cents: int  # DESIGN §7: ERP balance minus unapplied portal payments
+    balance_cents: int  # docs/balance.md: ERP balance minus unapplied portal payments
 
 
 @dataclass

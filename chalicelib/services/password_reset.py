@@ -1,4 +1,4 @@
-"""Forgotten password (DESIGN §5).
+"""Forgotten password (docs/mail.md).
 
 The request does the same work whatever the address: it counts the request against
 the address and the source IP (DynamoDB counters with atomic add and TTL,

@@ -1,4 +1,4 @@
-"""Password hashing (argon2id) and the password policy of DESIGN §5."""
+"""Password hashing (argon2id) and the password policy (README "Security at a glance")."""
 import functools
 import gzip
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Pay on account by card or ACH (DESIGN §6): the rules that keep money safe.
+"""Pay on account by card or ACH (docs/payments.md): the rules that keep money safe.
 
 - The payment is written `pending` (conditional put; its id is the gateway's
   `externalTransactionId`) **before** the gateway is called; its idempotency key

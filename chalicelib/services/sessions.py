@@ -1,4 +1,4 @@
-"""Server-side sessions (DESIGN §5): 256-bit random id, only its SHA-256 stored,
+"""Server-side sessions (README "Security at a glance"): 256-bit random id, only its SHA-256 stored,
 idle timeout 30 minutes, absolute 12 hours, a new id at every sign-in."""
 from dataclasses import dataclass
 from typing import Optional

@@ -1,4 +1,4 @@
-"""The ERP admin API, /api/v1 (DESIGN §7): thin handlers over services.
+"""The ERP admin API, /api/v1 (README "Admin API"): thin handlers over services.
 
 Routes are declared in one table (chalicelib/api/routing.py) that both registers them
 with Chalice and produces /api/v1/openapi.json.

@@ -1,4 +1,4 @@
-"""The request pipeline (DESIGN §2):
+"""The request pipeline (docs/data-model.md, "Request pipeline"):
 
 tenant from Host → session → CSRF → route → branded error pages → security headers.
 """
@@ -328,5 +328,5 @@ def _secure(response: Response, state: RequestState, path: str) -> None:
         existing = headers.get("Set-Cookie")
         if existing:
             set_cookies = ([existing] if isinstance(existing, str) else list(existing)) + set_cookies
-        # Several Set-Cookie headers need a list value (DESIGN §8).
+        # Several Set-Cookie headers need a list value (Chalice joins a plain string into one header).
         headers["Set-Cookie"] = set_cookies if len(set_cookies) > 1 else set_cookies[0]

@@ -64,7 +64,7 @@ def start_moto(moto_port: int) -> subprocess.Popen:
 class OneRequestAtATime:
     """`app.current_request` is shared by all threads and `chalice local` serves
     on a threading server: without this lock a browser's parallel requests can
-    be answered with another request's data (DESIGN §8)."""
+    be answered with another request's data (chalice local serves on a threading server)."""
 
     def __init__(self, app):
         self._app = app

@@ -100,7 +100,7 @@ def axe_violations(page, impacts=BLOCKING_IMPACTS):
 
 
 def assert_accessible(page, impacts=BLOCKING_IMPACTS):
-    """Fail listing axe violations of impact "serious" or "critical" (WCAG 2.1 AA, DESIGN §2)."""
+    """Fail listing axe violations of impact "serious" or "critical" (WCAG 2.1 AA)."""
     violations = axe_violations(page, impacts)
     if violations:
         lines = [f"{len(violations)} accessibility violation(s) on {page.url}:"]
