@@ -16,7 +16,6 @@ from ..models.base import plain_dict
 from ..repositories import paging
 from ..repositories import payments as payments_repo
 from ..services import payments as payments_service
-from ..services.payments import PaymentInputError, PaymentNotFound
 from . import forms, params
 from . import state as request_state
 from .guards import administrator
@@ -24,7 +23,10 @@ from .pages import admin_page, redirect
 
 bp = Blueprint(__name__)
 STATUSES = ["pending", "approved", "declined", "failed", "voided"]
-service = payments_service.default_service
+
+
+def service() -> "payments_service.PaymentService":
+    return payments_service.default_service()
 
 
 def admin_only(view):
@@ -95,7 +97,7 @@ def payment_void(state, company, payment_id):
     try:
         message = service().void(company, payment.payment_id, actor=state.user.user_id,
                                  source_ip=state.source_ip)
-    except (PaymentInputError, PaymentNotFound) as error:
+    except (payments_service.PaymentInputError, payments_service.PaymentNotFound) as error:
         message = str(error) or "Not found."
     return redirect(f"/admin/payments/{payment.payment_id}?notice={quote(message)}")
 
@@ -110,8 +112,8 @@ def payment_refund(state, company, payment_id):
         message = service().refund(company, payment.payment_id,
                                    fields.get("refund_id", ""), cents,
                                    actor=state.user.user_id, source_ip=state.source_ip)
-    except PaymentInputError as error:
+    except payments_service.PaymentInputError as error:
         message = str(error)
-    except PaymentNotFound:
+    except payments_service.PaymentNotFound:
         raise NotFoundError("Page not found") from None
     return redirect(f"/admin/payments/{payment.payment_id}?notice={quote(message)}")

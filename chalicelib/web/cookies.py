@@ -8,7 +8,7 @@ from http.cookies import SimpleCookie
 from typing import Optional
 
 from .. import config
-from ..services.sessions import ABSOLUTE_SECONDS
+from ..services import sessions
 
 
 def _name(base: str, prefix: str) -> str:
@@ -50,7 +50,7 @@ def build(name: str, value: str, max_age: int, prefix: str = "") -> str:
 
 
 def session_cookie(value: str, prefix: str = "") -> str:
-    return build(session_name(prefix), value, ABSOLUTE_SECONDS, prefix)
+    return build(session_name(prefix), value, sessions.ABSOLUTE_SECONDS, prefix)
 
 
 def clear_session_cookie(prefix: str = "") -> str:

@@ -13,15 +13,18 @@ from .pages import page, redirect
 
 bp = Blueprint(__name__)
 
-PROBLEMS = {
-    invitations.UNKNOWN: "This invitation link is not valid. Check that you opened the whole "
-                         "link from the e-mail.",
-    invitations.USED: "This invitation has already been accepted. Sign in with your e-mail "
-                      "address and the password you chose, or use “Forgot your password?”.",
-    invitations.EXPIRED: "This invitation has expired: links work for 7 days.",
-    invitations.REPLACED: "A newer invitation replaced this one: use the link in the most "
-                          "recent e-mail.",
-}
+
+def _problem(reason):
+    """What the page says for an invitation that cannot be accepted (None: it can)."""
+    return {
+        invitations.UNKNOWN: "This invitation link is not valid. Check that you opened the whole "
+                             "link from the e-mail.",
+        invitations.USED: "This invitation has already been accepted. Sign in with your e-mail "
+                          "address and the password you chose, or use “Forgot your password?”.",
+        invitations.EXPIRED: "This invitation has expired: links work for 7 days.",
+        invitations.REPLACED: "A newer invitation replaced this one: use the link in the most "
+                              "recent e-mail.",
+    }.get(reason)
 
 
 def _state():
@@ -32,7 +35,7 @@ def _state():
 
 def _invite_page(found, status=200, error=None, name=""):
     return page(bp.current_request, "invite_accept.html", status=status, found=found,
-                problem=PROBLEMS.get(found.problem), error=error, name=name)
+                problem=_problem(found.problem), error=error, name=name)
 
 
 @bp.route("/invite/{secret}", methods=["GET"])

@@ -4,7 +4,7 @@ from datetime import date
 
 from chalice import BadRequestError
 
-from ..repositories.invoices import Criteria
+from ..repositories import invoices
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_TEXT = 60
@@ -39,9 +39,9 @@ def date_range(params, default_from=None, default_to=None):
     return date_from, date_to
 
 
-def criteria(params) -> Criteria:
+def criteria(params) -> "invoices.Criteria":
     date_from, date_to = date_range(params)
-    return Criteria(
+    return invoices.Criteria(
         date_from=date_from,
         date_to=date_to,
         po=text(params, "po"),

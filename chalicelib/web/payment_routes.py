@@ -12,14 +12,15 @@ from ..payments import gateway as gateway_module
 from ..repositories import payments as payments_repo
 from ..services import account as account_service
 from ..services import payments as payments_service
-from ..services.payments import (PayDetails, PaymentConflict, PaymentInputError,
-                                 PaymentNotFound)
 from . import forms
 from .customer_routes import customer_page
 from .pages import page, redirect
 
 bp = Blueprint(__name__)
-service = payments_service.default_service
+
+
+def service() -> "payments_service.PaymentService":
+    return payments_service.default_service()
 
 
 def _open_invoices(state):
@@ -44,8 +45,8 @@ def _form_values(fields: dict) -> dict:
     }
 
 
-def _details(values: dict, methods) -> PayDetails:
-    return PayDetails(values["method"], values["billing_name"], values["billing_zip"],
+def _details(values: dict, methods) -> "payments_service.PayDetails":
+    return payments_service.PayDetails(values["method"], values["billing_name"], values["billing_zip"],
                       values["receipt_email"], values["account_type"]).validate(methods)
 
 
@@ -92,9 +93,9 @@ def pay_review(state):
         if payment.status != "reviewed":
             return redirect(f"/account/pay/{payment.payment_id}")  # back button after paying
         token, script_url = service().start(state.company.company_id, payment.method)
-    except PaymentInputError as error:
+    except payments_service.PaymentInputError as error:
         return _pay_form(state, values=values, error=str(error), status=400)
-    except PaymentNotFound:
+    except payments_service.PaymentNotFound:
         raise NotFoundError("Page not found") from None
     except (payments_service.PaymentUnavailable, gateway_module.GatewayError,
             gateway_module.GatewayUncertain, gateway_module.NotConfigured):
@@ -119,13 +120,13 @@ def pay_confirm(state):
     try:
         payment = service().pay(state.company, state.account.customer_no, values["payment_id"],
                                 values["transaction_token"], _amount(values))
-    except PaymentConflict as error:
+    except payments_service.PaymentConflict as error:
         return _refused(state, values, error, 409)
-    except PaymentInputError as error:
+    except payments_service.PaymentInputError as error:
         return _refused(state, values, error, 400)
     except payments_service.PaymentUnavailable as error:
         return _refused(state, values, error, 503)
-    except PaymentNotFound:
+    except payments_service.PaymentNotFound:
         raise NotFoundError("Page not found") from None
     return redirect(f"/account/pay/{payment.payment_id}")
 
