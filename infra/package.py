@@ -228,6 +228,8 @@ LEGACY_MANYLINUX = {"manylinux1_x86_64": (2, 5), "manylinux2010_x86_64": (2, 12)
 def trimmed(name: str) -> bool:
     """Whether a zip entry is left out of the package (see BOTOCORE_SERVICES, FONTTOOLS_UNUSED)."""
     parts = name.split("/")
+    if "__pycache__" in parts:  # left by tests in the project (Chalice copies chalicelib/ whole):
+        return True             # stale for the runtime; compile_pycs makes the package's own
     if parts[0] == "botocore" and len(parts) > 3 and parts[1] == "data":
         return parts[2] not in BOTOCORE_SERVICES
     if parts[0] == "PIL" and len(parts) == 2 and parts[1].startswith(PILLOW_UNUSED):

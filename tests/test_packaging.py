@@ -225,7 +225,8 @@ def test_every_module_has_a_pyc_the_runtime_uses_without_checking(package):
     import importlib.util
 
     with zipfile.ZipFile(package[0] / "deployment.zip") as archive:
-        names = set(archive.namelist())
+        listed = archive.namelist()
+        names = set(listed)
         pycs = {name: _pyc_header(archive.read(name)) for name in names if name.endswith(".pyc")}
     # Our own code: source and a __pycache__ pyc.  Dependencies: sourceless pycs.
     own = [n for n in names if n.endswith(".py") and n.startswith(packaging.OWN_CODE)]
@@ -237,6 +238,8 @@ def test_every_module_has_a_pyc_the_runtime_uses_without_checking(package):
     assert dependency_sources == []
     assert {"chalice/app.pyc", "jinja2/__init__.pyc", "pynamodb/models.pyc"} <= set(pycs)
     assert {header for header in pycs.values()} == {(importlib.util.MAGIC_NUMBER, 0b01)}
+    # one entry per name: a pyc the project's __pycache__ held is not added beside the package's
+    assert sorted(listed) == sorted(names)
 
 
 def _this_machines_extension(module: str) -> bytes:
@@ -280,6 +283,7 @@ def test_trimming_keeps_what_the_app_and_pdfs_import():
     assert packaging.trimmed("botocore/data/ec2/2016-11-15/service-2.json.gz")
     assert not packaging.trimmed("botocore/data/dynamodb/2012-08-10/service-2.json.gz")
     assert not packaging.trimmed("botocore/data/endpoints.json")
+    assert packaging.trimmed("chalicelib/web/__pycache__/middleware.cpython-311.pyc")
     assert packaging.trimmed("fontTools/misc/bezierTools.cpython-311-x86_64-linux-gnu.so")
     assert not packaging.trimmed("fontTools/misc/bezierTools.py")
     assert not packaging.trimmed("fontTools/subset/__init__.py")
