@@ -95,7 +95,7 @@ Transport = Callable[[str, str, dict, Optional[dict], tuple], tuple]
 
 def requests_transport(method: str, url: str, headers: dict, body: Optional[dict],
                        timeout: tuple) -> tuple:
-    import requests  # noqa: deferred: only payment requests need it
+    import requests  # deferred: only payment requests need it
 
     try:
         answer = requests.request(method, url, headers=headers, json=body, timeout=timeout)

@@ -4,7 +4,7 @@ from typing import Dict, List, Optional
 
 from ..models import Customer, DealerLink, WebAccess
 from ..models.customer import BILL_TO
-from . import paging
+from . import dynamo, paging
 from .keys import account_pk
 
 
@@ -63,7 +63,7 @@ def names(company_id: str, customer_nos: List[str]) -> Dict[str, str]:
     unprocessed keys), read raw, for the OEM lists' Customer column."""
     keys = [{"pk": {"S": account_pk(company_id, n)}, "location_id": {"S": BILL_TO}}
             for n in dict.fromkeys(customer_nos)][:100]
-    table = Customer._get_connection()
+    table = dynamo.table(Customer)
     found: Dict[str, str] = {}
     for _attempt in range(3):
         if not keys:

@@ -1,10 +1,10 @@
 """Invoice / work-order queries.  Each access pattern is one named function."""
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Sequence
 
 from ..models import Invoice
-from . import paging
+from . import dynamo, paging
 from .keys import account_pk, date_bounds, dealer_pk, invoice_pk
 
 
@@ -226,7 +226,7 @@ def many(company_id: str, invoice_nos: Iterable[str],
          attributes: List[str] = HEADER_ATTRIBUTES) -> Dict[str, InvoiceHeader]:
     """Headers of up to 100 invoices (one BatchGetItem, plus retries of unprocessed keys)."""
     keys = [{"pk": {"S": invoice_pk(company_id, n)}} for n in dict.fromkeys(invoice_nos)][:100]
-    table = Invoice._get_connection()
+    table = dynamo.table(Invoice)
     found: Dict[str, InvoiceHeader] = {}
     for _attempt in range(3):
         if not keys:
@@ -240,7 +240,12 @@ def many(company_id: str, invoice_nos: Iterable[str],
     return found
 
 
-def latest_update(invoices: List[InvoiceHeader]):
+# What the list pages and the account page hold: a header read by projection, or a whole
+# invoice (the detail page, the pay form's open invoices).
+AnyInvoice = Invoice | InvoiceHeader
+
+
+def latest_update(invoices: Sequence[AnyInvoice]) -> Optional[datetime]:
     stamps = [i.erp_updated_at for i in invoices if i.erp_updated_at]
     return max(stamps) if stamps else None
 

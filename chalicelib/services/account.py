@@ -3,18 +3,18 @@
 Every balance here comes from `services.balance` (the one balance rule)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from ..models import Company, Invoice
 from ..repositories import invoices, ledger, paging
-from .balance import (BUCKETS, Balance, _add_by_day, bucket, company_today,  # noqa: F401
-                      due_date)
+from ..repositories.invoices import AnyInvoice, InvoiceHeader
 from . import balance as balance_rule
+from .balance import BUCKETS, Balance, _add_by_day, bucket, company_today, due_date  # noqa: F401
 
 
 @dataclass
 class ArRow:
-    invoice: Invoice
+    invoice: AnyInvoice
     due: date
     days_past_due: int
     bucket: int
@@ -27,7 +27,7 @@ class ArSummary:
     buckets: List[int]
     total_cents: int
     complete: bool  # False when the customer has more open invoices than one page reads
-    updated_at: object = None
+    updated_at: Optional[datetime] = None
     portal_payments: list = field(default_factory=list)  # pending/approved, not yet applied by the ERP
     balance: Optional[Balance] = None
 
@@ -42,7 +42,7 @@ def open_ar(company: Company, customer_no: str, terms_days: int = 30,
                  complete=page.cursor is None)
 
 
-def aging(open_invoices: List[Invoice], credits: List, portal_payments: List, today: date,
+def aging(open_invoices: Sequence[AnyInvoice], credits: List, portal_payments: List, today: date,
           terms_days: int = 30, complete: bool = True) -> ArSummary:
     """Open invoices (oldest due first) in aging buckets as of `today` (also a statement date)."""
     result, rows = balance_rule.as_of(open_invoices, credits, portal_payments, today, terms_days)
@@ -60,7 +60,7 @@ class AccountView:
     rows: List[ArRow]
     cursor: Optional[str]
     stopped_early: bool
-    updated_at: object
+    updated_at: Optional[datetime]
     portal_payments: list
     balance: Optional[Balance] = None
 
@@ -209,13 +209,13 @@ def purchases(company_id: str, customer_no: str, text: str, date_from: Optional[
 @dataclass
 class Unit:
     equipment: object
-    orders: List[Invoice] = field(default_factory=list)
+    orders: List[InvoiceHeader] = field(default_factory=list)
 
 
 def equipment(company_id: str, customer_no: str) -> List[Unit]:
     units = ledger.equipment(company_id, customer_no)
     wanted = [n for unit in units for n in (unit.invoice_nos or [])]
-    found: Dict[str, Invoice] = invoices.many(company_id, wanted)
+    found: Dict[str, InvoiceHeader] = invoices.many(company_id, wanted)
     return [Unit(unit, sorted((found[n] for n in (unit.invoice_nos or []) if n in found
                                and found[n].customer_no == customer_no),
                               key=lambda inv: inv.invoice_date, reverse=True))

@@ -15,7 +15,7 @@ credit.  So the buckets always add up to the balance due.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import clock
 from ..models import Company
@@ -182,7 +182,7 @@ def open_amount_cents(company: Company, customer_no: str, terms_days: int = 30) 
 
 
 # ------------------------------------------------------------------- as of a day
-def as_of(open_invoices: List, credits: List, portal_payments: List, day: date,
+def as_of(open_invoices: Sequence, credits: List, portal_payments: List, day: date,
           terms_days: int = 30) -> Tuple[Balance, list]:
     """The rule over item lists as of `day` (a statement date, or today): the invoices,
     open credits and portal payments are those the caller read for that day.  Returns the
