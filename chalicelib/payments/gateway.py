@@ -149,11 +149,6 @@ class Result:
     def card_type(self) -> Optional[str]:
         return self.raw.get("accountCardType") or None
 
-    @property
-    def amount_processed_cents(self) -> Optional[int]:
-        value = self.raw.get("amountProcessed") or self.raw.get("amount")
-        return to_cents(value) if value not in (None, "") else None
-
 
 def amount_text(cents: int) -> str:
     """The API takes amounts as decimal strings ("123.45")."""

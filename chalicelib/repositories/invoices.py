@@ -203,12 +203,16 @@ def by_customer_date(company_id: str, customer_no: str, date_from: Optional[str]
         InvoiceHeader.from_raw, start=start, want=want, max_calls=max_calls)
 
 
-def open_ar(company_id: str, customer_no: str, max_items: int = 1000) -> paging.Page:
-    """Sparse index ar_open: every invoice with a balance due, oldest due first."""
+EVERY_ROW = 10**9  # `want` of a list read to its end (DynamoDB still pages by 1 MB)
+
+
+def open_ar(company_id: str, customer_no: str) -> paging.Page:
+    """Sparse index ar_open: every invoice with a balance due, oldest due first, however
+    many (1 Query per MB of headers; the pay form and statements list them all)."""
     pk = account_pk(company_id, customer_no)
     return paging.collect(
         lambda **page: Invoice.ar_open.query(pk, attributes_to_get=HEADER_ATTRIBUTES, **page),
-        InvoiceHeader.from_raw, want=max_items, max_calls=4)
+        InvoiceHeader.from_raw, want=EVERY_ROW, max_calls=EVERY_ROW)
 
 
 def open_ar_page(company_id: str, customer_no: str, cursor: Optional[str],

@@ -7,7 +7,6 @@ from pynamodb.transactions import TransactWrite
 
 from ..models import LoginName, Membership, User
 from .dynamo import cancel_reasons, conditional, connection
-from .keys import account_pk
 
 # A user id that never exists: unknown logins do the same reads as known ones.
 MISSING_USER_ID = "~missing"
@@ -35,13 +34,6 @@ def memberships(user_id: str) -> List[Membership]:
     return list(Membership.query(user_id))
 
 
-def get_membership(user_id: str, company_id: str, customer_no: str) -> Optional[Membership]:
-    try:
-        return Membership.get(user_id, account_pk(company_id, customer_no))
-    except Membership.DoesNotExist:
-        return None
-
-
 class LoginTaken(Exception):
     """A login name (or the user id) is taken already: nothing was written."""
 
@@ -65,10 +57,6 @@ def claim_login_name(login_key: str, user_id: str) -> bool:
     """One more login name for a user; False when it is taken."""
     return conditional(LoginName(login_key, user_id=user_id).save,
                        condition=LoginName.login.does_not_exist())
-
-
-def save_user(user: User) -> None:
-    user.save()
 
 
 def save_membership(membership: Membership) -> None:

@@ -34,12 +34,27 @@ class ArSummary:
 
 def open_ar(company: Company, customer_no: str, terms_days: int = 30,
             now: Optional[datetime] = None) -> ArSummary:
-    """Every open invoice still to pay (the pay form), with the balance by the rule."""
+    """The pay form: the balance and aging of the whole account as /account reads them (the
+    AR totals, services/balance.account_balance), and every open invoice still to pay."""
+    account = balance_rule.account_balance(company, customer_no, terms_days, now)
     page = invoices.open_ar(company.company_id, customer_no)
-    portal_payments = ledger.unapplied_payments(company.company_id, customer_no)
-    credits = ledger.open_credits(company.company_id, customer_no)
-    return aging(page.items, credits, portal_payments, company_today(company, now), terms_days,
-                 complete=page.cursor is None)
+    return ArSummary(_still_to_pay(page.items, account.unapplied, account.today, terms_days),
+                     account.balance.buckets, account.balance.total_cents,
+                     page.cursor is None, account.totals.erp_updated_at,
+                     account.portal_payments, account.balance)
+
+
+def _still_to_pay(open_invoices: Sequence[AnyInvoice], unapplied: Dict[str, int], today: date,
+                  terms_days: int) -> List[ArRow]:
+    """Rows of the open invoices that portal payments have not paid in full."""
+    rows = []
+    for invoice in open_invoices:
+        shown = balance_rule.shown_balance(invoice, unapplied)
+        if shown > 0:  # paid in full by a payment made here: not open any more
+            due = due_date(invoice, terms_days)
+            late = (today - due).days
+            rows.append(ArRow(invoice, due, late, bucket(late), shown))
+    return rows
 
 
 def aging(open_invoices: Sequence[AnyInvoice], credits: List, portal_payments: List, today: date,
@@ -71,13 +86,7 @@ def account_view(company: Company, customer_no: str, terms_days: int = 30,
     portal payments (and the invoices they pay), one page of open invoices."""
     account = balance_rule.account_balance(company, customer_no, terms_days, now)
     page = invoices.open_ar_page(company.company_id, customer_no, cursor)
-    rows = []
-    for invoice in page.items:
-        shown = balance_rule.shown_balance(invoice, account.unapplied)
-        if shown > 0:  # paid in full by a payment made here: not open any more
-            due = due_date(invoice, terms_days)
-            late = (account.today - due).days
-            rows.append(ArRow(invoice, due, late, bucket(late), shown))
+    rows = _still_to_pay(page.items, account.unapplied, account.today, terms_days)
     return AccountView(account.balance.buckets, account.balance.total_cents, account.open_count,
                        rows, page.cursor, page.stopped_early, account.totals.erp_updated_at,
                        account.portal_payments, account.balance)

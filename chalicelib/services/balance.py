@@ -70,11 +70,6 @@ class Balance:
     def total_cents(self) -> int:
         return self.invoices_cents - self.credits_cents - self.portal_cents
 
-    @property
-    def shown_invoices_cents(self) -> int:
-        """The invoice balances as listed (net of the portal payments against them)."""
-        return self.total_cents + self.unallocated_cents
-
 
 def settle(invoice_buckets: List[int], allocated: Dict[str, Tuple[int, int]],
            credits_cents: int, portal_payments: Iterable) -> Balance:
@@ -173,12 +168,6 @@ def account_balance(company: Company, customer_no: str, terms_days: int = 30,
 def balance_due_cents(company: Company, customer_no: str, terms_days: int = 30) -> int:
     """What the account owes now by the rule (for the payment service: what is open)."""
     return account_balance(company, customer_no, terms_days).balance.total_cents
-
-
-def open_amount_cents(company: Company, customer_no: str, terms_days: int = 30) -> int:
-    """What a payment may cover without being a payment on account: the balance due,
-    never below zero (an account in credit has nothing open)."""
-    return max(balance_due_cents(company, customer_no, terms_days), 0)
 
 
 # ------------------------------------------------------------------- as of a day
