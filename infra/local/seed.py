@@ -8,6 +8,7 @@ import math
 import random
 import struct
 import zlib
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, List
@@ -39,6 +40,7 @@ from chalicelib.models import (
 )
 from chalicelib.models.company import DEFAULT_PAGES
 from chalicelib.payments import credentials
+from chalicelib.repositories.dynamo import batch_write
 from chalicelib.repositories.keys import (
     account_pk,
     credit_key,
@@ -516,15 +518,8 @@ def seed() -> dict:
     records += _users()
     records.append(ApiToken(sha256(LOCAL_PLATFORM_TOKEN), token_id="local-platform",
                             scope="platform", label="local stack (make run)", created_at=NOW))
-    counts: Dict[str, int] = {}
-    by_model: Dict[Any, list] = {}  # model class -> its items
-    for record in records:
-        by_model.setdefault(type(record), []).append(record)
-    for model, items in by_model.items():
-        with model.batch_write() as batch:
-            for item in items:
-                batch.save(item)
-        counts[model.__name__] = len(items)
+    batch_write(records)
+    counts = dict(Counter(type(record).__name__ for record in records))
     # After the companies exist: storing credentials marks the company for the reconciler.
     for spec in COMPANIES:  # sandbox credentials: the local stand-in accepts any
         for method in credentials.METHODS:
