@@ -150,3 +150,16 @@ def test_the_checks_find_what_they_look_for():
     assert len(list(_wire_format_sites(bad))) == 2
     assert len(list(_private_api_sites(bad))) == 1
     assert not list(_key_string_sites(ok)) + list(_wire_format_sites(ok)) + list(_private_api_sites(ok))
+
+
+def test_read_projections_hold_only_model_attributes():
+    """The list pages' rows are read the way the model's attributes say
+    (chalicelib/repositories/projections.py): each field must be one of them."""
+    from chalicelib.models import Customer, Invoice, InvoiceLine, LedgerEntry
+    from chalicelib.repositories.accounts import Location
+    from chalicelib.repositories.invoices import InvoiceHeader, LineView
+    from chalicelib.repositories.ledger import EntryView
+
+    for view, model in ((InvoiceHeader, Invoice), (LineView, InvoiceLine),
+                        (EntryView, LedgerEntry), (Location, Customer)):
+        assert set(view.__dataclass_fields__) <= set(model.get_attributes()), view.__name__

@@ -4,7 +4,7 @@ from typing import Dict, List, Optional
 
 from ..models import Customer, DealerLink, WebAccess
 from ..models.customer import BILL_TO
-from . import dynamo, paging
+from . import dynamo, paging, projections
 from .keys import account_pk
 
 
@@ -36,9 +36,11 @@ class Location:
 
     @classmethod
     def from_raw(cls, raw: dict) -> "Location":
-        name, city = raw.get("location_name"), raw.get("city")
-        return cls(raw["location_id"]["S"], name.get("S") if name else None,
-                   city.get("S") if city else None)
+        return cls(**projections.read(raw, _LOCATION_READERS))
+
+
+# How each field is read: as the model's Customer attribute of that name says.
+_LOCATION_READERS = projections.readers(Customer.get_attributes(), Location.__dataclass_fields__)
 
 
 def locations(company_id: str, customer_no: str) -> List[Location]:

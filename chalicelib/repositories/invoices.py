@@ -3,8 +3,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Dict, Iterable, List, Optional, Sequence
 
-from ..models import Invoice
-from . import dynamo, paging
+from ..models import Invoice, InvoiceLine
+from . import dynamo, paging, projections
 from .keys import account_pk, date_bounds, dealer_pk, invoice_pk
 
 
@@ -61,20 +61,15 @@ class LineView:
     @classmethod
     def from_raw(cls, raw: dict) -> "LineView":
         line = cls()  # the open-parts page reads ~125 lines: plain attribute sets
-        for name in _LINE_TEXT:
-            value = raw.get(name)
-            if value is not None and "S" in value:
-                setattr(line, name, value["S"])
-        for name in _LINE_NUMBERS:
-            value = raw.get(name)
-            if value is not None and "N" in value:
-                setattr(line, name, int(value["N"]))
+        for name, value in raw.items():
+            read_one = _LINE_READERS.get(name)
+            if read_one is not None and "NULL" not in value:
+                setattr(line, name, read_one(value))
         return line
 
 
-_LINE_TEXT = ("part_no", "description", "expected_on")
-_LINE_NUMBERS = ("line_no", "qty_ordered", "qty_shipped", "qty_backordered", "price_cents",
-                 "extension_cents")
+# How each field is read: as the model's InvoiceLine attribute of that name says.
+_LINE_READERS = projections.readers(InvoiceLine.get_attributes(), LineView.__dataclass_fields__)
 
 
 @dataclass(slots=True)
@@ -102,17 +97,16 @@ class InvoiceHeader:
 
     @classmethod
     def from_raw(cls, raw: dict) -> "InvoiceHeader":
-        values = {}
-        for name, value in raw.items():
-            if name in _TEXT:
-                values[name] = value["S"]
-            elif name in _CENTS:
-                values[name] = int(value["N"])
-            elif name == "erp_updated_at":
-                values[name] = datetime.fromisoformat(value["S"])
-            elif name == "lines":
-                values[name] = [LineView.from_raw(line["M"]) for line in value["L"]]
-        return cls(**values)
+        return cls(**projections.read(raw, _HEADER_READERS))
+
+
+def _lines(value: dict) -> List[LineView]:
+    return [LineView.from_raw(line["M"]) for line in value["L"]]
+
+
+# How each field is read: as the model's Invoice attribute of that name says.
+_HEADER_READERS = projections.readers(Invoice.get_attributes(), InvoiceHeader.__dataclass_fields__,
+                                      special={"lines": _lines})
 
 
 HEADER_ATTRIBUTES = [name for name in InvoiceHeader.__dataclass_fields__ if name != "lines"]
@@ -127,8 +121,6 @@ AR_ATTRIBUTES = ["invoice_no", "invoice_date", "due_date", "total_cents", "balan
 # The open-parts list: the lines, and only which invoice (and when) each came from.
 LINES_ATTRIBUTES = ["pk", "invoice_no", "customer_no", "state", "state_key", "invoice_date",
                     "erp_updated_at", "lines"]
-_CENTS = {"total_cents", "balance_cents"}
-_TEXT = set(HEADER_ATTRIBUTES) - _CENTS - {"erp_updated_at"}
 
 
 def _with_backorders(raw: dict) -> InvoiceHeader:
