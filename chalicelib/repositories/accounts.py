@@ -36,11 +36,11 @@ class Location:
 
     @classmethod
     def from_raw(cls, raw: dict) -> "Location":
-        return cls(**projections.read(raw, _LOCATION_READERS))
+        return cls(**projections.read(raw, _LOCATION_FIELDS))
 
 
 # How each field is read: as the model's Customer attribute of that name says.
-_LOCATION_READERS = projections.readers(Customer.get_attributes(), Location.__dataclass_fields__)
+_LOCATION_FIELDS = projections.fields_of(Customer.get_attributes(), Location.__dataclass_fields__)
 
 
 def locations(company_id: str, customer_no: str) -> List[Location]:

@@ -60,16 +60,11 @@ class LineView:
 
     @classmethod
     def from_raw(cls, raw: dict) -> "LineView":
-        line = cls()  # the open-parts page reads ~125 lines: plain attribute sets
-        for name, value in raw.items():
-            read_one = _LINE_READERS.get(name)
-            if read_one is not None and "NULL" not in value:
-                setattr(line, name, read_one(value))
-        return line
+        return cls(**projections.read(raw, _LINE_FIELDS))
 
 
 # How each field is read: as the model's InvoiceLine attribute of that name says.
-_LINE_READERS = projections.readers(InvoiceLine.get_attributes(), LineView.__dataclass_fields__)
+_LINE_FIELDS = projections.fields_of(InvoiceLine.get_attributes(), LineView.__dataclass_fields__)
 
 
 @dataclass(slots=True)
@@ -97,7 +92,7 @@ class InvoiceHeader:
 
     @classmethod
     def from_raw(cls, raw: dict) -> "InvoiceHeader":
-        return cls(**projections.read(raw, _HEADER_READERS))
+        return cls(**projections.read(raw, _HEADER_FIELDS))
 
 
 def _lines(value: dict) -> List[LineView]:
@@ -105,8 +100,8 @@ def _lines(value: dict) -> List[LineView]:
 
 
 # How each field is read: as the model's Invoice attribute of that name says.
-_HEADER_READERS = projections.readers(Invoice.get_attributes(), InvoiceHeader.__dataclass_fields__,
-                                      special={"lines": _lines})
+_HEADER_FIELDS = projections.fields_of(Invoice.get_attributes(), InvoiceHeader.__dataclass_fields__,
+                                       other={"lines": _lines})
 
 
 HEADER_ATTRIBUTES = [name for name in InvoiceHeader.__dataclass_fields__ if name != "lines"]

@@ -21,11 +21,11 @@ class EntryView:
 
     @classmethod
     def from_raw(cls, raw: dict) -> "EntryView":
-        return cls(**projections.read(raw, _ENTRY_READERS))
+        return cls(**projections.read(raw, _ENTRY_FIELDS))
 
 
 # How each field is read: as the model's LedgerEntry attribute of that name says.
-_ENTRY_READERS = projections.readers(LedgerEntry.get_attributes(), EntryView.__dataclass_fields__)
+_ENTRY_FIELDS = projections.fields_of(LedgerEntry.get_attributes(), EntryView.__dataclass_fields__)
 ENTRY_ATTRIBUTES = ["customer_pk", *EntryView.__dataclass_fields__]
 
 

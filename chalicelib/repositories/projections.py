@@ -1,7 +1,8 @@
 """Read projections: plain rows built straight from DynamoDB's answer, read the way the model's
-own attributes say (a row of 50 list items as PynamoDB objects cost most of a list page's own
+own attributes say (a page of 50 list items as PynamoDB objects cost most of a list page's own
 time, bench/pages.py). A view names the model attributes it holds; how each is read comes from
 the model, so a view cannot drift from it (tests/test_layers.py checks the names)."""
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, Mapping
 
@@ -13,50 +14,49 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-Reader = Callable[[dict], Any]  # one attribute's DynamoDB JSON -> its Python value
+
+@dataclass(frozen=True)
+class Fields:
+    """The attributes of one view, grouped by how DynamoDB's JSON of each is read (sets, so the
+    per-row loop stays a few set lookups: it runs for every attribute of every row)."""
+    text: frozenset
+    numbers: frozenset  # whole numbers here: cents, counts, quantities
+    times: frozenset
+    flags: frozenset
+    other: Mapping[str, Callable[[dict], Any]] = field(default_factory=dict)  # lists, maps
 
 
-def _text(value: dict) -> str:
-    return value["S"]
+def fields_of(attributes: Mapping[str, Attribute], names: Iterable[str],
+              other: Mapping[str, Callable[[dict], Any]] = {}) -> Fields:
+    """Group the named attributes of a model by kind (`other`: read by the function given)."""
+    kinds: Dict[type, set] = {UTCDateTimeAttribute: set(), NumberAttribute: set(),
+                              UnicodeAttribute: set(), BooleanAttribute: set()}
+    for name in names:
+        if name in other:
+            continue
+        kind = next((k for k in kinds if isinstance(attributes[name], k)), None)
+        if kind is None:
+            raise TypeError(f"{name}: no projection reader for {type(attributes[name]).__name__}")
+        kinds[kind].add(name)
+    return Fields(frozenset(kinds[UnicodeAttribute]), frozenset(kinds[NumberAttribute]),
+                  frozenset(kinds[UTCDateTimeAttribute]), frozenset(kinds[BooleanAttribute]),
+                  dict(other))
 
 
-def _whole_number(value: dict) -> int:
-    return int(value["N"])
-
-
-def _time(value: dict) -> datetime:
-    return datetime.fromisoformat(value["S"])
-
-
-def _flag(value: dict) -> bool:
-    return value["BOOL"]
-
-
-def reader_of(attribute: Attribute) -> Reader:
-    """How one scalar attribute of a model is read (numbers here are whole cents or counts)."""
-    if isinstance(attribute, UTCDateTimeAttribute):
-        return _time
-    if isinstance(attribute, NumberAttribute):
-        return _whole_number
-    if isinstance(attribute, UnicodeAttribute):
-        return _text
-    if isinstance(attribute, BooleanAttribute):
-        return _flag
-    raise TypeError(f"no projection reader for {type(attribute).__name__}")
-
-
-def readers(attributes: Mapping[str, Attribute], names: Iterable[str],
-            special: Mapping[str, Reader] = {}) -> Dict[str, Reader]:
-    """Readers of the named attributes (`special`: the ones read another way, e.g. lists)."""
-    return {name: special[name] if name in special else reader_of(attributes[name])
-            for name in names}
-
-
-def read(raw: dict, by_name: Mapping[str, Reader]) -> Dict[str, Any]:
-    """The projected values of one raw item (attributes it lacks, or that are NULL, are left out)."""
-    values = {}
+def read(raw: dict, fields: Fields) -> Dict[str, Any]:
+    """The projected values of one raw item (attributes it does not hold are left out)."""
+    values: Dict[str, Any] = {}
+    text, numbers, times, flags, other = (fields.text, fields.numbers, fields.times, fields.flags,
+                                          fields.other)
     for name, value in raw.items():
-        read_one = by_name.get(name)
-        if read_one is not None and "NULL" not in value:
-            values[name] = read_one(value)
+        if name in text:
+            values[name] = value["S"]
+        elif name in numbers:
+            values[name] = int(value["N"])
+        elif name in times:
+            values[name] = datetime.fromisoformat(value["S"])
+        elif name in flags:
+            values[name] = value["BOOL"]
+        elif name in other:
+            values[name] = other[name](value)
     return values
