@@ -41,7 +41,7 @@ def main() -> int:
 
         from app import app
         from chalicelib import aws, dynamo_metrics
-        from chalicelib.api.schemas import InvoiceRecord
+        from chalicelib.contract.schemas import InvoiceRecord
         from chalicelib.models import Company, Invoice
         from chalicelib.services import api_tokens, erp_import
         from infra.resources import create_all

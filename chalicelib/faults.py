@@ -8,6 +8,7 @@ a fault as `Unavailable` (a `ChaliceUnhandledError`, which Chalice lets through 
 middleware, chalicelib/web/middleware.py).
 """
 import functools
+from typing import Optional
 
 from chalice import ChaliceUnhandledError
 
@@ -30,7 +31,7 @@ def _error_code(error) -> str:
     return (response or {}).get("Error", {}).get("Code", "") if isinstance(response, dict) else ""
 
 
-def is_throttling(error: BaseException) -> bool:
+def is_throttling(error: Optional[BaseException]) -> bool:
     """The error, or what it wraps (PynamoDB's `.cause`, `raise ... from`), is throttling."""
     seen = set()
     while error is not None and id(error) not in seen:

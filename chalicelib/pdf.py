@@ -145,7 +145,7 @@ def _document_class():
                 self.set_font("Helvetica", "B", 8.5)
                 self.set_fill_color(*self.color)
                 self.set_text_color(*self.on_color)
-                for name, width, align in zip(columns, widths, aligns):
+                for name, width, align in zip(columns, widths, aligns, strict=False):
                     self.cell(width, ROW + 1, _t(name), fill=True, align=align)
                 self.ln(ROW + 1)
                 self.set_text_color(0, 0, 0)
@@ -163,7 +163,7 @@ def _document_class():
                     heading_row()
                 top = self.get_y()
                 x = self.l_margin
-                for index, (text, width, align) in enumerate(zip(cells, widths, aligns)):
+                for index, (text, width, align) in enumerate(zip(cells, widths, aligns, strict=False)):
                     self.set_xy(x, top)
                     if index == wrap:
                         for number, line in enumerate(lines):

@@ -19,6 +19,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 from infra.resources import APP
 
@@ -53,15 +54,16 @@ def check_parameters(template: dict, values: dict) -> dict:
         pattern = spec.get("AllowedPattern")
         if pattern and not re.fullmatch(pattern, value):
             raise DeployError(f"{name}={value!r}: {spec.get('ConstraintDescription') or pattern}")
-        if spec.get("Type") == "Number":
-            if not re.fullmatch(r"-?\d+", value) or int(value) < spec.get("MinValue", -2**63):
-                raise DeployError(f"{name}={value!r}: a whole number"
-                                  + (f" of at least {spec['MinValue']}" if "MinValue" in spec else ""))
+        if spec.get("Type") == "Number" and (not re.fullmatch(r"-?\d+", value)
+                                             or int(value) < spec.get("MinValue", -2**63)):
+            raise DeployError(f"{name}={value!r}: a whole number"
+                              + (f" of at least {spec['MinValue']}" if "MinValue" in spec else ""))
         checked[name] = value
     return checked
 
 
-def commands(stage: str, package_dir: Path, parameters: dict, bucket: str, region: str = None) -> list:
+def commands(stage: str, package_dir: Path, parameters: dict, bucket: str,
+             region: Optional[str] = None) -> list:
     template = package_dir / "sam.json"
     packaged = package_dir / "packaged.json"
     region_args = ["--region", region] if region else []
@@ -83,7 +85,7 @@ def _aws_json(args: list) -> dict:
                                      capture_output=True, text=True).stdout)
 
 
-def artifacts_bucket(region: str = None) -> str:
+def artifacts_bucket(region: Optional[str] = None) -> str:
     """dealer-portal-artifacts-<account>-<region>, created when missing (private, encrypted)."""
     region_args = ["--region", region] if region else []
     account = _aws_json(["sts", "get-caller-identity", *region_args])["Account"]

@@ -43,7 +43,7 @@ def _stage_resource(reference, names: dict, what: str, attribute_of) -> str:
     """The template resource standing for an SNS topic or SQS queue that Chalice wrote as an
     ARN built from the name in app.py (or already completed: `attribute_of` reads it back)."""
     completed = attribute_of(reference) if isinstance(reference, dict) else None
-    if completed in names.values():
+    if isinstance(completed, str) and completed in names.values():
         return completed
     text = reference.get("Fn::Sub", "") if isinstance(reference, dict) else str(reference)
     for name, resource in names.items():

@@ -117,7 +117,7 @@ def run_chalice_package(stage: str, merge_template: Path, out_dir: Path,
     process = subprocess.Popen(command, cwd=project_dir, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     lines = []
-    for line in process.stdout:  # stream: downloading wheels can take a minute
+    for line in process.stdout or ():  # stream: downloading wheels can take a minute
         lines.append(line)
         sys.stdout.write(line)
     sys.stdout.flush()
@@ -289,7 +289,8 @@ def shared_object_needs(data: bytes):
     from elftools.elf.gnuversions import GNUVerNeedSection
 
     elf = ELFFile(io.BytesIO(data))
-    libraries, glibc = [], (0, 0)
+    libraries: list = []
+    glibc: tuple = (0, 0)
     for section in elf.iter_sections():
         if isinstance(section, DynamicSection):
             libraries += [tag.needed for tag in section.iter_tags() if tag.entry.d_tag == "DT_NEEDED"]

@@ -83,7 +83,7 @@ def resource_arns(kind: str, stage_env: dict, names: dict, log_group: str):
         return [{"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/domainnames"},
                 {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/domainnames/*"}]
     if kind == "logs":
-        return [{"Fn::Sub": "${%s.Arn}" % log_group}, {"Fn::Sub": "${%s.Arn}:*" % log_group}]
+        return [{"Fn::Sub": f"${{{log_group}.Arn}}"}, {"Fn::Sub": f"${{{log_group}.Arn}}:*"}]
     raise ValueError(f"unknown resource kind {kind!r}")
 
 

@@ -17,9 +17,11 @@ import argparse
 import json
 import os
 import sys
+from typing import Any, Dict
 
 from chalicelib import aws, config
 from chalicelib.models import ALL_MODELS, TTL_ATTRIBUTES
+from chalicelib.repositories.dynamo import table_schema
 
 # Data survives a stack deletion and a replacement, but a resource created by a
 # failed first deployment is deleted on rollback, so the retry does not hit
@@ -77,7 +79,7 @@ def _camel(index: dict) -> dict:
 
 
 def table_resource(model, prefix: str) -> dict:
-    schema = model._get_schema()
+    schema = table_schema(model)
     # Meta.table_name = current prefix + entity; swap in the stage's prefix.
     current_prefix = os.environ.get("PORTAL_TABLE_PREFIX", "portal-")
     name = prefix + model.Meta.table_name[len(current_prefix):]
@@ -292,7 +294,7 @@ def mail_queue_resources(prefix: str, alarm_topic: str = "") -> dict:
     """The mail queue, its dead-letter queue and an alarm when anything lands there (the
     consumer's event source is pointed at this queue by infra/functions.py).  Queue names
     follow config.mail_queue_name()."""
-    alarm = {
+    alarm: Dict[str, Any] = {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
             "AlarmName": f"{prefix}mail-dead-letters",

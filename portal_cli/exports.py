@@ -5,6 +5,7 @@ An item is acknowledged only after its page was written and flushed to the outpu
 fsync'ed when it is a file): a crash between the two leaves items unacknowledged, so they
 come again next run (at-least-once: the ERP keys on the item id), never lost.
 """
+import contextlib
 import csv
 import io
 import json
@@ -41,7 +42,7 @@ class Writer:
     def __init__(self, stream, fmt: str, append: bool):
         self.stream = stream
         self.fmt = fmt
-        self.columns = None
+        self.columns: list[str] | None = None
         self.header_needed = not append
         self.written = 0
 
@@ -65,10 +66,8 @@ class Writer:
         self.stream.write(buffer.getvalue())
         self.stream.flush()
         if hasattr(self.stream, "fileno") and self.stream is not sys.stdout:
-            try:
+            with contextlib.suppress(OSError, io.UnsupportedOperation):
                 os.fsync(self.stream.fileno())
-            except (OSError, io.UnsupportedOperation):
-                pass
         self.written += len(items)
 
 
@@ -96,8 +95,9 @@ def export(runtime, feed, company_id, ack, fmt, out_path, append, limit):
     if out_path and os.path.isfile(out_path) and os.path.getsize(out_path) and not append:
         raise click.ClickException(f"{out_path} exists: pass --append, or choose another "
                                    "file (an exported feed is not overwritten)")
-    stream = open(out_path, "a" if append else "w", encoding="utf-8", newline="") \
-        if out_path else sys.stdout
+    # Closed in `finally` below (stdout is not).
+    stream = (open(out_path, "a" if append else "w", encoding="utf-8", newline="")  # noqa: SIM115
+              if out_path else sys.stdout)
     writer = Writer(stream, fmt, append=bool(append and out_path and os.path.getsize(out_path)))
     acknowledged = 0
     cursor = None
@@ -121,10 +121,8 @@ def export(runtime, feed, company_id, ack, fmt, out_path, append, limit):
                 break
     finally:
         if out_path:
-            try:
+            with contextlib.suppress(OSError):  # already reported: that page was not acknowledged
                 stream.close()
-            except OSError:
-                pass  # already reported: the page that failed was not acknowledged
         message = f"{writer.written} {feed} item(s) written"
         if out_path:
             message += f" to {out_path}"

@@ -1,7 +1,7 @@
 """`portal import KIND FILE`: validate every record, then send them in batches, resumably.
 
 Pass 1 reads the whole file (streamed) and validates each record with the API's own pydantic
-model (`chalicelib.api.schemas`), collecting every problem with its row and column; it also
+model (`chalicelib.contract.schemas`), collecting every problem with its row and column; it also
 hashes the file.  If any record is bad, nothing is sent (exit 3) unless --skip-invalid.
 
 Pass 2 reads the file again and sends the valid records in batches (at most 500 records and
@@ -24,9 +24,9 @@ from pydantic import ValidationError
 
 from portal_cli import output
 from portal_cli.http import ApiError
-from portal_cli.records import Problem, read_contacts, records, open_text
+from portal_cli.records import SPECS, Problem, open_text, read_contacts, records
 
-KINDS = ("customers", "dealers", "invoices", "parts", "equipment")
+KINDS = tuple(SPECS)  # the kinds of chalicelib.contract.kinds that have a CSV layout
 OUTCOMES = ("created", "updated", "unchanged", "skipped_stale", "rejected")
 BATCH_RECORDS = 500
 # The API refuses bodies over 5 MB; stay clear of it (headers, JSON envelope).
@@ -38,7 +38,7 @@ MAX_LISTED_REJECTS = 1000
 
 
 def schemas():
-    from chalicelib.api import schemas as api_schemas  # pydantic only: no app, no boto3
+    from chalicelib.contract import schemas as api_schemas  # pydantic only: no app, no boto3
     return api_schemas
 
 
@@ -84,8 +84,7 @@ class Source:
         with stream:
             reader = records(self.kind, self.fmt, stream,
                              contacts if self.contacts_path else None)
-            for record in reader:
-                yield record
+            yield from reader
             problems = problems + reader.header_problems
             if self.contacts_path and not problems:
                 for customer_no, items in contacts.items():
@@ -99,8 +98,7 @@ class Source:
                     pass
                 self.sha256 = hasher.sha256.hexdigest()
                 self.size = hasher.size
-        for problem in problems:
-            yield problem
+        yield from problems
 
 
 def validate(source: Source, model) -> tuple[int, list[Problem], set]:
@@ -217,7 +215,7 @@ def send(client, path: str, batch: Batch) -> list[dict]:
         if error.status == 413 and len(batch.records) > 1:
             half = len(batch.records) // 2
             first, second = Batch(), Batch()
-            for index, (record, part) in enumerate(zip(batch.records, batch.parts)):
+            for index, (record, part) in enumerate(zip(batch.records, batch.parts, strict=True)):
                 (first if index < half else second).add(record, part)
             return send(client, path, first) + send(client, path, second)
         raise
@@ -230,7 +228,7 @@ def send(client, path: str, batch: Batch) -> list[dict]:
 
 def rejected_rows(batch: Batch, results: list[dict]) -> list[dict]:
     found = []
-    for record, result in zip(batch.records, results):
+    for record, result in zip(batch.records, results, strict=False):
         if result.get("outcome") != "rejected":
             continue
         errors = result.get("errors") or [{"field": "(record)", "reason": "rejected"}]
@@ -281,8 +279,14 @@ def run_import(runtime, kind, path, fmt, company_id, skip_invalid, dry_run, rest
     summary = Counter(state["summary"])
     done_before = state["records_done"]
 
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     progress = Progress(TextColumn(f"importing {kind}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[rate]} rec/s"), TimeElapsedColumn(),
                         TimeRemainingColumn(), console=err)
@@ -327,7 +331,7 @@ def finish(pending, state, summary, checkpoint):
     state["rejected"].extend(rejected_rows(batch, results))
     del state["rejected"][MAX_LISTED_REJECTS:]
     notes = state.setdefault("notes", [])
-    for record, result in zip(batch.records, results):
+    for record, result in zip(batch.records, results, strict=False):
         for warning in result.get("warnings") or []:
             notes.append(f"row {record.row}, key {result.get('key')}: {warning}")
         if result.get("ignored_fields"):

@@ -7,7 +7,10 @@ Exit codes: 0 done; 1 the API refused or could not be reached (message on stderr
 """
 import json
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 import click
@@ -24,10 +27,10 @@ class Injected:
     """What tests (and embedders) hand to `cli.main(obj=...)`: a requests-compatible
     session (e.g. one with a transport adapter to `chalice.test.Client`), the environment,
     and the retry pause."""
-    session: object = None
+    session: Any = None  # a requests.Session or a stand-in with its `request`
     environ: dict | None = None
     backoff: float = 0.5
-    sleep: object = None
+    sleep: Callable[[float], None] | None = None
 
 
 @dataclass
@@ -54,11 +57,9 @@ class Runtime:
                 raise click.ClickException(
                     "no API token: pass --token, set PORTAL_TOKEN, or put token = \"...\" in "
                     f"{settings.config_path or '~/.config/portal/config.toml'}")
-            kwargs = {"backoff": self.injected.backoff}
-            if self.injected.sleep is not None:
-                kwargs["sleep"] = self.injected.sleep
-            self._client = ApiClient(settings.url, settings.token,
-                                     session=self.injected.session, **kwargs)
+            self._client = ApiClient(settings.url, settings.token, session=self.injected.session,
+                                     backoff=self.injected.backoff,
+                                     sleep=self.injected.sleep or time.sleep)
         return self._client
 
     def company(self, given: str | None) -> str:

@@ -146,7 +146,7 @@ class HashingReader(io.RawIOBase):
 
 def open_text(path, hashing: bool = False):
     """(text stream, hashing reader or None). UTF-8, with or without a byte-order mark."""
-    raw = open(path, "rb")
+    raw = open(path, "rb")  # noqa: SIM115 (the caller closes the text stream, and so this)
     reader = HashingReader(raw) if hashing else None
     buffered = io.BufferedReader(reader if reader else raw, buffer_size=1 << 16)
     return io.TextIOWrapper(buffered, encoding="utf-8-sig", newline=""), reader
@@ -175,7 +175,7 @@ class CsvRecords:
         self.spec = SPECS[kind]
         self.stream = stream
         self.contacts = contacts
-        self.header_problems = []
+        self.header_problems: list[Problem] = []
 
     def __iter__(self) -> Iterator[Record]:
         reader = csv.reader(self.stream)
@@ -192,7 +192,6 @@ class CsvRecords:
         if self.header_problems:
             return
         spec = self.spec
-        key_at = header.index(spec.key)
         seen = set()
         current: Record | None = None
         current_key = None
@@ -210,7 +209,7 @@ class CsvRecords:
                         current, current_key = None, None
                     yield Record(row_no, {}, problems=[problem])
                     continue
-                row = {name: value.strip() for name, value in zip(header, values)}
+                row = {name: value.strip() for name, value in zip(header, values, strict=False)}
                 key = row[spec.key]
                 if current is not None and spec.multi_row and key == current_key and key:
                     self._add_row(current, row, row_no)
@@ -322,7 +321,8 @@ class CsvRecords:
 def read_contacts(path) -> tuple[dict, list]:
     """The separate contacts file: customer_no -> [(row, contact)]; problems of its header."""
     stream, _ = open_text(path)
-    problems, contacts = [], {}
+    problems: list[Problem] = []
+    contacts: dict = {}
     with stream:
         reader = csv.DictReader(stream)
         header = [name.strip() for name in reader.fieldnames or []]
@@ -353,7 +353,7 @@ class JsonRecords:
     def __init__(self, kind: str, stream):
         self.kind = kind
         self.stream = stream
-        self.header_problems = []
+        self.header_problems: list[Problem] = []
 
     def __iter__(self) -> Iterator[Record]:
         for line_no, line in enumerate(self.stream, start=1):

@@ -3,7 +3,7 @@ import json
 
 from chalice.test import Client
 
-from chalicelib.api import schemas
+from chalicelib.contract import schemas
 from tests.api_support import Api
 
 
@@ -47,10 +47,15 @@ def test_request_bodies_are_the_validating_models(app, aws):
 
 
 def test_the_light_kinds_table_matches_the_models():
-    from chalicelib.api import kinds
+    from chalicelib.contract import kinds
 
     assert {k: (s.record.__name__, s.delete.__name__ if s.delete else None)
-            for k, s in schemas.KINDS.items()} == kinds.KINDS
+            for k, s in schemas.KINDS.items()} == {k: (s.record, s.delete)
+                                                   for k, s in kinds.KINDS.items()}
+    from chalicelib.services import erp_import
+
+    assert set(erp_import.UPSERTS) == set(kinds.KINDS)
+    assert set(erp_import.DELETES) == {k for k, s in kinds.KINDS.items() if s.delete}
 
 
 def test_import_app_does_not_import_pydantic():

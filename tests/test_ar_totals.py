@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 from chalicelib import clock, dynamo_metrics
-from chalicelib.api.schemas import KINDS
+from chalicelib.contract.schemas import KINDS
 from chalicelib.models import ArJournal, ArTotals, Company, Invoice, Payment
 from chalicelib.repositories import ar_totals
 from chalicelib.services import erp_import

@@ -99,8 +99,8 @@ class Unreachable:
 @pytest.mark.parametrize("code, status", [("ServiceUnavailable", 502),
                                           ("ValidationException", 400)])
 def test_an_aws_fault_is_a_clear_error_and_adding_again_retries(abc, code, status):
-    from chalicelib.api.routing import ApiError
-    from chalicelib.api.schemas import DomainCreate
+    from chalicelib.contract.errors import ApiError
+    from chalicelib.contract.schemas import DomainCreate
     from chalicelib.services import domain_setup, platform
     broken = domain_setup.Clients(aws.client("ses"), Unreachable(code), aws.client("apigateway"))
     with pytest.raises(ApiError) as failure:

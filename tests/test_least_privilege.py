@@ -215,7 +215,7 @@ def _reconciler(app):
 def _ar_repair(app):
     from chalice.test import Client
 
-    from chalicelib.api.schemas import KINDS
+    from chalicelib.contract.schemas import KINDS
     from chalicelib.models import Company, Invoice
     from chalicelib.repositories import ar_totals
     from chalicelib.services import erp_import

@@ -99,7 +99,7 @@ with mock_aws():
     # a metric (Powertools as trimmed), and the admin API's pydantic models.
     from chalicelib import pdf
     from aws_lambda_powertools.metrics import MetricUnit, single_metric  # noqa: F401
-    from chalicelib.api import schemas  # noqa: F401
+    from chalicelib.contract import schemas  # noqa: F401
     document = {"title": "Invoice W1", "facts": [["Invoice", "W1"]], "lines": [["P1", "Pump", 1, 1, 0, 100, 100]],
                 "subtotal": 100, "tax": 0, "total": 100, "payments": [], "balance": 100,
                 "company": {"name": "ABC Appliance Service", "color": "#1f4e79",

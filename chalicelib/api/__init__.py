@@ -1,1 +1,2 @@
-"""ERP admin API (/api/v1).  `schemas` is importable on its own (no app, no boto3)."""
+"""ERP admin API (/api/v1): its route table and OpenAPI document (the records and errors it
+speaks are chalicelib/contract)."""

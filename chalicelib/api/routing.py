@@ -11,6 +11,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from chalice import Response
 
+from ..contract.errors import ApiError
+
 PREFIX = "/api/v1"
 JSON = "application/json"
 
@@ -19,17 +21,8 @@ COMPANY = "company"  # a token of the path's company, or a platform token
 PUBLIC = "public"  # no token (the OpenAPI document)
 
 
-class ApiError(Exception):
-    """An answer other than success: status, a short code, a sentence for people."""
-
-    def __init__(self, status: int, error: str, message: str, errors: Optional[list] = None):
-        super().__init__(message)
-        self.status, self.error, self.message = status, error, message
-        self.errors = errors or []
-
-
 def error_body(status: int, error: str, message: str, errors=()) -> dict:
-    body = {"error": error, "message": message}
+    body: Dict[str, Any] = {"error": error, "message": message}
     if errors:
         body["errors"] = [e.model_dump() if hasattr(e, "model_dump") else e for e in errors]
     return body
@@ -58,7 +51,7 @@ class ApiRoute:
     name: str
     scope: str
     summary: str
-    # Models are named (classes in chalicelib.api.schemas, "<Record>Batch" for a batch body)
+    # Models are named (classes in chalicelib.contract.schemas, "<Record>Batch" for a batch body)
     # so that `import app` does not import pydantic.
     body: Optional[str] = None  # the documented request body
     validate_body: bool = True  # False: the handler validates (batches: record by record)
@@ -191,7 +184,7 @@ def _depth(value) -> int:
 
 def model(name: str):
     """The pydantic model a route names (imported on first use)."""
-    from . import schemas
+    from ..contract import schemas
     if name.endswith("Batch"):
         return schemas.batch_model(getattr(schemas, name[:-len("Batch")]))
     return getattr(schemas, name)
@@ -200,7 +193,7 @@ def model(name: str):
 def parse_body(request, body_model):
     from pydantic import ValidationError
 
-    from . import schemas
+    from ..contract import schemas
 
     data = read_json(request)
     if not isinstance(data, dict):
@@ -238,7 +231,8 @@ def openapi() -> dict:
     error_content = {JSON: {"schema": ref("ErrorBody")}}
     paths: Dict[str, dict] = {}
     for route in ROUTES:
-        operation = {"operationId": route.name, "summary": route.summary, "tags": [route.tag]}
+        operation: Dict[str, Any] = {"operationId": route.name, "summary": route.summary,
+                                     "tags": [route.tag]}
         if route.scope == PUBLIC:
             operation["security"] = []
         parameters = [{"name": p.name, "in": p.where, "required": p.required,
@@ -251,9 +245,9 @@ def openapi() -> dict:
             content = {JSON: {"schema": ref(route.body)}}
             content.update(route.extra_request_content)
             operation["requestBody"] = {"required": True, "content": content}
-        responses = {}
+        responses: Dict[str, Any] = {}
         if not route.catch_all:
-            success = {"description": "OK"}
+            success: Dict[str, Any] = {"description": "OK"}
             if route.response is not None:
                 success["content"] = {JSON: {"schema": ref(route.response)}}
             responses[str(route.status)] = success

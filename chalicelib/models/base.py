@@ -20,6 +20,7 @@ def table_region() -> str:
 
 
 class BaseMeta:
+    table_name: str  # every concrete model's Meta sets it (table_name(entity))
     billing_mode = "PAY_PER_REQUEST"
     region = table_region()
     # Lambda reuses connections; keep botocore's retries modest.

@@ -1,6 +1,7 @@
 """Parts catalogue, carts, parts orders and service requests."""
-from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute,
-                                 UnicodeAttribute)
+from typing import Any
+
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -13,7 +14,7 @@ class Part(PortalModel):
     company_id = UnicodeAttribute(hash_key=True)
     part_no = UnicodeAttribute(range_key=True)  # upper-cased: number-prefix lookup
     description = UnicodeAttribute()
-    prices = MapAttribute(default=dict)  # price level -> cents
+    prices: MapAttribute[str, Any] = MapAttribute(default=dict)  # price level -> cents
     qty_available = NumberAttribute(default=0)
     erp_updated_at = UTCDateTimeAttribute()
 
@@ -115,5 +116,5 @@ class PaymentReservations(PortalModel):
         table_name = table_name("payment-reservations")
 
     account_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
-    holds = MapAttribute(default=dict)
+    holds: MapAttribute[str, Any] = MapAttribute(default=dict)
     version = NumberAttribute(default=0)

@@ -1,7 +1,7 @@
 """The tenant (a dealership) and the host names it answers on."""
-from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute,
-                                 UnicodeAttribute, UnicodeSetAttribute)
+from typing import Any
 
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -62,7 +62,7 @@ class Company(PortalModel):
     theme = Theme(default=Theme)  # the published theme
     theme_version = NumberAttribute(default=0)  # publishing is conditional on it
     theme_draft = Theme(null=True)  # what the theme editor saves; previewed, then published
-    pages = MapAttribute(default=lambda: dict(DEFAULT_PAGES))  # page key -> on/off
+    pages: MapAttribute[str, Any] = MapAttribute(default=lambda: dict(DEFAULT_PAGES))  # page key -> on/off
     statement_cycle = UnicodeAttribute(default="monthly")
     statement_day = NumberAttribute(default=1)  # day of the month statements are cut (1–28)
     web_access_owner = UnicodeAttribute(default="portal")  # "portal" | "erp"

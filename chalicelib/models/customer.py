@@ -1,6 +1,7 @@
 """ERP master data about a company's customers."""
-from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute,
-                                 NumberAttribute, UnicodeAttribute)
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -94,7 +95,7 @@ class WebAccess(PortalModel):
     pk = UnicodeAttribute(hash_key=True)  # company#customer_no
     access_type = UnicodeAttribute(default="Retail")  # Retail | Dealer
     search_all = BooleanAttribute(default=False)
-    pages = MapAttribute(default=dict)  # page key -> False to hide for this customer
+    pages: MapAttribute[str, Any] = MapAttribute(default=dict)  # page key -> False to hide for this customer
     user_name = UnicodeAttribute(null=True)
     login_user_id = UnicodeAttribute(null=True)  # the user the user name signs in as
     portal_active = BooleanAttribute(default=True)
@@ -144,7 +145,7 @@ class Dealer(PortalModel):
     company_id = UnicodeAttribute(hash_key=True)
     dealer_code = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
-    linked_customer_nos = ListAttribute(of=UnicodeAttribute, default=list)
+    linked_customer_nos: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]  # the stub wants of=str
     erp_updated_at = UTCDateTimeAttribute(null=True)
 
 
@@ -171,5 +172,5 @@ class Equipment(PortalModel):
     purchased_on = UnicodeAttribute(null=True)  # ISO date
     installed_on = UnicodeAttribute(null=True)
     warranty_ends_on = UnicodeAttribute(null=True)
-    invoice_nos = ListAttribute(of=UnicodeAttribute, default=list)
+    invoice_nos: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]  # the stub wants of=str
     erp_updated_at = UTCDateTimeAttribute(null=True)

@@ -1,6 +1,14 @@
 """Invoices / work orders, the ledger, statements and portal payments."""
-from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute,
-                                 NumberAttribute, UnicodeAttribute, UnicodeSetAttribute)
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -76,7 +84,7 @@ class Invoice(PortalModel):
     state_key = UnicodeAttribute()
     date_key = UnicodeAttribute()
     status = UnicodeAttribute(null=True)  # ERP wording: received, scheduled, ...
-    status_dates = MapAttribute(default=dict)
+    status_dates: MapAttribute[str, Any] = MapAttribute(default=dict)
     invoice_date = UnicodeAttribute()  # ISO date
     due_date = UnicodeAttribute(null=True)
     po_number = UnicodeAttribute(null=True)
@@ -87,7 +95,7 @@ class Invoice(PortalModel):
     tax_cents = NumberAttribute(default=0)
     total_cents = NumberAttribute(default=0)
     balance_cents = NumberAttribute(default=0)  # the ERP's balance
-    applied_payment_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    applied_payment_ids: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]  # the stub wants of=str
     ar_pk = UnicodeAttribute(null=True)
     due_key = UnicodeAttribute(null=True)
     pdf_key = UnicodeAttribute(null=True)
@@ -215,7 +223,7 @@ class Payment(PortalModel):
     method = UnicodeAttribute()  # card | ach
     status = UnicodeAttribute()  # pending | approved | declined | failed | settled | returned
     amount_cents = NumberAttribute()
-    allocations = MapAttribute(default=dict)  # invoice_no -> cents
+    allocations: MapAttribute[str, Any] = MapAttribute(default=dict)  # invoice_no -> cents
     gateway_id = UnicodeAttribute(null=True)  # uniqueTransId
     masked_account = UnicodeAttribute(null=True)
     result_message = UnicodeAttribute(null=True)
@@ -261,8 +269,8 @@ class ArTotals(PortalModel):
         table_name = table_name("ar-totals")
 
     ar_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
-    by_due = MapAttribute(default=dict)  # ISO date -> cents
-    by_invoice_date = MapAttribute(default=dict)
+    by_due: MapAttribute[str, Any] = MapAttribute(default=dict)  # ISO date -> cents
+    by_invoice_date: MapAttribute[str, Any] = MapAttribute(default=dict)
     open_count = NumberAttribute(default=0)
     # Open credits (credit memos, unapplied cash) in cents, moved by every ERP write of
     # a ledger entry in the same transaction (`repositories.ar_totals.save_ledger_entry`).

@@ -1,6 +1,7 @@
 """Sessions, single-use tokens, admin-API tokens and the audit log."""
-from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
-                                 UnicodeSetAttribute)
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -28,7 +29,7 @@ class Session(PortalModel):
     account_pks = UnicodeSetAttribute(null=True)  # every account this sign-in may switch to
     admin_company_id = UnicodeAttribute(null=True)  # "Select Dealer": the company administered
     # company id -> name of every company this login may switch to (header switcher)
-    companies = MapAttribute(null=True)
+    companies: MapAttribute[str, Any] = MapAttribute(null=True)
     csrf_token = UnicodeAttribute()
     created = NumberAttribute()  # epoch seconds
     last_seen = NumberAttribute()
@@ -93,5 +94,5 @@ class AuditEvent(PortalModel):
     event_key = UnicodeAttribute(range_key=True)  # time-sortable id
     actor = UnicodeAttribute(null=True)
     action = UnicodeAttribute()
-    details = MapAttribute(default=dict)
+    details: MapAttribute[str, Any] = MapAttribute(default=dict)
     source_ip = UnicodeAttribute(null=True)

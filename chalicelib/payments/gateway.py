@@ -95,7 +95,7 @@ Transport = Callable[[str, str, dict, Optional[dict], tuple], tuple]
 
 def requests_transport(method: str, url: str, headers: dict, body: Optional[dict],
                        timeout: tuple) -> tuple:
-    import requests  # noqa: deferred: only payment requests need it
+    import requests  # deferred: only payment requests need it
 
     try:
         answer = requests.request(method, url, headers=headers, json=body, timeout=timeout)
@@ -148,11 +148,6 @@ class Result:
     @property
     def card_type(self) -> Optional[str]:
         return self.raw.get("accountCardType") or None
-
-    @property
-    def amount_processed_cents(self) -> Optional[int]:
-        value = self.raw.get("amountProcessed") or self.raw.get("amount")
-        return to_cents(value) if value not in (None, "") else None
 
 
 def amount_text(cents: int) -> str:

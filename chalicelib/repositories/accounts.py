@@ -4,7 +4,7 @@ from typing import Dict, List, Optional
 
 from ..models import Customer, DealerLink, WebAccess
 from ..models.customer import BILL_TO
-from . import paging
+from . import dynamo, paging, projections
 from .keys import account_pk
 
 
@@ -36,9 +36,11 @@ class Location:
 
     @classmethod
     def from_raw(cls, raw: dict) -> "Location":
-        name, city = raw.get("location_name"), raw.get("city")
-        return cls(raw["location_id"]["S"], name.get("S") if name else None,
-                   city.get("S") if city else None)
+        return cls(**projections.read(raw, _LOCATION_FIELDS))
+
+
+# How each field is read: as the model's Customer attribute of that name says.
+_LOCATION_FIELDS = projections.fields_of(Customer.get_attributes(), Location.__dataclass_fields__)
 
 
 def locations(company_id: str, customer_no: str) -> List[Location]:
@@ -63,7 +65,7 @@ def names(company_id: str, customer_nos: List[str]) -> Dict[str, str]:
     unprocessed keys), read raw, for the OEM lists' Customer column."""
     keys = [{"pk": {"S": account_pk(company_id, n)}, "location_id": {"S": BILL_TO}}
             for n in dict.fromkeys(customer_nos)][:100]
-    table = Customer._get_connection()
+    table = dynamo.table(Customer)
     found: Dict[str, str] = {}
     for _attempt in range(3):
         if not keys:

@@ -12,6 +12,8 @@ FilterExpression, paged by cursor with a bounded budget of calls.
 from dataclasses import dataclass
 from typing import List, Optional
 
+from pynamodb.expressions.update import Action
+
 from ..models import Contact, Customer, Membership, User
 from . import paging
 from .keys import account_pk
@@ -109,18 +111,18 @@ def refresh_summary(company_id: str, customer_no: str) -> dict:
     users = users_by_id(m.user_id for m in memberships)
     found = contacts(company_id, customer_no)
     invited = [m.last_invited_at for m in memberships if m.last_invited_at]
-    summary = {
-        "contact_emails": sum(1 for c in found if (c.email or "").strip()),
-        "portal_status": portal_status(memberships, users),
-        "last_invited_at": max(invited) if invited else None,
-        "email_bounced": any(c.email_bounced for c in found),
-    }
+    contact_emails = sum(1 for c in found if (c.email or "").strip())
+    status = portal_status(memberships, users)
+    last_invited = max(invited) if invited else None
+    bounced = any(c.email_bounced for c in found)
+    summary = {"contact_emails": contact_emails, "portal_status": status,
+               "last_invited_at": last_invited, "email_bounced": bounced}
     for row in Customer.query(account_pk(company_id, customer_no), limit=200):
-        actions = [Customer.contact_emails.set(summary["contact_emails"]),
-                   Customer.portal_status.set(summary["portal_status"]),
-                   Customer.email_bounced.set(summary["email_bounced"]),
-                   (Customer.last_invited_at.set(summary["last_invited_at"])
-                    if summary["last_invited_at"] else Customer.last_invited_at.remove())]
+        actions: List[Action] = [
+            Customer.contact_emails.set(contact_emails), Customer.portal_status.set(status),
+            Customer.email_bounced.set(bounced),
+            (Customer.last_invited_at.set(last_invited) if last_invited
+             else Customer.last_invited_at.remove())]
         row.update(actions=actions, condition=Customer.pk.exists())
     return summary
 

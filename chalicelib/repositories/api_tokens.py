@@ -2,9 +2,8 @@
 from datetime import datetime
 from typing import List, Optional
 
-from pynamodb.exceptions import UpdateError
-
 from ..models import ApiToken
+from .dynamo import conditional
 
 
 def get(token_hash: str) -> Optional[ApiToken]:
@@ -35,9 +34,7 @@ def revoke(token: ApiToken) -> None:
 
 def touch(token: ApiToken, now: datetime, older_than: datetime) -> None:
     """Record use; at most one write a minute (condition on the previous time)."""
-    try:
-        token.update(actions=[ApiToken.last_used_at.set(now)],
-                     condition=(ApiToken.last_used_at.does_not_exist()
-                                | (ApiToken.last_used_at < older_than)))
-    except UpdateError:
-        pass  # another request recorded it within the minute
+    # Refused: another request recorded it within the minute.
+    conditional(token.update, actions=[ApiToken.last_used_at.set(now)],
+                condition=(ApiToken.last_used_at.does_not_exist()
+                           | (ApiToken.last_used_at < older_than)))

@@ -23,14 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Dict, Iterable, Optional, Set, Tuple
 
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from .. import clock
 from ..models import ArJournal, ArTotals, Invoice, LedgerEntry
-from .keys import account_pk
+from .dynamo import condition_failed, conditional, connection, table, transaction_refused
+from .keys import account_pk, split_account_pk
 
-CONDITIONAL_FAILED = "ConditionalCheckFailedException"
 REBUILD_ATTRIBUTES = ["pk", "ar_pk", "due_key", "due_date", "invoice_date", "balance_cents",
                       "erp_updated_at"]
 OPEN = "open"  # the `open_journals` index's one partition
@@ -88,12 +89,15 @@ def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) ->
         stored = get(company_id, customer_no)
         if stored is not None and only_if_missing:
             return stored
-        days = {"by_due": {}, "by_invoice_date": {}}
+        days: Dict[str, Dict[str, int]] = {"by_due": {}, "by_invoice_date": {}}
         count, latest = 0, None
         today = clock.utcnow().date()
         before = {attribute: _fold_before(attribute, today) for attribute in FOLD_DAYS}
         for invoice in Invoice.ar_open.query(pk, attributes_to_get=REBUILD_ATTRIBUTES):
-            (_pk, attribute, day), cents = _share(invoice)
+            share = _share(invoice)
+            if share is None:  # the index holds only invoices with a balance due
+                continue
+            (_pk, attribute, day), cents = share
             day = OLD if day < before[attribute] else day
             days[attribute][day] = days[attribute].get(day, 0) + cents
             count += 1
@@ -102,19 +106,17 @@ def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) ->
             pk, attributes_to_get=["kind", "open_cents"]))
         version = int(stored.version or 0) if stored is not None else 0
         totals = ArTotals(pk, open_count=count, erp_updated_at=latest, version=version + 1,
-                          open_credits_cents=credits, **days)
+                          open_credits_cents=credits, by_due=days["by_due"],
+                          by_invoice_date=days["by_invoice_date"])
+        unchanged: Condition
         if stored is None:
             unchanged = ArTotals.ar_pk.does_not_exist()
         elif version:
             unchanged = ArTotals.version == version
         else:  # an item from before versions
             unchanged = ArTotals.version.does_not_exist() | (ArTotals.version == 0)
-        try:
-            totals.save(condition=unchanged)
+        if conditional(totals.save, condition=unchanged):
             return totals
-        except PutError as error:
-            if error.cause_response_code != CONDITIONAL_FAILED:
-                raise
     raise RuntimeError(f"the totals of {pk} kept moving while they were recounted")
 
 
@@ -147,11 +149,7 @@ class Moves:
             self._journal({pk for pk, _attribute, _day in cents} | set(counts))
         unchanged = (Invoice.pk.does_not_exist() if old is None
                      else Invoice.erp_updated_at == old.erp_updated_at)
-        try:
-            item.save(condition=unchanged)
-        except PutError as error:
-            if error.cause_response_code != CONDITIONAL_FAILED:
-                raise
+        if not conditional(item.save, condition=unchanged):
             return False
         for share, amount in cents.items():
             self.cents[share] += amount
@@ -198,12 +196,11 @@ def _counted(pks: Iterable[str]) -> Set[str]:
 
 def _move(pk: str, actions: list) -> bool:
     """One account's totals moved; False if it has none yet (its first read counts it)."""
-    connection = ArTotals._get_connection()
     try:
-        answer = connection.update_item(pk, actions=actions, condition=ArTotals.ar_pk.exists(),
-                                        return_values="ALL_NEW")
+        answer = table(ArTotals).update_item(pk, actions=actions, condition=ArTotals.ar_pk.exists(),
+                                             return_values="ALL_NEW")
     except UpdateError as error:
-        if error.cause_response_code != CONDITIONAL_FAILED:
+        if not condition_failed(error):
             raise
         return False
     _tidy(pk, answer.get("Attributes", {}))
@@ -239,12 +236,8 @@ def _tidy(pk: str, raw: dict) -> None:
         entry = getattr(ArTotals, attribute)[OLD]
         actions.append(entry.set((entry | 0) + cents))
     actions.append(ArTotals.version.add(1))
-    try:
-        ArTotals._get_connection().update_item(
-            pk, actions=actions, condition=ArTotals.version == int(raw["version"]["N"]))
-    except UpdateError as error:
-        if error.cause_response_code != CONDITIONAL_FAILED:
-            raise
+    conditional(table(ArTotals).update_item, pk, actions=actions,
+                condition=ArTotals.version == int(raw["version"]["N"]))
 
 
 def save_invoice(item: Invoice, old: Optional[Invoice]) -> bool:
@@ -264,7 +257,7 @@ def repair(now: Optional[datetime] = None, budget_seconds: float = 20.0) -> int:
     for journal in ArJournal.open_journals.query(OPEN, ArJournal.created_at < cutoff):
         left = sorted(journal.accounts or ())
         while left and time.monotonic() - started < budget_seconds:
-            rebuild(*left.pop().split("#", 1))
+            rebuild(*split_account_pk(left.pop()))
             recounted += 1
         if left:
             journal.update(actions=[ArJournal.accounts.set(set(left))])
@@ -299,7 +292,7 @@ class Totals:
 
 def current(company_id: str, customer_no: str) -> Totals:
     """The account's totals; built from the `ar_open` index the first time they are asked for."""
-    raw = ArTotals._get_connection().get_item(account_pk(company_id, customer_no)).get("Item")
+    raw = table(ArTotals).get_item(account_pk(company_id, customer_no)).get("Item")
     if raw:
         return Totals.from_raw(raw)
     return Totals.of(rebuild(company_id, customer_no, only_if_missing=True))
@@ -327,13 +320,7 @@ def save_ledger_entry(item: LedgerEntry, old: Optional[LedgerEntry]) -> bool:
                  else LedgerEntry.erp_updated_at == old.erp_updated_at)
     delta = open_credit(item) - open_credit(old)
     if not delta:
-        try:
-            item.save(condition=unchanged)
-            return True
-        except PutError as error:
-            if error.cause_response_code != CONDITIONAL_FAILED:
-                raise
-            return False
+        return conditional(item.save, condition=unchanged)
     return _with_totals(lambda tx: tx.save(item, condition=unchanged), {}, {},
                         {item.customer_pk: delta})
 
@@ -343,13 +330,7 @@ def delete_ledger_entry(old: LedgerEntry) -> bool:
     unchanged = LedgerEntry.erp_updated_at == old.erp_updated_at
     delta = -open_credit(old)
     if not delta:
-        try:
-            old.delete(condition=unchanged)
-            return True
-        except DeleteError as error:
-            if error.cause_response_code != CONDITIONAL_FAILED:
-                raise
-            return False
+        return conditional(old.delete, condition=unchanged)
     return _with_totals(lambda tx: tx.delete(old, condition=unchanged), {}, {},
                         {old.customer_pk: delta})
 
@@ -362,28 +343,20 @@ def _with_totals(write_invoice, cents, counts, credits=None) -> bool:
     actions = _actions(cents, counts, {}, credits or {})
     for attempt in range(2):
         try:
-            with TransactWrite(connection=Invoice._get_connection().connection) as tx:
+            with TransactWrite(connection=connection(Invoice)) as tx:
                 write_invoice(tx)
                 for pk, changes_of_pk in actions.items():
                     tx.update(ArTotals(pk), actions=changes_of_pk,
                               condition=ArTotals.ar_pk.exists())
             return True
         except TransactWriteError as error:
-            if "ConditionalCheckFailed" not in str(error) and not _failed(error, None):
+            if "ConditionalCheckFailed" not in str(error) and not transaction_refused(error):
                 raise
-            if _failed(error, 0) or attempt:
+            if transaction_refused(error, 0) or attempt:
                 return False
             for pk in actions:
-                rebuild(*pk.split("#", 1), only_if_missing=True)
+                rebuild(*split_account_pk(pk), only_if_missing=True)
     return False
-
-
-def _failed(error: TransactWriteError, index: Optional[int]) -> bool:
-    """Whether item `index` of the transaction (any item: None) failed its condition."""
-    reasons = list(getattr(error, "cancellation_reasons", None) or [])
-    if index is not None:
-        reasons = reasons[index:index + 1]
-    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
 
 
 def _actions(cents: Dict[Share, int], counts: Dict[str, int],

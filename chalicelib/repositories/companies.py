@@ -1,11 +1,12 @@
 """Companies and their domains."""
 from typing import List, Optional
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..models import Company, Domain
 from ..models.company import PAYMENTS_ENABLED
+from .dynamo import cancel_reasons, conditional, connection
 
 
 class AlreadyExists(Exception):
@@ -41,11 +42,11 @@ def domains_of(company_id: str) -> List[Domain]:
 def create_company(company: Company, domain: Domain) -> None:
     """The company and its primary domain together, or neither (ids and hosts are unique)."""
     try:
-        with TransactWrite(connection=Company._get_connection().connection) as tx:
+        with TransactWrite(connection=connection(Company)) as tx:
             tx.save(company, condition=Company.company_id.does_not_exist())
             tx.save(domain, condition=Domain.host.does_not_exist())
     except TransactWriteError as error:
-        if error.cause_response_code != "TransactionCanceledException":
+        if cancel_reasons(error) is None:  # failed for another reason than a condition
             raise
         raise AlreadyExists(str(error)) from error
 
@@ -56,14 +57,8 @@ def save_company(company: Company) -> None:
 
 def mark_payments_enabled(company_id: str) -> bool:
     """Put an existing company in the `with_payments` index; False when there is no such company."""
-    try:
-        Company(company_id).update(actions=[Company.payments.set(PAYMENTS_ENABLED)],
-                                   condition=Company.company_id.exists())
-        return True
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    return conditional(Company(company_id).update, actions=[Company.payments.set(PAYMENTS_ENABLED)],
+                       condition=Company.company_id.exists())
 
 
 def with_payments() -> List[str]:
@@ -73,12 +68,8 @@ def with_payments() -> List[str]:
 
 def save_domain(domain: Domain) -> None:
     """A new host; AlreadyExists when any company already answers on it."""
-    try:
-        domain.save(condition=Domain.host.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        raise AlreadyExists(domain.host) from error
+    if not conditional(domain.save, condition=Domain.host.does_not_exist()):
+        raise AlreadyExists(domain.host)
 
 
 def set_primary(domain: Domain, primary: bool) -> None:

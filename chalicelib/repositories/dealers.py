@@ -5,6 +5,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..models import Dealer, DealerLink
 from . import paging
+from .dynamo import connection
 from .keys import account_pk
 
 ROWS = 50
@@ -37,7 +38,7 @@ def get(company_id: str, dealer_code: str) -> Optional[Dealer]:
 def link(dealer: Dealer, customer_no: str) -> None:
     """Dealer record and link item together, so the OEM pages and the list agree."""
     numbers = sorted(set(dealer.linked_customer_nos or []) | {customer_no})
-    with TransactWrite(connection=Dealer._get_connection().connection) as tx:
+    with TransactWrite(connection=connection(Dealer)) as tx:
         tx.update(dealer, actions=[Dealer.linked_customer_nos.set(numbers)],
                   condition=Dealer.dealer_code.exists())
         tx.save(DealerLink(account_pk(dealer.company_id, customer_no), dealer.dealer_code))
@@ -46,7 +47,7 @@ def link(dealer: Dealer, customer_no: str) -> None:
 
 def unlink(dealer: Dealer, customer_no: str) -> None:
     numbers = [n for n in (dealer.linked_customer_nos or []) if n != customer_no]
-    with TransactWrite(connection=Dealer._get_connection().connection) as tx:
+    with TransactWrite(connection=connection(Dealer)) as tx:
         tx.update(dealer, actions=[Dealer.linked_customer_nos.set(numbers)],
                   condition=Dealer.dealer_code.exists())
         tx.delete(DealerLink(account_pk(dealer.company_id, customer_no), dealer.dealer_code))

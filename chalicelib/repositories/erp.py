@@ -1,85 +1,58 @@
 """Writes of ERP records with the stale-update rule (docs/erp-import.md): a record is written only
 if the stored one is older (`erp_updated_at` < the record's), by a conditional write."""
 from datetime import datetime
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Tuple, Type, TypeVar
 
-from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.models import Model
 
 from ..models import Customer, DealerLink, Membership, PartToken, Payment
 from . import payments
-from .keys import account_pk
+from .dynamo import batch_write, conditional, key_names
+from .keys import account_pk, part_token_pk
 
-CONDITIONAL_FAILED = "ConditionalCheckFailedException"
+M = TypeVar("M", bound=Model)  # a model class
 
 
-def _key(item) -> Tuple:
-    hash_name = item._hash_keyname
-    range_name = item._range_keyname
+def key_of(item) -> Tuple:
+    hash_name, range_name = key_names(item)
     return (getattr(item, hash_name),) + ((getattr(item, range_name),) if range_name else ())
 
 
-def batch_get(model, keys: Iterable[Tuple]) -> Dict[Tuple, object]:
+def batch_get(model: Type[M], keys: Iterable[Tuple]) -> Dict[Tuple, M]:
     """Stored items by key tuple: BatchGetItem, 100 keys a call (PynamoDB pages them)."""
     keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
     request = [k if len(k) > 1 else k[0] for k in keys]
-    return {_key(item): item for item in model.batch_get(request)}
+    return {key_of(item): item for item in model.batch_get(request)}
 
 
 def put_if_newer(item, updated_at: datetime) -> bool:
     """Write the item unless a record as new or newer is stored (False then)."""
     model = type(item)
-    try:
-        item.save(condition=model.erp_updated_at.does_not_exist()
-                  | (model.erp_updated_at < updated_at))
-        return True
-    except PutError as error:
-        if error.cause_response_code != CONDITIONAL_FAILED:
-            raise
-        return False
+    return conditional(item.save, condition=model.erp_updated_at.does_not_exist()
+                       | (model.erp_updated_at < updated_at))
 
 
 def touch_if_newer(item, updated_at: datetime) -> None:
     """Same content, later time: move the stored time forward (older pushes stay out)."""
     model = type(item)
-    try:
-        item.update(actions=[model.erp_updated_at.set(updated_at)],
-                    condition=model.erp_updated_at < updated_at)
-    except UpdateError as error:
-        if error.cause_response_code != CONDITIONAL_FAILED:
-            raise
+    conditional(item.update, actions=[model.erp_updated_at.set(updated_at)],
+                condition=model.erp_updated_at < updated_at)
 
 
 def delete_if_not_newer(item, updated_at: datetime) -> bool:
     model = type(item)
-    try:
-        item.delete(condition=model.erp_updated_at.does_not_exist()
-                    | (model.erp_updated_at <= updated_at))
-        return True
-    except DeleteError as error:
-        if error.cause_response_code != CONDITIONAL_FAILED:
-            raise
-        return False
+    return conditional(item.delete, condition=model.erp_updated_at.does_not_exist()
+                       | (model.erp_updated_at <= updated_at))
 
 
 def save_all(items: List) -> None:
-    _batch_write(items, "save")
+    batch_write(items, "save")
 
 
 def delete_all(items: List) -> None:
-    _batch_write(items, "delete")
-
-
-def _batch_write(items: List, action: str) -> None:
-    """One BatchWriteItem stream per table (25 items a call, retried by PynamoDB)."""
-    by_model: Dict[type, list] = {}
-    for item in items:
-        by_model.setdefault(type(item), []).append(item)
-    for model, group in by_model.items():
-        with model.batch_write() as batch:
-            for item in group:
-                getattr(batch, action)(item)
+    batch_write(items, "delete")
 
 
 def customer_rows(company_id: str, customer_no: str) -> List[Customer]:
@@ -93,7 +66,7 @@ def contacts(company_id: str, customer_no: str) -> list:
 
 
 def part_tokens(company_id: str, part_no: str, words: Iterable[str]) -> List[PartToken]:
-    return [PartToken(f"{company_id}#{word}", part_no) for word in sorted(words)]
+    return [PartToken(part_token_pk(company_id, word), part_no) for word in sorted(words)]
 
 
 def dealer_links(company_id: str, dealer_code: str, customer_nos: Iterable[str]) -> List[DealerLink]:
@@ -116,14 +89,10 @@ def settle_ach(payment: Payment, outcome: str, reason, updated_at: datetime,
         actions.append(Payment.unapplied_pk.remove())
         if reason:
             actions.append(Payment.result_message.set(reason))
-    try:
-        payment.update(actions=actions, condition=(
+    if not conditional(payment.update, actions=actions, condition=(
             (Payment.erp_updated_at.does_not_exist() | (Payment.erp_updated_at < updated_at))
             & Payment.status.is_in("approved", "settled", "returned")
-            & (Payment.method == "ach")))
-    except UpdateError as error:
-        if error.cause_response_code != CONDITIONAL_FAILED:
-            raise
+            & (Payment.method == "ach"))):
         return False
     if outcome == "returned":  # the money came back: the invoices are open again
         payments.release_hold(payment.company_id, payment.customer_no, payment.payment_id)
@@ -134,12 +103,8 @@ def mark_applied(company_id: str, payment_ids: Iterable[str]) -> None:
     """The ERP applied these portal payments: they stop reducing shown balances."""
     for payment_id in payment_ids:
         payment = Payment(company_id, payment_id)
-        try:
-            payment.update(actions=[Payment.unapplied_pk.remove()],
-                           condition=Payment.unapplied_pk.exists())
-        except UpdateError as error:
-            if error.cause_response_code != CONDITIONAL_FAILED:
-                raise
+        if not conditional(payment.update, actions=[Payment.unapplied_pk.remove()],
+                           condition=Payment.unapplied_pk.exists()):
             continue
         # The invoices' balances say it now: the account's hold on them goes
         # (repositories/payments.py, reservations).

@@ -1,14 +1,14 @@
 """Feeds back to the ERP: items carrying `feed_company` (sparse `feed` indexes) until the
 ERP acknowledges them."""
 from datetime import datetime
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
-from pynamodb.exceptions import UpdateError
-
-from ..models import Payment, PartsOrder, ServiceRequest
+from ..models import PartsOrder, Payment, ServiceRequest
 from . import paging
+from .dynamo import conditional
 
-FEED_MODELS = {"payments": (Payment, "payment_id"),
+# feed -> (model class with a `feed` index and `feed_company`/`feed_acked_at`, its range key)
+FEED_MODELS: Dict[str, Tuple[Any, str]] = {"payments": (Payment, "payment_id"),
                "parts-orders": (PartsOrder, "order_id"),
                "service-requests": (ServiceRequest, "order_id")}
 
@@ -27,14 +27,10 @@ def unacknowledged(feed: str, company_id: str, limit: int,
 def acknowledge(feed: str, company_id: str, item_id: str, now: datetime) -> Optional[bool]:
     """Take one item out of the feed.  True: acknowledged now or before; None: unknown id."""
     model, _ = FEED_MODELS[feed]
-    try:
-        model(company_id, item_id).update(
-            actions=[model.feed_company.remove(), model.feed_acked_at.set(now)],
-            condition=model.feed_company == company_id)
+    if conditional(model(company_id, item_id).update,
+                   actions=[model.feed_company.remove(), model.feed_acked_at.set(now)],
+                   condition=model.feed_company == company_id):
         return True
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
     try:  # not in the feed: acknowledged earlier (a repeat is harmless), or unknown
         stored = model.get(company_id, item_id)
     except model.DoesNotExist:

@@ -1,10 +1,10 @@
 """Invoice / work-order queries.  Each access pattern is one named function."""
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Sequence
 
-from ..models import Invoice
-from . import paging
+from ..models import Invoice, InvoiceLine
+from . import dynamo, paging, projections
 from .keys import account_pk, date_bounds, dealer_pk, invoice_pk
 
 
@@ -60,21 +60,11 @@ class LineView:
 
     @classmethod
     def from_raw(cls, raw: dict) -> "LineView":
-        line = cls()  # the open-parts page reads ~125 lines: plain attribute sets
-        for name in _LINE_TEXT:
-            value = raw.get(name)
-            if value is not None and "S" in value:
-                setattr(line, name, value["S"])
-        for name in _LINE_NUMBERS:
-            value = raw.get(name)
-            if value is not None and "N" in value:
-                setattr(line, name, int(value["N"]))
-        return line
+        return cls(**projections.read(raw, _LINE_FIELDS))
 
 
-_LINE_TEXT = ("part_no", "description", "expected_on")
-_LINE_NUMBERS = ("line_no", "qty_ordered", "qty_shipped", "qty_backordered", "price_cents",
-                 "extension_cents")
+# How each field is read: as the model's InvoiceLine attribute of that name says.
+_LINE_FIELDS = projections.fields_of(InvoiceLine.get_attributes(), LineView.__dataclass_fields__)
 
 
 @dataclass(slots=True)
@@ -102,17 +92,16 @@ class InvoiceHeader:
 
     @classmethod
     def from_raw(cls, raw: dict) -> "InvoiceHeader":
-        values = {}
-        for name, value in raw.items():
-            if name in _TEXT:
-                values[name] = value["S"]
-            elif name in _CENTS:
-                values[name] = int(value["N"])
-            elif name == "erp_updated_at":
-                values[name] = datetime.fromisoformat(value["S"])
-            elif name == "lines":
-                values[name] = [LineView.from_raw(line["M"]) for line in value["L"]]
-        return cls(**values)
+        return cls(**projections.read(raw, _HEADER_FIELDS))
+
+
+def _lines(value: dict) -> List[LineView]:
+    return [LineView.from_raw(line["M"]) for line in value["L"]]
+
+
+# How each field is read: as the model's Invoice attribute of that name says.
+_HEADER_FIELDS = projections.fields_of(Invoice.get_attributes(), InvoiceHeader.__dataclass_fields__,
+                                       other={"lines": _lines})
 
 
 HEADER_ATTRIBUTES = [name for name in InvoiceHeader.__dataclass_fields__ if name != "lines"]
@@ -127,8 +116,6 @@ AR_ATTRIBUTES = ["invoice_no", "invoice_date", "due_date", "total_cents", "balan
 # The open-parts list: the lines, and only which invoice (and when) each came from.
 LINES_ATTRIBUTES = ["pk", "invoice_no", "customer_no", "state", "state_key", "invoice_date",
                     "erp_updated_at", "lines"]
-_CENTS = {"total_cents", "balance_cents"}
-_TEXT = set(HEADER_ATTRIBUTES) - _CENTS - {"erp_updated_at"}
 
 
 def _with_backorders(raw: dict) -> InvoiceHeader:
@@ -203,12 +190,16 @@ def by_customer_date(company_id: str, customer_no: str, date_from: Optional[str]
         InvoiceHeader.from_raw, start=start, want=want, max_calls=max_calls)
 
 
-def open_ar(company_id: str, customer_no: str, max_items: int = 1000) -> paging.Page:
-    """Sparse index ar_open: every invoice with a balance due, oldest due first."""
+EVERY_ROW = 10**9  # `want` of a list read to its end (DynamoDB still pages by 1 MB)
+
+
+def open_ar(company_id: str, customer_no: str) -> paging.Page:
+    """Sparse index ar_open: every invoice with a balance due, oldest due first, however
+    many (1 Query per MB of headers; the pay form and statements list them all)."""
     pk = account_pk(company_id, customer_no)
     return paging.collect(
         lambda **page: Invoice.ar_open.query(pk, attributes_to_get=HEADER_ATTRIBUTES, **page),
-        InvoiceHeader.from_raw, want=max_items, max_calls=4)
+        InvoiceHeader.from_raw, want=EVERY_ROW, max_calls=EVERY_ROW)
 
 
 def open_ar_page(company_id: str, customer_no: str, cursor: Optional[str],
@@ -226,7 +217,7 @@ def many(company_id: str, invoice_nos: Iterable[str],
          attributes: List[str] = HEADER_ATTRIBUTES) -> Dict[str, InvoiceHeader]:
     """Headers of up to 100 invoices (one BatchGetItem, plus retries of unprocessed keys)."""
     keys = [{"pk": {"S": invoice_pk(company_id, n)}} for n in dict.fromkeys(invoice_nos)][:100]
-    table = Invoice._get_connection()
+    table = dynamo.table(Invoice)
     found: Dict[str, InvoiceHeader] = {}
     for _attempt in range(3):
         if not keys:
@@ -240,7 +231,12 @@ def many(company_id: str, invoice_nos: Iterable[str],
     return found
 
 
-def latest_update(invoices: List[InvoiceHeader]):
+# What the list pages and the account page hold: a header read by projection, or a whole
+# invoice (the detail page, the pay form's open invoices).
+AnyInvoice = Invoice | InvoiceHeader
+
+
+def latest_update(invoices: Sequence[AnyInvoice]) -> Optional[datetime]:
     stamps = [i.erp_updated_at for i in invoices if i.erp_updated_at]
     return max(stamps) if stamps else None
 

@@ -14,6 +14,16 @@ def account_pk(company_id: str, customer_no: str) -> str:
     return f"{company_id}#{customer_no}"
 
 
+def split_account_pk(pk: str) -> Tuple[str, str]:
+    """`company#customer_no` -> (company_id, customer_no)."""
+    company_id, customer_no = pk.split("#", 1)
+    return company_id, customer_no
+
+
+def customer_no_of(pk: str) -> str:
+    return split_account_pk(pk)[1]
+
+
 def invoice_pk(company_id: str, invoice_no: str) -> str:
     return f"{company_id}#{invoice_no}"
 
@@ -28,6 +38,33 @@ def email_login(email: str) -> str:
 
 def name_login(company_id: str, user_name: str) -> str:
     return f"name#{company_id}#{user_name.strip().lower()}"
+
+
+def customer_name_key(name: str, customer_no: str, location_id: str) -> str:
+    """`by_name` sort key of a customer row: found by a lower-case name prefix."""
+    return f"{name.lower()}#{customer_no}#{location_id}"
+
+
+def ledger_entry_key(entry_date: str, entry_id: str) -> str:
+    """Sort key of a ledger entry: by ISO date, then the ERP's entry id."""
+    return f"{entry_date}#{entry_id}"
+
+
+def part_token_pk(company_id: str, word: str) -> str:
+    return f"{company_id}#{word}"
+
+
+def sign_in_throttle_keys(user_id: Optional[str], login_key: Optional[str],
+                          source_ip: str) -> Tuple[str, str]:
+    """Throttle keys of a sign-in: the login's counter (by user id when the login finds one,
+    else by the login key, `-` for none) and the source IP's."""
+    account = f"acct#user#{user_id}" if user_id else f"acct#{login_key or '-'}"
+    return account, f"ip#{source_ip}"
+
+
+def reset_throttle_keys(address_hash: str, source_ip: str) -> Tuple[str, str]:
+    """Throttle keys of a password-reset request: per (hashed) address and per source IP."""
+    return f"reset#{address_hash}", f"reset-ip#{source_ip}"
 
 
 def invoice_keys(company_id: str, invoice_no: str, customer_no: str, state: str,

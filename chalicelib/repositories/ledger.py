@@ -4,7 +4,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ..models import Equipment, LedgerEntry, Payment
 from ..models.base import plain_dict
-from . import paging
+from . import paging, projections
 from .keys import account_pk, date_bounds
 
 
@@ -21,12 +21,12 @@ class EntryView:
 
     @classmethod
     def from_raw(cls, raw: dict) -> "EntryView":
-        reference = raw.get("reference")
-        return cls(raw["entry_key"]["S"], raw["kind"]["S"], int(raw["amount_cents"]["N"]),
-                   raw["entry_date"]["S"], reference.get("S") if reference else None)
+        return cls(**projections.read(raw, _ENTRY_FIELDS))
 
 
-ENTRY_ATTRIBUTES = ["customer_pk", "entry_key", "kind", "amount_cents", "entry_date", "reference"]
+# How each field is read: as the model's LedgerEntry attribute of that name says.
+_ENTRY_FIELDS = projections.fields_of(LedgerEntry.get_attributes(), EntryView.__dataclass_fields__)
+ENTRY_ATTRIBUTES = ["customer_pk", *EntryView.__dataclass_fields__]
 
 
 def entries_between(company_id: str, customer_no: str, date_from: Optional[str],

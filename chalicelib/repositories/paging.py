@@ -83,13 +83,13 @@ def collect(run_query: Callable[..., Any], convert: Callable[[dict], Any], *, wa
             limit = FILTERED_READ if not matched else \
                 min(FILTERED_READ, max(missing, math.ceil(missing * read * 1.25 / matched)))
         result = run_query(page_size=limit, last_evaluated_key=key)
-        raw = next(iter(result.page_iter), {})
+        raw: dict = next(iter(result.page_iter), {})
         page.calls += 1
         items = raw.get("Items", [])
         read += raw.get("ScannedCount", len(items))
         matched += len(items)
         key = raw.get("LastEvaluatedKey")
-        if len(items) > missing:  # read ahead: more matches than the page shows
+        if len(items) > missing and key_of is not None:  # read ahead: more matches than shown
             items = items[:missing]
             key = key_of(items[-1])
         page.items.extend(map(convert, items))

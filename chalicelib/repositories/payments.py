@@ -4,19 +4,21 @@ Each function is one access pattern of docs/data-model.md (rows 46–51 and the
 payments list of the administrators).
 """
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Dict, List, Optional
+from datetime import UTC, datetime
+from typing import Dict, List, Optional, Tuple
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from .. import clock
 from ..models import Payment, PaymentReservations
 from ..models.base import plain_dict
 from . import paging
+from .dynamo import ITEM_CONDITION_FAILED, cancel_reasons, conditional, connection
 from .keys import account_pk
 
-CONDITION_FAILED = "ConditionalCheckFailedException"
 NOT_PAYMENTS = ("reviewed", "expired")  # reviews nobody confirmed: nothing was charged
 
 
@@ -27,15 +29,10 @@ def id_bound(moment: datetime) -> str:
 
 def id_time(payment_id: str) -> Optional[datetime]:
     try:
-        from datetime import timezone
 
-        return datetime.fromtimestamp(int(payment_id[:12], 16) / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(int(payment_id[:12], 16) / 1000, tz=UTC)
     except (ValueError, OverflowError, OSError):
         return None
-
-
-def _conditional_failure(error) -> bool:
-    return getattr(error, "cause_response_code", None) == CONDITION_FAILED
 
 
 def get(company_id: str, payment_id: str) -> Optional[Payment]:
@@ -60,13 +57,7 @@ def create_pending(payment: Payment) -> bool:
 def _create(payment: Payment, status: str) -> bool:
     payment.status = status
     payment.pending_company = payment.company_id
-    try:
-        payment.save(condition=Payment.payment_id.does_not_exist())
-    except PutError as error:
-        if _conditional_failure(error):
-            return False
-        raise
-    return True
+    return conditional(payment.save, condition=Payment.payment_id.does_not_exist())
 
 
 def resolve(payment: Payment, status: str, *, gateway_id=None, masked_account=None,
@@ -75,8 +66,8 @@ def resolve(payment: Payment, status: str, *, gateway_id=None, masked_account=No
     A sale that is not approved gives its hold back, an approved refund holds its
     (negative) amount, each in the same transaction as the status (row 47a)."""
     now = clock.utcnow()
-    actions = [Payment.status.set(status), Payment.updated_at.set(now),
-               Payment.pending_company.remove(), Payment.needs_attention.set(False)]
+    actions: List[Action] = [Payment.status.set(status), Payment.updated_at.set(now),
+                             Payment.pending_company.remove(), Payment.needs_attention.set(False)]
     for attribute, value in ((Payment.gateway_id, gateway_id),
                              (Payment.masked_account, masked_account),
                              (Payment.result_message, message),
@@ -84,7 +75,7 @@ def resolve(payment: Payment, status: str, *, gateway_id=None, masked_account=No
                              (Payment.card_type, card_type)):
         if value:
             actions.append(attribute.set(value))
-    hold = None
+    hold: Optional[HoldChange] = None
     if status == "approved":
         actions.append(Payment.feed_company.set(payment.company_id))
         if payment.kind == "payment" and payment.receipt_email:
@@ -102,17 +93,11 @@ def resolve(payment: Payment, status: str, *, gateway_id=None, masked_account=No
 
 def mark_unresolved(payment: Payment, needs_attention: bool, message: str) -> bool:
     """The reconciler could not tell: count the attempt, flag it; it stays pending."""
-    try:
-        payment.update(actions=[Payment.reconcile_attempts.add(1),
-                                Payment.needs_attention.set(needs_attention),
-                                Payment.result_message.set(message[:300]),
-                                Payment.updated_at.set(clock.utcnow())],
+    return conditional(payment.update, actions=[Payment.reconcile_attempts.add(1),
+                                                Payment.needs_attention.set(needs_attention),
+                                                Payment.result_message.set(message[:300]),
+                                                Payment.updated_at.set(clock.utcnow())],
                        condition=Payment.status == "pending")
-    except UpdateError as error:
-        if _conditional_failure(error):
-            return False
-        raise
-    return True
 
 
 def mark_voided(payment: Payment, message: str) -> bool:
@@ -127,29 +112,18 @@ def mark_voided(payment: Payment, message: str) -> bool:
 
 def expire_review(payment: Payment, message: str) -> bool:
     """reviewed → expired: nobody confirmed it in time (it never held anything)."""
-    try:
-        payment.update(actions=[Payment.status.set("expired"), Payment.result_message.set(message),
-                                Payment.pending_company.remove(),
-                                Payment.updated_at.set(clock.utcnow())],
+    return conditional(payment.update, actions=[Payment.status.set("expired"),
+                                                Payment.result_message.set(message),
+                                                Payment.pending_company.remove(),
+                                                Payment.updated_at.set(clock.utcnow())],
                        condition=Payment.status == "reviewed")
-    except UpdateError as error:
-        if _conditional_failure(error):
-            return False
-        raise
-    return True
 
 
 def add_refunded(sale: Payment, cents: int) -> bool:
     """Count an approved refund on its sale, never beyond the sale's amount."""
-    try:
-        sale.update(actions=[Payment.refunded_cents.add(cents),
-                             Payment.updated_at.set(clock.utcnow())],
-                    condition=Payment.refunded_cents <= int(sale.amount_cents) - cents)
-    except UpdateError as error:
-        if _conditional_failure(error):
-            return False
-        raise
-    return True
+    return conditional(sale.update, actions=[Payment.refunded_cents.add(cents),
+                                             Payment.updated_at.set(clock.utcnow())],
+                       condition=Payment.refunded_cents <= int(sale.amount_cents) - cents)
 
 
 def receipt_sent(payment: Payment) -> None:
@@ -212,7 +186,6 @@ def refunds_of(sale: Payment) -> List[Payment]:
 # portal payment holds of the account's open invoices, until the ERP applies it or
 # it stops being money (declined, failed, voided, returned).
 RESERVED, NOT_REVIEWED, HOLDS_CHANGED = "reserved", "not reviewed", "holds changed"
-ITEM_CONDITION_FAILED = "ConditionalCheckFailed"  # a cancelled transaction's per-item reason
 
 
 @dataclass
@@ -251,17 +224,6 @@ def read_holds(company_id: str, customer_no: str) -> Holds:
     return Holds(pk, holds, int(item.version or 0))
 
 
-def _connection():
-    return Payment._get_connection().connection
-
-
-def _cancelled(error: TransactWriteError) -> Optional[List[Optional[str]]]:
-    """The per-item reasons of a cancelled transaction, or None for another error."""
-    if error.cause_response_code != "TransactionCanceledException":
-        return None
-    return [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
-
-
 def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) -> str:
     """Row 46: reviewed → pending, and the payment's hold added to the account's item,
     in one transaction.  The item is written only over the version `holds` was read at,
@@ -270,6 +232,8 @@ def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) 
     (a second click confirmed it first, or it expired)."""
     now = clock.utcnow()
     item = PaymentReservations(holds.account_pk)
+    hold_actions: List[Action]
+    unchanged: Condition
     if holds.version is None:
         hold_actions = [PaymentReservations.holds.set(
             dict(holds.holds, **{payment.payment_id: _hold_of(payment)})),
@@ -280,14 +244,14 @@ def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) 
                         PaymentReservations.version.set(holds.version + 1)]
         unchanged = PaymentReservations.version == holds.version
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with TransactWrite(connection=connection(Payment)) as tx:
             tx.update(payment, actions=[
                 Payment.status.set("pending"), Payment.transaction_token.set(transaction_token),
                 Payment.unapplied_pk.set(account_pk(payment.company_id, payment.customer_no)),
                 Payment.updated_at.set(now)], condition=Payment.status == "reviewed")
             tx.update(item, actions=hold_actions, condition=unchanged)
     except TransactWriteError as error:
-        reasons = _cancelled(error)
+        reasons = cancel_reasons(error)
         if reasons and reasons[0] == ITEM_CONDITION_FAILED:
             return NOT_REVIEWED
         if reasons and reasons[1] == ITEM_CONDITION_FAILED:
@@ -296,13 +260,17 @@ def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) 
     return RESERVED
 
 
-def _drop_hold(payment: Payment):
+# A change of an account's holds that goes with a payment's change: the item, its update, its condition.
+HoldChange = Tuple[PaymentReservations, List[Action], Condition]
+
+
+def _drop_hold(payment: Payment) -> HoldChange:
     item = PaymentReservations(account_pk(payment.company_id, payment.customer_no))
     return item, [PaymentReservations.holds[payment.payment_id].remove()], \
         PaymentReservations.holds[payment.payment_id].exists()
 
 
-def _add_hold(payment: Payment):
+def _add_hold(payment: Payment) -> HoldChange:
     """A refund reopens what it gives back: a negative hold (no version check: it only
     makes room)."""
     item = PaymentReservations(account_pk(payment.company_id, payment.customer_no))
@@ -310,42 +278,31 @@ def _add_hold(payment: Payment):
         PaymentReservations.holds.exists()
 
 
-def _transition(payment: Payment, actions, condition, hold) -> bool:
+def _transition(payment: Payment, actions: List[Action], condition: Condition,
+                hold: Optional[HoldChange]) -> bool:
     """A conditional status change with its hold change in one transaction; False when
     the payment's condition failed.  A payment from before reservations (no hold to
     drop, no item to add to) changes status alone."""
-    item, hold_actions, hold_condition = hold or (None, None, None)
-    if item is not None:
+    if hold is not None:
+        item, hold_actions, hold_condition = hold
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with TransactWrite(connection=connection(Payment)) as tx:
                 tx.update(payment, actions=actions, condition=condition)
                 tx.update(item, actions=hold_actions, condition=hold_condition)
             return True
         except TransactWriteError as error:
-            reasons = _cancelled(error)
+            reasons = cancel_reasons(error)
             if not reasons:
                 raise
             if reasons[0] == ITEM_CONDITION_FAILED:
                 return False
             if reasons[1] != ITEM_CONDITION_FAILED:
                 raise
-    try:
-        payment.update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if _conditional_failure(error):
-            return False
-        raise
-    return True
+    return conditional(payment.update, actions=actions, condition=condition)
 
 
 def release_hold(company_id: str, customer_no: str, payment_id: str) -> bool:
     """The ERP applied (or returned) the payment: its invoices' balances say it now."""
     item = PaymentReservations(account_pk(company_id, customer_no))
-    try:
-        item.update(actions=[PaymentReservations.holds[payment_id].remove()],
-                    condition=PaymentReservations.holds[payment_id].exists())
-    except UpdateError as error:
-        if _conditional_failure(error):
-            return False
-        raise
-    return True
+    return conditional(item.update, actions=[PaymentReservations.holds[payment_id].remove()],
+                       condition=PaymentReservations.holds[payment_id].exists())

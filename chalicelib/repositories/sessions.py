@@ -1,9 +1,8 @@
 """Server-side sessions, keyed by the SHA-256 of the cookie value."""
 from typing import Optional
 
-from pynamodb.exceptions import UpdateError
-
 from ..models import Session
+from .dynamo import batch_write, conditional
 
 
 def create(session: Session) -> None:
@@ -20,11 +19,8 @@ def get(session_hash: str) -> Optional[Session]:
 
 def touch(session: Session, now: int) -> None:
     # Conditional: a sign-out racing this request must not leave a keyless item behind.
-    try:
-        session.update(actions=[Session.last_seen.set(now)],
-                       condition=Session.session_hash.exists())
-    except UpdateError:
-        pass
+    conditional(session.update, actions=[Session.last_seen.set(now)],
+                condition=Session.session_hash.exists())
 
 
 def set_account(session: Session, account_pk: str) -> None:
@@ -44,8 +40,5 @@ def delete(session_hash: str) -> None:
 def delete_all_for_user(user_id: str, keep: Optional[str] = None) -> int:
     """End every session of a user (except `keep`); one query + batched deletes."""
     hashes = [s.session_hash for s in Session.by_user.query(user_id)]
-    with Session.batch_write() as batch:
-        for session_hash in hashes:
-            if session_hash != keep:
-                batch.delete(Session(session_hash))
+    batch_write([Session(h) for h in hashes if h != keep], "delete")
     return len(hashes) - (1 if keep in hashes else 0)

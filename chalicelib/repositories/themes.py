@@ -1,10 +1,12 @@
 """A company's theme: the draft, the published theme and every published version."""
 from typing import List, Optional
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ..models import Company, Theme, ThemeVersion
+from .dynamo import cancel_reasons, conditional, connection
 
 
 class VersionConflict(Exception):
@@ -12,11 +14,9 @@ class VersionConflict(Exception):
 
 
 def save_draft(company: Company, draft: Theme) -> None:
-    try:
-        company.update(actions=[Company.theme_draft.set(draft)],
-                       condition=Company.company_id.exists())
-    except UpdateError as error:
-        raise VersionConflict(str(error)) from error
+    if not conditional(company.update, actions=[Company.theme_draft.set(draft)],
+                       condition=Company.company_id.exists()):
+        raise VersionConflict(f"company {company.company_id} is gone")
 
 
 def publish(company: Company, theme: Theme, expected_version: int, published_by: str,
@@ -30,18 +30,21 @@ def publish(company: Company, theme: Theme, expected_version: int, published_by:
     else:
         unchanged = Company.theme_version.does_not_exist() | (Company.theme_version == 0)
     try:
-        with TransactWrite(connection=Company._get_connection().connection) as tx:
+        with TransactWrite(connection=connection(Company)) as tx:
             # The OEM label changes only when the theme sets one (Portal settings edits it too).
-            tx.update(company, actions=[Company.theme.set(theme),
-                                        Company.theme_version.set(version),
-                                        Company.updated_at.set(published_at)]
-                      + ([Company.oem_label.set(theme.oem_label)] if theme.oem_label else [])
-                      + ([Company.theme_draft.remove()] if clear_draft else []),
-                      condition=unchanged)
+            actions: List[Action] = [Company.theme.set(theme), Company.theme_version.set(version),
+                                     Company.updated_at.set(published_at)]
+            if theme.oem_label:
+                actions.append(Company.oem_label.set(theme.oem_label))
+            if clear_draft:
+                actions.append(Company.theme_draft.remove())
+            tx.update(company, actions=actions, condition=unchanged)
             tx.save(ThemeVersion(company.company_id, version, theme=theme,
                                  published_by=published_by, published_at=published_at),
                     condition=ThemeVersion.version.does_not_exist())
     except TransactWriteError as error:
+        if cancel_reasons(error) is None:  # failed for another reason than a condition
+            raise
         raise VersionConflict(str(error)) from error
     return version
 

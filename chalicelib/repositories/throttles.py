@@ -1,9 +1,8 @@
 """Failed sign-in counters: atomic adds on DynamoDB items with a TTL."""
 from typing import Dict, List
 
-from pynamodb.exceptions import UpdateError
-
 from ..models import Throttle
+from .dynamo import conditional
 
 
 def get_many(keys: List[str]) -> Dict[str, Throttle]:
@@ -13,12 +12,8 @@ def get_many(keys: List[str]) -> Dict[str, Throttle]:
 def add_failure(key: str, now: int, window: int, keep_for: int) -> Throttle:
     """Count one failure inside the current window, or start a new window."""
     item = Throttle(key)
-    try:
-        item.update(
-            actions=[Throttle.failures.add(1)],
-            condition=Throttle.window_ends > now,
-        )
-    except UpdateError:
+    if not conditional(item.update, actions=[Throttle.failures.add(1)],
+                       condition=Throttle.window_ends > now):
         # No item, or its window has passed: start counting again at 1.
         item = Throttle(key, failures=1, window_ends=now + window, locked_until=0,
                         expires=now + keep_for)

@@ -1,9 +1,8 @@
 """Single-use tokens (invitation, confirmation, reset, hand-off)."""
 from typing import Optional
 
-from pynamodb.exceptions import UpdateError
-
 from ..models import Token
+from .dynamo import conditional
 
 
 def create(token: Token) -> None:
@@ -19,21 +18,14 @@ def get(token_hash: str) -> Optional[Token]:
 
 def mark_used(token: Token, now: int) -> bool:
     """Consume the token; False if another request used it first."""
-    try:
-        token.update(actions=[Token.used_at.set(now)],
-                     condition=Token.used_at.does_not_exist())
-        return True
-    except UpdateError:
-        return False
+    return conditional(token.update, actions=[Token.used_at.set(now)],
+                       condition=Token.used_at.does_not_exist())
 
 
 def revoke(token_hash: str, now: int) -> None:
     """An older link stops working (a newer invitation replaced it)."""
-    try:
-        Token(token_hash).update(actions=[Token.used_at.set(now)],
-                                 condition=Token.token_hash.exists() & Token.used_at.does_not_exist())
-    except UpdateError:
-        pass
+    conditional(Token(token_hash).update, actions=[Token.used_at.set(now)],
+                condition=Token.token_hash.exists() & Token.used_at.does_not_exist())
 
 
 def delete(token_hash: str) -> None:

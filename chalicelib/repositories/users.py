@@ -1,10 +1,12 @@
 """Users, their login names and memberships."""
 from typing import List, Optional
 
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ..models import LoginName, Membership, User
-from .keys import account_pk
+from .dynamo import cancel_reasons, conditional, connection
 
 # A user id that never exists: unknown logins do the same reads as known ones.
 MISSING_USER_ID = "~missing"
@@ -32,24 +34,29 @@ def memberships(user_id: str) -> List[Membership]:
     return list(Membership.query(user_id))
 
 
-def get_membership(user_id: str, company_id: str, customer_no: str) -> Optional[Membership]:
-    try:
-        return Membership.get(user_id, account_pk(company_id, customer_no))
-    except Membership.DoesNotExist:
-        return None
+class LoginTaken(Exception):
+    """A login name (or the user id) is taken already: nothing was written."""
 
 
 def create_user(user: User, login_keys: List[str]) -> None:
-    """Create the user and claim its login names atomically (names are unique)."""
-    with TransactWrite(connection=User._get_connection().connection) as tx:
-        tx.save(user, condition=User.user_id.does_not_exist())
-        for key in login_keys:
-            login = LoginName(key, user_id=user.user_id)
-            tx.save(login, condition=LoginName.login.does_not_exist())
+    """Create the user and claim its login names atomically (names are unique);
+    LoginTaken when one is taken."""
+    try:
+        with TransactWrite(connection=connection(User)) as tx:
+            tx.save(user, condition=User.user_id.does_not_exist())
+            for key in login_keys:
+                login = LoginName(key, user_id=user.user_id)
+                tx.save(login, condition=LoginName.login.does_not_exist())
+    except TransactWriteError as error:
+        if cancel_reasons(error) is None:  # failed for another reason than a condition
+            raise
+        raise LoginTaken(", ".join(login_keys)) from error
 
 
-def save_user(user: User) -> None:
-    user.save()
+def claim_login_name(login_key: str, user_id: str) -> bool:
+    """One more login name for a user; False when it is taken."""
+    return conditional(LoginName(login_key, user_id=user_id).save,
+                       condition=LoginName.login.does_not_exist())
 
 
 def save_membership(membership: Membership) -> None:
@@ -74,7 +81,7 @@ def update_password_hash(user: User, password_hash: str) -> None:
 
 def add_admin_companies(user: User, company_ids: set, name=None) -> None:
     """Make an existing user administrator of more companies (set ADD: no lost update)."""
-    actions = [User.admin_company_ids.add(company_ids)]
+    actions: List[Action] = [User.admin_company_ids.add(company_ids)]
     if name and not user.name:
         actions.append(User.name.set(name))
     user.update(actions=actions)
@@ -85,7 +92,7 @@ def create_generated_login(user: User, login_key: str, membership: Membership) -
 
     Fails (TransactWriteError) when the user name is already taken.
     """
-    with TransactWrite(connection=User._get_connection().connection) as tx:
+    with TransactWrite(connection=connection(User)) as tx:
         tx.save(user, condition=User.user_id.does_not_exist())
         tx.save(LoginName(login_key, user_id=user.user_id),
                 condition=LoginName.login.does_not_exist())
@@ -98,7 +105,7 @@ def get_membership_by_pk(user_id: str, pk: str) -> Optional[Membership]:
 
 
 def set_membership_status(membership: Membership, status: str, **changes) -> None:
-    actions = [Membership.status.set(status)]
+    actions: List[Action] = [Membership.status.set(status)]
     for name, value in changes.items():
         attribute = getattr(Membership, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))

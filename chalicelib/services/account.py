@@ -3,18 +3,18 @@
 Every balance here comes from `services.balance` (the one balance rule)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from ..models import Company, Invoice
 from ..repositories import invoices, ledger, paging
-from .balance import (BUCKETS, Balance, _add_by_day, bucket, company_today,  # noqa: F401
-                      due_date)
+from ..repositories.invoices import AnyInvoice, InvoiceHeader
 from . import balance as balance_rule
+from .balance import BUCKETS, Balance, _add_by_day, bucket, company_today, due_date  # noqa: F401
 
 
 @dataclass
 class ArRow:
-    invoice: Invoice
+    invoice: AnyInvoice
     due: date
     days_past_due: int
     bucket: int
@@ -27,22 +27,37 @@ class ArSummary:
     buckets: List[int]
     total_cents: int
     complete: bool  # False when the customer has more open invoices than one page reads
-    updated_at: object = None
+    updated_at: Optional[datetime] = None
     portal_payments: list = field(default_factory=list)  # pending/approved, not yet applied by the ERP
     balance: Optional[Balance] = None
 
 
 def open_ar(company: Company, customer_no: str, terms_days: int = 30,
             now: Optional[datetime] = None) -> ArSummary:
-    """Every open invoice still to pay (the pay form), with the balance by the rule."""
+    """The pay form: the balance and aging of the whole account as /account reads them (the
+    AR totals, services/balance.account_balance), and every open invoice still to pay."""
+    account = balance_rule.account_balance(company, customer_no, terms_days, now)
     page = invoices.open_ar(company.company_id, customer_no)
-    portal_payments = ledger.unapplied_payments(company.company_id, customer_no)
-    credits = ledger.open_credits(company.company_id, customer_no)
-    return aging(page.items, credits, portal_payments, company_today(company, now), terms_days,
-                 complete=page.cursor is None)
+    return ArSummary(_still_to_pay(page.items, account.unapplied, account.today, terms_days),
+                     account.balance.buckets, account.balance.total_cents,
+                     page.cursor is None, account.totals.erp_updated_at,
+                     account.portal_payments, account.balance)
 
 
-def aging(open_invoices: List[Invoice], credits: List, portal_payments: List, today: date,
+def _still_to_pay(open_invoices: Sequence[AnyInvoice], unapplied: Dict[str, int], today: date,
+                  terms_days: int) -> List[ArRow]:
+    """Rows of the open invoices that portal payments have not paid in full."""
+    rows = []
+    for invoice in open_invoices:
+        shown = balance_rule.shown_balance(invoice, unapplied)
+        if shown > 0:  # paid in full by a payment made here: not open any more
+            due = due_date(invoice, terms_days)
+            late = (today - due).days
+            rows.append(ArRow(invoice, due, late, bucket(late), shown))
+    return rows
+
+
+def aging(open_invoices: Sequence[AnyInvoice], credits: List, portal_payments: List, today: date,
           terms_days: int = 30, complete: bool = True) -> ArSummary:
     """Open invoices (oldest due first) in aging buckets as of `today` (also a statement date)."""
     result, rows = balance_rule.as_of(open_invoices, credits, portal_payments, today, terms_days)
@@ -60,7 +75,7 @@ class AccountView:
     rows: List[ArRow]
     cursor: Optional[str]
     stopped_early: bool
-    updated_at: object
+    updated_at: Optional[datetime]
     portal_payments: list
     balance: Optional[Balance] = None
 
@@ -71,13 +86,7 @@ def account_view(company: Company, customer_no: str, terms_days: int = 30,
     portal payments (and the invoices they pay), one page of open invoices."""
     account = balance_rule.account_balance(company, customer_no, terms_days, now)
     page = invoices.open_ar_page(company.company_id, customer_no, cursor)
-    rows = []
-    for invoice in page.items:
-        shown = balance_rule.shown_balance(invoice, account.unapplied)
-        if shown > 0:  # paid in full by a payment made here: not open any more
-            due = due_date(invoice, terms_days)
-            late = (account.today - due).days
-            rows.append(ArRow(invoice, due, late, bucket(late), shown))
+    rows = _still_to_pay(page.items, account.unapplied, account.today, terms_days)
     return AccountView(account.balance.buckets, account.balance.total_cents, account.open_count,
                        rows, page.cursor, page.stopped_early, account.totals.erp_updated_at,
                        account.portal_payments, account.balance)
@@ -209,13 +218,13 @@ def purchases(company_id: str, customer_no: str, text: str, date_from: Optional[
 @dataclass
 class Unit:
     equipment: object
-    orders: List[Invoice] = field(default_factory=list)
+    orders: List[InvoiceHeader] = field(default_factory=list)
 
 
 def equipment(company_id: str, customer_no: str) -> List[Unit]:
     units = ledger.equipment(company_id, customer_no)
     wanted = [n for unit in units for n in (unit.invoice_nos or [])]
-    found: Dict[str, Invoice] = invoices.many(company_id, wanted)
+    found: Dict[str, InvoiceHeader] = invoices.many(company_id, wanted)
     return [Unit(unit, sorted((found[n] for n in (unit.invoice_nos or []) if n in found
                                and found[n].customer_no == customer_no),
                               key=lambda inv: inv.invoice_date, reverse=True))

@@ -13,7 +13,7 @@ MAX_TOKEN_LENGTH = 200
 
 
 def _error(status: int, error: str, message: str):
-    from ..api.routing import ApiError
+    from ..contract.errors import ApiError
     return ApiError(status, error, message)
 
 

@@ -5,7 +5,7 @@ same DynamoDB reads (against a user id that cannot exist) and exactly one
 argon2 verification (against a dummy hash).
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Optional
 
 from .. import email as mail
@@ -14,7 +14,7 @@ from ..logs import logger
 from ..models import Company, Session, Token, User
 from ..models.base import plain_dict
 from ..repositories import audit, companies, throttles, tokens, users
-from ..repositories.keys import email_login, name_login
+from ..repositories.keys import email_login, name_login, sign_in_throttle_keys
 from . import passwords, sessions
 
 ACCOUNT_LIMIT = 5  # failures per account name in the window before a lock
@@ -42,8 +42,7 @@ class SignIn:
 def _throttle_keys(user_id: Optional[str], login_key: Optional[str], source_ip: str):
     """The per-account counter is the login's, across every company and every name it
     signs in with (its e-mail, its user names); a name that finds nobody counts on its own."""
-    account = f"acct#user#{user_id}" if user_id else f"acct#{login_key or '-'}"
-    return account, f"ip#{source_ip}"
+    return sign_in_throttle_keys(user_id, login_key, source_ip)
 
 
 def _login_key(company_id: str, login: str) -> str:
@@ -85,6 +84,7 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
                                              "login_hash": sha256(login.lower())[:16]})
         return SignIn(False, 401, INVALID)
 
+    assert user is not None  # a password matched: a user was found
     expires = user.generated_password_expires_at
     if user.must_change_password and expires and expires.timestamp() < now:
         logger.info("sign-in refused: generated password expired",
@@ -140,7 +140,7 @@ def sign_out(session: Session) -> None:
 
 
 def _store_new_password(user: User, new_password: str, now: float) -> None:
-    changed_at = datetime.fromtimestamp(now, timezone.utc)
+    changed_at = datetime.fromtimestamp(now, UTC)
     users.set_password(user, passwords.hash_password(new_password), changed_at)
 
 
@@ -209,5 +209,5 @@ def reset_password(company: Company, secret: str, new_password: str, confirm: st
 
 
 def generated_password_expiry(company: Company, now: float) -> datetime:
-    return datetime.fromtimestamp(now, timezone.utc) + timedelta(
+    return datetime.fromtimestamp(now, UTC) + timedelta(
         days=int(company.generated_password_days or 30))

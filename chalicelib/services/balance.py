@@ -15,7 +15,7 @@ credit.  So the buckets always add up to the balance due.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import clock
 from ..models import Company
@@ -69,11 +69,6 @@ class Balance:
     @property
     def total_cents(self) -> int:
         return self.invoices_cents - self.credits_cents - self.portal_cents
-
-    @property
-    def shown_invoices_cents(self) -> int:
-        """The invoice balances as listed (net of the portal payments against them)."""
-        return self.total_cents + self.unallocated_cents
 
 
 def settle(invoice_buckets: List[int], allocated: Dict[str, Tuple[int, int]],
@@ -175,14 +170,8 @@ def balance_due_cents(company: Company, customer_no: str, terms_days: int = 30) 
     return account_balance(company, customer_no, terms_days).balance.total_cents
 
 
-def open_amount_cents(company: Company, customer_no: str, terms_days: int = 30) -> int:
-    """What a payment may cover without being a payment on account: the balance due,
-    never below zero (an account in credit has nothing open)."""
-    return max(balance_due_cents(company, customer_no, terms_days), 0)
-
-
 # ------------------------------------------------------------------- as of a day
-def as_of(open_invoices: List, credits: List, portal_payments: List, day: date,
+def as_of(open_invoices: Sequence, credits: List, portal_payments: List, day: date,
           terms_days: int = 30) -> Tuple[Balance, list]:
     """The rule over item lists as of `day` (a statement date, or today): the invoices,
     open credits and portal payments are those the caller read for that day.  Returns the

@@ -11,13 +11,13 @@ Only permanent bounces mark an address (transient ones retry by themselves).
 Contacts are found by address through the `Contact.by_email` index, never a scan.
 """
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import List
 
 from ..logs import logger
 from ..models import Contact
 from ..repositories import admin_customers, audit
-
+from ..repositories.keys import split_account_pk
 
 
 def _addresses(notification: dict):
@@ -47,7 +47,7 @@ def handle(message: str, now: float) -> List[str]:
         return []
     kind, addresses, reason = _addresses(notification)
     marked = []
-    at = datetime.fromtimestamp(now, timezone.utc)
+    at = datetime.fromtimestamp(now, UTC)
     for address in filter(None, addresses):
         address = _bare(address)
         for key in Contact.by_email.query(address, limit=200):
@@ -56,7 +56,7 @@ def handle(message: str, now: float) -> List[str]:
                                     Contact.bounce_reason.set(reason),
                                     Contact.bounced_at.set(at)],
                            condition=Contact.pk.exists())
-            company_id, customer_no = key.pk.split("#", 1)
+            company_id, customer_no = split_account_pk(key.pk)
             admin_customers.refresh_summary(company_id, customer_no)
             audit.record(company_id, "email_bounced", customer_no=customer_no, email=address,
                          reason=reason)

@@ -122,11 +122,11 @@ def validate_format(text: Optional[str]) -> Optional[str]:
         return f"The e-mail format is longer than {MAX_LENGTH:,} characters."
     try:
         tree = _sandbox().parse(text)
-    except TemplateSyntaxError as error:
-        return f"The e-mail format has a syntax error on line {error.lineno}: {error.message}"
+    except TemplateSyntaxError as syntax:
+        return f"The e-mail format has a syntax error on line {syntax.lineno}: {syntax.message}"
     unknown = sorted(meta.find_undeclared_variables(tree) - set(PLACEHOLDERS))
     if unknown:
-        allowed = ", ".join("{{ %s }}" % name for name in PLACEHOLDERS)
+        allowed = ", ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)
         return (f"Unknown placeholder {{{{ {unknown[0]} }}}} in the e-mail format; "
                 f"use only {allowed}.")
     error = _structure_error(tree.body)
@@ -134,8 +134,8 @@ def validate_format(text: Optional[str]) -> Optional[str]:
         return error
     try:  # a trial render catches what the sandbox refuses (attribute tricks)
         _render_format(text, dict.fromkeys(PLACEHOLDERS, "x"))
-    except CredentialsEmailError as error:
-        return str(error)
+    except CredentialsEmailError as refused:
+        return str(refused)
     return None
 
 

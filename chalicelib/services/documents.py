@@ -6,9 +6,9 @@ data, and its SHA-256 (with the template version and the branding inside)
 names the stored object, so each version is rendered once and a changed invoice,
 payment, logo or colour gets a new object.
 """
+import functools
 import hashlib
 import json
-import functools
 import re
 from typing import Callable, Optional
 
@@ -137,7 +137,7 @@ def statement_document(company: Company, view: statement_service.StatementView,
                     ["Payments and credits", view.credits_cents],
                     ["Total due", view.total_due_cents]],
         "paid_since": view.paid_since_cents,
-        "aging": [[label, cents] for label, cents in zip(account.BUCKETS, view.open_items.buckets)],
+        "aging": [[label, cents] for label, cents in zip(account.BUCKETS, view.open_items.buckets, strict=True)],
         "open_items": [[row.invoice.invoice_no, show_date(row.invoice.invoice_date),
                         show_date(row.due), max(row.days_past_due, 0), row.balance_cents]
                        for row in view.open_items.rows]

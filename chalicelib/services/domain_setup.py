@@ -14,12 +14,11 @@
 Every step finds what an earlier run created, so running it again is safe.
 """
 from dataclasses import asdict, dataclass
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from botocore.exceptions import ClientError
 
 from .. import aws, config
-
 
 # AWS error codes that mean "this host name is not acceptable", not "try again".
 REFUSED_INPUT = {"ValidationException", "InvalidParameterValue",
@@ -36,9 +35,9 @@ class DnsRecord:
 
 @dataclass
 class Clients:
-    ses: object
-    acm: object
-    apigateway: object
+    ses: Any  # boto3 clients (tests hand in moto-backed ones)
+    acm: Any
+    apigateway: Any
 
     @classmethod
     def default(cls) -> "Clients":

@@ -5,8 +5,8 @@ import hashlib
 from datetime import date
 
 from .. import aws, config
-from ..api.kinds import MAX_PDF_BYTES
-from ..api.routing import ApiError
+from ..contract.errors import ApiError
+from ..contract.kinds import MAX_PDF_BYTES
 from ..models import Company
 from ..repositories import audit, erp, invoices
 from ..repositories.keys import key_chars_ok

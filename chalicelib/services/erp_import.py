@@ -13,12 +13,32 @@ from typing import Callable, Dict, List, Optional
 from pydantic import ValidationError
 
 from .. import clock
-from ..api.schemas import KINDS, FieldError, validation_errors
-from ..models import (Company, Contact, Customer, Dealer, Equipment, Invoice, InvoiceLine,
-                      LedgerEntry, Part, Payment, Statement, WebAccess)
+from ..contract.schemas import KINDS, FieldError, validation_errors
+from ..models import (
+    Company,
+    Contact,
+    Customer,
+    Dealer,
+    Equipment,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    Part,
+    Payment,
+    Statement,
+    WebAccess,
+)
 from ..models.customer import BILL_TO
 from ..repositories import accounts, ar_totals, erp
-from ..repositories.keys import account_pk, credit_key, invoice_keys, invoice_pk, part_words
+from ..repositories.keys import (
+    account_pk,
+    credit_key,
+    customer_name_key,
+    invoice_keys,
+    invoice_pk,
+    ledger_entry_key,
+    part_words,
+)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 STALE, REJECTED, DELETED = "skipped_stale", "rejected", "deleted"
@@ -104,9 +124,9 @@ def _write_single(pairs, ctx: Context, build, after=None, preserve=(), save=None
     if not built:
         return
     model = type(built[0][2])
-    stored = erp.batch_get(model, [erp._key(item) for _, _, item in built])
+    stored = erp.batch_get(model, [erp.key_of(item) for _, _, item in built])
     for result, record, item in built:
-        old = stored.get(erp._key(item))
+        old = stored.get(erp.key_of(item))
         for name in preserve:
             if old is not None and getattr(old, name, None) is not None:
                 setattr(item, name, getattr(old, name))
@@ -125,7 +145,7 @@ def _write_single(pairs, ctx: Context, build, after=None, preserve=(), save=None
             result.outcome = STALE  # a newer record landed meanwhile
             continue
         result.outcome = CREATED if old is None else UPDATED
-        stored[erp._key(item)] = item
+        stored[erp.key_of(item)] = item
         if after:
             after(result, record, item, old, ctx)
 
@@ -137,9 +157,9 @@ def _delete_single(pairs, ctx: Context, key, after=None, delete=None) -> None:
     if not targets:
         return
     model = type(targets[0][2])
-    stored = erp.batch_get(model, [erp._key(item) for _, _, item in targets])
+    stored = erp.batch_get(model, [erp.key_of(item) for _, _, item in targets])
     for result, record, item in targets:
-        old = stored.get(erp._key(item))
+        old = stored.get(erp.key_of(item))
         if old is None:
             result.outcome = UNCHANGED
             result.warnings.append("nothing stored under this key")
@@ -227,7 +247,7 @@ def _delete_invoices(pairs, ctx):
 def _ledger(record, ctx) -> LedgerEntry:
     company_id = ctx.company.company_id
     return LedgerEntry(account_pk(company_id, record.customer_no),
-                       f"{record.entry_date.isoformat()}#{record.entry_id}", kind=record.kind,
+                       ledger_entry_key(record.entry_date.isoformat(), record.entry_id), kind=record.kind,
                        reference=record.reference, amount_cents=record.amount,
                        entry_date=record.entry_date.isoformat(),
                        open_cents=record.open_amount or None,
@@ -242,7 +262,7 @@ def _save_ledger(item, old, updated_at):
     for _attempt in range(3):
         if ar_totals.save_ledger_entry(item, old):
             return True, old
-        old = erp.batch_get(LedgerEntry, [erp._key(item)]).get(erp._key(item))
+        old = erp.batch_get(LedgerEntry, [erp.key_of(item)]).get(erp.key_of(item))
         if old is not None and old.erp_updated_at >= updated_at:
             return False, old
     return False, old
@@ -313,7 +333,7 @@ def _customer_items(record, ctx):
     pk = account_pk(company_id, record.customer_no)
     locations = {loc.location_id: loc for loc in record.locations}
     if BILL_TO not in locations:
-        from ..api.schemas import Location
+        from ..contract.schemas import Location
         locations[BILL_TO] = Location(location_id=BILL_TO, address=record.address,
                                       city=record.city, state=record.state,
                                       postal_code=record.postal_code, phone=record.phone)
@@ -321,7 +341,7 @@ def _customer_items(record, ctx):
     for location_id, loc in locations.items():
         rows.append(Customer(
             pk, location_id, company_id=company_id, customer_no=record.customer_no,
-            name=record.name, name_key=f"{record.name.lower()}#{record.customer_no}#{location_id}",
+            name=record.name, name_key=customer_name_key(record.name, record.customer_no, location_id),
             location_name=loc.name, address=loc.address, city=loc.city, state=loc.state,
             postal_code=loc.postal_code, phone=loc.phone, erp_active=record.erp_active,
             price_level=record.price_level,
@@ -347,7 +367,7 @@ def _carry_admin_summary(rows, contacts, old_main) -> None:
 
 def _same(old_items, new_items, keep=()) -> bool:
     def by_key(items):
-        return {erp._key(i): _content(i, keep) for i in items}
+        return {erp.key_of(i): _content(i, keep) for i in items}
     return by_key(old_items) == by_key(new_items)
 
 
@@ -405,10 +425,10 @@ def _upsert_customers(pairs, ctx: Context) -> None:
             continue
         others = [r for r in rows if r.location_id != BILL_TO]
         erp.save_all(others + contacts)
-        keep_rows = {erp._key(r) for r in rows}
-        keep_contacts = {erp._key(c) for c in contacts}
-        erp.delete_all([r for r in old_rows if erp._key(r) not in keep_rows]
-                       + [c for c in old_contacts if erp._key(c) not in keep_contacts])
+        keep_rows = {erp.key_of(r) for r in rows}
+        keep_contacts = {erp.key_of(c) for c in contacts}
+        erp.delete_all([r for r in old_rows if erp.key_of(r) not in keep_rows]
+                       + [c for c in old_contacts if erp.key_of(c) not in keep_contacts])
         result.outcome = CREATED if old_main is None else UPDATED
 
 
@@ -473,7 +493,7 @@ DELETES: Dict[str, Callable] = {
     "invoices": _delete_invoices,
     "ledger": lambda pairs, ctx: _delete_single(
         pairs, ctx, lambda r, c: LedgerEntry(account_pk(c.company.company_id, r.customer_no),
-                                             f"{r.entry_date.isoformat()}#{r.entry_id}"),
+                                             ledger_entry_key(r.entry_date.isoformat(), r.entry_id)),
         delete=ar_totals.delete_ledger_entry),
     "statements": lambda pairs, ctx: _delete_single(
         pairs, ctx, lambda r, c: Statement(account_pk(c.company.company_id, r.customer_no),

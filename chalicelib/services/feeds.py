@@ -73,7 +73,8 @@ def page(feed: str, company_id: str, cursor: Optional[str], limit: Optional[str]
 
 def acknowledge(feed: str, company_id: str, ids: List[str]) -> dict:
     now = clock.utcnow()
-    acknowledged, unknown = [], []
+    acknowledged: List[str] = []
+    unknown: List[str] = []
     for item_id in dict.fromkeys(ids):
         (acknowledged if feeds.acknowledge(feed, company_id, item_id, now) else unknown) \
             .append(item_id)

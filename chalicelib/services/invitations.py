@@ -10,10 +10,8 @@
 """
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import List, Optional
-
-from pynamodb.exceptions import TransactWriteError
 
 from .. import email as mail
 from ..ids import new_id, new_secret, sha256
@@ -31,7 +29,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _utc(now: float) -> datetime:
-    return datetime.fromtimestamp(now, timezone.utc)
+    return datetime.fromtimestamp(now, UTC)
 
 
 @dataclass
@@ -148,7 +146,7 @@ def _send_invitation(company, customer_no, contact, user, membership, address, a
         try:
             users.create_user(User(user_id, email=address, name=contact.name,
                                    created_at=_utc(now)), [email_login(address)])
-        except TransactWriteError:  # the address was claimed a moment ago
+        except users.LoginTaken:  # the address was claimed a moment ago
             tokens.delete(token.token_hash)
             return Outcome(False, f"{address} was just registered by another request. "
                                   "Retrieve the customers again and retry.")
@@ -214,6 +212,8 @@ def accept(company: Company, secret: str, name: str, password: str, confirm: str
     found = find(company, secret, now)
     if found.problem:
         return found, None, None
+    # find() sets all three whenever it finds no problem.
+    assert found.token is not None and found.membership is not None and found.user is not None
     name = (name or "").strip()[:100]
     if not name:
         return found, "Enter your name.", None
@@ -279,7 +279,7 @@ def confirmation(company: Company, secret: str, now: float) -> Optional[Token]:
 def confirm(company: Company, secret: str, now: float) -> bool:
     token = confirmation(company, secret, now)
     user = users.get_user(token.user_id) if token else None
-    if user is None or (user.email or "").lower() != token.email:
+    if token is None or user is None or (user.email or "").lower() != token.email:
         return False
     if not tokens.mark_used(token, int(now)):
         return False

@@ -63,6 +63,7 @@ def deliver_batch(records: Iterable[dict], *, ses, now: float) -> dict:
 def deliver(job: dict, *, ses, senders: VerifiedSenders, now: float) -> Optional[str]:
     """Send one queue message; the SES message id (None when there was nothing to send)."""
     kind = job.get("kind") if isinstance(job, dict) else None
+    message: Optional[dict]
     if kind == "email":
         message = job
     elif kind == "password_reset":

@@ -5,18 +5,19 @@ dealer sees invoices whose dealer code is one of the account's linked dealer
 records.  Anything else is "not found".
 """
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from datetime import datetime
+from typing import Dict, List, Optional, Sequence
 
 from ..models import Invoice
 from ..models.base import plain_dict
 from ..repositories import audit, invoices, ledger, paging
-from ..repositories.invoices import Criteria
+from ..repositories.invoices import AnyInvoice, Criteria
 from . import balance
 
 
 @dataclass
 class Row:
-    invoice: Invoice
+    invoice: AnyInvoice
     balance_cents: int  # docs/balance.md: ERP balance minus unapplied portal payments
 
 
@@ -25,7 +26,7 @@ class Listing:
     rows: List[Row]
     cursor: Optional[str]
     stopped_early: bool
-    updated_at: object = None
+    updated_at: Optional[datetime] = None
     calls: int = 0
 
 
@@ -39,7 +40,7 @@ class Detail:
 shown_balance = balance.shown_balance  # the one balance rule, per invoice
 
 
-def _listing(items: List[Invoice], page_cursor, stopped_early, unapplied, calls=0) -> Listing:
+def _listing(items: Sequence[AnyInvoice], page_cursor, stopped_early, unapplied, calls=0) -> Listing:
     rows = [Row(inv, shown_balance(inv, unapplied)) for inv in items]
     return Listing(rows, page_cursor, stopped_early, invoices.latest_update(items), calls)
 

@@ -14,7 +14,7 @@ from ..ids import new_secret, sha256
 from ..logs import logger
 from ..models import Token
 from ..repositories import audit, companies, throttles, tokens, users
-from ..repositories.keys import email_login
+from ..repositories.keys import email_login, reset_throttle_keys
 from .auth import RESET_SECONDS
 
 ADDRESS_LIMIT = 3  # reset e-mails per address per hour
@@ -23,7 +23,7 @@ WINDOW_SECONDS = 60 * 60
 MAX_ADDRESS = 254
 
 
-def _address(text: str) -> str:
+def _address(text: Optional[str]) -> str:
     return (text or "").strip().lower()[:MAX_ADDRESS]
 
 
@@ -35,9 +35,9 @@ def request(company, address: str, source_ip: str, now: float,
     address = _address(address)
     at = int(now)
     # Both counters are always counted (the same two writes for every request).
-    per_address = throttles.add_failure(f"reset#{sha256(address)}", at, WINDOW_SECONDS,
-                                        WINDOW_SECONDS)
-    per_ip = throttles.add_failure(f"reset-ip#{source_ip}", at, WINDOW_SECONDS, WINDOW_SECONDS)
+    address_key, ip_key = reset_throttle_keys(sha256(address), source_ip)
+    per_address = throttles.add_failure(address_key, at, WINDOW_SECONDS, WINDOW_SECONDS)
+    per_ip = throttles.add_failure(ip_key, at, WINDOW_SECONDS, WINDOW_SECONDS)
     if per_address.failures > ADDRESS_LIMIT or per_ip.failures > IP_LIMIT:
         logger.warning("password reset refused: limit", extra={
             "ip": source_ip, "address_hash": sha256(address)[:16],

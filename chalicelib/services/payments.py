@@ -17,7 +17,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from pynamodb.exceptions import PynamoDBException
 
@@ -25,8 +25,8 @@ from .. import clock
 from ..email import EmailError
 from ..ids import new_id
 from ..logs import logger
-from ..models.base import plain_dict
 from ..models import Company, Payment
+from ..models.base import plain_dict
 from ..payments import gateway as gateway_module
 from ..repositories import audit
 from ..repositories import payments as payments_repo
@@ -217,7 +217,7 @@ class PayDetails:
 # ------------------------------------------------------------------ service
 def _emit_metric(name: str, value: int, company_id: str) -> None:
     """One CloudWatch metric as an EMF log line (Powertools single_metric)."""
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric  # noqa: deferred
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric  # deferred: cold start
 
     with single_metric(name=name, unit=MetricUnit.Count, value=value,
                        namespace="DealerPortal") as metric:
@@ -227,7 +227,7 @@ def _emit_metric(name: str, value: int, company_id: str) -> None:
 @dataclass
 class PaymentService:
     gateway_for: Callable = gateway_module.for_company  # (company_id, method) -> Gateway
-    repo: object = payments_repo
+    repo: Any = payments_repo  # repositories/payments.py, or a stand-in with its functions
     send_email: Optional[Callable] = None  # (company, to, template, **ctx); default SES
     now: Callable[[], datetime] = clock.utcnow
     metric: Callable = _emit_metric
@@ -275,7 +275,6 @@ class PaymentService:
         fixed: planned over what is open less what other payments hold.  It holds
         nothing yet (an abandoned review must not block the account); confirming
         reserves.  A payment already confirmed under this id is returned as it is."""
-        company_id = company.company_id
         self.check_payment_id(payment_id)
         try:
             payment = self._review(company, customer_no, user_id, payment_id,

@@ -8,14 +8,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import clock
 from .. import email as mail
-from ..api.routing import ApiError
-from ..api.schemas import (AdminCreate, CompanyCreate, CompanyUpdate, DomainCreate,
-                           GatewayCredentialsIn)
+from ..contract.errors import ApiError
+from ..contract.schemas import AdminCreate, CompanyCreate, CompanyUpdate, DomainCreate, GatewayCredentialsIn
 from ..ids import new_id, new_secret, sha256
 from ..logs import logger
 from ..models import DEFAULT_PAGES, Company, Domain, Token, User
-from ..models.company import PAYMENTS_ENABLED
 from ..models.base import plain_dict
+from ..models.company import PAYMENTS_ENABLED
 from ..payments import credentials as gateway_credentials
 from ..repositories import audit, companies, tokens, users
 from ..repositories.keys import email_login
@@ -176,7 +175,7 @@ def create_admin(body: AdminCreate, actor: str, source_ip: str) -> dict:
     user_id = users.user_id_for_login(email_login(email))
     user = users.get_user(user_id) if user_id else None
     created = user is None
-    if created:
+    if user is None:
         user = User(new_id(), email=email, name=body.name, password_hash=None,
                     admin_company_ids={c.company_id for c in targets},
                     created_at=clock.utcnow())

@@ -8,16 +8,14 @@ middleware re-reads the session's membership on every request.
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Dict, List, Optional
-
-from pynamodb.exceptions import PutError, TransactWriteError
 
 from ..ids import new_id
 from ..models import Company, LoginName, Membership, User, WebAccess
 from ..models.base import plain_dict
 from ..repositories import accounts, admin_customers, audit, users
-from ..repositories.keys import account_pk, name_login
+from ..repositories.keys import account_pk, customer_no_of, name_login
 from . import auth, passwords, sessions
 from .menu import DEALER, RETAIL
 
@@ -34,7 +32,7 @@ USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$")
 
 
 def _utc(now: float) -> datetime:
-    return datetime.fromtimestamp(now, timezone.utc)
+    return datetime.fromtimestamp(now, UTC)
 
 
 # ------------------------------------------------------------------ access
@@ -143,7 +141,7 @@ def _check_credentials(company, web, user_name, password) -> Optional[str]:
     if password:
         existing = users.get_user(web.login_user_id) if web.login_user_id else None
         error = passwords.new_password_error(
-            existing, password, also=[user_name, web.user_name, web.pk.split("#", 1)[1]])
+            existing, password, also=[user_name, web.user_name, customer_no_of(web.pk)])
         if error:
             return f"First password: {error}"
     if (user_name or password) and not web.login_user_id and not (user_name and password):
@@ -158,13 +156,10 @@ def set_credentials(company: Company, customer_no: str, web: WebAccess, user_nam
     company_id = company.company_id
     expires = auth.generated_password_expiry(company, now)
     pk = account_pk(company_id, customer_no)
-    if web.login_user_id and users.get_user(web.login_user_id):
-        user = users.get_user(web.login_user_id)
+    user = users.get_user(web.login_user_id) if web.login_user_id else None
+    if user is not None:
         if user_name and user_name.lower() != (web.user_name or "").lower():
-            try:
-                LoginName(name_login(company_id, user_name), user_id=user.user_id).save(
-                    condition=LoginName.login.does_not_exist())
-            except PutError:
+            if not users.claim_login_name(name_login(company_id, user_name), user.user_id):
                 return f"The user name {user_name} is already taken."
             if web.user_name:
                 LoginName(name_login(company_id, web.user_name)).delete()
@@ -183,7 +178,7 @@ def set_credentials(company: Company, customer_no: str, web: WebAccess, user_nam
                     generated_password_expires_at=expires, created_at=_utc(now))
         try:
             users.create_user(user, [name_login(company_id, user_name)])
-        except TransactWriteError:
+        except users.LoginTaken:
             return f"The user name {user_name} is already taken."
         users.save_membership(Membership(user.user_id, pk, company_id=company_id,
                                          customer_no=customer_no, status="active",

@@ -139,7 +139,8 @@ def build(company: Company, customer_no: str, statement_date: date, terms_days: 
                          activity, total_due, open_items, paid_since,
                          history.cursor is None and not history.stopped_early,
                          other_balance_cents=other_balance,
-                         unapplied_credits_cents=open_items.balance.unallocated_cents)
+                         unapplied_credits_cents=(open_items.balance.unallocated_cents
+                                                  if open_items.balance else 0))
 
 
 def current(company: Company, customer_no: str, terms_days: int = 30,

@@ -2,7 +2,7 @@
 import re
 import threading
 import time
-from typing import Optional
+from typing import Dict, Optional, Tuple
 
 from .. import config
 from ..models import Company
@@ -11,7 +11,7 @@ from ..repositories import companies
 CACHE_SECONDS = 60
 # API Gateway's own host of a REST API: https://<api id>.execute-api.<region>.amazonaws.com
 EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com$")
-_cache = {}
+_cache: Dict[str, Tuple[float, Optional[Company]]] = {}  # host -> (good until, company)
 _lock = threading.Lock()
 
 

@@ -132,7 +132,7 @@ def _refusal(label, color, where, ratio, suggestion, measure) -> str:
     return message
 
 
-def _plain_text(value: str, limit: int, *, single_line: bool) -> str:
+def _plain_text(value: Optional[str], limit: int, *, single_line: bool) -> str:
     """Plain text only: control characters dropped (newlines kept unless single_line)."""
     value = (value or "").replace("\r\n", "\n").replace("\r", "\n")
     kept = "".join(ch for ch in value
@@ -155,7 +155,7 @@ def draft_from_form(company: Company, form: dict) -> Tuple[Theme, Dict[str, str]
         setattr(draft, field, color)
         result = check(color)
         if not result.ok:
-            errors[field] = result.message
+            errors[field] = result.message or ""  # a failed check always says why
     welcome = _plain_text(form.get("welcome_text"), WELCOME_MAX, single_line=False)
     if len(welcome) > WELCOME_MAX:
         errors["welcome_text"] = f"The welcome text is limited to {WELCOME_MAX} characters."

@@ -12,8 +12,7 @@ from chalice import BadRequestError, Blueprint, NotFoundError
 from .. import clock
 from ..models.customer import PORTAL_STATUSES
 from ..repositories import accounts, admin_customers, audit, dealers, paging
-from ..services import (admin, audit_view, credentials_email, invitations, portal_access,
-                        settings)
+from ..services import admin, audit_view, credentials_email, invitations, portal_access, settings
 from . import forms, params
 from . import state as request_state
 from .guards import administrator
@@ -92,7 +91,7 @@ def customer_of_managed(customer_no: str):
 def _partial() -> bool:
     """The JavaScript dialog asks for the bare fragment (no page around it)."""
     request = bp.current_request
-    if (request.query_params or {}).get("partial") == "1":
+    if request.query_params and request.query_params.get("partial") == "1":
         return True
     return request.method == "POST" and forms.parse(request).get("partial") == "1"
 

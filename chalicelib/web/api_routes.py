@@ -8,10 +8,9 @@ import binascii
 
 from chalice import Blueprint, Response
 
-from ..api import kinds
-from ..api.routing import (COMPANY, JSON, PLATFORM, PUBLIC, ApiError, ApiRoute, Param,
-                           api_route, read_json, register)
+from ..api.routing import COMPANY, JSON, PLATFORM, PUBLIC, ApiError, ApiRoute, Param, api_route, read_json, register
 from ..api.routing import openapi as openapi_document
+from ..contract import kinds
 
 bp = Blueprint(__name__)
 
@@ -205,7 +204,7 @@ def _delete_handler(kind):
     return handler
 
 
-for _kind, (_record, _delete) in kinds.KINDS.items():
+for _kind, (_record, _delete, _key) in kinds.KINDS.items():
     register(bp, ApiRoute(
         method="POST", path=f"/companies/{{company_id}}/{_kind}", name=f"upsert_{_kind}",
         scope=COMPANY, params=[COMPANY_ID], body=f"{_record}Batch",
@@ -238,8 +237,8 @@ register(bp, ApiRoute(method="POST", path="/companies/{company_id}/{kind}/delete
                       name="unknown_delete_kind", scope=COMPANY, catch_all=True, tag="erp",
                       params=[COMPANY_ID, Param("kind", {
                           "type": "string", "pattern": "^[a-z-]{1,30}$",
-                          "not": {"enum": sorted(k for k, (_, d) in kinds.KINDS.items()
-                                                 if d)}})],
+                          "not": {"enum": sorted(k for k, spec in kinds.KINDS.items()
+                                                 if spec.delete)}})],
                       summary="Kinds that cannot be deleted: 404"),
          lambda call, company_id, kind: _unknown_kind(call, company_id, kind))
 

@@ -6,6 +6,7 @@ from chalice import BadRequestError, Blueprint, NotFoundError
 
 from ..models.base import plain_dict
 from ..repositories import accounts, paging, users
+from ..repositories.keys import account_pk, customer_no_of
 from ..services import account as account_service
 from ..services import documents, orders, sessions
 from . import forms, params
@@ -189,7 +190,7 @@ def search_result(state, invoice_no):
 @signed_in(bp)
 def choose_account():
     state = request_state.of(bp.current_request)
-    numbers = sorted(pk.split("#", 1)[1] for pk in (state.session.account_pks or []))
+    numbers = sorted(customer_no_of(pk) for pk in (state.session.account_pks or []))
     customers = accounts.bill_tos(state.company.company_id, numbers)
     return page(bp.current_request, "accounts.html", numbers=numbers, customers=customers)
 
@@ -198,7 +199,8 @@ def choose_account():
 @signed_in(bp)
 def switch_account():
     state = request_state.of(bp.current_request)
-    wanted = f"{state.company.company_id}#{forms.parse(bp.current_request).get('customer_no', '')}"
+    wanted = account_pk(state.company.company_id,
+                        forms.parse(bp.current_request).get("customer_no", ""))
     if wanted not in (state.session.account_pks or set()):
         raise NotFoundError("Page not found")
     membership = users.get_membership_by_pk(state.user.user_id, wanted)

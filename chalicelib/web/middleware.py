@@ -14,6 +14,7 @@ from .. import clock, config, dynamo_metrics, faults
 from ..ids import new_id
 from ..logs import logger
 from ..repositories import accounts, users
+from ..repositories.keys import split_account_pk
 from ..services import sessions, tenant
 from ..templating import render, under_path_prefix
 from . import cookies, forms, pages
@@ -182,7 +183,7 @@ def _load_session(request, state: RequestState) -> None:
         return
     state.session, state.user = session, user
     if session.account_pk:
-        company_id, customer_no = session.account_pk.split("#", 1)
+        company_id, customer_no = split_account_pk(session.account_pk)
         customer = accounts.bill_to(company_id, customer_no)
         state.account = Account(
             company_id=company_id, customer_no=customer_no,

@@ -8,27 +8,58 @@ import math
 import random
 import struct
 import zlib
-from datetime import date, datetime, timedelta, timezone
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, Dict, List
 
 from chalicelib import aws, config
 from chalicelib.ids import sha256
-from chalicelib.models import (ApiToken, Company, Contact, Customer, Dealer, DealerLink, Domain,
-                               Equipment, Invoice, InvoiceLine, LedgerEntry, LoginName, Membership,
-                               Part, PartToken, Payment, Statement, Theme, ThemeVersion, User,
-                               WebAccess)
+from chalicelib.models import (
+    ApiToken,
+    Company,
+    Contact,
+    Customer,
+    Dealer,
+    DealerLink,
+    Domain,
+    Equipment,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    LoginName,
+    Membership,
+    Part,
+    PartToken,
+    Payment,
+    Statement,
+    Theme,
+    ThemeVersion,
+    User,
+    WebAccess,
+)
 from chalicelib.models.company import DEFAULT_PAGES
 from chalicelib.payments import credentials
-from chalicelib.repositories.keys import (account_pk, credit_key, email_login, invoice_keys,
-                                          name_login, part_words)
+from chalicelib.repositories.dynamo import batch_write
+from chalicelib.repositories.keys import (
+    account_pk,
+    credit_key,
+    customer_name_key,
+    email_login,
+    invoice_keys,
+    ledger_entry_key,
+    name_login,
+    part_token_pk,
+    part_words,
+)
 from chalicelib.services import passwords, theme
 
 DEMO_PASSWORD = "demo-portal-1"
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()
 
-COMPANIES = [
+COMPANIES: List[Dict[str, Any]] = [
     dict(company_id="abc", name="ABC Appliance Service", hosts=["localhost", "abc.localhost"],
          primary="localhost", primary_color="#1f4e79", accent_color="#f2a900",
          logo="abc-logo.png", support_phone="(555) 010-2000",
@@ -111,7 +142,7 @@ APPLIANCES = ["washer", "dryer", "range", "dishwasher", "refrigerator", "freezer
 
 
 def _ts(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
 def _parts(company_id: str, count: int):
@@ -228,7 +259,7 @@ def _master_data(company_id):
             records.append(Customer(
                 account_pk(company_id, customer_no), loc, company_id=company_id,
                 customer_no=customer_no, name=name,
-                name_key=f"{name.lower()}#{customer_no}#{loc}", location_name=loc_name,
+                name_key=customer_name_key(name, customer_no, loc), location_name=loc_name,
                 address=street, city=city, state=state,
                 erp_active=customer_no not in ERP_INACTIVE,
                 price_level="dealer" if customer_no.startswith("D") else "retail",
@@ -250,7 +281,7 @@ def _abc_activity(parts):
     serials = ["WM-48213-A", "DR-77120-B", "RF-30017-C"]
     for serial, (make, model, kind) in zip(serials, [("Whirlpool", "WFW5620", "Washer"),
                                                       ("Whirlpool", "WED5620", "Dryer"),
-                                                      ("GE", "GNE27J", "Refrigerator")]):
+                                                      ("GE", "GNE27J", "Refrigerator")], strict=True):
         records.append(Equipment(account_pk("abc", "C1001"), serial, make=make, model=model,
                                  description=kind, location_id="MAIN" if kind != "Dryer" else "LAKE",
                                  purchased_on="2023-04-18", installed_on="2023-04-20",
@@ -295,12 +326,12 @@ def _abc_activity(parts):
                                    updated_at=_ts(day)))
             invoice.applied_payment_ids = [payment_id]
             records.append(LedgerEntry(account_pk("abc", customer_no),
-                                       f"{(day + timedelta(days=5)).isoformat()}#{payment_id}",
+                                       ledger_entry_key((day + timedelta(days=5)).isoformat(), payment_id),
                                        kind="payment", reference=invoice_no,
                                        amount_cents=-paid_cents,
                                        entry_date=(day + timedelta(days=5)).isoformat(),
                                        erp_updated_at=NOW))
-        records.append(LedgerEntry(account_pk("abc", customer_no), f"{day.isoformat()}#{invoice_no}",
+        records.append(LedgerEntry(account_pk("abc", customer_no), ledger_entry_key(day.isoformat(), invoice_no),
                                    kind="invoice", reference=invoice_no,
                                    amount_cents=invoice.total_cents, entry_date=day.isoformat(),
                                    erp_updated_at=NOW))
@@ -310,18 +341,19 @@ def _abc_activity(parts):
             equipment.invoice_nos = equipment.invoice_nos + [invoice_no]
         records.append(invoice)
     year_ago = TODAY - timedelta(days=400)
-    records.append(LedgerEntry(account_pk("abc", "C1001"), f"{year_ago.isoformat()}#bf",
+    records.append(LedgerEntry(account_pk("abc", "C1001"), ledger_entry_key(year_ago.isoformat(), "bf"),
                                kind="balance_forward", reference="Balance forward",
                                amount_cents=12500, entry_date=year_ago.isoformat(),
                                erp_updated_at=NOW))
     credit_day = TODAY - timedelta(days=50)
-    records.append(LedgerEntry(account_pk("abc", "C1001"), f"{credit_day.isoformat()}#CM2201",
+    records.append(LedgerEntry(account_pk("abc", "C1001"), ledger_entry_key(credit_day.isoformat(), "CM2201"),
                                kind="credit", reference="CM2201", amount_cents=-2500,
                                entry_date=credit_day.isoformat(), erp_updated_at=NOW,
                                # not applied to an invoice yet: an open credit
                                open_cents=2500,
                                credit_pk=credit_key("abc", "C1001", "credit", 2500)))
-    records.append(LedgerEntry(account_pk("abc", "C1001"), f"{(year_ago + timedelta(days=20)).isoformat()}#CP1",
+    records.append(LedgerEntry(account_pk("abc", "C1001"),
+                               ledger_entry_key((year_ago + timedelta(days=20)).isoformat(), "CP1"),
                                kind="payment", reference="Counter payment",
                                amount_cents=-12500,
                                entry_date=(year_ago + timedelta(days=20)).isoformat(),
@@ -354,7 +386,7 @@ def _pacific_activity(parts):
                            status="Awaiting parts" if open_ else None, lines=lines, due_days=45)
         records.append(invoice)
         records.append(LedgerEntry(account_pk("pacific", customer_no),
-                                   f"{day.isoformat()}#{invoice_no}", kind="invoice",
+                                   ledger_entry_key(day.isoformat(), invoice_no), kind="invoice",
                                    reference=invoice_no, amount_cents=invoice.total_cents,
                                    entry_date=day.isoformat(), erp_updated_at=NOW))
     return records
@@ -375,8 +407,8 @@ def _balance_at(records, pk: str, day: str) -> int:
                       and r.entry_date <= day), key=lambda r: r.entry_key)
     balance = 0
     for entry in entries:
-        balance = entry.amount_cents if entry.kind == "balance_forward" \
-            else balance + entry.amount_cents
+        cents = int(entry.amount_cents)
+        balance = cents if entry.kind == "balance_forward" else balance + cents
     return balance
 
 
@@ -469,7 +501,7 @@ def part_tokens(parts):
     tokens = []
     for part in parts:
         for word in part_words(part.description):
-            tokens.append(PartToken(f"{part.company_id}#{word}", part.part_no))
+            tokens.append(PartToken(part_token_pk(part.company_id, word), part.part_no))
     return tokens
 
 
@@ -486,15 +518,8 @@ def seed() -> dict:
     records += _users()
     records.append(ApiToken(sha256(LOCAL_PLATFORM_TOKEN), token_id="local-platform",
                             scope="platform", label="local stack (make run)", created_at=NOW))
-    counts = {}
-    by_model = {}
-    for record in records:
-        by_model.setdefault(type(record), []).append(record)
-    for model, items in by_model.items():
-        with model.batch_write() as batch:
-            for item in items:
-                batch.save(item)
-        counts[model.__name__] = len(items)
+    batch_write(records)
+    counts = dict(Counter(type(record).__name__ for record in records))
     # After the companies exist: storing credentials marks the company for the reconciler.
     for spec in COMPANIES:  # sandbox credentials: the local stand-in accepts any
         for method in credentials.METHODS:

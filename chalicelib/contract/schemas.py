@@ -12,13 +12,23 @@ change (a time without a zone is taken as UTC).
 """
 import functools
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Callable, Dict, List, Literal, Optional, Type
+from typing import Annotated, Any, Callable, Dict, List, Literal, Optional, Type, get_args
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
-                      StringConstraints, WithJsonSchema, field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
+from . import kinds
 from .kinds import FEEDS, MAX_BATCH_BYTES, MAX_PDF_BYTES, MAX_RECORDS  # noqa: F401 (re-exported)
 
 MAX_DOLLARS = Decimal("1000000000")  # a billion dollars: anything larger is a typo
@@ -65,8 +75,8 @@ Money = Annotated[int, BeforeValidator(to_cents), WithJsonSchema({
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 UpdatedAt = Annotated[datetime, AfterValidator(_utc), Field(
@@ -116,10 +126,10 @@ class ContactIn(Strict):
     primary: bool = False
 
 
-PAGE_KEYS = ("orders", "history", "account", "account_history", "purchases", "equipment",
-             "statements", "payments", "service", "dealer_orders", "dealer_history", "parts",
-             "open_parts", "search_all")
-PageKey = Literal[PAGE_KEYS]
+PageKey = Literal["orders", "history", "account", "account_history", "purchases", "equipment",
+                  "statements", "payments", "service", "dealer_orders", "dealer_history", "parts",
+                  "open_parts", "search_all"]
+PAGE_KEYS = get_args(PageKey)
 
 
 class WebAccessIn(Strict):
@@ -349,17 +359,11 @@ def _get(*fields: str) -> Callable[[dict], str]:
     return key
 
 
-# The same kinds as kinds.KINDS (test_api_openapi checks they agree).
-KINDS: Dict[str, Kind] = {k.name: k for k in [
-    Kind("customers", CustomerRecord, CustomerDelete, _get("customer_no")),
-    Kind("dealers", DealerRecord, DealerDelete, _get("dealer_code")),
-    Kind("invoices", InvoiceRecord, InvoiceDelete, _get("invoice_no")),
-    Kind("ledger", LedgerRecord, LedgerDelete, _get("customer_no", "entry_id")),
-    Kind("statements", StatementRecord, StatementDelete, _get("customer_no", "statement_date")),
-    Kind("parts", PartRecord, PartDelete, _get("part_no")),
-    Kind("equipment", EquipmentRecord, EquipmentDelete, _get("customer_no", "serial_no")),
-    Kind("ach-settlements", AchSettlementRecord, None, _get("payment_id")),
-]}
+# kinds.KINDS with its model names resolved to the classes above.
+KINDS: Dict[str, Kind] = {
+    name: Kind(name, globals()[spec.record], globals()[spec.delete] if spec.delete else None,
+               _get(*spec.key))
+    for name, spec in kinds.KINDS.items()}
 
 
 # --- batch envelope and answer ---------------------------------------------------------
@@ -395,11 +399,12 @@ class BatchResult(BaseModel):
     summary: BatchSummary
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def batch_model(record: Type[BaseModel]) -> Type[BaseModel]:
     """The request body of a batch: `{"records": [...]}` (records are validated one by one)."""
     return type(f"{record.__name__}Batch", (Strict,), {
-        "__annotations__": {"records": Annotated[List[record], Field(min_length=1,
+        # A model built per record class at run time (mypy cannot follow a variable type).
+        "__annotations__": {"records": Annotated[List[record], Field(min_length=1,  # type: ignore[valid-type]
                                                                      max_length=MAX_RECORDS)]},
         "__doc__": f"Up to {MAX_RECORDS} records and {MAX_BATCH_BYTES // 1024 // 1024} MB a "
                    "request; each record is validated and written on its own.",
