@@ -107,7 +107,7 @@ def customer_data(index, size, parts):
     holding the 60 newest invoice numbers.
     """
     from chalicelib.models import Dealer, DealerLink, Equipment, LedgerEntry, Payment
-    from chalicelib.repositories.keys import account_pk
+    from chalicelib.repositories.keys import account_pk, dealer_codes_key
     from infra.local.seed import NOW, STATUSES, TODAY, _invoice
 
     rng = random.Random(index)
@@ -121,6 +121,7 @@ def customer_data(index, size, parts):
     records.append(Dealer(COMPANY, dealer_code, name=f"Bench dealer {size}",
                           linked_customer_nos=[dealer_account], erp_updated_at=NOW))
     records.append(DealerLink(account_pk(COMPANY, dealer_account), dealer_code))
+    records.append(DealerLink(*dealer_codes_key(account_pk(COMPANY, dealer_account)), codes={dealer_code}))
     per_day = max(1, size // 2000)
     invoices = []
     for n in range(size):

@@ -1,6 +1,6 @@
 """ERP master data about a company's customers."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute,
-                                 NumberAttribute, UnicodeAttribute)
+                                 NumberAttribute, UnicodeAttribute, UnicodeSetAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -149,13 +149,20 @@ class Dealer(PortalModel):
 
 
 class DealerLink(PortalModel):
-    """One customer account linked to one dealer record: the OEM pages' dealer codes."""
+    """One customer account linked to one dealer record: the OEM pages' dealer codes.
+
+    Each linked account also has one summary item (keys.dealer_codes_key) whose `codes`
+    set holds all its dealer codes, kept by the same writes as the links (set ADD and
+    DELETE, so concurrent changes never lose one): the request context reads it in its
+    one BatchGetItem instead of querying the links on every page.
+    """
 
     class Meta(BaseMeta):
         table_name = table_name("dealer-links")
 
-    linked_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
+    linked_pk = UnicodeAttribute(hash_key=True)  # company#customer_no (summary: …#dealer-codes)
     dealer_code = UnicodeAttribute(range_key=True)
+    codes = UnicodeSetAttribute(null=True)  # summary item only
 
 
 class Equipment(PortalModel):

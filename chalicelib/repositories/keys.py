@@ -14,6 +14,13 @@ def account_pk(company_id: str, customer_no: str) -> str:
     return f"{company_id}#{customer_no}"
 
 
+def dealer_codes_key(account: str) -> Tuple[str, str]:
+    """The dealer-links summary item of an account (`company#customer`, its `codes`): a
+    partition of its own, so a Query of the account's links never returns it (a customer
+    number has no '#')."""
+    return f"{account}#dealer-codes", "#all"
+
+
 def invoice_pk(company_id: str, invoice_no: str) -> str:
     return f"{company_id}#{invoice_no}"
 

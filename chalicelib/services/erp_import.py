@@ -17,7 +17,7 @@ from ..api.schemas import KINDS, FieldError, validation_errors
 from ..models import (Company, Contact, Customer, Dealer, Equipment, Invoice, InvoiceLine,
                       LedgerEntry, Part, Payment, Statement, WebAccess)
 from ..models.customer import BILL_TO
-from ..repositories import accounts, ar_totals, erp
+from ..repositories import accounts, ar_totals, dealers, erp
 from ..repositories.keys import account_pk, credit_key, invoice_keys, invoice_pk, part_words
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -297,13 +297,19 @@ def _dealer(record, ctx) -> Dealer:
 
 
 def _after_dealer(result, record, item, old, ctx) -> None:
-    _replace_derived(erp.dealer_links, ctx.company.company_id, item.dealer_code,
-                     set(old.linked_customer_nos) if old else set(), set(item.linked_customer_nos))
+    before = set(old.linked_customer_nos) if old else set()
+    after = set(item.linked_customer_nos)
+    _replace_derived(erp.dealer_links, ctx.company.company_id, item.dealer_code, before, after)
+    # The accounts' dealer codes as the request context reads them (models/customer.py).
+    dealers.change_account_codes(ctx.company.company_id, item.dealer_code,
+                                 after - before, before - after)
 
 
 def _after_dealer_deleted(old, ctx) -> None:
     erp.delete_all(erp.dealer_links(ctx.company.company_id, old.dealer_code,
                                     old.linked_customer_nos))
+    dealers.change_account_codes(ctx.company.company_id, old.dealer_code, (),
+                                 old.linked_customer_nos)
 
 
 # --- customers: location rows, contacts, web access ---------------------------------------

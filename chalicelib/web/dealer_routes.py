@@ -5,7 +5,8 @@ from ..models.base import plain_dict
 from ..repositories import accounts, invoices
 from ..services import documents, orders
 from . import params
-from .customer_routes import STATUSES, customer_page
+from .customer_routes import STATUSES
+from .guards import customer_page
 from .pages import page, redirect
 
 bp = Blueprint(__name__)

@@ -15,7 +15,7 @@ from ..services import payments as payments_service
 from ..services.payments import (PayDetails, PaymentConflict, PaymentInputError,
                                  PaymentNotFound)
 from . import forms
-from .customer_routes import customer_page
+from .guards import customer_page
 from .pages import page, redirect
 
 bp = Blueprint(__name__)

@@ -1,5 +1,6 @@
 """What the middleware learned about the current request, for routes and templates."""
 import secrets
+import threading
 from dataclasses import dataclass, field
 from typing import List, Optional
 
@@ -65,3 +66,17 @@ class RequestState:
 
 def of(request) -> RequestState:
     return request.portal_state
+
+
+# The state of the request being handled, for guards that serve every blueprint (they
+# have no blueprint's `current_request` to ask).  Set by the middleware before routing;
+# per thread, as `chalice local` serves each request on a thread of its own.
+_current = threading.local()
+
+
+def begin(state: RequestState) -> None:
+    _current.state = state
+
+
+def current() -> RequestState:
+    return _current.state

@@ -19,8 +19,8 @@ from chalicelib.models import (ApiToken, Company, Contact, Customer, Dealer, Dea
                                WebAccess)
 from chalicelib.models.company import DEFAULT_PAGES
 from chalicelib.payments import credentials
-from chalicelib.repositories.keys import (account_pk, credit_key, email_login, invoice_keys,
-                                          name_login, part_words)
+from chalicelib.repositories.keys import (account_pk, credit_key, dealer_codes_key, email_login,
+                                          invoice_keys, name_login, part_words)
 from chalicelib.services import passwords, theme
 
 DEMO_PASSWORD = "demo-portal-1"
@@ -337,6 +337,7 @@ def _abc_activity(parts):
     records.append(Dealer("abc", "DLR01", name="Prairie Appliance Dealers",
                           linked_customer_nos=["D2001"], erp_updated_at=NOW))
     records.append(DealerLink(account_pk("abc", "D2001"), "DLR01"))
+    records.append(DealerLink(*dealer_codes_key(account_pk("abc", "D2001")), codes={"DLR01"}))
     return records
 
 
