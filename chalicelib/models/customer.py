@@ -70,6 +70,10 @@ class Customer(PortalModel):
     name_lc = UnicodeAttribute(null=True)
     location_lc = UnicodeAttribute(null=True)
     city_lc = UnicodeAttribute(null=True)  # "city, st"
+    # Bill-to row only: JSON [[location_id, location_name, city], ...] of every location,
+    # written with the rows (repositories/accounts.py `with_location_list`), so the list
+    # pages' Location filter comes with the request context instead of a Query.
+    location_list = UnicodeAttribute(null=True)
     by_name = CustomerNameIndex()
 
     def city_state(self) -> str:

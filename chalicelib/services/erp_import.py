@@ -333,6 +333,7 @@ def _customer_items(record, ctx):
             price_level=record.price_level,
             terms_days=record.terms_days if record.terms_days is not None else 30,
             erp_updated_at=record.updated_at))
+    accounts.with_location_list(rows)
     contacts = [Contact(pk, c.contact_id, name=c.name, email=c.email, phone=c.phone,
                         role=c.role, primary=c.primary, erp_updated_at=record.updated_at)
                 for c in record.contacts]

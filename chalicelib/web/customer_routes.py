@@ -20,6 +20,13 @@ def _query():
     return bp.current_request.query_params or {}
 
 
+def _locations(account):
+    """The Location filter's choices: from the request context when the bill-to lists them."""
+    if account.locations is not None:
+        return account.locations
+    return accounts.locations(account.company_id, account.customer_no)
+
+
 def _order_list(state, list_state: str, title: str):
     query = _query()
     account = state.account
@@ -29,7 +36,7 @@ def _order_list(state, list_state: str, title: str):
                                      invoice_no=params.text(query, "invoice"))
     return page(bp.current_request, "invoice_list.html", title=title, listing=listing,
                 query=query, statuses=STATUSES, dealer_view=False,
-                locations=accounts.locations(account.company_id, account.customer_no),
+                locations=_locations(account),
                 detail_base="/orders", qs=params.query_string)
 
 
@@ -86,7 +93,7 @@ def open_parts(state):
         location=params.text(query, "location"))
     return page(bp.current_request, "open_parts.html", lines=lines, page_info=page_info,
                 updated_at=updated, query=query, qs=params.query_string,
-                locations=accounts.locations(state.account.company_id, state.account.customer_no))
+                locations=_locations(state.account))
 
 
 @bp.route("/account", methods=["GET"])

@@ -13,7 +13,7 @@ from chalice import BadRequestError, Response
 from .. import clock, config, dynamo_metrics, faults
 from ..ids import new_id
 from ..logs import logger
-from ..repositories import request_context
+from ..repositories import accounts, request_context
 from ..services import sessions, tenant
 from ..templating import render, under_path_prefix
 from . import cookies, forms, pages
@@ -195,6 +195,7 @@ def _load_session(request, state: RequestState) -> None:
             name=customer.name if customer else membership.customer_no,
             web_access=context.web_access, dealer_codes=list(context.dealer_codes),
             terms_days=int(customer.terms_days or 30) if customer else 30,
+            locations=accounts.listed_locations(customer),
         )
 
 

@@ -16,6 +16,8 @@ class Account:
     web_access: Optional[WebAccess]
     dealer_codes: List[str]
     terms_days: int = 30  # due date = invoice date + terms when the ERP gives none
+    # The Location filter's choices as the bill-to lists them (None: not listed there).
+    locations: Optional[list] = None
 
     @property
     def access_type(self) -> str:

@@ -19,6 +19,7 @@ from chalicelib.models import (ApiToken, Company, Contact, Customer, Dealer, Dea
                                WebAccess)
 from chalicelib.models.company import DEFAULT_PAGES
 from chalicelib.payments import credentials
+from chalicelib.repositories import accounts
 from chalicelib.repositories.keys import (account_pk, credit_key, dealer_codes_key, email_login,
                                           invoice_keys, name_login, part_words)
 from chalicelib.services import passwords, theme
@@ -224,8 +225,9 @@ def _upload_images(spec) -> dict:
 def _master_data(company_id):
     records = []
     for customer_no, name, locations in CUSTOMERS[company_id]:
+        rows = []
         for loc, loc_name, street, city, state in locations:
-            records.append(Customer(
+            rows.append(Customer(
                 account_pk(company_id, customer_no), loc, company_id=company_id,
                 customer_no=customer_no, name=name,
                 name_key=f"{name.lower()}#{customer_no}#{loc}", location_name=loc_name,
@@ -233,6 +235,7 @@ def _master_data(company_id):
                 erp_active=customer_no not in ERP_INACTIVE,
                 price_level="dealer" if customer_no.startswith("D") else "retail",
                 erp_updated_at=NOW))
+        records += accounts.with_location_list(rows)
         for i, (cname, address, role) in enumerate(CONTACTS.get((company_id, customer_no), [])):
             bounced = address in BOUNCED
             records.append(Contact(account_pk(company_id, customer_no), f"{i + 1:03d}",
