@@ -249,9 +249,10 @@ def error_page(state: RequestState, status: int, message=None) -> Response:
     title, default = TITLES.get(status, TITLES[500 if status >= 500 else 400])
     try:
         theme = state.company.theme if state.company else None
-        # A "try again" page keeps the signed-in user's logo and menu (nothing is read
-        # for it: the request state already holds them); other error pages stay bare.
-        branded = status == 503
+        # A "try again" page, and any error a signed-in user meets (a refused page link,
+        # a page not found), keep the logo and menu: nothing is read for them, the
+        # request state already holds them.  Anonymous error pages stay bare.
+        branded = status == 503 or state.user is not None
         keep = branded and state.account is not None
         body = render("error.html", state=state, company=state.company, theme=theme,
                       logo_url=pages.asset_url(theme.logo_key) if branded and theme else None,
