@@ -169,11 +169,12 @@ def bulk_invoices(company_id, customer_no, count, *, status="Received"):
 
 
 def link_dealer(company_id, dealer_code, customer_no):
-    from chalicelib.models import Dealer, DealerLink
+    from chalicelib.models import Dealer
+    from chalicelib.repositories import dealers
 
-    Dealer(company_id, dealer_code, name=f"Dealer {dealer_code}",
-           linked_customer_nos=[customer_no]).save()
-    DealerLink(account_pk(company_id, customer_no), dealer_code).save()
+    dealer = Dealer(company_id, dealer_code, name=f"Dealer {dealer_code}", linked_customer_nos=[])
+    dealer.save()
+    dealers.link(dealer, customer_no)  # the link and the account's dealer codes, as the admin
 
 
 def set_pages(company, **pages):

@@ -1,7 +1,14 @@
 """ERP master data about a company's customers."""
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -71,6 +78,10 @@ class Customer(PortalModel):
     name_lc = UnicodeAttribute(null=True)
     location_lc = UnicodeAttribute(null=True)
     city_lc = UnicodeAttribute(null=True)  # "city, st"
+    # Bill-to row only: JSON [[location_id, location_name, city], ...] of every location,
+    # written with the rows (repositories/accounts.py `with_location_list`), so the list
+    # pages' Location filter comes with the request context instead of a Query.
+    location_list = UnicodeAttribute(null=True)
     by_name = CustomerNameIndex()
 
     def city_state(self) -> str:
@@ -150,13 +161,20 @@ class Dealer(PortalModel):
 
 
 class DealerLink(PortalModel):
-    """One customer account linked to one dealer record: the OEM pages' dealer codes."""
+    """One customer account linked to one dealer record: the OEM pages' dealer codes.
+
+    Each linked account also has one summary item (keys.dealer_codes_key) whose `codes`
+    set holds all its dealer codes, kept by the same writes as the links (set ADD and
+    DELETE, so concurrent changes never lose one): the request context reads it in its
+    one BatchGetItem instead of querying the links on every page.
+    """
 
     class Meta(BaseMeta):
         table_name = table_name("dealer-links")
 
-    linked_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
+    linked_pk = UnicodeAttribute(hash_key=True)  # company#customer_no (summary: …#dealer-codes)
     dealer_code = UnicodeAttribute(range_key=True)
+    codes = UnicodeSetAttribute(null=True)  # summary item only
 
 
 class Equipment(PortalModel):

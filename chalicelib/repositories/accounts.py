@@ -1,4 +1,5 @@
 """A customer account's portal settings and dealer links (menu inputs)."""
+import json
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
@@ -41,6 +42,24 @@ class Location:
 
 # How each field is read: as the model's Customer attribute of that name says.
 _LOCATION_FIELDS = projections.fields_of(Customer.get_attributes(), Location.__dataclass_fields__)
+
+
+def with_location_list(rows: List[Customer]) -> List[Customer]:
+    """The location rows of one customer, written together (ERP push, seed): the bill-to
+    row gets the list of them all (`Customer.location_list`)."""
+    listed = [[row.location_id, row.location_name, row.city] for row in rows]
+    for row in rows:
+        if row.location_id == BILL_TO:
+            row.location_list = json.dumps(listed, separators=(",", ":"))
+    return rows
+
+
+def listed_locations(bill_to: Optional[Customer]) -> Optional[List[Location]]:
+    """The locations the bill-to row lists, or None when it lists none (written before
+    the list existed: read them with `locations`)."""
+    if bill_to is None or not bill_to.location_list:
+        return None
+    return [Location(*entry) for entry in json.loads(bill_to.location_list)]
 
 
 def locations(company_id: str, customer_no: str) -> List[Location]:

@@ -1,12 +1,12 @@
 """Dealer records of a company and their links to customer accounts."""
-from typing import Optional
+from typing import Iterable, Optional
 
 from pynamodb.transactions import TransactWrite
 
 from ..models import Dealer, DealerLink
 from . import paging
 from .dynamo import connection
-from .keys import account_pk
+from .keys import account_pk, dealer_codes_key
 
 ROWS = 50
 
@@ -42,6 +42,8 @@ def link(dealer: Dealer, customer_no: str) -> None:
         tx.update(dealer, actions=[Dealer.linked_customer_nos.set(numbers)],
                   condition=Dealer.dealer_code.exists())
         tx.save(DealerLink(account_pk(dealer.company_id, customer_no), dealer.dealer_code))
+        tx.update(_codes_item(dealer.company_id, customer_no),
+                  actions=[DealerLink.codes.add({dealer.dealer_code})])
     dealer.linked_customer_nos = numbers
 
 
@@ -51,4 +53,23 @@ def unlink(dealer: Dealer, customer_no: str) -> None:
         tx.update(dealer, actions=[Dealer.linked_customer_nos.set(numbers)],
                   condition=Dealer.dealer_code.exists())
         tx.delete(DealerLink(account_pk(dealer.company_id, customer_no), dealer.dealer_code))
+        tx.update(_codes_item(dealer.company_id, customer_no),
+                  actions=[DealerLink.codes.delete({dealer.dealer_code})])
     dealer.linked_customer_nos = numbers
+
+
+def _codes_item(company_id: str, customer_no: str) -> DealerLink:
+    return DealerLink(*dealer_codes_key(account_pk(company_id, customer_no)))
+
+
+def change_account_codes(company_id: str, dealer_code: str, added: Iterable[str],
+                         removed: Iterable[str]) -> None:
+    """The ERP changed which accounts a dealer record is linked to: move the code in each
+    account's summary item (one UpdateItem per account whose links changed)."""
+    for customer_no in added:
+        _codes_item(company_id, customer_no).update(
+            actions=[DealerLink.codes.add({dealer_code})])
+    for customer_no in removed:
+        _codes_item(company_id, customer_no).update(
+            actions=[DealerLink.codes.delete({dealer_code})])
+

@@ -23,6 +23,12 @@ def split_account_pk(pk: str) -> Tuple[str, str]:
 def customer_no_of(pk: str) -> str:
     return split_account_pk(pk)[1]
 
+def dealer_codes_key(account: str) -> Tuple[str, str]:
+    """The dealer-links summary item of an account (`company#customer`, its `codes`): a
+    partition of its own, so a Query of the account's links never returns it (a customer
+    number has no '#')."""
+    return f"{account}#dealer-codes", "#all"
+
 
 def invoice_pk(company_id: str, invoice_no: str) -> str:
     return f"{company_id}#{invoice_no}"

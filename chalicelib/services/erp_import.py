@@ -29,7 +29,7 @@ from ..models import (
     WebAccess,
 )
 from ..models.customer import BILL_TO
-from ..repositories import accounts, ar_totals, erp
+from ..repositories import accounts, ar_totals, dealers, erp
 from ..repositories.keys import (
     account_pk,
     credit_key,
@@ -317,13 +317,19 @@ def _dealer(record, ctx) -> Dealer:
 
 
 def _after_dealer(result, record, item, old, ctx) -> None:
-    _replace_derived(erp.dealer_links, ctx.company.company_id, item.dealer_code,
-                     set(old.linked_customer_nos) if old else set(), set(item.linked_customer_nos))
+    before = set(old.linked_customer_nos) if old else set()
+    after = set(item.linked_customer_nos)
+    _replace_derived(erp.dealer_links, ctx.company.company_id, item.dealer_code, before, after)
+    # The accounts' dealer codes as the request context reads them (models/customer.py).
+    dealers.change_account_codes(ctx.company.company_id, item.dealer_code,
+                                 after - before, before - after)
 
 
 def _after_dealer_deleted(old, ctx) -> None:
     erp.delete_all(erp.dealer_links(ctx.company.company_id, old.dealer_code,
                                     old.linked_customer_nos))
+    dealers.change_account_codes(ctx.company.company_id, old.dealer_code, (),
+                                 old.linked_customer_nos)
 
 
 # --- customers: location rows, contacts, web access ---------------------------------------
@@ -347,6 +353,7 @@ def _customer_items(record, ctx):
             price_level=record.price_level,
             terms_days=record.terms_days if record.terms_days is not None else 30,
             erp_updated_at=record.updated_at))
+    accounts.with_location_list(rows)
     contacts = [Contact(pk, c.contact_id, name=c.name, email=c.email, phone=c.phone,
                         role=c.role, primary=c.primary, erp_updated_at=record.updated_at)
                 for c in record.contacts]

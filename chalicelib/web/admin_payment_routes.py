@@ -5,20 +5,17 @@ List with filters (status, method, date, customer, needs attention), detail, voi
 `guards.administrator` (404 for anyone else); everything works on
 `state.managed_company`, the company chosen with "Select Dealer".
 """
-import functools
 from datetime import UTC, datetime, time
 from urllib.parse import quote
 
-from chalice import BadRequestError, Blueprint, NotFoundError
+from chalice import Blueprint, NotFoundError
 
 from .. import clock
 from ..models.base import plain_dict
-from ..repositories import paging
 from ..repositories import payments as payments_repo
 from ..services import payments as payments_service
 from . import forms, params
-from . import state as request_state
-from .guards import administrator
+from .guards import admin_view
 from .pages import admin_page, redirect
 
 bp = Blueprint(__name__)
@@ -29,16 +26,7 @@ def service() -> "payments_service.PaymentService":
     return payments_service.default_service()
 
 
-def admin_only(view):
-    @functools.wraps(view)
-    @administrator(bp)
-    def wrapper(*args, **kwargs):
-        state = request_state.of(bp.current_request)
-        try:
-            return view(state, state.managed_company, *args, **kwargs)
-        except paging.BadCursor:
-            raise BadRequestError("This page link is out of date.") from None
-    return wrapper
+admin_only = admin_view(bp)
 
 
 def _day_bound(day: str, company, end: bool):

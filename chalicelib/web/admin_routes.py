@@ -7,11 +7,11 @@ a customer number from a URL or a form is only ever looked up under it.
 """
 from urllib.parse import quote, urlencode
 
-from chalice import BadRequestError, Blueprint, NotFoundError
+from chalice import Blueprint, NotFoundError
 
 from .. import clock
 from ..models.customer import PORTAL_STATUSES
-from ..repositories import accounts, admin_customers, audit, dealers, paging
+from ..repositories import accounts, admin_customers, audit, dealers
 from ..services import admin, audit_view, credentials_email, invitations, portal_access, settings
 from . import forms, params
 from . import state as request_state
@@ -67,12 +67,8 @@ def customers():
         bounced=_choice(query, "bounced", {"yes", "no"}))
     listing = None
     if query.get("retrieve"):
-        try:
-            listing = admin_customers.retrieve(state.managed_company.company_id,
-                                               _text(query, "name"), filters, query.get("after"))
-        except paging.BadCursor:
-            raise BadRequestError("This page link is out of date. "
-                                  "Retrieve the customers again.") from None
+        listing = admin_customers.retrieve(state.managed_company.company_id,
+                                           _text(query, "name"), filters, query.get("after"))
     filtered = any(vars(filters).values())
     return admin_page(bp.current_request, "admin/customers.html", listing=listing,
                       filters=filters, filtered=filtered, query=query,
@@ -224,12 +220,9 @@ def web_access_save(customer_no):
 def dealer_list():
     state = _state()
     query = _query()
-    try:
-        listing = dealers.page_of_dealers(state.managed_company.company_id,
-                                          _text(query, "code", 40), _text(query, "dname"),
-                                          query.get("after"))
-    except paging.BadCursor:
-        raise BadRequestError("This page link is out of date. Start again.") from None
+    listing = dealers.page_of_dealers(state.managed_company.company_id,
+                                      _text(query, "code", 40), _text(query, "dname"),
+                                      query.get("after"))
     return admin_page(bp.current_request, "admin/dealers.html", listing=listing, query=query,
                       qs=params.query_string)
 
@@ -363,12 +356,9 @@ def audit_page():
     state = _state()
     query = _query()
     date_from, date_to = params.date_range(query)
-    try:
-        found = audit_view.events(state.managed_company, _text(query, "person", 254),
-                                  _choice(query, "action", set(audit_view.ACTIONS)),
-                                  date_from, date_to, query.get("after"))
-    except paging.BadCursor:
-        raise BadRequestError("This page link is out of date. Start again.") from None
+    found = audit_view.events(state.managed_company, _text(query, "person", 254),
+                              _choice(query, "action", set(audit_view.ACTIONS)),
+                              date_from, date_to, query.get("after"))
     return admin_page(bp.current_request, "admin/audit.html", found=found, query=query,
                       actions=audit_view.ACTIONS, qs=params.query_string)
 

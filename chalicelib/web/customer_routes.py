@@ -1,8 +1,7 @@
 """Customer pages: orders, invoice detail, open parts, history, account, equipment."""
-import functools
 from datetime import timedelta
 
-from chalice import BadRequestError, Blueprint, NotFoundError
+from chalice import Blueprint, NotFoundError
 
 from ..models.base import plain_dict
 from ..repositories import accounts, paging, users
@@ -11,34 +10,22 @@ from ..services import account as account_service
 from ..services import documents, orders, sessions
 from . import forms, params
 from . import state as request_state
-from .guards import signed_in
+from .guards import customer_page, signed_in
 from .pages import menu_items, page, redirect
 
 bp = Blueprint(__name__)
 STATUSES = ["Received", "Scheduled", "Awaiting parts", "Ready", "Completed"]
 
 
-def customer_page(*page_keys):
-    """Signed in, working on an account, and the menu shows one of `page_keys`."""
-    def decorate(view):
-        @functools.wraps(view)
-        @signed_in(bp)
-        def wrapper(*args, **kwargs):
-            state = request_state.of(bp.current_request)
-            visible = {item.key for item in menu_items(state)}
-            if state.account is None or not visible & set(page_keys):
-                raise NotFoundError("Page not found")
-            try:
-                return view(state, *args, **kwargs)
-            except paging.BadCursor:
-                raise BadRequestError("This page link is out of date. "
-                                      "Start again from the first page.") from None
-        return wrapper
-    return decorate
-
-
 def _query():
     return bp.current_request.query_params or {}
+
+
+def _locations(account):
+    """The Location filter's choices: from the request context when the bill-to lists them."""
+    if account.locations is not None:
+        return account.locations
+    return accounts.locations(account.company_id, account.customer_no)
 
 
 def _order_list(state, list_state: str, title: str):
@@ -50,7 +37,7 @@ def _order_list(state, list_state: str, title: str):
                                      invoice_no=params.text(query, "invoice"))
     return page(bp.current_request, "invoice_list.html", title=title, listing=listing,
                 query=query, statuses=STATUSES, dealer_view=False,
-                locations=accounts.locations(account.company_id, account.customer_no),
+                locations=_locations(account),
                 detail_base="/orders", qs=params.query_string)
 
 
@@ -107,7 +94,7 @@ def open_parts(state):
         location=params.text(query, "location"))
     return page(bp.current_request, "open_parts.html", lines=lines, page_info=page_info,
                 updated_at=updated, query=query, qs=params.query_string,
-                locations=accounts.locations(state.account.company_id, state.account.customer_no))
+                locations=_locations(state.account))
 
 
 @bp.route("/account", methods=["GET"])
@@ -136,7 +123,7 @@ def account_history(state):
         try:
             opening = int(opening)
         except ValueError:
-            raise BadRequestError("This page link is out of date.") from None
+            raise paging.BadCursor("opening balance of another list") from None
     view = account_service.history(state.company, state.account.customer_no,
                                    date_from, date_to, query.get("after"), opening)
     return page(bp.current_request, "account_history.html", view=view, date_from=date_from,

@@ -5,7 +5,8 @@ from ..models.base import plain_dict
 from ..repositories import accounts, invoices
 from ..services import documents, orders
 from . import params
-from .customer_routes import STATUSES, customer_page
+from .customer_routes import STATUSES
+from .guards import customer_page
 from .pages import page, redirect
 
 bp = Blueprint(__name__)
@@ -15,16 +16,28 @@ def _query():
     return bp.current_request.query_params or {}
 
 
-def _dealer_list(state, list_state, title, customer=None):
-    """An OEM list; `customer` (a bill-to already read) limits it to that end customer."""
+def _dealer_list(state, list_state, title, customer_no=None):
+    """An OEM list; `customer_no` limits it to that end customer, shown only when this
+    dealer has served it (an invoice with it): any other number, known or not, answers
+    the same 404 (a dealer learns no other customer's name)."""
     query = _query()
     criteria = params.criteria(query)
-    criteria.customer_no = customer.customer_no if customer else None
-    listing = orders.dealer_orders(state.account.company_id, state.account.dealer_codes,
+    criteria.customer_no = customer_no
+    company_id = state.account.company_id
+    listing = orders.dealer_orders(company_id, state.account.dealer_codes,
                                    list_state, criteria, query.get("after"),
                                    invoice_no=params.text(query, "invoice"))
-    names = {customer.customer_no: customer.name} if customer else accounts.names(
-        state.account.company_id, [row.invoice.customer_no for row in listing.rows])
+    if customer_no is not None:
+        # Rows on the page prove the customer was served; only an empty page asks the index.
+        served = bool(listing.rows) or invoices.customer_has_dealer_invoice(
+            company_id, customer_no, state.account.dealer_codes)
+        customer = accounts.bill_to(company_id, customer_no) if served else None
+        if customer is None:
+            raise NotFoundError("Page not found")
+        names = {customer.customer_no: customer.name}
+        title = title.format(name=customer.name)
+    else:
+        names = accounts.names(company_id, [row.invoice.customer_no for row in listing.rows])
     return page(bp.current_request, "invoice_list.html", title=title, listing=listing,
                 query=query, statuses=STATUSES, dealer_view=True, customer_names=names,
                 locations=[], detail_base="/dealer/orders", qs=params.query_string)
@@ -49,16 +62,7 @@ def dealer_history(state):
 @bp.route("/dealer/customers/{customer_no}", methods=["GET"])
 @customer_page("dealer_orders")
 def dealer_customer(state, customer_no):
-    """Only a customer this dealer has served (an invoice with it): any other number, known
-    or not, answers the same 404 (a dealer learns no other customer's name)."""
-    company_id, customer_no = state.account.company_id, customer_no[:40]
-    served = invoices.customer_has_dealer_invoice(company_id, customer_no,
-                                                  state.account.dealer_codes)
-    customer = accounts.bill_to(company_id, customer_no) if served else None
-    if customer is None:
-        raise NotFoundError("Page not found")
-    return _dealer_list(state, "open", f"{customer.name}: open orders with you",
-                        customer=customer)
+    return _dealer_list(state, "open", "{name}: open orders with you", customer_no=customer_no[:40])
 
 
 def _dealer_invoice(state, invoice_no):

@@ -13,11 +13,11 @@ from chalice import BadRequestError, Response
 from .. import clock, config, dynamo_metrics, faults
 from ..ids import new_id
 from ..logs import logger
-from ..repositories import accounts, users
-from ..repositories.keys import split_account_pk
+from ..repositories import accounts, request_context
 from ..services import sessions, tenant
 from ..templating import render, under_path_prefix
 from . import cookies, forms, pages
+from . import state as request_state
 from .state import Account, RequestState
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -83,6 +83,7 @@ def portal_pipeline(request, get_response):
     state = RequestState(company=None, source_ip=source_ip(request), path=path,
                          path_prefix=prefix)
     request.portal_state = state
+    request_state.begin(state)
     try:
         response = _handle(request, get_response, state)
     except Exception as error:  # never a stack trace to the browser
@@ -163,17 +164,22 @@ def _api_response(response):
 
 
 def _load_session(request, state: RequestState) -> None:
+    """Two round trips: the session (GetItem), then everything about its user and account
+    (one BatchGetItem, repositories/request_context.py), read fresh on every request so
+    that an inactivation or a web-access change applies to the very next one."""
     now = clock.now()
     session = sessions.load(cookies.read(request.headers, cookies.session_name(state.path_prefix)),
                             state.company.company_id, now)
     if session is None:
         state.anon_csrf = cookies.read(request.headers, cookies.csrf_name(state.path_prefix))
         return
-    user = users.get_user(session.user_id)
+    context = request_context.load(session.user_id, session.account_pk)
+    user = context.user
     if user is None or not user.active:
         sessions.end(session)
         return
-    if session.account_pk and not _membership_active(user.user_id, session.account_pk):
+    membership = context.membership
+    if session.account_pk and (membership is None or membership.status != "active"):
         # Inactivated (or removed) since sign-in: this sign-in ends now, not at its timeout.
         logger.info("session ended: account access inactive",
                     extra={"user": user.user_id, "account": session.account_pk})
@@ -182,22 +188,15 @@ def _load_session(request, state: RequestState) -> None:
         state.anon_csrf = cookies.read(request.headers, cookies.csrf_name(state.path_prefix))
         return
     state.session, state.user = session, user
-    if session.account_pk:
-        company_id, customer_no = split_account_pk(session.account_pk)
-        customer = accounts.bill_to(company_id, customer_no)
+    if membership is not None:
+        customer = context.bill_to
         state.account = Account(
-            company_id=company_id, customer_no=customer_no,
-            name=customer.name if customer else customer_no,
-            web_access=accounts.get_web_access(company_id, customer_no),
-            dealer_codes=accounts.linked_dealer_codes(company_id, customer_no),
+            company_id=membership.company_id, customer_no=membership.customer_no,
+            name=customer.name if customer else membership.customer_no,
+            web_access=context.web_access, dealer_codes=list(context.dealer_codes),
             terms_days=int(customer.terms_days or 30) if customer else 30,
+            locations=accounts.listed_locations(customer),
         )
-
-
-def _membership_active(user_id: str, account_pk: str) -> bool:
-    """One GetItem per request: access removed by an administrator ends at once."""
-    membership = users.get_membership_by_pk(user_id, account_pk)
-    return membership is not None and membership.status == "active"
 
 
 def _same_origin(request) -> bool:
@@ -250,9 +249,10 @@ def error_page(state: RequestState, status: int, message=None) -> Response:
     title, default = TITLES.get(status, TITLES[500 if status >= 500 else 400])
     try:
         theme = state.company.theme if state.company else None
-        # A "try again" page keeps the signed-in user's logo and menu (nothing is read
-        # for it: the request state already holds them); other error pages stay bare.
-        branded = status == 503
+        # A "try again" page, and any error a signed-in user meets (a refused page link,
+        # a page not found), keep the logo and menu: nothing is read for them, the
+        # request state already holds them.  Anonymous error pages stay bare.
+        branded = status == 503 or state.user is not None
         keep = branded and state.account is not None
         body = render("error.html", state=state, company=state.company, theme=theme,
                       logo_url=pages.asset_url(theme.logo_key) if branded and theme else None,

@@ -13,7 +13,7 @@ from ..repositories import payments as payments_repo
 from ..services import account as account_service
 from ..services import payments as payments_service
 from . import forms
-from .customer_routes import customer_page
+from .guards import customer_page
 from .pages import page, redirect
 
 bp = Blueprint(__name__)

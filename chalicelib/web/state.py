@@ -1,5 +1,6 @@
 """What the middleware learned about the current request, for routes and templates."""
 import secrets
+import threading
 from dataclasses import dataclass, field
 from typing import List, Optional
 
@@ -15,6 +16,8 @@ class Account:
     web_access: Optional[WebAccess]
     dealer_codes: List[str]
     terms_days: int = 30  # due date = invoice date + terms when the ERP gives none
+    # The Location filter's choices as the bill-to lists them (None: not listed there).
+    locations: Optional[list] = None
 
     @property
     def access_type(self) -> str:
@@ -65,3 +68,17 @@ class RequestState:
 
 def of(request) -> RequestState:
     return request.portal_state
+
+
+# The state of the request being handled, for guards that serve every blueprint (they
+# have no blueprint's `current_request` to ask).  Set by the middleware before routing;
+# per thread, as `chalice local` serves each request on a thread of its own.
+_current = threading.local()
+
+
+def begin(state: RequestState) -> None:
+    _current.state = state
+
+
+def current() -> RequestState:
+    return _current.state

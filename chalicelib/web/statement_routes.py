@@ -3,7 +3,7 @@ from chalice import Blueprint, NotFoundError
 
 from ..services import account as account_service
 from ..services import documents, statements
-from .customer_routes import customer_page
+from .guards import customer_page
 from .pages import page, redirect
 
 bp = Blueprint(__name__)

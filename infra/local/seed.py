@@ -40,11 +40,13 @@ from chalicelib.models import (
 )
 from chalicelib.models.company import DEFAULT_PAGES
 from chalicelib.payments import credentials
+from chalicelib.repositories import accounts
 from chalicelib.repositories.dynamo import batch_write
 from chalicelib.repositories.keys import (
     account_pk,
     credit_key,
     customer_name_key,
+    dealer_codes_key,
     email_login,
     invoice_keys,
     ledger_entry_key,
@@ -255,8 +257,9 @@ def _upload_images(spec) -> dict:
 def _master_data(company_id):
     records = []
     for customer_no, name, locations in CUSTOMERS[company_id]:
+        rows = []
         for loc, loc_name, street, city, state in locations:
-            records.append(Customer(
+            rows.append(Customer(
                 account_pk(company_id, customer_no), loc, company_id=company_id,
                 customer_no=customer_no, name=name,
                 name_key=customer_name_key(name, customer_no, loc), location_name=loc_name,
@@ -264,6 +267,7 @@ def _master_data(company_id):
                 erp_active=customer_no not in ERP_INACTIVE,
                 price_level="dealer" if customer_no.startswith("D") else "retail",
                 erp_updated_at=NOW))
+        records += accounts.with_location_list(rows)
         for i, (cname, address, role) in enumerate(CONTACTS.get((company_id, customer_no), [])):
             bounced = address in BOUNCED
             records.append(Contact(account_pk(company_id, customer_no), f"{i + 1:03d}",
@@ -369,6 +373,7 @@ def _abc_activity(parts):
     records.append(Dealer("abc", "DLR01", name="Prairie Appliance Dealers",
                           linked_customer_nos=["D2001"], erp_updated_at=NOW))
     records.append(DealerLink(account_pk("abc", "D2001"), "DLR01"))
+    records.append(DealerLink(*dealer_codes_key(account_pk("abc", "D2001")), codes={"DLR01"}))
     return records
 
 
