@@ -380,3 +380,23 @@ def test_administrators_list_filter_and_open_requests(shop, pacific):
     pam.sign_in("pam@example.com")
     assert pam.get(f"/admin/service-requests/{first}").status_code == 404
     assert rita.get("/admin/service-requests").status_code == 404
+
+
+def test_the_demo_abc_takes_service_requests_and_rita_has_some(app):
+    from chalice.test import Client
+
+    from infra.local import seed
+
+    seed.seed()
+    with Client(app, stage_name="local") as client:
+        rita = Browser(client)
+        rita.sign_in("retail@example.com", seed.DEMO_PASSWORD)
+        assert 'href="/service-requests"' in text(rita.get("/"))
+        listing = text(rita.get("/service-requests"))
+        assert "Scheduled for" in listing and "Received" in listing and "Sent" in listing
+        detail = text(rita.get("/service-requests/0190000000a1d0c0ffee0001"))
+        assert re.search(r'href="/orders/W\d+"', detail)  # the work order, in Current Orders
+        assert rita.get("/service-requests/new").status_code == 200
+        api = Api(client, seed.LOCAL_PLATFORM_TOKEN)
+        items = api.get("/companies/abc/feeds/service-requests").json["items"]
+        assert [i["order_id"] for i in items] == ["0190000000a1d0c0ffee0003"]
