@@ -400,3 +400,21 @@ def test_the_demo_abc_takes_service_requests_and_rita_has_some(app):
         api = Api(client, seed.LOCAL_PLATFORM_TOKEN)
         items = api.get("/companies/abc/feeds/service-requests").json["items"]
         assert [i["order_id"] for i in items] == ["0190000000a1d0c0ffee0003"]
+
+
+def test_the_status_example_is_accepted_and_the_feed_example_has_every_field(shop):
+    import json
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    rita, api = shop["rita"], shop["api"]
+    request_id = _draft(rita)
+    _send(rita, request_id)
+    status = json.loads((examples / "service-request-status.json").read_text())
+    answer = api.put(f"/companies/abc/service-requests/{request_id}/status", status)
+    assert answer.status == 200 and answer.json["work_order_no"] == "W10090"
+    feed = json.loads((examples / "service-requests-feed.json").read_text())
+    served = api.get("/companies/abc/feeds/service-requests").json["items"][0]
+    assert set(feed["items"][0]) == set(served)
+    assert "/api/v1/companies/{company_id}/service-requests/{request_id}/status" in \
+        api.get("/openapi.json").json["paths"]
