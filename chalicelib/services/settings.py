@@ -54,7 +54,9 @@ class SettingsForm:
                    auto_credentials=form.get("auto_credentials") == "on",
                    credentials_email_format=(form.get("credentials_email_format") or "")[:10001],
                    service_request_url=(form.get("service_request_url") or "").strip()[:501],
-                   service_requests=(form.get("service_requests") or "")[:20],
+                   # A form without the choice (older pages): the link when one is given.
+                   service_requests=(form.get("service_requests")
+                                     or ("link" if form.get("service_request_url") else "off"))[:20],
                    service_email=(form.get("service_email") or "").strip()[:255])
 
 
