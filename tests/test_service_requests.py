@@ -418,3 +418,28 @@ def test_the_status_example_is_accepted_and_the_feed_example_has_every_field(sho
     assert set(feed["items"][0]) == set(served)
     assert "/api/v1/companies/{company_id}/service-requests/{request_id}/status" in \
         api.get("/openapi.json").json["paths"]
+
+
+def test_an_s3_fault_while_a_photo_is_checked_adds_nothing_and_says_try_again(shop):
+    from botocore.exceptions import ClientError
+
+    from chalicelib.services import service_requests
+
+    class FailingS3:
+        def head_object(self, **_):
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "boom"}},
+                              "HeadObject")
+
+    request_id = _draft(shop["rita"])
+    stored = ServiceRequest.get("abc", request_id)
+    key = f"service-requests/uploads/abc/{request_id}/{'0' * 24}"
+    with pytest.raises(service_requests.PhotoStoreUnavailable, match="try again"):
+        service_requests.add_photo(stored, key, s3=FailingS3())
+    assert ServiceRequest.get("abc", request_id).photo_keys == []
+
+
+def test_a_malformed_request_id_in_the_status_push_is_refused_not_a_500(shop):
+    body = {"status": "received", "updated_at": "2026-11-21T10:00:00Z"}
+    for request_id in ("xyz", "0" * 23 + "g", "%23abc"):
+        answer = shop["api"].put(f"/companies/abc/service-requests/{request_id}/status", body)
+        assert answer.status in (400, 404), (request_id, answer.status)
