@@ -6,7 +6,7 @@ built-in form (services/menu.py); another account's request id answers 404 like 
 """
 import functools
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
 
 from chalice import BadRequestError, Blueprint, NotFoundError, Response
@@ -201,7 +201,7 @@ def _day_bound(day, company, end: bool):
         return None
     moment = datetime.combine(date.fromisoformat(day), time.max if end else time.min,
                               clock.zone(company.time_zone))
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 STATUSES = ["draft", "submitted"] + list(service.ERP_STATUSES)
