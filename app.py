@@ -17,6 +17,7 @@ from chalicelib.web import (  # one blueprint per line: easy to add and to merge
     home_routes,
     invite_routes,
     payment_routes,
+    service_request_routes,
     statement_routes,
     static_routes,
 )
@@ -38,6 +39,7 @@ app.register_blueprint(admin_theme_routes.bp)
 app.register_blueprint(invite_routes.bp)
 app.register_blueprint(payment_routes.bp)
 app.register_blueprint(admin_payment_routes.bp)
+app.register_blueprint(service_request_routes.bp)
 app.register_blueprint(dev_routes.bp)
 app.register_blueprint(api_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers

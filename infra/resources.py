@@ -136,6 +136,11 @@ def cloudformation(prefix: str = "portal-", stage: str = "prod") -> dict:
                 "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
             "BucketEncryption": {"ServerSideEncryptionConfiguration": [
                 {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+            # Service-request photos arrive unchecked under this prefix; only checked
+            # copies are kept (chalicelib/services/service_requests.py).
+            "LifecycleConfiguration": {"Rules": [{
+                "Id": "ExpireUncheckedServicePhotos", "Status": "Enabled",
+                "Prefix": "service-requests/uploads/", "ExpirationInDays": 1}]},
         },
     }
     resources.update(theme_resources(prefix))

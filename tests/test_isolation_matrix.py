@@ -12,7 +12,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import aws, config
-from chalicelib.models import Payment, Statement, WebAccess
+from chalicelib.models import Payment, ServiceRequest, Statement, WebAccess
 from chalicelib.repositories.keys import account_pk
 from chalicelib.web import route_table
 from tests.api_support import make_token
@@ -22,11 +22,13 @@ from tests.support import (NOW, Browser, link_dealer, make_company, make_invoice
 # The victim: customer C1 of ABC and its objects.  Nobody but C1's own login may see them.
 MARKER = "Zanzibar"
 PAYMENT_ID = "0123456789abcdef01234567"
+SERVICE_REQUEST_ID = "0123456789abcdef0123abcd"
 VALUES = {"invoice_no": "W1", "customer_no": "C1", "statement_date": "2026-10-01",
           "payment_id": PAYMENT_ID, "dealer_code": "DLR01", "secret": "x" * 43,
           "code": "x" * 43, "message_id": "no-such-message", "digest": "0" * 12,
           "name": "site.css", "company_id": "abc", "host": "localhost", "token_id": "nope",
-          "method": "card", "kind": "widgets", "feed": "payments"}
+          "method": "card", "kind": "widgets", "feed": "payments",
+          "request_id": SERVICE_REQUEST_ID, "number": "1"}
 FORM = {"customer_no": "C1", "company_id": "abc", "invoice_no": "W1",
         "payment_id": PAYMENT_ID, "dealer_code": "DLR01"}
 
@@ -99,6 +101,15 @@ RULES = {
     ("/admin/payments/{payment_id}", "GET"): ADMIN_OBJECT,
     ("/admin/payments/{payment_id}/void", "POST"): ADMIN_OBJECT,
     ("/admin/payments/{payment_id}/refund", "POST"): ADMIN_OBJECT,
+    ("/service-requests", "GET"): SIGNED_IN,
+    ("/service-requests/new", "GET"): SIGNED_IN, ("/service-requests/new", "POST"): SIGNED_IN,
+    **{(f"/service-requests/{{request_id}}{tail}", method): OBJECT
+       for tail, method in (("", "GET"), ("/photo-uploaded", "GET"), ("/photos", "POST"),
+                            ("/send", "POST"), ("/photos/{number}", "GET"))},
+    ("/admin/service-requests", "GET"): ADMIN,
+    ("/admin/service-requests/{request_id}", "GET"): ADMIN_OBJECT,
+    ("/admin/service-requests/{request_id}/photos/{number}", "GET"): ADMIN_OBJECT,
+    ("/api/v1/companies/{company_id}/service-requests/{request_id}/status", "PUT"): API_COMPANY,
     ("/dev/mailbox", "GET"): DEV, ("/dev/mailbox/{message_id}", "GET"): DEV,
     ("/api/v1/openapi.json", "GET"): PUBLIC,
     ("/api/v1/companies", "POST"): API_PLATFORM,
@@ -166,6 +177,12 @@ def world(app, abc):
     Payment("abc", PAYMENT_ID, customer_no="C1", customer_pk=account_pk("abc", "C1"),
             user_id="u-rita-example.com", method="card", status="approved", amount_cents=100,
             allocations={"W1": 100}, created_at=NOW, updated_at=NOW).save()
+    abc.service_requests, abc.service_email = "builtin", "service@abc.example"
+    abc.save()
+    ServiceRequest("abc", SERVICE_REQUEST_ID, customer_pk=account_pk("abc", "C1"),
+                   customer_no="C1", user_id="u-rita-example.com", status="draft",
+                   description=f"{MARKER} washer leaks", photo_keys=["abc/photo.png"],
+                   created_at=NOW).save()
     client = Client(app, stage_name="local")
     browsers = {"anonymous": Browser(client)}
     for role, login, host in (("retail_customer", "rita@example.com", "localhost"),

@@ -161,6 +161,38 @@ def _pages(app):
         with running("APIHandler"):
             answer = admin.post("/admin/theme/image", {"kind": "logo", "key": fields["key"]})
             assert answer.status_code == 303, text(answer)
+        _service_request_photo(client, company)
+
+
+def _service_request_photo(client, company):
+    """A service request's photo: presigned POST, the check (head, read, store) after the
+    browser's upload, sending (the mail queue) and viewing (presigned GET)."""
+    import re
+    from datetime import date, timedelta
+
+    from chalicelib import aws
+    from chalicelib.services import tenant
+    from tests.support import Browser
+    from tests.test_service_requests import PNG
+
+    company.service_requests, company.service_email = "builtin", "service@abc.example"
+    company.save()
+    tenant.forget()
+    customer = Browser(client)
+    with running("APIHandler"):
+        customer.sign_in("rita@example.com", "a new and long passphrase")
+        customer.get("/service-requests/new")
+        created = customer.post("/service-requests/new", {
+            "equipment": "other", "brand": "Bosch", "description": "The dryer does not heat.",
+            "date_from": (date.today() + timedelta(days=2)).isoformat(),
+            "time_window": "any", "phone": "555-123-4567"})
+        path = created.headers["Location"]
+        key = re.search(r'name="key" value="([^"]+)"', text(customer.get(path))).group(1)
+    aws.client("s3").put_object(Bucket=config.documents_bucket(), Key=key, Body=PNG)
+    with running("APIHandler"):
+        assert customer.post(f"{path}/photos", {"key": key}).status_code == 303
+        assert customer.post(f"{path}/send", {}).status_code == 303
+        assert customer.get(f"{path}/photos/1").status_code == 302
 
 
 def _admin_api(app):

@@ -611,6 +611,26 @@ class AckResult(BaseModel):
     unknown: List[str]
 
 
+class ServiceRequestStatusIn(Strict):
+    """The ERP's status of one service request (the customer sees it at once)."""
+    status: Literal["received", "scheduled", "in_progress", "completed", "cancelled"]
+    scheduled_date: Optional[date] = Field(None, description="The visit date; required when "
+                                                             "status is scheduled")
+    work_order_no: Optional[Key] = Field(None, description="The ERP's work order (an invoice "
+                                                           "number): the customer's request "
+                                                           "links to it in Current Orders")
+    note: Optional[Text] = Field(None, description="Shown to the customer")
+    updated_at: UpdatedAt
+
+
+class ServiceRequestStatusOut(BaseModel):
+    request_id: str
+    status: str
+    scheduled_date: Optional[str] = None
+    work_order_no: Optional[str] = None
+    outcome: Literal["updated", "skipped_stale"]
+
+
 class PdfUpload(Strict):
     pdf_base64: Annotated[str, StringConstraints(min_length=1)]
 

@@ -1,7 +1,7 @@
 """Parts catalogue, carts, parts orders and service requests."""
 from typing import Any
 
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -82,6 +82,14 @@ class PartsOrder(PortalModel):
 
 
 class ServiceRequest(PortalModel):
+    """A customer's service request (docs/service-requests.md).
+
+    `order_id` is time-sortable (chalicelib/ids.py): lists are newest first by key.
+    A request is a `draft` while photos may still be added; sending it sets
+    `feed_company` (the ERP's feed) and queues the e-mails.  The ERP's status pushes
+    carry `erp_updated_at`: an older push never overwrites a newer one.
+    """
+
     class Meta(BaseMeta):
         table_name = table_name("service-requests")
 
@@ -90,9 +98,26 @@ class ServiceRequest(PortalModel):
     customer_pk = UnicodeAttribute()
     customer_no = UnicodeAttribute()
     user_id = UnicodeAttribute()
+    status = UnicodeAttribute(default="submitted")  # draft | submitted | received | ...
     equipment_serial = UnicodeAttribute(null=True)
+    equipment_brand = UnicodeAttribute(null=True)
+    equipment_model = UnicodeAttribute(null=True)
+    equipment_on_file = BooleanAttribute(default=False)  # one of the customer's units
     description = UnicodeAttribute()
-    preferred_date = UnicodeAttribute(null=True)
+    location_id = UnicodeAttribute(null=True)
+    location_name = UnicodeAttribute(null=True)
+    preferred_date = UnicodeAttribute(null=True)  # ISO date: first day that suits
+    preferred_date_to = UnicodeAttribute(null=True)  # ISO date: last day that suits
+    time_window = UnicodeAttribute(null=True)  # any | morning | afternoon
+    contact_name = UnicodeAttribute(null=True)
+    contact_phone = UnicodeAttribute(null=True)
+    contact_email = UnicodeAttribute(null=True)
+    photo_keys = ListAttribute(of=UnicodeAttribute, default=list)  # documents bucket
+    submitted_at = UTCDateTimeAttribute(null=True)
+    scheduled_date = UnicodeAttribute(null=True)  # ISO date, from the ERP
+    work_order_no = UnicodeAttribute(null=True)  # the ERP's work order (an invoice number)
+    erp_note = UnicodeAttribute(null=True)
+    erp_updated_at = UTCDateTimeAttribute(null=True)
     feed_company = UnicodeAttribute(null=True)
     feed_acked_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()

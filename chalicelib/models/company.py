@@ -72,6 +72,10 @@ class Company(PortalModel):
     parts_price_display = UnicodeAttribute(default="price")  # price | hide
     parts_qty_display = UnicodeAttribute(default="quantity")  # quantity | in_stock | hide
     service_request_url = UnicodeAttribute(null=True)  # external service-request link
+    # Service requests: "builtin" form, "link" (the menu opens service_request_url) or
+    # "off"; unset means "link" when a link is saved, else "off" (services/service_requests.py).
+    service_requests = UnicodeAttribute(null=True)
+    service_email = UnicodeAttribute(null=True)  # the service department: new-request e-mails
     credentials_delivery = UnicodeAttribute(default="password")  # password | link
     payment_methods = UnicodeSetAttribute(null=True)  # {"card","ach"} configured
     payment_secret_arn = UnicodeAttribute(null=True)

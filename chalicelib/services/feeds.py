@@ -44,9 +44,9 @@ def parts_order_item(o) -> dict:
 
 
 def service_request_item(s) -> dict:
-    return {"order_id": s.order_id, "customer_no": s.customer_no, "user_id": s.user_id,
-            "equipment_serial": s.equipment_serial, "description": s.description,
-            "preferred_date": s.preferred_date, "created_at": _time(s.created_at)}
+    from .service_requests import feed_item  # photos are signed only when the feed is read
+
+    return feed_item(s)
 
 
 SHAPES = {"payments": payment_item, "parts-orders": parts_order_item,

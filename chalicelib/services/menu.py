@@ -20,8 +20,8 @@ class MenuItem:
 
 
 # (page key, label, url) in menu order; "{oem}" is the company's OEM label.
-# Only pages that exist are listed: parts lookup and service requests
-# join when their issues land (their settings already exist in DEFAULT_PAGES).
+# Only pages that exist are listed: parts lookup joins when its issue lands (its
+# setting already exists in DEFAULT_PAGES).
 PAGES = [
     ("orders", "Current Orders", "/orders"),
     ("open_parts", "Open Parts List", "/open-parts"),
@@ -32,11 +32,13 @@ PAGES = [
     ("statements", "Statements", "/statements"),
     ("purchases", "Purchase History", "/purchases"),
     ("equipment", "Equipment", "/equipment"),
+    ("service", "Service Requests", "/service-requests"),
     ("dealer_orders", "{oem} Open Orders", "/dealer/orders"),
     ("dealer_history", "{oem} History", "/dealer/history"),
     ("search_all", "Search All Invoices", "/search"),
 ]
 DEALER_ONLY = {"dealer_orders", "dealer_history"}
+SERVICE_LINK = "service_link"  # the menu item of a company's external service-request page
 
 
 def may_see(page: str, *, company_pages: dict, customer_pages: Optional[dict],
@@ -53,12 +55,24 @@ def may_see(page: str, *, company_pages: dict, customer_pages: Optional[dict],
 
 
 def menu(*, company_pages: dict, customer_pages: Optional[dict], access_type: str,
-         has_dealer_link: bool, search_all: bool, oem_label: str = "OEM") -> List[MenuItem]:
-    return [MenuItem(key, label.format(oem=oem_label), url)
-            for key, label, url in PAGES
-            if may_see(key, company_pages=company_pages, customer_pages=customer_pages,
+         has_dealer_link: bool, search_all: bool, oem_label: str = "OEM",
+         service_mode: str = "off", service_url: Optional[str] = None) -> List[MenuItem]:
+    """`service_mode` (services/service_requests.py): "builtin" shows the portal's own
+    pages; "link" the dealership's https URL under its own key, so the built-in pages
+    stay 404; "off" nothing."""
+    items = []
+    for key, label, url in PAGES:
+        if not may_see(key, company_pages=company_pages, customer_pages=customer_pages,
                        access_type=access_type, has_dealer_link=has_dealer_link,
-                       search_all=search_all)]
+                       search_all=search_all):
+            continue
+        if key == "service":
+            if service_mode == "link" and service_url:
+                items.append(MenuItem(SERVICE_LINK, label, service_url))
+            if service_mode != "builtin":
+                continue
+        items.append(MenuItem(key, label.format(oem=oem_label), url))
+    return items
 
 
 def page_keys(items: Iterable[MenuItem]) -> List[str]:

@@ -9,11 +9,14 @@ from ..models.base import plain_dict
 from ..repositories import audit, companies
 from . import tenant
 from .portal_access import PAGE_FLAGS
+from .service_requests import MODES as SERVICE_MODES
+from .service_requests import mode as service_mode
 
 COMPANY_PAGES = PAGE_FLAGS + [("search_all", "Search ALL invoices (for customers allowed to)")]
 PRICE_DISPLAY = {"price": "Show prices", "hide": "Hide prices"}
 QTY_DISPLAY = {"quantity": "Show the quantity available", "in_stock": "Show only “In stock” / "
                "“Out of stock”", "hide": "Hide availability"}
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https://[^\s/$.?#][^\s]*$", re.I)
 
 
@@ -26,6 +29,8 @@ class SettingsForm:
     auto_credentials: bool = False
     credentials_email_format: str = ""
     service_request_url: str = ""
+    service_requests: str = "off"  # services/service_requests.py MODES
+    service_email: str = ""
 
     @classmethod
     def of(cls, company: Company) -> "SettingsForm":
@@ -36,7 +41,9 @@ class SettingsForm:
                    oem_label=company.oem_label or "OEM",
                    auto_credentials=bool(company.auto_credentials),
                    credentials_email_format=company.credentials_email_format or "",
-                   service_request_url=company.service_request_url or "")
+                   service_request_url=company.service_request_url or "",
+                   service_requests=service_mode(company),
+                   service_email=company.service_email or "")
 
     @classmethod
     def parse(cls, form: dict) -> "SettingsForm":
@@ -46,7 +53,11 @@ class SettingsForm:
                    oem_label=(form.get("oem_label") or "").strip()[:41],
                    auto_credentials=form.get("auto_credentials") == "on",
                    credentials_email_format=(form.get("credentials_email_format") or "")[:10001],
-                   service_request_url=(form.get("service_request_url") or "").strip()[:501])
+                   service_request_url=(form.get("service_request_url") or "").strip()[:501],
+                   # A form without the choice (older pages): the link when one is given.
+                   service_requests=(form.get("service_requests")
+                                     or ("link" if form.get("service_request_url") else "off"))[:20],
+                   service_email=(form.get("service_email") or "").strip()[:255])
 
 
 def validate(form: SettingsForm, format_error) -> Optional[str]:
@@ -65,6 +76,15 @@ def validate(form: SettingsForm, format_error) -> Optional[str]:
     if form.service_request_url and (len(form.service_request_url) > 500
                                      or not URL.match(form.service_request_url)):
         return "The service request link must be a full https:// address."
+    if form.service_requests not in SERVICE_MODES:
+        return "Choose how customers request service."
+    if form.service_requests == "link" and not form.service_request_url:
+        return "Enter the service request link (https://…) to send customers to your own page."
+    if form.service_email and not EMAIL.match(form.service_email):
+        return "The service department's e-mail address is not a valid address."
+    if form.service_requests == "builtin" and not form.service_email:
+        return ("Enter the service department's e-mail address: the built-in form e-mails "
+                "each new request to it.")
     return None
 
 
@@ -81,6 +101,8 @@ def save(company: Company, form: SettingsForm, actor_id: str, source_ip: str, no
     company.auto_credentials = form.auto_credentials
     company.credentials_email_format = form.credentials_email_format.strip() or None
     company.service_request_url = form.service_request_url or None
+    company.service_requests = form.service_requests
+    company.service_email = form.service_email or None
     company.updated_at = datetime.fromtimestamp(now, UTC)
     companies.save_company(company)
     tenant.forget()  # this Lambda shows the change at once (others within a minute)

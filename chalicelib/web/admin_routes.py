@@ -321,6 +321,7 @@ def _settings_page(form, status=200, error=None, notice=None, preview=None):
     return admin_page(bp.current_request, "admin/settings.html", status=status, form=form,
                       pages=settings.COMPANY_PAGES, prices=settings.PRICE_DISPLAY,
                       quantities=settings.QTY_DISPLAY, error=error, notice=notice,
+                      service_modes=settings.SERVICE_MODES,
                       preview=preview)
 
 

@@ -8,6 +8,7 @@ import binascii
 
 from chalice import Blueprint, Response
 
+from ..api import kinds
 from ..api.routing import COMPANY, JSON, PLATFORM, PUBLIC, ApiError, ApiRoute, Param, api_route, read_json, register
 from ..api.routing import openapi as openapi_document
 from ..contract import kinds
@@ -332,3 +333,28 @@ def ack_feed(call, company_id, feed):
                  unknown=len(answer["unknown"]))
     return answer
 
+
+
+# --- service requests ----------------------------------------------------------------------------
+
+@api_route(bp, "PUT", "/companies/{company_id}/service-requests/{request_id}/status",
+           scope=COMPANY, tag="feeds", body="ServiceRequestStatusIn",
+           response="ServiceRequestStatusOut",
+           params=[COMPANY_ID, Param("request_id", {"type": "string",
+                                                    "pattern": "^[0-9a-f]{24}$"})],
+           summary="Set a sent service request's status (received, scheduled for a date, "
+                   "work order); an older updated_at than the stored one is skipped")
+def service_request_status(call, company_id, request_id):
+    from ..repositories import audit
+    from ..services import service_requests
+    company = _company(call)
+    try:
+        answer = service_requests.push_status(company, request_id[:40], call.body)
+    except service_requests.StatusError as error:
+        raise ApiError(400, "bad_request", str(error)) from error
+    if answer is None:
+        raise ApiError(404, "not_found", f"No sent service request {request_id!r}.")
+    audit.record(company_id, "service_request_status", actor=call.actor,
+                 source_ip=call.source_ip, request_id=answer["request_id"],
+                 status=answer["status"], outcome=answer["outcome"])
+    return answer

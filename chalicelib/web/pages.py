@@ -6,6 +6,7 @@ from chalice import Response
 from .. import config
 from ..models.base import plain_dict
 from ..services import menu as menu_service
+from ..services import service_requests
 from ..templating import render
 from . import route_table
 from . import state as request_state
@@ -29,6 +30,8 @@ def menu_items(state):
         has_dealer_link=bool(account.dealer_codes),
         search_all=bool(web and web.search_all),
         oem_label=company.oem_label or "OEM",
+        service_mode=service_requests.mode(company),
+        service_url=company.service_request_url,
     )
 
 

@@ -32,6 +32,7 @@ from chalicelib.models import (
     Part,
     PartToken,
     Payment,
+    ServiceRequest,
     Statement,
     Theme,
     ThemeVersion,
@@ -202,6 +203,10 @@ def _company_records(spec, images):
                       theme=brand, theme_version=1,
                       auto_credentials=True, statement_day=spec.get("statement_day", 1),
                       allow_payment_on_account=spec["company_id"] == "abc",
+                      # ABC (a service company) takes service requests in the portal.
+                      service_requests="builtin" if spec["company_id"] == "abc" else None,
+                      service_email=spec["support_email"] if spec["company_id"] == "abc"
+                      else None,
                       created_at=NOW, updated_at=NOW)
     version = ThemeVersion(spec["company_id"], 1, theme=brand, published_by="seed",
                            published_at=NOW)
@@ -510,6 +515,43 @@ def part_tokens(parts):
     return tokens
 
 
+def _service_requests(records):
+    """Rita's (C1001) service requests: one the ERP scheduled with its work order (an open
+    invoice of hers), one received, one sent and still in the ERP's feed."""
+    work_order = next(r for r in records if isinstance(r, Invoice) and r.customer_no == "C1001"
+                      and r.state == "open" and r.status == "Scheduled")
+    common = dict(customer_pk=account_pk("abc", "C1001"), customer_no="C1001",
+                  user_id="u-" + hashlib.sha256(b"retail@example.com").hexdigest()[:16],
+                  contact_name="Rita Retail",
+                  contact_phone="(555) 010-3344", contact_email="retail@example.com",
+                  time_window="morning", equipment_on_file=True)
+    plan = [  # id, days ago, serial, make, model, site, problem, status, scheduled, work order
+        ("0190000000a1d0c0ffee0001", 12, "DR-77120-B", "Whirlpool", "WED5620", "LAKE",
+         "The dryer runs but does not heat; clothes are still damp after two cycles.",
+         "scheduled", (TODAY + timedelta(days=3)).isoformat(), work_order.invoice_no),
+        ("0190000000a1d0c0ffee0002", 4, "RF-30017-C", "GE", "GNE27J", "MAIN",
+         "The ice maker stopped making ice and there is water under the door.",
+         "received", None, None),
+        ("0190000000a1d0c0ffee0003", 1, "WM-48213-A", "Whirlpool", "WFW5620", "MAIN",
+         "Error code F5 E2 on the display; the door does not lock.", "submitted", None, None),
+    ]
+    requests = []
+    for request_id, days, serial, make, model, site, problem, status, scheduled, order in plan:
+        sent = NOW - timedelta(days=days)
+        requests.append(ServiceRequest(
+            "abc", request_id, status=status, equipment_serial=serial, equipment_brand=make,
+            equipment_model=model, description=problem, location_id=site,
+            location_name={"MAIN": "Main office", "LAKE": "Lake house"}.get(site, site),
+            preferred_date=(sent + timedelta(days=2)).date().isoformat(),
+            preferred_date_to=(sent + timedelta(days=6)).date().isoformat(),
+            scheduled_date=scheduled, work_order_no=order, submitted_at=sent, created_at=sent,
+            erp_updated_at=sent + timedelta(hours=2) if status != "submitted" else None,
+            feed_company="abc" if status == "submitted" else None,
+            feed_acked_at=sent + timedelta(hours=1) if status != "submitted" else None,
+            photo_keys=[], **common))
+    return requests
+
+
 def seed() -> dict:
     """Write the demo data; returns counts per entity."""
     records = []
@@ -519,6 +561,7 @@ def seed() -> dict:
     abc_parts, pacific_parts = _parts("abc", 300), _parts("pacific", 250)
     records += abc_parts + pacific_parts + part_tokens(abc_parts + pacific_parts)
     records += _abc_activity(abc_parts) + _pacific_activity(pacific_parts)
+    records += _service_requests(records)
     records += _documents(records)
     records += _users()
     records.append(ApiToken(sha256(LOCAL_PLATFORM_TOKEN), token_id="local-platform",

@@ -31,6 +31,7 @@ CUSTOMER_PAGES = {
     "Account History": ("/account/history", "table.data tbody tr:not(.opening)"),
     "Purchase History": ("/purchases", "table.data tbody tr"),
     "Equipment": ("/equipment", "main section.card"),
+    "Service Requests": ("/service-requests", "table.data tbody tr"),
     "Statements": ("/statements", "main section.card"),
     "Search All Invoices": ("/search", "main form[role=search] input[name=invoice]"),
 }
