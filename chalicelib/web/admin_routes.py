@@ -328,7 +328,8 @@ def _format_preview(company, text):
 def _settings_page(form, status=200, error=None, notice=None, preview=None):
     return admin_page(bp.current_request, "admin/settings.html", status=status, form=form,
                       pages=settings.COMPANY_PAGES, prices=settings.PRICE_DISPLAY,
-                      quantities=settings.QTY_DISPLAY, error=error, notice=notice,
+                      quantities=settings.QTY_DISPLAY,
+                      two_factor_policies=settings.TWO_FACTOR_POLICIES, error=error, notice=notice,
                       preview=preview)
 
 
