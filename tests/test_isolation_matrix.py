@@ -26,7 +26,7 @@ VALUES = {"invoice_no": "W1", "customer_no": "C1", "statement_date": "2026-10-01
           "payment_id": PAYMENT_ID, "dealer_code": "DLR01", "secret": "x" * 43,
           "code": "x" * 43, "message_id": "no-such-message", "digest": "0" * 12,
           "name": "site.css", "company_id": "abc", "host": "localhost", "token_id": "nope",
-          "method": "card", "kind": "widgets", "feed": "payments"}
+          "method": "card", "kind": "widgets", "feed": "payments", "user_id": "u-nobody"}
 FORM = {"customer_no": "C1", "company_id": "abc", "invoice_no": "W1",
         "payment_id": PAYMENT_ID, "dealer_code": "DLR01"}
 
@@ -99,6 +99,13 @@ RULES = {
     ("/admin/payments/{payment_id}", "GET"): ADMIN_OBJECT,
     ("/admin/payments/{payment_id}/void", "POST"): ADMIN_OBJECT,
     ("/admin/payments/{payment_id}/refund", "POST"): ADMIN_OBJECT,
+    # Two-factor: the challenge answers only this browser's pending sign-in (410 without one).
+    ("/sign-in/two-factor", "GET"): PUBLIC, ("/sign-in/two-factor", "POST"): PUBLIC,
+    ("/preferences/two-factor", "GET"): SIGNED_IN,
+    **{(f"/preferences/two-factor/{action}", "POST"): SIGNED_IN
+       for action in ("setup", "confirm", "disable")},
+    ("/admin/customers/{customer_no}/logins", "GET"): ADMIN_OBJECT,
+    ("/admin/customers/{customer_no}/logins/{user_id}/reset-two-factor", "POST"): ADMIN_OBJECT,
     ("/dev/mailbox", "GET"): DEV, ("/dev/mailbox/{message_id}", "GET"): DEV,
     ("/api/v1/openapi.json", "GET"): PUBLIC,
     ("/api/v1/companies", "POST"): API_PLATFORM,
