@@ -76,6 +76,7 @@ def test_replay_is_refused_by_the_stored_step_with_an_injected_clock(abc):
     company = companies.get_company("abc")
     now = 1_790_000_015.0
     first = code(at=now)
+    stale_copy = User.get(user.user_id)  # read by a concurrent request before the write
     assert two_factor.check_code(user, company, first, now, "ip").factor == "totp"
     assert User.get(user.user_id).totp_last_step == two_factor.step_at(now)
     # The same code a second later (still inside its step): refused, counted.
@@ -83,7 +84,7 @@ def test_replay_is_refused_by_the_stored_step_with_an_injected_clock(abc):
     assert not again.ok and again.error == two_factor.REUSED
     # A stale copy of the user (another request read it before the write): the conditional
     # write refuses it all the same.
-    stale = two_factor.check_code(user, company, first, now + 2, "ip")
+    stale = two_factor.check_code(stale_copy, company, first, now + 2, "ip")
     assert not stale.ok and stale.error == two_factor.REUSED
     assert failures(user.user_id) == 2
     # The next step's code is fine.
@@ -373,7 +374,7 @@ def two_companies(browser, pacific):
 
 
 def test_the_hand_off_carries_the_proven_factor(two_companies):
-    browser, user = two_companies
+    browser, _user = two_companies
     browser.sign_in("bo2@example.com")
     browser.post("/sign-in/two-factor", {"code": code()})
     target = _other_host(browser)
@@ -385,7 +386,7 @@ def test_the_hand_off_carries_the_proven_factor(two_companies):
 
 
 def test_a_hand_off_without_the_factor_is_asked_for_it_on_the_target(two_companies):
-    browser, user = two_companies
+    browser, _user = two_companies
     browser.sign_in("bo2@example.com")
     browser.post("/sign-in/two-factor", {"code": code()})
     # A sign-in that proved no second factor (e.g. started before the login enrolled).
@@ -431,7 +432,7 @@ def test_an_administrator_sees_and_resets_a_logins_two_factor(browser, pacific):
     assert "reset" in text(browser.get(done.headers["Location"]))
     stored = User.get(target.user_id)
     assert stored.totp_secret is None and stored.device_epoch == 1
-    event = [e for e in AuditEvent.query("abc") if e.action == "two_factor_reset"][0]
+    event = next(e for e in AuditEvent.query("abc") if e.action == "two_factor_reset")
     assert event.actor == "u-boss-example.com" and event.details["user"] == target.user_id
     mail = [m for m in sent_mail() if "lost@example.com" in m.destinations["ToAddresses"]]
     assert mail and "Two-factor sign-in was reset" in mail[-1].subject

@@ -15,7 +15,12 @@ from playwright.sync_api import expect
 from infra.local.seed import DEMO_PASSWORD
 
 from .conftest import assert_accessible
-from .test_journeys import assert_no_horizontal_overflow, base_url, browser_context, sign_in  # noqa: F401
+from .test_journeys import (  # noqa: F401 (browser_context: fixture)
+    assert_no_horizontal_overflow,
+    base_url,
+    browser_context,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
