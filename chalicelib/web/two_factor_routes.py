@@ -15,7 +15,6 @@ from chalice import Blueprint, NotFoundError
 from .. import clock
 from ..repositories import admin_customers, users
 from ..repositories import sessions as session_repo
-from ..services import two_factor
 from . import cookies, forms
 from . import state as request_state
 from .admin_routes import customer_of_managed
@@ -24,7 +23,13 @@ from .pages import admin_page, page, redirect
 
 bp = Blueprint(__name__)
 
-NOTICES = {"device": two_factor.DEVICE_FORGOTTEN}
+
+def _two_factor():
+    """The rules, imported at the first two-factor request: `import app` (cold start) skips them."""
+    from ..services import two_factor
+
+    return two_factor
+
 PREFERENCE_NOTICES = {"disabled": "Two-factor sign-in is off."}
 
 
@@ -45,18 +50,21 @@ def _challenge(status=200, error=None, notice=None, expired=False):
 
 @bp.route("/sign-in/two-factor", methods=["GET"])
 def challenge_form():
+    two_factor = _two_factor()
     state = _state()
     if state.user is not None:
         return redirect("/")
     if two_factor.pending(state.company, _pending_secret(), clock.now()) is None:
         state.cookies.append(cookies.clear_pending_cookie(state.path_prefix))
         return _challenge(status=410, error=two_factor.EXPIRED, expired=True)
-    notice = NOTICES.get((bp.current_request.query_params or {}).get("notice"))
+    notice = two_factor.DEVICE_FORGOTTEN if (bp.current_request.query_params or {}).get(
+        "notice") == "device" else None
     return _challenge(notice=notice)
 
 
 @bp.route("/sign-in/two-factor", methods=["POST"], content_types=forms.FORM)
 def challenge_submit():
+    two_factor = _two_factor()
     state = _state()
     form = forms.parse(bp.current_request)
     proven, error, status = two_factor.verify_pending(
@@ -78,6 +86,7 @@ def challenge_submit():
 
 # ---------------------------------------------------------------- preferences
 def _preferences(status=200, error=None, notice=None, recovery_codes=None):
+    two_factor = _two_factor()
     state = _state()
     user, company = state.user, state.company
     secret = None if two_factor.enrolled(user) else user.totp_pending_secret
@@ -102,6 +111,7 @@ def preferences():
 @bp.route("/preferences/two-factor/setup", methods=["POST"], content_types=forms.FORM)
 @signed_in(bp)
 def setup():
+    two_factor = _two_factor()
     state = _state()
     if not two_factor.enrolled(state.user):
         two_factor.begin_enrolment(state.user)
@@ -111,6 +121,7 @@ def setup():
 @bp.route("/preferences/two-factor/confirm", methods=["POST"], content_types=forms.FORM)
 @signed_in(bp)
 def confirm():
+    two_factor = _two_factor()
     state = _state()
     code = forms.parse(bp.current_request).get("code", "")
     result = two_factor.confirm_enrolment(state.user, state.company, code, clock.now(),
@@ -126,6 +137,7 @@ def confirm():
 @bp.route("/preferences/two-factor/disable", methods=["POST"], content_types=forms.FORM)
 @signed_in(bp)
 def disable():
+    two_factor = _two_factor()
     state = _state()
     form = forms.parse(bp.current_request)
     error = two_factor.disable(state.user, state.company, form.get("password", ""),
@@ -164,6 +176,7 @@ def logins(customer_no):
           methods=["POST"], content_types=forms.FORM)
 @administrator(bp)
 def reset(customer_no, user_id):
+    two_factor = _two_factor()
     state = _state()
     customer = customer_of_managed(customer_no)
     # Only a login of this account of the managed company: anything else does not exist.
