@@ -15,9 +15,9 @@ The code carries the second factor the source's sign-in proved (services/two_fac
 the target does not ask again; a login with two-factor whose sign-in lacks it is asked
 on the target (a pending sign-in, as after a password).
 """
-from dataclasses import dataclass
 import hmac
 import re
+from dataclasses import dataclass
 from typing import Optional, Tuple
 from urllib.parse import urlencode
 
