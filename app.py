@@ -20,6 +20,7 @@ from chalicelib.web import (  # one blueprint per line: easy to add and to merge
     service_request_routes,
     statement_routes,
     static_routes,
+    two_factor_routes,
 )
 from chalicelib.web.middleware import portal_pipeline
 
@@ -41,6 +42,7 @@ app.register_blueprint(payment_routes.bp)
 app.register_blueprint(admin_payment_routes.bp)
 app.register_blueprint(service_request_routes.bp)
 app.register_blueprint(dev_routes.bp)
+app.register_blueprint(two_factor_routes.bp)
 app.register_blueprint(api_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers
 guard_routes(app)  # throttling and S3 faults answer 503 "try again" (chalicelib/faults.py)

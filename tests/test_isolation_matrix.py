@@ -28,7 +28,7 @@ VALUES = {"invoice_no": "W1", "customer_no": "C1", "statement_date": "2026-10-01
           "code": "x" * 43, "message_id": "no-such-message", "digest": "0" * 12,
           "name": "site.css", "company_id": "abc", "host": "localhost", "token_id": "nope",
           "method": "card", "kind": "widgets", "feed": "payments",
-          "request_id": SERVICE_REQUEST_ID, "number": "1"}
+          "request_id": SERVICE_REQUEST_ID, "number": "1", "user_id": "u-nobody"}
 FORM = {"customer_no": "C1", "company_id": "abc", "invoice_no": "W1",
         "payment_id": PAYMENT_ID, "dealer_code": "DLR01"}
 
@@ -110,6 +110,13 @@ RULES = {
     ("/admin/service-requests/{request_id}", "GET"): ADMIN_OBJECT,
     ("/admin/service-requests/{request_id}/photos/{number}", "GET"): ADMIN_OBJECT,
     ("/api/v1/companies/{company_id}/service-requests/{request_id}/status", "PUT"): API_COMPANY,
+    # Two-factor: the challenge answers only this browser's pending sign-in (410 without one).
+    ("/sign-in/two-factor", "GET"): PUBLIC, ("/sign-in/two-factor", "POST"): PUBLIC,
+    ("/preferences/two-factor", "GET"): SIGNED_IN,
+    **{(f"/preferences/two-factor/{action}", "POST"): SIGNED_IN
+       for action in ("setup", "confirm", "disable")},
+    ("/admin/customers/{customer_no}/logins", "GET"): ADMIN_OBJECT,
+    ("/admin/customers/{customer_no}/logins/{user_id}/reset-two-factor", "POST"): ADMIN_OBJECT,
     ("/dev/mailbox", "GET"): DEV, ("/dev/mailbox/{message_id}", "GET"): DEV,
     ("/api/v1/openapi.json", "GET"): PUBLIC,
     ("/api/v1/companies", "POST"): API_PLATFORM,

@@ -82,6 +82,8 @@ class Company(PortalModel):
     payments = UnicodeAttribute(null=True)  # PAYMENTS_ENABLED once credentials are stored
     # Pay on account: may a customer pay more than the open invoices (a credit on account)?
     allow_payment_on_account = BooleanAttribute(default=False)
+    # Who must sign in with a second factor: optional | admins | everyone (services/two_factor.py)
+    two_factor_policy = UnicodeAttribute(default="optional")
     active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()

@@ -30,6 +30,8 @@ class Session(PortalModel):
     admin_company_id = UnicodeAttribute(null=True)  # "Select Dealer": the company administered
     # company id -> name of every company this login may switch to (header switcher)
     companies: MapAttribute[str, Any] = MapAttribute(null=True)
+    # The second factor this sign-in proved (totp | recovery | device | passkey), or None.
+    second_factor = UnicodeAttribute(null=True)
     csrf_token = UnicodeAttribute()
     created = NumberAttribute()  # epoch seconds
     last_seen = NumberAttribute()
@@ -38,19 +40,24 @@ class Session(PortalModel):
 
 
 class Token(PortalModel):
-    """Invitation, e-mail confirmation, password reset, company hand-off."""
+    """Invitation, e-mail confirmation, password reset, company hand-off, a sign-in waiting
+    for its second factor, a remembered device."""
 
     class Meta(BaseMeta):
         table_name = table_name("tokens")
 
     token_hash = UnicodeAttribute(hash_key=True)
-    kind = UnicodeAttribute()  # invite | confirm | reset | handoff
+    kind = UnicodeAttribute()  # invite | confirm | reset | handoff | sign_in_pending | device
     user_id = UnicodeAttribute(null=True)
     company_id = UnicodeAttribute()
     account_pk = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
     # Hand-off codes: SHA-256 of the state the target host put in the browser's cookie.
     state_hash = UnicodeAttribute(null=True)
+    # Hand-off codes and pending sign-ins: the second factor already proven (None: not yet).
+    second_factor = UnicodeAttribute(null=True)
+    next_path = UnicodeAttribute(null=True)  # pending sign-ins: where to go once proven
+    epoch = NumberAttribute(null=True)  # remembered devices: User.device_epoch when made
     created = NumberAttribute()
     expires_at = NumberAttribute()  # checked in code
     used_at = NumberAttribute(null=True)

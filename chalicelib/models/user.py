@@ -20,6 +20,14 @@ class User(PortalModel):
     active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
     password_changed_at = UTCDateTimeAttribute(null=True)
+    # Two-factor (chalicelib/services/two_factor.py, docs/security.md "Two-factor sign-in").
+    totp_secret = UnicodeAttribute(null=True)  # base32; set once an enrolment is confirmed
+    totp_pending_secret = UnicodeAttribute(null=True)  # shown during enrolment, until confirmed
+    totp_enabled_at = UTCDateTimeAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)  # newest time step accepted: never again
+    recovery_code_hashes = UnicodeSetAttribute(null=True)  # each removed when used
+    # Remembered devices carry the epoch they were made in; adding 1 revokes them all.
+    device_epoch = NumberAttribute(default=0)
 
 
 class LoginName(PortalModel):

@@ -33,6 +33,12 @@ def set_admin_company(session: Session, company_id: str) -> None:
                    condition=Session.session_hash.exists())
 
 
+def set_second_factor(session: Session, factor: str) -> None:
+    """The sign-in proved a second factor after it started (it just set one up)."""
+    session.update(actions=[Session.second_factor.set(factor)],
+                   condition=Session.session_hash.exists())
+
+
 def delete(session_hash: str) -> None:
     Session(session_hash).delete()
 

@@ -71,6 +71,7 @@ def set_password(user: User, password_hash: str, changed_at, must_change: bool =
         User.must_change_password.set(must_change),
         (User.generated_password_expires_at.set(generated_expires_at)
          if generated_expires_at else User.generated_password_expires_at.remove()),
+        User.device_epoch.add(1),  # a new password: no device stays remembered
     ])
 
 

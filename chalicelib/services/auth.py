@@ -37,6 +37,10 @@ class SignIn:
     error: Optional[str] = None
     started: Optional[sessions.StartedSession] = None
     user: Optional[User] = None
+    # Password right, second factor to prove (services/two_factor.py): no session yet.
+    pending_secret: Optional[str] = None
+    notice: Optional[str] = None
+    clear_device: bool = False  # the device cookie sent was not (or no longer) valid
 
 
 def _throttle_keys(user_id: Optional[str], login_key: Optional[str], source_ip: str):
@@ -49,7 +53,9 @@ def _login_key(company_id: str, login: str) -> str:
     return email_login(login) if "@" in login else name_login(company_id, login)
 
 
-def sign_in(company: Company, login: str, password: str, source_ip: str, now: float) -> SignIn:
+def sign_in(company: Company, login: str, password: str, source_ip: str, now: float,
+            next_path: str = "/", device_secret: Optional[str] = None) -> SignIn:
+    """`device_secret`: this browser's remembered-device cookie, if any."""
     login = (login or "").strip()[:254]
     password = (password or "")[: passwords.MAX_LENGTH + 1]
     login_key = _login_key(company.company_id, login) if login else None
@@ -95,11 +101,21 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
         throttles.clear(account_key)
     if passwords.needs_rehash(user.password_hash):
         users.update_password_hash(user, passwords.hash_password(password))
+    from . import two_factor  # pyotp stays out of the cold start
+
+    second = two_factor.after_password(user, company, next_path, device_secret, now, source_ip)
+    if second.pending_secret:
+        logger.info("sign-in waits for its second factor", extra={
+            "outcome": "second_factor", "ip": source_ip, "company": company.company_id,
+            "user": user.user_id})
+        return SignIn(True, user=user, pending_secret=second.pending_secret,
+                      notice=second.notice, clear_device=second.clear_device)
     # The sign-in may switch between its active accounts; it starts on the first.
     active = sorted(m.account_pk for m in memberships if m.status == "active")
     started = sessions.start(user.user_id, company.company_id,
                              active[0] if active else None, now, account_pks=active,
-                             companies=switchable_companies(user, every_membership))
+                             companies=switchable_companies(user, every_membership),
+                             second_factor=second.second_factor)
     logger.info("sign-in succeeded", extra={"outcome": "ok", "ip": source_ip,
                                             "company": company.company_id, "user": user.user_id})
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip)
@@ -164,7 +180,8 @@ def change_password(company: Company, user: User, session: Session, current: str
     sessions.end_all_for_user(user.user_id)
     started = sessions.start(user.user_id, company.company_id, session.account_pk, now,
                              account_pks=session.account_pks,
-                             companies=plain_dict(session.companies))
+                             companies=plain_dict(session.companies),
+                             second_factor=session.second_factor)
     audit.record(company.company_id, "password_changed", actor=user.user_id)
     _notify_changed(company, user)
     return None, started

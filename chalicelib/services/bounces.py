@@ -19,6 +19,7 @@ from ..models import Contact
 from ..repositories import admin_customers, audit
 from ..repositories.keys import split_account_pk
 
+
 def _addresses(notification: dict):
     kind = notification.get("notificationType") or notification.get("eventType")
     if kind == "Bounce":

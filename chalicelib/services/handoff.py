@@ -10,9 +10,14 @@
    (only the code's SHA-256 stored, valid 60 s) and moves on to the target's /handoff/<code>.
 4. The target accepts the code only with the state cookie whose hash the code carries,
    consumes it with a conditional write, and starts a new session there.
+
+The code carries the second factor the source's sign-in proved (services/two_factor.py):
+the target does not ask again; a login with two-factor whose sign-in lacks it is asked
+on the target (a pending sign-in, as after a password).
 """
 import hmac
 import re
+from dataclasses import dataclass
 from typing import Optional, Tuple
 from urllib.parse import urlencode
 
@@ -73,7 +78,8 @@ def issue_code(user: User, session: Session, from_company: Company, target_compa
     code = new_secret()
     at = int(now)
     tokens.create(Token(sha256(code), kind=KIND, user_id=user.user_id,
-                        company_id=target.company_id, state_hash=state_hash, created=at,
+                        company_id=target.company_id, state_hash=state_hash,
+                        second_factor=session.second_factor, created=at,
                         expires_at=at + HANDOFF_SECONDS, expires=at + HANDOFF_SECONDS + 86400))
     audit.record(from_company.company_id, "company_switch", actor=user.user_id,
                  to=target.company_id)
@@ -93,9 +99,20 @@ def valid_code(company: Company, code: str, state: Optional[str], now: float) ->
     return token
 
 
+@dataclass
+class Completed:
+    """A new session here (`started`), or a pending sign-in still to prove its second
+    factor on this host (`pending_secret`, the cookie for /sign-in/two-factor)."""
+    user: User
+    started: Optional[sessions.StartedSession] = None
+    pending_secret: Optional[str] = None
+
+
 def complete(company: Company, code: str, state: Optional[str], now: float,
-             source_ip: str) -> Optional[Tuple[sessions.StartedSession, User]]:
+             source_ip: str) -> Optional[Completed]:
     """Step 4 (target host): consume the code and start a new session here, or None."""
+    from . import two_factor  # pyotp stays out of the cold start
+
     token = valid_code(company, code, state, now)
     user = users.get_user(token.user_id) if token else None
     if token is None or user is None:
@@ -107,9 +124,12 @@ def complete(company: Company, code: str, state: Optional[str], now: float,
         return None
     if not tokens.mark_used(token, int(now)):  # another request consumed it first
         return None
+    if two_factor.enrolled(user) and not token.second_factor:
+        return Completed(user, pending_secret=two_factor.start_pending(user, company, "/", now))
     active = sorted(m.account_pk for m in memberships if m.status == "active")
     started = sessions.start(user.user_id, company.company_id, active[0] if active else None,
-                             now, account_pks=active, companies=auth.switchable_companies(user))
+                             now, account_pks=active, companies=auth.switchable_companies(user),
+                             second_factor=token.second_factor)
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip,
                  via="handoff")
-    return started, user
+    return Completed(user, started=started)

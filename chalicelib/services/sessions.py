@@ -21,14 +21,15 @@ class StartedSession:
 
 
 def start(user_id: str, company_id: str, account_pk: Optional[str], now: float,
-          account_pks=None, companies=None) -> StartedSession:
-    """`companies`: id -> name of every company the login may switch to (header switcher)."""
+          account_pks=None, companies=None, second_factor: Optional[str] = None) -> StartedSession:
+    """`companies`: id -> name of every company the login may switch to (header switcher);
+    `second_factor`: what this sign-in proved besides the password (services/two_factor.py)."""
     cookie_value = new_secret()
     at = int(now)
     session = Session(sha256(cookie_value), user_id=user_id, company_id=company_id,
                       account_pk=account_pk, account_pks=set(account_pks or []) or None,
                       companies=dict(companies) if companies and len(companies) > 1 else None,
-                      csrf_token=new_secret(), created=at,
+                      second_factor=second_factor, csrf_token=new_secret(), created=at,
                       last_seen=at, expires=at + ABSOLUTE_SECONDS)
     repo.create(session)
     return StartedSession(cookie_value, session)

@@ -12,6 +12,7 @@ from chalice import Blueprint, NotFoundError
 from .. import clock
 from ..models.customer import PORTAL_STATUSES
 from ..repositories import accounts, admin_customers, audit, dealers
+from ..repositories import accounts, admin_customers, audit, dealers, paging
 from ..services import admin, audit_view, credentials_email, invitations, portal_access, settings
 from . import forms, params
 from . import state as request_state
@@ -322,6 +323,7 @@ def _settings_page(form, status=200, error=None, notice=None, preview=None):
                       pages=settings.COMPANY_PAGES, prices=settings.PRICE_DISPLAY,
                       quantities=settings.QTY_DISPLAY, error=error, notice=notice,
                       service_modes=settings.SERVICE_MODES,
+                      two_factor_policies=settings.TWO_FACTOR_POLICIES,
                       preview=preview)
 
 

@@ -34,8 +34,11 @@ def login_submit():
     request = bp.current_request
     state = _state()
     form = forms.parse(request)
+    next_path = safe_next(form.get("next"), bp.current_app)
     result = auth.sign_in(state.company, form.get("login", ""), form.get("password", ""),
-                          state.source_ip, clock.now())
+                          state.source_ip, clock.now(), next_path=next_path,
+                          device_secret=cookies.read(request.headers,
+                                                     cookies.device_name(state.path_prefix)))
     if not result.ok:
         return page(request, "login.html", status=result.status, error=result.error,
                     login=form.get("login", "")[:254],
@@ -43,10 +46,17 @@ def login_submit():
                     notice=None)
     if state.session is not None:  # the sign-in this browser had here ends on the server
         auth.sign_out(state.session)
+    if result.clear_device:
+        state.cookies.append(cookies.clear_device_cookie(state.path_prefix))
+    if result.pending_secret:  # the second factor next (web/two_factor_routes.py); no session
+        if state.session is not None:
+            state.cookies.append(cookies.clear_session_cookie(state.path_prefix))
+        state.cookies.append(cookies.pending_cookie(result.pending_secret, state.path_prefix))
+        return redirect("/sign-in/two-factor" + ("?notice=device" if result.notice else ""))
     state.cookies.append(cookies.session_cookie(result.started.cookie_value, state.path_prefix))
     if result.user.must_change_password:
         return redirect("/change-password")
-    return redirect(safe_next(form.get("next"), bp.current_app))
+    return redirect(next_path)
 
 
 @bp.route("/logout", methods=["POST"], content_types=forms.FORM)

@@ -68,3 +68,33 @@ def handoff_state_cookie(value: str, max_age: int, prefix: str = "") -> str:
 
 def clear_handoff_state_cookie(prefix: str = "") -> str:
     return build(handoff_state_name(prefix), "", 0, prefix)
+
+
+def pending_name(prefix: str = "") -> str:
+    return _name("portal_pending", prefix)
+
+
+def pending_cookie(value: str, prefix: str = "") -> str:
+    """A sign-in waiting for its second factor (chalicelib/services/two_factor.py)."""
+    from ..services.two_factor import PENDING_SECONDS
+
+    return build(pending_name(prefix), value, PENDING_SECONDS, prefix)
+
+
+def clear_pending_cookie(prefix: str = "") -> str:
+    return build(pending_name(prefix), "", 0, prefix)
+
+
+def device_name(prefix: str = "") -> str:
+    return _name("portal_device", prefix)
+
+
+def device_cookie(value: str, prefix: str = "") -> str:
+    """"Remember this device": the secret of a server-side, revocable device record."""
+    from ..services.two_factor import DEVICE_SECONDS
+
+    return build(device_name(prefix), value, DEVICE_SECONDS, prefix)
+
+
+def clear_device_cookie(prefix: str = "") -> str:
+    return build(device_name(prefix), "", 0, prefix)

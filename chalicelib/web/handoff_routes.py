@@ -110,9 +110,12 @@ def handoff_submit(code):
     if result is None:
         return page(bp.current_request, "handoff.html", status=410, valid=False, secret="",
                     auto=False)
-    started, _user = result
     if state.session is not None:  # the sign-in this browser had here ends
         sessions.end(state.session)
     state.cookies.append(cookies.clear_handoff_state_cookie(state.path_prefix))
-    state.cookies.append(cookies.session_cookie(started.cookie_value, state.path_prefix))
+    if result.pending_secret:  # this sign-in has not proven the second factor yet
+        state.cookies.append(cookies.clear_session_cookie(state.path_prefix))
+        state.cookies.append(cookies.pending_cookie(result.pending_secret, state.path_prefix))
+        return redirect("/sign-in/two-factor")
+    state.cookies.append(cookies.session_cookie(result.started.cookie_value, state.path_prefix))
     return redirect("/")

@@ -28,6 +28,9 @@ STATIC_PREFIX = "/static/"
 API_PREFIX = "/api/"
 # Pages a user with a generated first password may still reach.
 PASSWORD_CHANGE_PATHS = {"/change-password", "/logout"}
+# Pages a login that must set up two-factor (its company's policy) may still reach.
+ENROLMENT_PATHS = {"/preferences/two-factor", "/preferences/two-factor/setup",
+                   "/preferences/two-factor/confirm", "/logout"}
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -126,10 +129,22 @@ def _handle(request, get_response, state: RequestState):
     if (state.user is not None and state.user.must_change_password
             and state.path not in PASSWORD_CHANGE_PATHS):
         return Response(body="", status_code=303, headers={"Location": "/change-password"})
+    if (state.user is not None and state.path not in ENROLMENT_PATHS
+            and _must_enrol(state)):
+        return Response(body="", status_code=303,
+                        headers={"Location": "/preferences/two-factor"})
     response = get_response(request)
     if response.status_code >= 400 and _is_error_body(response):
         response = error_page(state, response.status_code, _message(response))
     return response
+
+
+def _must_enrol(state: RequestState) -> bool:
+    """The company requires a second factor this login has not set up: nothing but the
+    set-up (no read: company and user are loaded already)."""
+    from ..services import two_factor
+
+    return two_factor.must_enrol(state.company, state.user)
 
 
 def _public_urls(response: Response, prefix: str) -> None:

@@ -3,6 +3,7 @@
 Idempotent: every record has a fixed key and is written with a put, so running
 it twice leaves the same data, never duplicates.
 """
+import base64
 import hashlib
 import math
 import random
@@ -55,6 +56,7 @@ from chalicelib.repositories.keys import (
     part_token_pk,
     part_words,
 )
+from chalicelib.repositories.keys import account_pk, credit_key, email_login, invoice_keys, name_login, part_words
 from chalicelib.services import passwords, theme
 
 DEMO_PASSWORD = "demo-portal-1"
@@ -84,7 +86,15 @@ DEMO_USERS = [
     ("dealer@example.com", "Dan Dealer", [("abc", "D2001", "Dealer")], []),
     ("both@example.com", "Bo Both", [("abc", "C1002", "Retail"), ("pacific", "P5001", "Retail")], []),
     ("admin@example.com", "Ada Admin", [], ["abc", "pacific"]),
+    ("pat@example.com", "Pat Pacific", [], ["pacific"]),
 ]
+# Two-factor (README "Two-factor sign-in"): ABC leaves it optional, so every login above signs
+# in there with its password alone; Pacific requires it of administrators. Pat has it set up
+# with this key (fixed for the demo only; `make run` prints it); Ada is taken to the set-up
+# on Pacific.
+TWO_FACTOR_POLICIES = {"abc": "optional", "pacific": "admins"}
+DEMO_TOTP_KEYS = {"pat@example.com": base64.b32encode(
+    hashlib.sha256(b"dealer-portal demo two-factor key").digest()[:20]).decode()}
 # EPASS-style generated first logins: user name = customer number, first
 # password = invoice number, must be changed at first sign-in.
 FIRST_LOGINS = [("abc", "C1005", "W10085"), ("pacific", "P5002", "S70030")]  # their invoices
@@ -207,6 +217,7 @@ def _company_records(spec, images):
                       service_requests="builtin" if spec["company_id"] == "abc" else None,
                       service_email=spec["support_email"] if spec["company_id"] == "abc"
                       else None,
+                      two_factor_policy=TWO_FACTOR_POLICIES[spec["company_id"]],
                       created_at=NOW, updated_at=NOW)
     version = ThemeVersion(spec["company_id"], 1, theme=brand, published_by="seed",
                            published_at=NOW)
@@ -469,7 +480,9 @@ def _users():
         user_id = "u-" + hashlib.sha256(address.encode()).hexdigest()[:16]
         records.append(User(user_id, email=address, name=name, password_hash=password_hash,
                             email_confirmed_at=NOW, created_at=NOW, password_changed_at=NOW,
-                            admin_company_ids=set(admin_of) or None))
+                            admin_company_ids=set(admin_of) or None,
+                            totp_secret=DEMO_TOTP_KEYS.get(address),
+                            totp_enabled_at=NOW if address in DEMO_TOTP_KEYS else None))
         records.append(LoginName(email_login(address), user_id=user_id))
         for company_id, customer_no, access_type in accounts:
             records.append(Membership(user_id, account_pk(company_id, customer_no),
@@ -592,4 +605,7 @@ def demo_logins():
               for company, customer_no, first in FIRST_LOGINS]
     lines.append("  Dealer Administration: sign in as admin@example.com and open /admin "
                  "(customers in every portal status; invitations appear in /dev/mailbox)")
+    for address, key in DEMO_TOTP_KEYS.items():
+        lines.append(f"  Two-factor: Pacific requires it of administrators. {address}'s TOTP key "
+                     f"(add it to an authenticator app): {key}")
     return "\n".join(lines)
