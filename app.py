@@ -16,6 +16,7 @@ from chalicelib.web import (  # one blueprint per line: easy to add and to merge
     home_routes,
     invite_routes,
     payment_routes,
+    security_routes,
     statement_routes,
     static_routes,
 )
@@ -28,6 +29,7 @@ app.api.binary_types.append("application/pdf")  # admin API: raw invoice PDF upl
 
 app.register_blueprint(static_routes.bp)
 app.register_blueprint(auth_routes.bp)
+app.register_blueprint(security_routes.bp)
 app.register_blueprint(home_routes.bp)
 app.register_blueprint(customer_routes.bp)
 app.register_blueprint(dealer_routes.bp)

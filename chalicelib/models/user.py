@@ -21,6 +21,9 @@ class User(PortalModel):
     active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
     password_changed_at = UTCDateTimeAttribute(null=True)
+    # SHA-256 prefixes of the device cookies this login has signed in from (new-device e-mail;
+    # chalicelib/services/security_notices.py).  Read with the user at sign-in: no extra call.
+    known_devices = UnicodeSetAttribute(null=True)
 
 
 class LoginName(PortalModel):

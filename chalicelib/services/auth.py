@@ -50,7 +50,8 @@ def _login_key(company_id: str, login: str) -> str:
     return email_login(login) if "@" in login else name_login(company_id, login)
 
 
-def sign_in(company: Company, login: str, password: str, source_ip: str, now: float) -> SignIn:
+def sign_in(company: Company, login: str, password: str, source_ip: str, now: float,
+            client: Optional[sessions.Client] = None) -> SignIn:
     login = (login or "").strip()[:254]
     password = (password or "")[: passwords.MAX_LENGTH + 1]
     login_key = _login_key(company.company_id, login) if login else None
@@ -95,14 +96,24 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
         throttles.clear(account_key)
     if passwords.needs_rehash(user.password_hash):
         users.update_password_hash(user, passwords.hash_password(password))
+    return start_signed_in(company, user, every_membership, source_ip, now, client)
+
+
+def start_signed_in(company: Company, user: User, every_membership, source_ip: str, now: float,
+                    client: Optional[sessions.Client] = None, method: str = "password") -> SignIn:
+    """The session of a proven sign-in (password, passkey): the same for every method."""
+    memberships = [m for m in every_membership if m.company_id == company.company_id]
     # The sign-in may switch between its active accounts; it starts on the first.
     active = sorted(m.account_pk for m in memberships if m.status == "active")
     started = sessions.start(user.user_id, company.company_id,
                              active[0] if active else None, now, account_pks=active,
-                             companies=switchable_companies(user, every_membership))
-    logger.info("sign-in succeeded", extra={"outcome": "ok", "ip": source_ip,
+                             companies=switchable_companies(user, every_membership),
+                             client=client or sessions.Client(source_ip=source_ip))
+    logger.info("sign-in succeeded", extra={"outcome": "ok", "ip": source_ip, "method": method,
                                             "company": company.company_id, "user": user.user_id})
-    audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip)
+    details = {} if method == "password" else {"method": method}
+    audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip,
+                 **details)
     return SignIn(True, started=started, user=user)
 
 
@@ -164,7 +175,9 @@ def change_password(company: Company, user: User, session: Session, current: str
     sessions.end_all_for_user(user.user_id)
     started = sessions.start(user.user_id, company.company_id, session.account_pk, now,
                              account_pks=session.account_pks,
-                             companies=plain_dict(session.companies))
+                             companies=plain_dict(session.companies),
+                             client=sessions.Client(session.user_agent or "",
+                                                    session.source_ip or ""))
     audit.record(company.company_id, "password_changed", actor=user.user_id)
     _notify_changed(company, user)
     return None, started

@@ -25,6 +25,10 @@ def csrf_name(prefix: str = "") -> str:
     return _name("portal_csrf", prefix)
 
 
+def device_name(prefix: str = "") -> str:
+    return _name("portal_device", prefix)
+
+
 def handoff_state_name(prefix: str = "") -> str:
     return _name("portal_handoff", prefix)
 
@@ -68,3 +72,9 @@ def handoff_state_cookie(value: str, max_age: int, prefix: str = "") -> str:
 
 def clear_handoff_state_cookie(prefix: str = "") -> str:
     return build(handoff_state_name(prefix), "", 0, prefix)
+
+
+def device_cookie(value: str, prefix: str = "") -> str:
+    """This browser's random device id (new-device e-mail, chalicelib/services/security_notices.py),
+    kept as long as browsers keep a cookie (400 days)."""
+    return build(device_name(prefix), value, 400 * 24 * 60 * 60, prefix)
