@@ -114,7 +114,7 @@ def _parse(body: str) -> dict:
         client_data = json.loads(_unb64(credential["response"]["clientDataJSON"]))
         challenge = client_data["challenge"]
         if not isinstance(credential.get("id"), str) or not isinstance(challenge, str):
-            raise ValueError("id and challenge are strings")
+            raise TypeError("id and challenge are strings")
         return dict(credential, _challenge=challenge[:200])
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         raise PasskeyRefused(NOT_VERIFIED, 400) from None
