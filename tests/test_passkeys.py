@@ -177,7 +177,6 @@ def test_garbage_bodies_get_a_clear_4xx_and_no_session(browser, rita, body):
 
 
 def test_a_valid_challenge_with_a_garbage_signature_is_refused(browser, key):
-    body, _ = _passkey_sign_in(_fresh(browser), key)  # consumed; make a new one below
     here = _fresh(browser)
     here.get("/login")
     options = here.post("/login/passkey/options", {})
