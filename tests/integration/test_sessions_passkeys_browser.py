@@ -52,7 +52,7 @@ def test_register_and_use_a_passkey_then_end_another_session(stack, chromium):
     page.get_by_label("Name").fill("Virtual key")
     page.get_by_role("button", name="Add a passkey").click()
     page.wait_for_url(_url(stack, "/preferences/passkeys?notice=added"))
-    assert page.get_by_role("cell", name="Virtual key").is_visible()
+    assert page.get_by_role("cell", name="Virtual key", exact=True).is_visible()
     assert page.get_by_text("Your passkey has been added.").is_visible()
     assert_accessible(page)
     credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
