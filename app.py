@@ -18,6 +18,8 @@ from chalicelib.web import (  # one blueprint per line: easy to add and to merge
     invite_routes,
     payment_routes,
     service_request_routes,
+
+    security_routes,
     statement_routes,
     static_routes,
     two_factor_routes,
@@ -30,6 +32,7 @@ app.api.binary_types.append("application/pdf")  # admin API: raw invoice PDF upl
 
 app.register_blueprint(static_routes.bp)
 app.register_blueprint(auth_routes.bp)
+app.register_blueprint(security_routes.bp)
 app.register_blueprint(home_routes.bp)
 app.register_blueprint(customer_routes.bp)
 app.register_blueprint(dealer_routes.bp)

@@ -29,6 +29,10 @@ class User(PortalModel):
     # Remembered devices carry the epoch they were made in; adding 1 revokes them all.
     device_epoch = NumberAttribute(default=0)
 
+    # SHA-256 prefixes of the device cookies this login has signed in from (new-device e-mail;
+    # chalicelib/services/security_notices.py).  Read with the user at sign-in: no extra call.
+    known_devices = UnicodeSetAttribute(null=True)
+
 
 class LoginName(PortalModel):
     """`email#<address>` (global) or `name#<company>#<user name>` -> user id."""

@@ -1,5 +1,5 @@
 """Server-side sessions, keyed by the SHA-256 of the cookie value."""
-from typing import Optional
+from typing import List, Optional
 
 from ..models import Session
 from .dynamo import batch_write, conditional
@@ -48,3 +48,9 @@ def delete_all_for_user(user_id: str, keep: Optional[str] = None) -> int:
     hashes = [s.session_hash for s in Session.by_user.query(user_id)]
     batch_write([Session(h) for h in hashes if h != keep], "delete")
     return len(hashes) - (1 if keep in hashes else 0)
+
+
+def list_for_user(user_id: str) -> List[Session]:
+    """Every stored session of a login: the keys-only index, then one BatchGetItem."""
+    hashes = [s.session_hash for s in Session.by_user.query(user_id)]
+    return list(Session.batch_get(hashes)) if hashes else []

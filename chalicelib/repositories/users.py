@@ -131,3 +131,12 @@ def identifiers(user: User) -> List[str]:
     found += [pk.split("#", 1)[1] for pk in pks]
     found += [web.user_name for web in WebAccess.batch_get(pks) if web.user_name] if pks else []
     return found
+
+
+def remember_device(user: User, device_key: str, forget_others: bool = False) -> None:
+    """Add a device to the login's known devices (set ADD: no lost update); `forget_others`
+    starts the set again so it stays small."""
+    if forget_others:
+        user.update(actions=[User.known_devices.set({device_key})])
+    else:
+        user.update(actions=[User.known_devices.add({device_key})])

@@ -54,8 +54,10 @@ def _login_key(company_id: str, login: str) -> str:
 
 
 def sign_in(company: Company, login: str, password: str, source_ip: str, now: float,
-            next_path: str = "/", device_secret: Optional[str] = None) -> SignIn:
-    """`device_secret`: this browser's remembered-device cookie, if any."""
+            next_path: str = "/", device_secret: Optional[str] = None,
+            client: Optional[sessions.Client] = None) -> SignIn:
+    """`device_secret`: this browser's remembered-device cookie, if any; `client`: its
+    user agent and IP, shown on the sessions page."""
     login = (login or "").strip()[:254]
     password = (password or "")[: passwords.MAX_LENGTH + 1]
     login_key = _login_key(company.company_id, login) if login else None
@@ -110,15 +112,30 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
             "user": user.user_id})
         return SignIn(True, user=user, pending_secret=second.pending_secret,
                       notice=second.notice, clear_device=second.clear_device)
+    return start_signed_in(company, user, every_membership, source_ip, now, client,
+                           second_factor=second.second_factor)
+
+
+def start_signed_in(company: Company, user: User, every_membership, source_ip: str, now: float,
+                    client: Optional[sessions.Client] = None, method: str = "password",
+                    second_factor: Optional[str] = None) -> SignIn:
+    """The session of a proven sign-in (password, passkey): the same for every method.  A
+    passkey is itself two factors (the device and its user verification)."""
+    memberships = [m for m in every_membership if m.company_id == company.company_id]
+    if method == "passkey":
+        second_factor = "passkey"
     # The sign-in may switch between its active accounts; it starts on the first.
     active = sorted(m.account_pk for m in memberships if m.status == "active")
     started = sessions.start(user.user_id, company.company_id,
                              active[0] if active else None, now, account_pks=active,
                              companies=switchable_companies(user, every_membership),
-                             second_factor=second.second_factor)
-    logger.info("sign-in succeeded", extra={"outcome": "ok", "ip": source_ip,
+                             second_factor=second_factor,
+                             client=client or sessions.Client(source_ip=source_ip))
+    logger.info("sign-in succeeded", extra={"outcome": "ok", "ip": source_ip, "method": method,
                                             "company": company.company_id, "user": user.user_id})
-    audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip)
+    details = {} if method == "password" else {"method": method}
+    audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip,
+                 **details)
     return SignIn(True, started=started, user=user)
 
 
@@ -181,7 +198,9 @@ def change_password(company: Company, user: User, session: Session, current: str
     started = sessions.start(user.user_id, company.company_id, session.account_pk, now,
                              account_pks=session.account_pks,
                              companies=plain_dict(session.companies),
-                             second_factor=session.second_factor)
+                             second_factor=session.second_factor,
+                             client=sessions.Client(session.user_agent or "",
+                                                    session.source_ip or ""))
     audit.record(company.company_id, "password_changed", actor=user.user_id)
     _notify_changed(company, user)
     return None, started

@@ -13,7 +13,6 @@ from typing import Callable, Dict, List, Optional
 from pydantic import ValidationError
 
 from .. import clock
-from ..api.schemas import KINDS, FieldError, validation_errors
 from ..contract.schemas import KINDS, FieldError, validation_errors
 from ..models import (
     Company,

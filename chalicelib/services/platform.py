@@ -8,8 +8,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import clock
 from .. import email as mail
-from ..api.routing import ApiError
-from ..api.schemas import AdminCreate, CompanyCreate, CompanyUpdate, DomainCreate, GatewayCredentialsIn
 from ..contract.errors import ApiError
 from ..contract.schemas import AdminCreate, CompanyCreate, CompanyUpdate, DomainCreate, GatewayCredentialsIn
 from ..ids import new_id, new_secret, sha256

@@ -203,7 +203,8 @@ class Proven:
 
 
 def second_factor_proven(company: Company, token: Token, user: User, factor: str, now: float,
-                         source_ip: str, remember_device: bool = False) -> Proven | None:
+                         source_ip: str, remember_device: bool = False,
+                         client=None) -> Proven | None:
     """THE interface for every second factor (TOTP, recovery code, passkey): the factor was
     verified for this pending sign-in, so consume it and start the session.  None if the
     pending sign-in was consumed by another request first."""
@@ -219,7 +220,8 @@ def second_factor_proven(company: Company, token: Token, user: User, factor: str
     started = sessions.start(user.user_id, company.company_id, active[0] if active else None,
                              now, account_pks=active,
                              companies=auth.switchable_companies(user, memberships),
-                             second_factor=factor)
+                             second_factor=factor,
+                             client=client or sessions.Client(source_ip=source_ip))
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip,
                  second_factor=factor)
     device = remember(user, company, now) if remember_device else None
@@ -227,8 +229,9 @@ def second_factor_proven(company: Company, token: Token, user: User, factor: str
 
 
 def verify_pending(company: Company, secret: str | None, code: str, now: float,
-                   source_ip: str, remember_device: bool = False):
-    """The challenge page's answer: (Proven or None, error, status)."""
+                   source_ip: str, remember_device: bool = False, client=None):
+    """The challenge page's answer: (Proven or None, error, status).  `client`: the browser's
+    user agent and IP for the sessions page (services/sessions.Client)."""
     found = pending(company, secret, now)
     if found is None:
         return None, EXPIRED, 410
@@ -237,7 +240,7 @@ def verify_pending(company: Company, secret: str | None, code: str, now: float,
     if not check.ok:
         return None, check.error, check.status
     proven = second_factor_proven(company, token, user, check.factor, now, source_ip,
-                                  remember_device)
+                                  remember_device, client)
     if proven is None:
         return None, EXPIRED, 410
     return proven, None, 200

@@ -2,7 +2,7 @@
 from chalice import Blueprint
 
 from .. import clock
-from ..services import auth, password_reset
+from ..services import auth, password_reset, security_notices, sessions
 from . import cookies, forms
 from . import state as request_state
 from .guards import signed_in
@@ -35,15 +35,25 @@ def login_submit():
     state = _state()
     form = forms.parse(request)
     next_path = safe_next(form.get("next"), bp.current_app)
+    client = sessions.Client(user_agent=request.headers.get("user-agent") or "",
+                             source_ip=state.source_ip)
     result = auth.sign_in(state.company, form.get("login", ""), form.get("password", ""),
                           state.source_ip, clock.now(), next_path=next_path,
                           device_secret=cookies.read(request.headers,
-                                                     cookies.device_name(state.path_prefix)))
+                                                     cookies.device_name(state.path_prefix)),
+                          client=client)
     if not result.ok:
         return page(request, "login.html", status=result.status, error=result.error,
                     login=form.get("login", "")[:254],
                     next=safe_next(form.get("next"), bp.current_app),
                     notice=None)
+    return redirect(finish_sign_in(state, request, result, next_path, client))
+
+
+def finish_sign_in(state, request, result, next_path: str, client: sessions.Client) -> str:
+    """After any successful sign-in (password, passkey): end this browser's older session
+    here, set the session and device cookies, e-mail the login if the device is new
+    (chalicelib/services/security_notices.py).  Returns where to go."""
     if state.session is not None:  # the sign-in this browser had here ends on the server
         auth.sign_out(state.session)
     if result.clear_device:
@@ -52,11 +62,15 @@ def login_submit():
         if state.session is not None:
             state.cookies.append(cookies.clear_session_cookie(state.path_prefix))
         state.cookies.append(cookies.pending_cookie(result.pending_secret, state.path_prefix))
-        return redirect("/sign-in/two-factor" + ("?notice=device" if result.notice else ""))
+        return "/sign-in/two-factor" + ("?notice=device" if result.notice else "")
     state.cookies.append(cookies.session_cookie(result.started.cookie_value, state.path_prefix))
+    browser = security_notices.note_sign_in(
+        state.company, result.user,
+        cookies.read(request.headers, cookies.browser_name(state.path_prefix)), client, clock.now())
+    state.cookies.append(cookies.browser_cookie(browser, state.path_prefix))
     if result.user.must_change_password:
-        return redirect("/change-password")
-    return redirect(next_path)
+        return "/change-password"
+    return next_path
 
 
 @bp.route("/logout", methods=["POST"], content_types=forms.FORM)

@@ -98,3 +98,13 @@ def device_cookie(value: str, prefix: str = "") -> str:
 
 def clear_device_cookie(prefix: str = "") -> str:
     return build(device_name(prefix), "", 0, prefix)
+
+
+def browser_name(prefix: str = "") -> str:
+    return _name("portal_browser", prefix)
+
+
+def browser_cookie(value: str, prefix: str = "") -> str:
+    """This browser's random id (new-device e-mail, chalicelib/services/security_notices.py),
+    kept as long as browsers keep a cookie (400 days)."""
+    return build(browser_name(prefix), value, 400 * 24 * 60 * 60, prefix)

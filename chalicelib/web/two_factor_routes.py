@@ -15,6 +15,7 @@ from chalice import Blueprint, NotFoundError
 from .. import clock
 from ..repositories import admin_customers, users
 from ..repositories import sessions as session_repo
+from ..services import security_notices, sessions
 from . import cookies, forms
 from . import state as request_state
 from .admin_routes import customer_of_managed
@@ -67,9 +68,12 @@ def challenge_submit():
     two_factor = _two_factor()
     state = _state()
     form = forms.parse(bp.current_request)
+    request = bp.current_request
+    client = sessions.Client(user_agent=request.headers.get("user-agent") or "",
+                             source_ip=state.source_ip)
     proven, error, status = two_factor.verify_pending(
         state.company, _pending_secret(), form.get("code", ""), clock.now(), state.source_ip,
-        remember_device=form.get("remember") == "on")
+        remember_device=form.get("remember") == "on", client=client)
     if proven is None:
         expired = status == 410
         if expired:
@@ -79,6 +83,11 @@ def challenge_submit():
     state.cookies.append(cookies.session_cookie(proven.started.cookie_value, state.path_prefix))
     if proven.device_secret:
         state.cookies.append(cookies.device_cookie(proven.device_secret, state.path_prefix))
+    # The same new-device e-mail as a sign-in without a second factor (web/auth_routes.py).
+    browser = security_notices.note_sign_in(
+        state.company, proven.user,
+        cookies.read(request.headers, cookies.browser_name(state.path_prefix)), client, clock.now())
+    state.cookies.append(cookies.browser_cookie(browser, state.path_prefix))
     if proven.user.must_change_password:
         return redirect("/change-password")
     return redirect(proven.next_path)

@@ -56,7 +56,6 @@ from chalicelib.repositories.keys import (
     part_token_pk,
     part_words,
 )
-from chalicelib.repositories.keys import account_pk, credit_key, email_login, invoice_keys, name_login, part_words
 from chalicelib.services import passwords, theme
 
 DEMO_PASSWORD = "demo-portal-1"
