@@ -13,7 +13,7 @@ from chalice import BadRequestError, Response
 from .. import clock, config, dynamo_metrics, faults
 from ..ids import new_id
 from ..logs import logger
-from ..repositories import accounts, users
+from ..repositories import accounts, audit, users
 from ..services import sessions, tenant
 from ..templating import render, under_path_prefix
 from . import cookies, forms, pages
@@ -82,6 +82,7 @@ def portal_pipeline(request, get_response):
     state = RequestState(company=None, source_ip=source_ip(request), path=path,
                          path_prefix=prefix)
     request.portal_state = state
+    ip_token = audit.request_ip.set(state.source_ip)
     try:
         response = _handle(request, get_response, state)
     except Exception as error:  # never a stack trace to the browser
@@ -95,6 +96,8 @@ def portal_pipeline(request, get_response):
             logger.exception("unhandled error", extra={"path": path})
             response = api_error(500, "internal_error", "Something went wrong on our side.") \
                 if path.startswith(API_PREFIX) else error_page(state, 500)
+    finally:
+        audit.request_ip.reset(ip_token)
     _public_urls(response, prefix)
     _secure(response, state, path)
     logger.info("request", extra={
