@@ -44,7 +44,7 @@ def last_link():
 
 def status_of(browser, customer="C1"):
     body = text(browser.get(f"/admin/customers?retrieve=1&number={customer}"))
-    return re.search(r'data-label="Portal status"><span class="status status-(\w+)"', body).group(1)
+    return re.search(r'<tr data-row-menu="\w+" data-portal-status="(\w+)"', body).group(1)
 
 
 def test_dialog_lists_every_contact_and_disables_invalid_ones(admin):
