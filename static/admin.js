@@ -45,6 +45,15 @@
     }
   });
 
+  // Drop-down filters apply as soon as an option is chosen (RIMSS); the form's own
+  // "Filter" button does the same without this script.
+  document.addEventListener("change", (event) => {
+    const select = event.target;
+    if (!(select instanceof HTMLSelectElement)) return;
+    const form = select.closest("form[data-apply-on-change]");
+    if (form) form.requestSubmit();
+  });
+
   // ---------------------------------------------------------------- dialogs
   const dialog = document.getElementById("admin-dialog");
   if (!dialog || typeof dialog.showModal !== "function") return;

@@ -44,7 +44,7 @@ def last_link():
 
 def status_of(browser, customer="C1"):
     body = text(browser.get(f"/admin/customers?retrieve=1&number={customer}"))
-    return re.search(r'data-label="Portal status"><span class="status status-(\w+)"', body).group(1)
+    return re.search(r'<tr data-row-menu="\w+" data-portal-status="(\w+)"', body).group(1)
 
 
 def test_dialog_lists_every_contact_and_disables_invalid_ones(admin):
@@ -192,7 +192,8 @@ def test_inactivate_ends_the_customers_session_at_once_and_reactivate_restores(a
         assert status_of(admin) == "inactive"
         response = customer.get("/orders")
         assert response.status_code == 303 and response.headers["Location"].startswith("/login")
-        assert customer.sign_in("rita@example.com").status_code == 401
+        refused = customer.sign_in("rita@example.com")  # the right password: told why
+        assert refused.status_code == 403 and "is turned off" in text(refused)
         admin.post("/admin/customers/C1/reactivate", {})
         assert status_of(admin) == "activated"
         assert customer.sign_in("rita@example.com").status_code == 303

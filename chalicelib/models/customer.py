@@ -73,6 +73,8 @@ class Customer(PortalModel):
     portal_status = UnicodeAttribute(default="not_invited")  # a PORTAL_STATUSES key
     last_invited_at = UTCDateTimeAttribute(null=True)
     email_bounced = BooleanAttribute(default=False)
+    # A login of the account confirmed its e-mail (RIMSS shows it apart from activation).
+    email_confirmed = BooleanAttribute(null=True)
     # Lower-cased copies for case-insensitive "contains" filters (derived on write).
     number_lc = UnicodeAttribute(null=True)
     name_lc = UnicodeAttribute(null=True)

@@ -25,7 +25,7 @@ CURSOR_KEYS = {"company_id", "name_key", "pk", "location_id"}
 # ERP times, filter copies) into objects for 100 rows is wasted work.
 LIST_ATTRIBUTES = ["pk", "location_id", "company_id", "customer_no", "name", "name_key",
                    "location_name", "city", "state", "erp_active", "contact_emails",
-                   "portal_status", "last_invited_at", "email_bounced"]
+                   "portal_status", "last_invited_at", "email_bounced", "email_confirmed"]
 
 
 @dataclass
@@ -36,7 +36,8 @@ class Filters:
     location: str = ""
     city: str = ""
     erp_active: str = ""  # "" | "yes" | "no"
-    status: str = ""  # "" | a PORTAL_STATUSES key
+    status: str = ""  # "" | "active" | a PORTAL_STATUSES key
+    confirmed: str = ""  # "" | "yes" | "no": a login of the account confirmed its e-mail
     bounced: str = ""  # "" | "yes" | "no"
 
     def condition(self):
@@ -48,10 +49,17 @@ class Filters:
                 parts.append(attribute.contains(value.lower()))
         if self.erp_active:
             parts.append(Customer.erp_active == (self.erp_active == "yes"))
-        if self.status:
+        if self.status == "active":  # activated, whether or not the e-mail is confirmed
+            parts.append(Customer.portal_status.is_in("activated", "confirmed"))
+        elif self.status:
             parts.append(Customer.portal_status == self.status)
         if self.bounced:
             parts.append(Customer.email_bounced == (self.bounced == "yes"))
+        if self.confirmed == "yes":
+            parts.append(Customer.email_confirmed == True)  # noqa: E712 (a condition)
+        elif self.confirmed == "no":
+            parts.append(Customer.email_confirmed.does_not_exist()
+                         | (Customer.email_confirmed == False))  # noqa: E712
         condition = None
         for part in parts:
             condition = part if condition is None else condition & part
@@ -111,18 +119,21 @@ def refresh_summary(company_id: str, customer_no: str) -> dict:
     users = users_by_id(m.user_id for m in memberships)
     found = contacts(company_id, customer_no)
     invited = [m.last_invited_at for m in memberships if m.last_invited_at]
-    contact_emails = sum(1 for c in found if (c.email or "").strip())
-    status = portal_status(memberships, users)
-    last_invited = max(invited) if invited else None
-    bounced = any(c.email_bounced for c in found)
-    summary = {"contact_emails": contact_emails, "portal_status": status,
-               "last_invited_at": last_invited, "email_bounced": bounced}
+    summary = {
+        "contact_emails": sum(1 for c in found if (c.email or "").strip()),
+        "portal_status": portal_status(memberships, users),
+        "last_invited_at": max(invited) if invited else None,
+        "email_bounced": any(c.email_bounced for c in found),
+        "email_confirmed": any(bool(users.get(m.user_id) and users[m.user_id].email_confirmed_at)
+                               for m in memberships),
+    }
     for row in Customer.query(account_pk(company_id, customer_no), limit=200):
-        actions: List[Action] = [
-            Customer.contact_emails.set(contact_emails), Customer.portal_status.set(status),
-            Customer.email_bounced.set(bounced),
-            (Customer.last_invited_at.set(last_invited) if last_invited
-             else Customer.last_invited_at.remove())]
+        actions: List[Action] = [Customer.contact_emails.set(summary["contact_emails"]),
+                   Customer.portal_status.set(summary["portal_status"]),
+                   Customer.email_bounced.set(summary["email_bounced"]),
+                   Customer.email_confirmed.set(summary["email_confirmed"]),
+                   (Customer.last_invited_at.set(summary["last_invited_at"])
+                    if summary["last_invited_at"] else Customer.last_invited_at.remove())]
         row.update(actions=actions, condition=Customer.pk.exists())
     return summary
 

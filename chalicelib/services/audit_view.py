@@ -36,7 +36,34 @@ ACTIONS = {
     "dealer_unlinked": "Dealer unlinked",
     "settings_changed": "Portal settings changed",
     "search_all_invoices": "Invoice searched (ALL)",
+    "sign_in_refused": "Sign-in refused (access turned off)",
+    "company_switch": "Switched company",
+    "generated_login_created": "First login created (new invoice)",
+    "credentials_not_sent": "Credentials e-mail not sent",
+    "theme_published": "Theme published",
+    "theme_restored": "Theme restored",
+    "payment_void": "Payment voided",
+    "payment_refund": "Payment refunded",
+    "company_created": "Company created",
+    "company_updated": "Company updated",
+    "domain_added": "Domain added",
+    "domain_removed": "Domain removed",
+    "admin_granted": "Administrator added",
+    "gateway_credentials_set": "Payment gateway credentials set",
+    "invoice_pdf_stored": "Invoice PDF received from the ERP",
+    "statement_pdf_stored": "Statement PDF received from the ERP",
+    "api_token_created": "API token created",
+    "api_token_revoked": "API token revoked",
+    "erp_batch": "ERP update received",
+    "erp_delete": "ERP deletion received",
+    "feed_acknowledged": "ERP feed acknowledged",
 }
+
+
+def action_label(action: str) -> str:
+    """Words for an action code; a code recorded by newer code than this list still
+    reads as words ("two_factor_enabled" -> "Two factor enabled"), never as the raw code."""
+    return ACTIONS.get(action) or (action or "").replace("_", " ").strip().capitalize()
 
 
 @dataclass
@@ -97,7 +124,8 @@ def events(company: Company, person: str, action: str, date_from: Optional[str],
             person_label = (user.email or user.name or event.actor) if user else event.actor
         customer_no = details.pop("customer_no", "")
         moment = datetime.fromtimestamp(int(event.event_key[:12], 16) / 1000, clock.zone("UTC"))
-        rows.append(Row(moment, person_label, ACTIONS.get(event.action, event.action),
-                        customer_no, ", ".join(f"{k}: {v}" for k, v in sorted(details.items())),
+        rows.append(Row(moment, person_label, action_label(event.action), customer_no,
+                        ", ".join(f"{k.replace('_', ' ')}: {v}"
+                                  for k, v in sorted(details.items())),
                         event.source_ip or ""))
     return AuditPage(rows, found.cursor, found.stopped_early)

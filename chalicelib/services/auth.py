@@ -79,6 +79,14 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
     memberships = [m for m in every_membership if m.company_id == company.company_id]
     allowed = password_ok and may_use_company(user, company.company_id, memberships)
 
+    if not allowed and password_ok and _turned_off(user, company.company_id, memberships):
+        # Only after the right password: a guesser learns nothing about the account.
+        audit.record(company.company_id, "sign_in_refused", actor=user.user_id,
+                     source_ip=source_ip, reason="portal access turned off")
+        logger.info("sign-in refused: portal access turned off",
+                    extra={"outcome": "inactive", "user": user.user_id})
+        return SignIn(False, 403, turned_off_message(company))
+
     if not allowed:
         # The same audit write whether or not the login exists (same work: no timing tells which logins exist).
         audit.record(company.company_id, "sign_in_failed", source_ip=source_ip,
@@ -145,6 +153,25 @@ def may_use_company(user: Optional[User], company_id: str, memberships) -> bool:
         return False
     return (company_id in (user.admin_company_ids or set())
             or any(m.status == "active" and m.company_id == company_id for m in memberships))
+
+
+def _turned_off(user: Optional[User], company_id: str, memberships) -> bool:
+    """An active login whose every account in this company was inactivated by an
+    administrator (Dealer Administration "Inactivate portal account")."""
+    return (user is not None and user.active
+            and company_id not in (user.admin_company_ids or set())
+            and any(m.status == "inactive" for m in memberships)
+            and not any(m.status == "active" for m in memberships))
+
+
+def turned_off_message(company: Company) -> str:
+    if company.support_phone:
+        return (f"Your portal access for {company.name} is turned off; "
+                f"call {company.support_phone}.")
+    if company.support_email:
+        return (f"Your portal access for {company.name} is turned off; "
+                f"write to {company.support_email}.")
+    return f"Your portal access for {company.name} is turned off; please contact us."
 
 
 def switchable_companies(user: User, every_membership=None) -> dict:

@@ -6,6 +6,9 @@ from typing import Optional
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
+# A first password an administrator or the ERP sets (EPASS: the customer's invoice
+# number, e.g. "W10060") is shorter; docs/security.md "First passwords" says why.
+FIRST_MIN_LENGTH = 6
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,10 +54,10 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
 
 
-def policy_error(password: str, *, user_inputs=()) -> Optional[str]:
+def policy_error(password: str, *, user_inputs=(), min_length=MIN_LENGTH) -> Optional[str]:
     """What is wrong with a new password, in words a user understands, or None."""
-    if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+    if len(password) < min_length:
+        return f"Use at least {min_length} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
     lowered = password.lower()
@@ -66,7 +69,8 @@ def policy_error(password: str, *, user_inputs=()) -> Optional[str]:
     return None
 
 
-def new_password_error(user, password: str, *, also=()) -> Optional[str]:
+def new_password_error(user, password: str, *, also=(),
+                       min_length=MIN_LENGTH) -> Optional[str]:
     """The one policy for every way a password is set (change, reset, first-login change,
     invitation, the administrator's credentials form): the rules above, and not the
     login's e-mail address, any user name or number of its accounts, nor `also`
@@ -75,4 +79,12 @@ def new_password_error(user, password: str, *, also=()) -> Optional[str]:
     from ..repositories import users  # the lookup lives with the other user reads
 
     identifiers = users.identifiers(user) if user is not None else []
-    return policy_error(password, user_inputs=[*identifiers, *also])
+    return policy_error(password, user_inputs=[*identifiers, *also], min_length=min_length)
+
+
+def first_password_error(user, password: str, *, also=()) -> Optional[str]:
+    """The rule for a first password set by an administrator (Send credentials e-mail, Edit
+    web access): new_password_error with FIRST_MIN_LENGTH, so an invoice number qualifies.
+    Only for logins that must change it at their first sign-in
+    (services/portal_access.set_credentials), never for a password the user chooses."""
+    return new_password_error(user, password, also=also, min_length=FIRST_MIN_LENGTH)

@@ -140,7 +140,8 @@ def _check_credentials(company, web, user_name, password) -> Optional[str]:
         return "A user name cannot contain @."
     if password:
         existing = users.get_user(web.login_user_id) if web.login_user_id else None
-        error = passwords.new_password_error(
+        # A first password: the login must change it at first sign-in (set_credentials).
+        error = passwords.first_password_error(
             existing, password, also=[user_name, web.user_name, customer_no_of(web.pk)])
         if error:
             return f"First password: {error}"

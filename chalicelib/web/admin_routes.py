@@ -11,7 +11,6 @@ from chalice import Blueprint, NotFoundError
 
 from .. import clock
 from ..models.customer import PORTAL_STATUSES
-from ..repositories import accounts, admin_customers, audit, dealers
 from ..repositories import accounts, admin_customers, audit, dealers, paging
 from ..services import admin, audit_view, credentials_email, invitations, portal_access, settings
 from . import forms, params
@@ -20,6 +19,10 @@ from .guards import administrator
 from .pages import admin_page, page, redirect
 
 bp = Blueprint(__name__)
+
+# The "Activated" drop-down (RIMSS shows activation and e-mail confirmation apart).
+ACTIVATION_FILTER = {"active": "Yes", "invited": "Invited, not yet", "not_invited": "Not invited",
+                     "inactive": "Inactivated"}
 
 
 def _state():
@@ -32,6 +35,21 @@ def _query():
 
 def _text(query, name, limit=80):
     return (query.get(name) or "").strip()[:limit]
+
+
+# Which form field a validation message is about (by its words), so the page can mark that
+# field invalid and link the message to it (templates/admin/_fields.html).
+CREDENTIAL_FIELDS = (("password", "password"), ("user name", "user_name"),
+                     ("contact e-mail", "to"))
+SETTINGS_FIELDS = (("prices", "parts_price_display"), ("availability", "parts_qty_display"),
+                   ("dealer pages label", "oem_label"),
+                   ("e-mail format", "credentials_email_format"),
+                   ("service request link", "service_request_url"))
+
+
+def _field_of(error, fields) -> str:
+    lowered = (error or "").lower()
+    return next((field for words, field in fields if words in lowered), "")
 
 
 def _choice(query, name, allowed):
@@ -64,8 +82,9 @@ def customers():
         number=_text(query, "number", 40), name=_text(query, "cname"),
         location=_text(query, "location"), city=_text(query, "city"),
         erp_active=_choice(query, "erp", {"yes", "no"}),
-        status=_choice(query, "status", set(PORTAL_STATUSES)),
-        bounced=_choice(query, "bounced", {"yes", "no"}))
+        status=_choice(query, "status", set(ACTIVATION_FILTER) | set(PORTAL_STATUSES)),
+        bounced=_choice(query, "bounced", {"yes", "no"}),
+        confirmed=_choice(query, "confirmed", {"yes", "no"}))
     listing = None
     if query.get("retrieve"):
         listing = admin_customers.retrieve(state.managed_company.company_id,
@@ -73,7 +92,7 @@ def customers():
     filtered = any(vars(filters).values())
     return admin_page(bp.current_request, "admin/customers.html", listing=listing,
                       filters=filters, filtered=filtered, query=query,
-                      statuses=PORTAL_STATUSES, qs=params.query_string,
+                      activation=ACTIVATION_FILTER, qs=params.query_string,
                       notice=query.get("notice", "")[:200] or None)
 
 
@@ -99,7 +118,7 @@ def _dialog(template: str, status: int = 200, **context):
         return page(bp.current_request, template, status=status,
                     managed=_state().managed_company, **context)
     return admin_page(bp.current_request, "admin/action_page.html", status=status,
-                      fragment=template, **context)
+                      fragment=template, full_page=True, **context)
 
 
 def _back(customer_no: str) -> str:
@@ -183,6 +202,7 @@ def reactivate(customer_no):
 def _web_access_page(customer, form, status=200, error=None, notice=None):
     company = _state().managed_company
     return admin_page(bp.current_request, "admin/web_access.html", status=status,
+                      error_field=_field_of(error, CREDENTIAL_FIELDS),
                       customer=customer, form=form, flags=portal_access.PAGE_FLAGS,
                       read_only=portal_access.read_only_reason(company), error=error,
                       notice=notice, back=_back(customer.customer_no),
@@ -320,6 +340,7 @@ def _format_preview(company, text):
 
 def _settings_page(form, status=200, error=None, notice=None, preview=None):
     return admin_page(bp.current_request, "admin/settings.html", status=status, form=form,
+                      error_field=_field_of(error, SETTINGS_FIELDS),
                       pages=settings.COMPANY_PAGES, prices=settings.PRICE_DISPLAY,
                       quantities=settings.QTY_DISPLAY, error=error, notice=notice,
                       service_modes=settings.SERVICE_MODES,
@@ -358,11 +379,23 @@ def settings_save():
 def audit_page():
     state = _state()
     query = _query()
-    date_from, date_to = params.date_range(query)
-    found = audit_view.events(state.managed_company, _text(query, "person", 254),
-                              _choice(query, "action", set(audit_view.ACTIONS)),
-                              date_from, date_to, query.get("after"))
-    return admin_page(bp.current_request, "admin/audit.html", found=found, query=query,
+    # A bad date range or page link re-renders the page (filters kept, message linked to
+    # the dates), not a bare error page.
+    error = None
+    try:
+        date_from, date_to = params.date_range(query)
+        found = audit_view.events(state.managed_company, _text(query, "person", 254),
+                                  _choice(query, "action", set(audit_view.ACTIONS)),
+                                  date_from, date_to, query.get("after"))
+    except BadRequestError as failure:
+        error = str(failure)
+    except paging.BadCursor:
+        error = "This page link is out of date. Start again."
+    if error:
+        found = audit_view.AuditPage([], None, False)
+    return admin_page(bp.current_request, "admin/audit.html", status=400 if error else 200,
+                      found=found, query=query, error=error,
+                      error_field="dates" if error and "date" in error.lower() else "",
                       actions=audit_view.ACTIONS, qs=params.query_string)
 
 
@@ -373,6 +406,7 @@ def _credentials_page(customer, status=200, error=None, notice=None, preview=Non
     company_id = state.managed_company.company_id
     web = accounts.get_web_access(company_id, customer.customer_no)
     return admin_page(bp.current_request, "admin/credentials.html", status=status,
+                      error_field=_field_of(error, CREDENTIAL_FIELDS),
                       customer=customer, error=error, notice=notice, preview=preview,
                       emails=portal_access.contact_emails(company_id, customer.customer_no),
                       to=to, user_name=user_name or (web.user_name if web and web.user_name

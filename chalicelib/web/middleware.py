@@ -13,7 +13,7 @@ from chalice import BadRequestError, Response
 from .. import clock, config, dynamo_metrics, faults
 from ..ids import new_id
 from ..logs import logger
-from ..repositories import accounts, request_context
+from ..repositories import accounts, audit, request_context
 from ..services import sessions, tenant
 from ..templating import render, under_path_prefix
 from . import cookies, forms, pages
@@ -87,6 +87,7 @@ def portal_pipeline(request, get_response):
                          path_prefix=prefix)
     request.portal_state = state
     request_state.begin(state)
+    ip_token = audit.request_ip.set(state.source_ip)
     try:
         response = _handle(request, get_response, state)
     except Exception as error:  # never a stack trace to the browser
@@ -100,6 +101,8 @@ def portal_pipeline(request, get_response):
             logger.exception("unhandled error", extra={"path": path})
             response = api_error(500, "internal_error", "Something went wrong on our side.") \
                 if path.startswith(API_PREFIX) else error_page(state, 500)
+    finally:
+        audit.request_ip.reset(ip_token)
     _public_urls(response, prefix)
     _secure(response, state, path)
     logger.info("request", extra={

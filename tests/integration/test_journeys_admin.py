@@ -42,7 +42,7 @@ def row(page, text):
 
 
 def status_cell(page, text):
-    return row(page, text).locator('td[data-label="Portal status"]')
+    return row(page, text).locator('td[data-label="Activated"]')
 
 
 def status_of(page, text):
@@ -66,13 +66,12 @@ def test_admin_invites_customer_accepts_and_loses_access(stack, browser_context)
     assert row(admin, "Rita's Kitchen").count() == 0
     assert_accessible(admin)
 
-    # Post-retrieve filter: portal status.
+    # Post-retrieve filter: activation (a drop-down applies as soon as it is chosen).
     retrieve(admin, "")
-    admin.get_by_label("Portal status").select_option(label="Not invited")
-    admin.get_by_role("button", name="Filter").click()
+    admin.get_by_label("Activated").select_option(label="Not invited")
     admin.wait_for_url(re.compile(r"status=not_invited"))
-    statuses = admin.locator('table.admin-customers td[data-label="Portal status"]').all_inner_texts()
-    assert statuses and set(s.strip() for s in statuses) == {"Not invited"}, statuses
+    statuses = admin.locator('table.admin-customers td[data-label="Activated"]').all_inner_texts()
+    assert statuses and set(s.strip() for s in statuses) == {"No"}, statuses
     assert row(admin, "Harper Family").count() == 1
     assert_accessible(admin)
 
@@ -120,13 +119,15 @@ def test_admin_invites_customer_accepts_and_loses_access(stack, browser_context)
 
     # The administrator sees the new status, then inactivates the account.
     admin.goto(f"{base_url(stack)}/admin/customers?retrieve=1&name=harper")
-    assert status_of(admin, "Harper Family") == "E-mail confirmed"
+    assert status_of(admin, "Harper Family") == "Yes"
+    assert row(admin, "Harper Family").locator(
+        'td[data-label="E-mail confirmed"]').inner_text().strip() == "Yes"
     row(admin, "Harper Family").locator("summary").click()
     row(admin, "Harper Family").get_by_role("link", name="Inactivate portal account").click()
     dialog.get_by_role("button", name="Inactivate").click()
     dialog.get_by_text("Portal access of C1003 removed").wait_for()
     dialog.get_by_role("link", name="Close").click()
-    expect(status_cell(admin, "Harper Family")).to_have_text("Inactive")  # after the reload
+    expect(status_cell(admin, "Harper Family")).to_have_text("Inactivated")  # after the reload
 
     # The customer's open session loses access on the next click.
     customer.get_by_role("navigation", name="Main").get_by_role(
