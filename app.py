@@ -3,6 +3,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
 from chalicelib.web import (  # one blueprint per line: easy to add and to merge
+    admin_parts_routes,
     admin_payment_routes,
     admin_routes,
     admin_theme_routes,
@@ -15,6 +16,7 @@ from chalicelib.web import (  # one blueprint per line: easy to add and to merge
     handoff_routes,
     home_routes,
     invite_routes,
+    parts_routes,
     payment_routes,
     statement_routes,
     static_routes,
@@ -37,7 +39,9 @@ app.register_blueprint(admin_routes.bp)
 app.register_blueprint(admin_theme_routes.bp)
 app.register_blueprint(invite_routes.bp)
 app.register_blueprint(payment_routes.bp)
+app.register_blueprint(parts_routes.bp)
 app.register_blueprint(admin_payment_routes.bp)
+app.register_blueprint(admin_parts_routes.bp)
 app.register_blueprint(dev_routes.bp)
 app.register_blueprint(api_routes.bp)
 app.register_blueprint(fallback_routes.bp)  # last: only paths nothing else answers

@@ -15,6 +15,7 @@ KINDS = {
     "parts": ("PartRecord", "PartDelete"),
     "equipment": ("EquipmentRecord", "EquipmentDelete"),
     "ach-settlements": ("AchSettlementRecord", None),
+    "parts-order-status": ("PartsOrderStatusRecord", None),
 }
 
 FEEDS = ("payments", "parts-orders", "service-requests")

@@ -93,7 +93,9 @@ def contacts(company_id: str, customer_no: str) -> list:
 
 
 def part_tokens(company_id: str, part_no: str, words: Iterable[str]) -> List[PartToken]:
-    return [PartToken(f"{company_id}#{word}", part_no) for word in sorted(words)]
+    from .keys import part_token_pk
+
+    return [PartToken(part_token_pk(company_id, word), part_no) for word in sorted(words)]
 
 
 def dealer_links(company_id: str, dealer_code: str, customer_nos: Iterable[str]) -> List[DealerLink]:

@@ -11,9 +11,11 @@ from . import tenant
 from .portal_access import PAGE_FLAGS
 
 COMPANY_PAGES = PAGE_FLAGS + [("search_all", "Search ALL invoices (for customers allowed to)")]
-PRICE_DISPLAY = {"price": "Show prices", "hide": "Hide prices"}
+PRICE_DISPLAY = {"price": "Show each customer's own price level", "list": "Show list prices",
+                 "hide": "Hide prices"}
 QTY_DISPLAY = {"quantity": "Show the quantity available", "in_stock": "Show only “In stock” / "
-               "“Out of stock”", "hide": "Hide availability"}
+               "“Low stock” / “Out of stock”", "hide": "Hide availability"}
+BRANCH_LINE = re.compile(r"^([A-Za-z0-9_-]{1,20})(?:\s*[=:,]\s*|\s+-\s+|\s+)(\S.{0,59})$")
 URL = re.compile(r"^https://[^\s/$.?#][^\s]*$", re.I)
 
 
@@ -26,6 +28,10 @@ class SettingsForm:
     auto_credentials: bool = False
     credentials_email_format: str = ""
     service_request_url: str = ""
+    parts_low_stock: str = "5"
+    parts_po_required: bool = False
+    parts_charge_to_account: bool = False
+    parts_branches: str = ""  # one "CODE Name" a line
 
     @classmethod
     def of(cls, company: Company) -> "SettingsForm":
@@ -36,7 +42,12 @@ class SettingsForm:
                    oem_label=company.oem_label or "OEM",
                    auto_credentials=bool(company.auto_credentials),
                    credentials_email_format=company.credentials_email_format or "",
-                   service_request_url=company.service_request_url or "")
+                   service_request_url=company.service_request_url or "",
+                   parts_low_stock=str(int(company.parts_low_stock or 0)),
+                   parts_po_required=bool(company.parts_po_required),
+                   parts_charge_to_account=bool(company.parts_charge_to_account),
+                   parts_branches="\n".join(f"{code} {name}" for code, name in sorted(
+                       plain_dict(company.parts_branches or {}).items())))
 
     @classmethod
     def parse(cls, form: dict) -> "SettingsForm":
@@ -46,7 +57,24 @@ class SettingsForm:
                    oem_label=(form.get("oem_label") or "").strip()[:41],
                    auto_credentials=form.get("auto_credentials") == "on",
                    credentials_email_format=(form.get("credentials_email_format") or "")[:10001],
-                   service_request_url=(form.get("service_request_url") or "").strip()[:501])
+                   service_request_url=(form.get("service_request_url") or "").strip()[:501],
+                   parts_low_stock=(form.get("parts_low_stock") or "5").strip()[:7],
+                   parts_po_required=form.get("parts_po_required") == "on",
+                   parts_charge_to_account=form.get("parts_charge_to_account") == "on",
+                   parts_branches=(form.get("parts_branches") or "")[:5001])
+
+
+def branches_of(text: str) -> Optional[Dict[str, str]]:
+    """ "SEA Seattle" lines -> {"SEA": "Seattle"}; None when a line is not that shape."""
+    branches = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = BRANCH_LINE.match(line.strip())
+        if not match:
+            return None
+        branches[match.group(1).upper()] = match.group(2).strip()
+    return branches
 
 
 def validate(form: SettingsForm, format_error) -> Optional[str]:
@@ -54,6 +82,12 @@ def validate(form: SettingsForm, format_error) -> Optional[str]:
         return "Choose how parts prices are shown."
     if form.parts_qty_display not in QTY_DISPLAY:
         return "Choose how parts availability is shown."
+    if not form.parts_low_stock.isdigit() or int(form.parts_low_stock) > 100000:
+        return "The low-stock threshold must be a whole number from 0 to 100,000."
+    if len(form.parts_branches) > 5000 or branches_of(form.parts_branches) is None \
+            or len(branches_of(form.parts_branches)) > 50:
+        return ("Branches: one branch a line, its code (letters, digits, dashes, up to 20) "
+                "then its name, at most 50 branches.")
     if not form.oem_label or len(form.oem_label) > 40:
         return "The dealer pages label needs 1 to 40 characters."
     if len(form.credentials_email_format) > 10000:
@@ -81,6 +115,10 @@ def save(company: Company, form: SettingsForm, actor_id: str, source_ip: str, no
     company.auto_credentials = form.auto_credentials
     company.credentials_email_format = form.credentials_email_format.strip() or None
     company.service_request_url = form.service_request_url or None
+    company.parts_low_stock = int(form.parts_low_stock)
+    company.parts_po_required = form.parts_po_required
+    company.parts_charge_to_account = form.parts_charge_to_account
+    company.parts_branches = branches_of(form.parts_branches) or None
     company.updated_at = datetime.fromtimestamp(now, timezone.utc)
     companies.save_company(company)
     tenant.forget()  # this Lambda shows the change at once (others within a minute)

@@ -6,6 +6,7 @@ ADMIN_NAV = [
     ("Customers", "/admin/customers"),
     ("Dealers", "/admin/dealers"),
     ("Payments", "/admin/payments"),
+    ("Parts orders", "/admin/parts-orders"),
     ("Portal settings", "/admin/settings"),
     ("Theme", "/admin/theme"),
     ("Audit log", "/admin/audit"),
