@@ -205,6 +205,7 @@ def after_placed(company: Company, order: PartsOrder, repo=parts_repo, now=clock
         (send or email.send)(company, order.receipt_email, "parts_order", order=order,
                              lines=[plain_dict(line) for line in order.lines or []],
                              status=status_label(order),
+                             ship_to=plain_dict(order.ship_to) if order.ship_to else None,
                              branch_name=plain_dict(company.parts_branches or {}).get(
                                  order.pickup_branch or "", order.pickup_branch))
     except EmailError as error:

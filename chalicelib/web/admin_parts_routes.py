@@ -57,9 +57,10 @@ def parts_order_detail(state, company, order_id):
     payment = payments_repo.get(company.company_id, order.paying_payment_id or order.payment_id) \
         if order.payment_id else None
     return admin_page(bp.current_request, "admin/parts_order.html", order=order,
-                      payment=payment, status=parts_orders.status_label(order),
+                      payment=payment, status_text=parts_orders.status_label(order),
                       payment_status=payments_service.status_label(payment) if payment else None,
                       lines=[plain_dict(line) for line in order.lines or []],
+                      ship_to=plain_dict(order.ship_to) if order.ship_to else None,
                       backordered=plain_dict(order.backordered or {}),
                       history=[plain_dict(h) for h in order.history or []],
                       branch_name=plain_dict(company.parts_branches or {}).get(

@@ -291,9 +291,10 @@ def order_detail(state, order_id):
             parts_orders.place_paid(state.company, payment)
             order = parts_repo.get_order(state.company.company_id, order.order_id) or order
     return page(bp.current_request, "parts_order.html", order=order, payment=payment,
-                status=parts_orders.status_label(order),
+                status_text=parts_orders.status_label(order),
                 payment_status=payments_service.status_label(payment) if payment else None,
                 lines=[plain_dict(line) for line in order.lines or []],
+                ship_to=plain_dict(order.ship_to) if order.ship_to else None,
                 backordered=plain_dict(order.backordered or {}),
                 history=[plain_dict(h) for h in order.history or []],
                 branch_name=plain_dict(state.company.parts_branches or {}).get(
