@@ -14,12 +14,23 @@ from pydantic import ValidationError
 
 from .. import clock
 from ..api.schemas import KINDS, FieldError, validation_errors
-from ..models import (Company, Contact, Customer, Dealer, Equipment, Invoice, InvoiceLine,
-                      LedgerEntry, Part, Payment, Statement, WebAccess)
+from ..models import (
+    Company,
+    Contact,
+    Customer,
+    Dealer,
+    Equipment,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    Part,
+    Payment,
+    Statement,
+    WebAccess,
+)
 from ..models.customer import BILL_TO
 from ..repositories import accounts, ar_totals, erp
-from ..repositories.keys import (account_pk, credit_key, invoice_keys, invoice_pk,
-                                 part_number_key, part_words)
+from ..repositories.keys import account_pk, credit_key, invoice_keys, invoice_pk, part_number_key, part_words
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 STALE, REJECTED, DELETED = "skipped_stale", "rejected", "deleted"

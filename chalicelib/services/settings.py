@@ -1,7 +1,7 @@
 """Company-wide portal settings ("AR variables" / service websites)."""
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Dict, Optional
 
 from ..models import DEFAULT_PAGES, Company
@@ -119,7 +119,7 @@ def save(company: Company, form: SettingsForm, actor_id: str, source_ip: str, no
     company.parts_po_required = form.parts_po_required
     company.parts_charge_to_account = form.parts_charge_to_account
     company.parts_branches = branches_of(form.parts_branches) or None
-    company.updated_at = datetime.fromtimestamp(now, timezone.utc)
+    company.updated_at = datetime.fromtimestamp(now, UTC)
     companies.save_company(company)
     tenant.forget()  # this Lambda shows the change at once (others within a minute)
     changed = [name for name in vars(form) if getattr(before, name) != getattr(form, name)]
