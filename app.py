@@ -4,6 +4,7 @@ from chalice import Chalice, Rate
 from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
 from chalicelib.faults import guard_routes
 from chalicelib.web import (  # one blueprint per line: easy to add and to merge
+    admin_parts_routes,
     admin_payment_routes,
     admin_routes,
     admin_theme_routes,
@@ -16,10 +17,10 @@ from chalicelib.web import (  # one blueprint per line: easy to add and to merge
     handoff_routes,
     home_routes,
     invite_routes,
+    parts_routes,
     payment_routes,
-    service_request_routes,
-
     security_routes,
+    service_request_routes,
     statement_routes,
     static_routes,
     two_factor_routes,
@@ -42,8 +43,10 @@ app.register_blueprint(admin_routes.bp)
 app.register_blueprint(admin_theme_routes.bp)
 app.register_blueprint(invite_routes.bp)
 app.register_blueprint(payment_routes.bp)
+app.register_blueprint(parts_routes.bp)
 app.register_blueprint(admin_payment_routes.bp)
 app.register_blueprint(service_request_routes.bp)
+app.register_blueprint(admin_parts_routes.bp)
 app.register_blueprint(dev_routes.bp)
 app.register_blueprint(two_factor_routes.bp)
 app.register_blueprint(api_routes.bp)

@@ -13,6 +13,7 @@ from chalice.test import Client
 
 from chalicelib import aws, config
 from chalicelib.models import Payment, ServiceRequest, Statement, WebAccess
+from chalicelib.models import PartsOrder, Payment, Statement, WebAccess
 from chalicelib.repositories.keys import account_pk
 from chalicelib.web import route_table
 from tests.api_support import make_token
@@ -23,15 +24,18 @@ from tests.support import (NOW, Browser, link_dealer, make_company, make_invoice
 MARKER = "Zanzibar"
 PAYMENT_ID = "0123456789abcdef01234567"
 SERVICE_REQUEST_ID = "0123456789abcdef0123abcd"
+ORDER_ID = "0123456789abcdef0123abcd"
 VALUES = {"invoice_no": "W1", "customer_no": "C1", "statement_date": "2026-10-01",
           "payment_id": PAYMENT_ID, "dealer_code": "DLR01", "secret": "x" * 43,
           "code": "x" * 43, "message_id": "no-such-message", "digest": "0" * 12,
           "name": "site.css", "company_id": "abc", "host": "localhost", "token_id": "nope",
           "method": "card", "kind": "widgets", "feed": "payments",
           "request_id": SERVICE_REQUEST_ID, "number": "1", "user_id": "u-nobody",
-          "session_ref": "0" * 24, "passkey_ref": "0" * 24}
+          "session_ref": "0" * 24, "passkey_ref": "0" * 24,
+          "order_id": ORDER_ID,
+          "part_no": "W10295370A"}
 FORM = {"customer_no": "C1", "company_id": "abc", "invoice_no": "W1",
-        "payment_id": PAYMENT_ID, "dealer_code": "DLR01"}
+        "payment_id": PAYMENT_ID, "dealer_code": "DLR01", "order_id": ORDER_ID}
 
 # Rules (what each role gets):
 PUBLIC = "public"  # anyone; nobody's data
@@ -126,6 +130,19 @@ RULES = {
        for action in ("setup", "confirm", "disable")},
     ("/admin/customers/{customer_no}/logins", "GET"): ADMIN_OBJECT,
     ("/admin/customers/{customer_no}/logins/{user_id}/reset-two-factor", "POST"): ADMIN_OBJECT,
+    ("/parts", "GET"): SIGNED_IN,
+    ("/parts/{part_no}", "GET"): SIGNED_IN,  # the company's catalogue (test_parts: per company)
+    ("/parts/quick-order", "POST"): SIGNED_IN,
+    ("/cart", "GET"): SIGNED_IN, ("/cart/add", "POST"): SIGNED_IN,
+    ("/cart/update", "POST"): SIGNED_IN,
+    ("/checkout", "GET"): SIGNED_IN, ("/checkout", "POST"): SIGNED_IN,
+    ("/checkout/confirm", "POST"): OBJECT,  # the order id sent
+    ("/parts-orders", "GET"): SIGNED_IN,
+    ("/parts-orders/{order_id}", "GET"): OBJECT,
+    ("/parts-orders/{order_id}/again", "POST"): OBJECT,
+    ("/purchases/again", "POST"): SIGNED_IN,
+    ("/admin/parts-orders", "GET"): ADMIN,
+    ("/admin/parts-orders/{order_id}", "GET"): ADMIN_OBJECT,
     ("/dev/mailbox", "GET"): DEV, ("/dev/mailbox/{message_id}", "GET"): DEV,
     ("/api/v1/openapi.json", "GET"): PUBLIC,
     ("/api/v1/companies", "POST"): API_PLATFORM,
@@ -142,6 +159,7 @@ RULES = {
                     "equipment", "{kind}")
        for tail in ("", "/delete")},
     ("/api/v1/companies/{company_id}/ach-settlements", "POST"): API_COMPANY,
+    ("/api/v1/companies/{company_id}/parts-order-status", "POST"): API_COMPANY,
     ("/api/v1/companies/{company_id}/invoices/{invoice_no}/pdf", "PUT"): API_COMPANY,
     ("/api/v1/companies/{company_id}/statements/{customer_no}/{statement_date}/pdf", "PUT"):
         API_COMPANY,
@@ -169,7 +187,8 @@ def test_every_registered_route_has_a_declared_rule(app):
 @pytest.fixture
 def world(app, abc):
     pacific = make_company("pacific", "Pacific Distribution", ["pacific.localhost"])
-    set_pages(abc, open_parts=True, search_all=True, payments=True, statements=True)
+    set_pages(abc, open_parts=True, search_all=True, payments=True, statements=True,
+              parts=True)
     from chalicelib.models import Customer
 
     for customer_no, name in (("C1", f"{MARKER} Kitchens"), ("C2", "Sue's Laundry"),
@@ -199,6 +218,17 @@ def world(app, abc):
                    customer_no="C1", user_id="u-rita-example.com", status="draft",
                    description=f"{MARKER} washer leaks", photo_keys=["abc/photo.png"],
                    created_at=NOW).save()
+
+    from chalicelib.models import Part
+
+    Part("abc", "W10295370A", description="Water filter", prices={"list": 100},
+         number_key="W10295370A#W10295370A", erp_updated_at=NOW).save()
+    PartsOrder("abc", ORDER_ID, customer_pk=account_pk("abc", "C1"), customer_no="C1",
+               user_id="u-rita-example.com", status="placed", po_number=f"PO-{MARKER}",
+               lines=[{"part_no": "W10295370A", "description": f"{MARKER} filter",
+                       "quantity": 1, "price_cents": 100, "extension_cents": 100}],
+               total_cents=100, payment_method="account", feed_company="abc",
+               created_at=NOW, placed_at=NOW).save()
     client = Client(app, stage_name="local")
     browsers = {"anonymous": Browser(client)}
     for role, login, host in (("retail_customer", "rita@example.com", "localhost"),

@@ -25,6 +25,7 @@ KINDS: Dict[str, RecordKind] = {
     "parts": RecordKind("PartRecord", "PartDelete", ("part_no",)),
     "equipment": RecordKind("EquipmentRecord", "EquipmentDelete", ("customer_no", "serial_no")),
     "ach-settlements": RecordKind("AchSettlementRecord", None, ("payment_id",)),
+    "parts-order-status": RecordKind("PartsOrderStatusRecord", None, ("order_id",)),
 }
 
 FEEDS = ("payments", "parts-orders", "service-requests")

@@ -157,7 +157,10 @@ class CustomerRecord(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     updated_at: UpdatedAt
     erp_active: bool = True
-    price_level: Optional[ShortText] = None
+    price_level: Optional[ShortText] = Field(None, description=(
+        'The parts price level this customer pays (a key of the parts\' prices); none: "list"'))
+    charge_to_account: bool = Field(False, description=(
+        "May charge parts orders to the account (when the company offers it)"))
     terms_days: Optional[Annotated[int, Field(ge=0, le=3650)]] = None
     address: Optional[Text] = None
     city: Optional[ShortText] = None
@@ -264,12 +267,46 @@ class StatementRecord(Strict):
     updated_at: UpdatedAt
 
 
+PART_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,39}$")
+
+
+def _part_no(value: str) -> str:
+    if not PART_NO.match(value):
+        raise ValueError("a part number is 1-40 letters, digits, spaces, dots, slashes or "
+                         "dashes, starting with a letter or digit")
+    return value.upper()
+
+
+PartNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+                   AfterValidator(_part_no)]
+
+
+class BranchQuantity(Strict):
+    branch: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=20, pattern=r"^[A-Za-z0-9_-]+$")]
+    qty: Annotated[int, Field(ge=-10_000_000, le=10_000_000)]
+
+
 class PartRecord(Strict):
-    part_no: Key
+    part_no: PartNo
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                   max_length=500)]
-    prices: Dict[Annotated[str, StringConstraints(min_length=1, max_length=40)], Money] = {}
-    qty_available: Annotated[int, Field(ge=-10_000_000, le=10_000_000)] = 0
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=10)] = Field("EA", description=(
+                                               "Unit of measure (EA, PK, FT...)"))
+    pack_qty: Annotated[int, Field(ge=1, le=9999, description=(
+        "Sold in multiples of this quantity"))] = 1
+    prices: Dict[Annotated[str, StringConstraints(min_length=1, max_length=40)], Money] = Field(
+        {}, description='Price per level in dollars: "list" and any level the ERP uses '
+                        "(customers' price_level); level names are not case-sensitive")
+    qty_available: Annotated[int, Field(ge=-10_000_000, le=10_000_000)] = Field(
+        0, description="Total on hand; when branches are sent, their sum is used")
+    branches: Annotated[List[BranchQuantity], Field(max_length=50)] = Field(
+        [], description="Quantity on hand per branch (branch code + quantity)")
+    superseded_by: Optional[PartNo] = Field(None, description="The replacing part number")
+    alternates: Annotated[List[PartNo], Field(max_length=20)] = []
+    discontinued: bool = False
+    core_charge: Money = 0
     updated_at: UpdatedAt
 
     @field_validator("prices")
@@ -277,7 +314,60 @@ class PartRecord(Strict):
     def _few_levels(cls, value):
         if len(value) > 20:
             raise ValueError("at most 20 price levels")
+        if any(cents < 0 for cents in value.values()):
+            raise ValueError("a price cannot be negative")
+        lowered = {level.strip().lower() for level in value}
+        if len(lowered) != len(value):
+            raise ValueError("a price level appears twice (level names ignore case)")
+        return {level.strip().lower(): cents for level, cents in value.items()}
+
+    @field_validator("branches")
+    @classmethod
+    def _branches_unique(cls, value):
+        codes = [b.branch.upper() for b in value]
+        if len(set(codes)) != len(codes):
+            raise ValueError("a branch appears twice")
         return value
+
+    @model_validator(mode="after")
+    def _not_itself(self):
+        if self.superseded_by == self.part_no:
+            raise ValueError("a part cannot be superseded by itself")
+        if self.core_charge < 0:
+            raise ValueError("core_charge cannot be negative")
+        return self
+
+
+class PartsOrderStatusRecord(Strict):
+    """The ERP's word on a parts order (admin API `parts-order-status`)."""
+
+    order_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=40)]
+    status: Literal["received", "picking", "shipped", "backordered", "invoiced", "cancelled"]
+    carrier: Optional[ShortText] = None
+    tracking_no: Optional[ShortText] = None
+    backordered_lines: Annotated[List["BackorderedLine"], Field(max_length=500)] = []
+    invoice_no: Optional[Key] = None
+    note: Optional[Text] = None
+    updated_at: UpdatedAt
+
+    @model_validator(mode="after")
+    def _what_each_status_needs(self):
+        if self.status == "shipped" and not (self.carrier and self.tracking_no):
+            raise ValueError("a shipped order needs carrier and tracking_no")
+        if self.status == "invoiced" and not self.invoice_no:
+            raise ValueError("an invoiced order needs invoice_no")
+        if self.status == "backordered" and not self.backordered_lines:
+            raise ValueError("a back-ordered status needs backordered_lines")
+        return self
+
+
+class BackorderedLine(Strict):
+    part_no: PartNo
+    qty: Annotated[int, Field(ge=1, le=10_000_000)]
+
+
+PartsOrderStatusRecord.model_rebuild()
 
 
 class EquipmentRecord(Strict):
@@ -332,7 +422,7 @@ class StatementDelete(Strict):
 
 
 class PartDelete(Strict):
-    part_no: Key
+    part_no: PartNo
     updated_at: UpdatedAt
 
 

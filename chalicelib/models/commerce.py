@@ -7,16 +7,41 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
 
 
+class PartsByNumber(GlobalSecondaryIndex):
+    """Part-number prefix search ignoring case, spaces and dashes (docs/parts.md)."""
+
+    class Meta:
+        index_name = "by_number"
+        projection = AllProjection()
+
+    company_id = UnicodeAttribute(hash_key=True)
+    number_key = UnicodeAttribute(range_key=True)  # normalised number + "#" + part_no
+
+
+class BranchStock(MapAttribute):
+    branch = UnicodeAttribute()
+    qty = NumberAttribute(default=0)
+
+
 class Part(PortalModel):
     class Meta(BaseMeta):
         table_name = table_name("parts")
 
     company_id = UnicodeAttribute(hash_key=True)
     part_no = UnicodeAttribute(range_key=True)  # upper-cased: number-prefix lookup
+    number_key = UnicodeAttribute(null=True)
     description = UnicodeAttribute()
-    prices: MapAttribute[str, Any] = MapAttribute(default=dict)  # price level -> cents
-    qty_available = NumberAttribute(default=0)
+    unit = UnicodeAttribute(default="EA")  # unit of measure
+    pack_qty = NumberAttribute(default=1)  # sold in multiples of this
+    prices = MapAttribute(default=dict)  # price level (lower case) -> cents
+    qty_available = NumberAttribute(default=0)  # total; the branches' sum when sent
+    branches = ListAttribute(of=BranchStock, null=True)
+    superseded_by = UnicodeAttribute(null=True)  # the replacing part number
+    alternates = ListAttribute(of=UnicodeAttribute, null=True)
+    discontinued = BooleanAttribute(default=False)
+    core_charge_cents = NumberAttribute(default=0)
     erp_updated_at = UTCDateTimeAttribute()
+    by_number = PartsByNumber()
 
 
 class PartToken(PortalModel):
@@ -32,15 +57,20 @@ class PartToken(PortalModel):
 class CartLine(MapAttribute):
     part_no = UnicodeAttribute()
     quantity = NumberAttribute()
+    price_cents = NumberAttribute(null=True)  # as shown when added: changes are told
+    stock = UnicodeAttribute(null=True)  # availability as shown when added
 
 
 class Cart(PortalModel):
+    """One cart per login and account: customer_pk = company#customer, cart_id = user id."""
+
     class Meta(BaseMeta):
         table_name = table_name("carts")
 
     customer_pk = UnicodeAttribute(hash_key=True)
     cart_id = UnicodeAttribute(range_key=True)
     lines = ListAttribute(of=CartLine, default=list)
+    version = NumberAttribute(default=0)  # every write is conditional on it (second tab)
     updated_at = UTCDateTimeAttribute()
 
 
@@ -63,19 +93,42 @@ class OrdersByCustomer(GlobalSecondaryIndex):
 
 
 class PartsOrder(PortalModel):
+    """Written at checkout as `awaiting_payment` (not listed, not fed); placed
+    (`customer_pk` and `feed_company` set, status `placed`) once, by a conditional update,
+    when its payment is approved or it is charged to account (docs/parts.md)."""
+
     class Meta(BaseMeta):
         table_name = table_name("parts-orders")
 
     company_id = UnicodeAttribute(hash_key=True)
     order_id = UnicodeAttribute(range_key=True)
-    customer_pk = UnicodeAttribute()
+    customer_pk = UnicodeAttribute(null=True)  # set when placed: the customer's list
     customer_no = UnicodeAttribute()
     user_id = UnicodeAttribute()
+    status = UnicodeAttribute(default="placed")
     po_number = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    ship_to = MapAttribute(null=True)  # location_id, name, address, city, state, postal_code
+    pickup_branch = UnicodeAttribute(null=True)
     lines = ListAttribute(of=MapAttribute, default=list)
     total_cents = NumberAttribute(default=0)
+    payment_method = UnicodeAttribute(null=True)  # account | card | ach
+    payment_id = UnicodeAttribute(null=True)
+    # Set (conditionally) when a payment is confirmed: from then on no other review
+    # may rewrite this order, and only that payment places it.
+    paying_payment_id = UnicodeAttribute(null=True)
+    receipt_email = UnicodeAttribute(null=True)
+    cart_version = NumberAttribute(null=True)  # the cart this order empties once placed
+    carrier = UnicodeAttribute(null=True)
+    tracking_no = UnicodeAttribute(null=True)
+    invoice_no = UnicodeAttribute(null=True)
+    backordered = MapAttribute(null=True)  # part_no -> quantity back-ordered
+    history = ListAttribute(of=MapAttribute, null=True)  # {status, at, note}
+    confirmation_sent = BooleanAttribute(default=False)
     feed_company = UnicodeAttribute(null=True)
     feed_acked_at = UTCDateTimeAttribute(null=True)  # set when the ERP acknowledged it
+    erp_updated_at = UTCDateTimeAttribute(null=True)  # time of the ERP's last status
+    placed_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     feed = OrdersFeed()
     by_customer = OrdersByCustomer()

@@ -65,7 +65,8 @@ class Customer(PortalModel):
     postal_code = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
     erp_active = BooleanAttribute(default=True)
-    price_level = UnicodeAttribute(null=True)
+    price_level = UnicodeAttribute(null=True)  # parts price level; none = "list"
+    charge_to_account = BooleanAttribute(default=False)  # ERP: may charge parts orders
     terms_days = NumberAttribute(default=30)  # due date when the ERP gives none
     erp_updated_at = UTCDateTimeAttribute(null=True)
     # Admin-list summary of the account (same on every location row).

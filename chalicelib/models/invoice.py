@@ -233,6 +233,7 @@ class Payment(PortalModel):
     unapplied_pk = UnicodeAttribute(null=True)
     kind = UnicodeAttribute(default="payment")  # payment | refund
     refund_of = UnicodeAttribute(null=True)  # refund rows: the sale's payment id
+    parts_order_id = UnicodeAttribute(null=True)  # a parts order's payment (no invoices)
     refunded_cents = NumberAttribute(default=0)  # sales: approved refunds so far
     idempotency_key = UnicodeAttribute(null=True)  # the same on every retry
     transaction_token = UnicodeAttribute(null=True)  # hosted-fields token (not a card number)

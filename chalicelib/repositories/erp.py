@@ -8,7 +8,7 @@ from pynamodb.models import Model
 from ..models import Customer, DealerLink, Membership, PartToken, Payment
 from . import payments
 from .dynamo import batch_write, conditional, key_names
-from .keys import account_pk, part_token_pk
+from .keys import account_pk
 
 M = TypeVar("M", bound=Model)  # a model class
 
@@ -66,6 +66,8 @@ def contacts(company_id: str, customer_no: str) -> list:
 
 
 def part_tokens(company_id: str, part_no: str, words: Iterable[str]) -> List[PartToken]:
+    from .keys import part_token_pk
+
     return [PartToken(part_token_pk(company_id, word), part_no) for word in sorted(words)]
 
 

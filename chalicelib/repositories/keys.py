@@ -108,6 +108,27 @@ def part_words(description: str) -> set:
     return {word for word in (description or "").lower().split() if len(word) > 2}
 
 
+def part_number(text: str) -> str:
+    """A part number as searched: upper case without spaces or dashes ("w10-295 370a" ->
+    "W10295370A"), so "W10295370A", "w10 295370a" and "W10-295370A" find the same part."""
+    return "".join(ch for ch in (text or "").upper() if ch not in " -\t")
+
+
+def part_number_key(part_no: str) -> str:
+    """Sort key of index parts.by_number: the searchable number, then "#" and the part
+    number itself ("#" sorts before letters and digits: an exact match comes first)."""
+    return f"{part_number(part_no)}#{part_no}"
+
+
+def cart_keys(company_id: str, customer_no: str, user_id: str) -> Tuple[str, str]:
+    """One cart per login and account."""
+    return account_pk(company_id, customer_no), user_id
+
+
+def part_token_pk(company_id: str, word: str) -> str:
+    return f"{company_id}#{word}"
+
+
 def key_chars_ok(value: str) -> bool:
     """A natural key we can embed after `company#`: 1–64 chars, no '#', no control chars."""
     return bool(value) and len(value) <= 64 and "#" not in value and value.isprintable()

@@ -245,10 +245,13 @@ def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) 
         unchanged = PaymentReservations.version == holds.version
     try:
         with TransactWrite(connection=connection(Payment)) as tx:
-            tx.update(payment, actions=[
-                Payment.status.set("pending"), Payment.transaction_token.set(transaction_token),
-                Payment.unapplied_pk.set(account_pk(payment.company_id, payment.customer_no)),
-                Payment.updated_at.set(now)], condition=Payment.status == "reviewed")
+            actions = [Payment.status.set("pending"),
+                       Payment.transaction_token.set(transaction_token),
+                       Payment.updated_at.set(now)]
+            if not payment.parts_order_id:  # a parts order's payment pays no open balance
+                actions.append(Payment.unapplied_pk.set(account_pk(payment.company_id,
+                                                                   payment.customer_no)))
+            tx.update(payment, actions=actions, condition=Payment.status == "reviewed")
             tx.update(item, actions=hold_actions, condition=unchanged)
     except TransactWriteError as error:
         reasons = cancel_reasons(error)

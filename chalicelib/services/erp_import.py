@@ -37,6 +37,7 @@ from ..repositories.keys import (
     invoice_keys,
     invoice_pk,
     ledger_entry_key,
+    part_number_key,
     part_words,
 )
 
@@ -286,8 +287,18 @@ def _equipment(record, ctx) -> Equipment:
 # parts (+ description-word tokens)
 
 def _part(record, ctx) -> Part:
-    return Part(ctx.company.company_id, record.part_no.upper(), description=record.description,
-                prices=dict(record.prices), qty_available=record.qty_available,
+    from ..models.commerce import BranchStock
+
+    branches = [BranchStock(branch=b.branch.upper(), qty=b.qty) for b in record.branches]
+    part_no = record.part_no.upper()
+    return Part(ctx.company.company_id, part_no, number_key=part_number_key(part_no),
+                description=record.description, unit=record.unit.upper(),
+                pack_qty=record.pack_qty, prices=dict(record.prices),
+                qty_available=sum(b.qty for b in branches) if branches
+                else record.qty_available,
+                branches=branches or None, superseded_by=record.superseded_by,
+                alternates=[a for a in dict.fromkeys(record.alternates) if a != part_no] or None,
+                discontinued=record.discontinued, core_charge_cents=record.core_charge,
                 erp_updated_at=record.updated_at)
 
 
@@ -350,7 +361,8 @@ def _customer_items(record, ctx):
             name=record.name, name_key=customer_name_key(record.name, record.customer_no, location_id),
             location_name=loc.name, address=loc.address, city=loc.city, state=loc.state,
             postal_code=loc.postal_code, phone=loc.phone, erp_active=record.erp_active,
-            price_level=record.price_level,
+            price_level=(record.price_level or "").strip().lower() or None,
+            charge_to_account=record.charge_to_account,
             terms_days=record.terms_days if record.terms_days is not None else 30,
             erp_updated_at=record.updated_at))
     accounts.with_location_list(rows)
@@ -489,7 +501,19 @@ UPSERTS: Dict[str, Callable] = {
     "parts": lambda pairs, ctx: _write_single(pairs, ctx, _part, _after_part),
     "equipment": lambda pairs, ctx: _write_single(pairs, ctx, _equipment),
     "ach-settlements": _upsert_ach,
+    "parts-order-status": lambda pairs, ctx: _upsert_order_status(pairs, ctx),
 }
+
+
+def _upsert_order_status(pairs, ctx: Context) -> None:
+    """The ERP's status of a placed parts order (chalicelib/services/parts_orders.py)."""
+    from . import parts_orders
+
+    for result, record in pairs:
+        outcome, error = parts_orders.apply_erp_status(ctx.company, record)
+        result.outcome = outcome
+        if error:
+            result.errors = [FieldError(field="order_id", reason=error)]
 
 DELETES: Dict[str, Callable] = {
     "customers": lambda pairs, ctx: _delete_single(pairs, ctx, _customer_delete_key,

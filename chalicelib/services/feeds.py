@@ -34,13 +34,24 @@ def payment_item(p) -> dict:
             "masked_account": p.masked_account, "gateway_id": p.gateway_id,
             # a refund is its own row: negative amount, `refund_of` the sale's payment id
             "kind": getattr(p, "kind", None) or "payment", "refund_of": getattr(p, "refund_of", None),
+            # a parts order's payment: no allocations; the order says what it bought
+            "parts_order_id": getattr(p, "parts_order_id", None),
             "created_at": _time(p.created_at), "updated_at": _time(p.updated_at)}
 
 
 def parts_order_item(o) -> dict:
+    ship_to = _plain(o.ship_to) if o.ship_to else None
     return {"order_id": o.order_id, "customer_no": o.customer_no, "user_id": o.user_id,
-            "po_number": o.po_number, "lines": [_plain(line) for line in (o.lines or [])],
-            "total": _money(o.total_cents), "created_at": _time(o.created_at)}
+            "po_number": o.po_number, "notes": o.notes,
+            "lines": [{"part_no": line["part_no"], "description": line.get("description"),
+                       "quantity": int(line["quantity"]), "unit": line.get("unit"),
+                       "price": _money(line.get("price_cents")),
+                       "extension": _money(line.get("extension_cents"))}
+                      for line in (_plain(line) for line in (o.lines or []))],
+            "total": _money(o.total_cents),
+            "ship_to": ship_to, "pickup_branch": o.pickup_branch,
+            "payment": {"method": o.payment_method, "payment_id": o.payment_id},
+            "created_at": _time(o.created_at), "placed_at": _time(o.placed_at)}
 
 
 def service_request_item(s) -> dict:

@@ -22,8 +22,11 @@ class MenuItem:
 # (page key, label, url) in menu order; "{oem}" is the company's OEM label.
 # Only pages that exist are listed: parts lookup joins when its issue lands (its
 # setting already exists in DEFAULT_PAGES).
+# Only pages that exist are listed: service requests join when their issue lands
+# (its setting already exists in DEFAULT_PAGES).
 PAGES = [
     ("orders", "Current Orders", "/orders"),
+    ("parts", "Parts Lookup", "/parts"),
     ("open_parts", "Open Parts List", "/open-parts"),
     ("history", "History", "/history"),
     ("account", "Account", "/account"),

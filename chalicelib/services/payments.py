@@ -234,6 +234,8 @@ class PaymentService:
     companies: Optional[Callable] = None  # () -> company ids with gateway credentials
     company_loader: Optional[Callable] = None
     open_invoices: Callable = open_invoices_for_payment  # (company_id, customer_no)
+    # (company, payment) once a parts order's payment is approved: places the order
+    on_order_paid: Optional[Callable] = None
 
     def _mail(self):
         if self.send_email is None:
@@ -270,15 +272,18 @@ class PaymentService:
     # --------------------------------------------------------------- review
     def review(self, company: Company, customer_no: str, user_id: str, payment_id: str, *,
                selected: List[str], amount_cents: Optional[int],
-               details: Callable[[], PayDetails]) -> Payment:
+               details: Callable[[], PayDetails],
+               parts_order_id: Optional[str] = None) -> Payment:
         """The review step creates the payment (`reviewed`), amount and allocations
         fixed: planned over what is open less what other payments hold.  It holds
         nothing yet (an abandoned review must not block the account); confirming
-        reserves.  A payment already confirmed under this id is returned as it is."""
+        reserves.  A payment already confirmed under this id is returned as it is.
+        With `parts_order_id` it pays that parts order's total (`amount_cents`), not
+        open invoices: no allocations, and it does not lower the balances shown."""
         self.check_payment_id(payment_id)
         try:
             payment = self._review(company, customer_no, user_id, payment_id,
-                                   selected, amount_cents, details)
+                                   selected, amount_cents, details, parts_order_id)
         except PynamoDBException as error:
             logger.warning("payment not reviewed", extra={
                 "payment_id": payment_id, "error": str(error)[:200]})
@@ -288,7 +293,7 @@ class PaymentService:
         return payment
 
     def _review(self, company, customer_no, user_id, payment_id, selected, amount_cents,
-                details) -> Optional[Payment]:
+                details, parts_order_id=None) -> Optional[Payment]:
         company_id = company.company_id
         payment = self.repo.get(company_id, payment_id)
         if payment is not None and payment.customer_no == customer_no \
@@ -300,10 +305,15 @@ class PaymentService:
             payment_id, payment = self.new_payment_id(), None
         if payment is None:
             details_ = details()
-            holds = self.repo.read_holds(company_id, customer_no)
-            plan_ = plan(available(self.open_invoices(company_id, customer_no), holds),
-                         selected=selected, amount_cents=amount_cents,
-                         allow_on_account=bool(company.allow_payment_on_account))
+            if parts_order_id:
+                if not amount_cents or amount_cents <= 0:
+                    raise PaymentInputError("The amount must be more than $0.00.")
+                plan_ = Plan({}, amount_cents)
+            else:
+                holds = self.repo.read_holds(company_id, customer_no)
+                plan_ = plan(available(self.open_invoices(company_id, customer_no), holds),
+                             selected=selected, amount_cents=amount_cents,
+                             allow_on_account=bool(company.allow_payment_on_account))
             now = self.now()
             payment = Payment(
                 company_id, payment_id, customer_no=customer_no,
@@ -313,7 +323,7 @@ class PaymentService:
                 idempotency_key=idempotency_key(payment_id),
                 billing_name=details_.billing_name, billing_zip=details_.billing_zip,
                 receipt_email=details_.receipt_email, account_type=details_.account_type,
-                created_at=now, updated_at=now)
+                parts_order_id=parts_order_id, created_at=now, updated_at=now)
             if not self.repo.create_reviewed(payment):  # a concurrent click won the put
                 payment = self.repo.get(company_id, payment_id)
         return payment
@@ -369,12 +379,14 @@ class PaymentService:
         company_id, customer_no = payment.company_id, payment.customer_no
         for _attempt in range(RESERVE_ATTEMPTS):
             holds = self.repo.read_holds(company_id, customer_no)
-            check_room(payment, self.open_invoices(company_id, customer_no), holds,
-                       allow_on_account=bool(company.allow_payment_on_account))
+            if not payment.parts_order_id:  # a parts order pays no invoice
+                check_room(payment, self.open_invoices(company_id, customer_no), holds,
+                           allow_on_account=bool(company.allow_payment_on_account))
             outcome = self.repo.reserve_and_confirm(payment, holds, transaction_token[:200])
             if outcome == payments_repo.RESERVED:  # what the transaction wrote; no re-read
                 payment.status, payment.transaction_token = "pending", transaction_token[:200]
-                payment.unapplied_pk = account_pk(company_id, customer_no)
+                if not payment.parts_order_id:
+                    payment.unapplied_pk = account_pk(company_id, customer_no)
                 return payment
             if outcome == payments_repo.NOT_REVIEWED:  # another click confirmed it, or expired
                 return self.repo.get(company_id, payment.payment_id) or payment
@@ -425,11 +437,28 @@ class PaymentService:
         fresh = self.repo.get(payment.company_id, payment.payment_id) or payment
         if moved and status == "approved" and fresh.kind == "payment":
             self.send_receipt(company, fresh)
+        if status == "approved" and fresh.kind == "payment" and fresh.parts_order_id:
+            self._order_paid(company, fresh)
         if moved and status == "approved" and fresh.kind == "refund" and fresh.refund_of:
             sale = self.repo.get(fresh.company_id, fresh.refund_of)
             if sale is not None:
                 self.repo.add_refunded(sale, -int(fresh.amount_cents))
         return self.repo.get(payment.company_id, payment.payment_id) or fresh
+
+    def _order_paid(self, company: Company, payment: Payment) -> None:
+        """Place the parts order this payment pays (once; a repeat changes nothing).
+        A failure leaves the payment approved: the order page and the reconciler's
+        next look at the order place it (chalicelib/services/parts_orders.py)."""
+        try:
+            if self.on_order_paid is None:
+                from . import parts_orders
+
+                parts_orders.place_paid(company, payment)
+            else:
+                self.on_order_paid(company, payment)
+        except Exception:  # the money is safe and recorded; placing is retried
+            logger.exception("parts order not placed after payment", extra={
+                "payment_id": payment.payment_id, "order_id": payment.parts_order_id})
 
     # -------------------------------------------------------------- receipt
     def send_receipt(self, company: Company, payment: Payment) -> bool:

@@ -13,14 +13,16 @@ from .service_requests import MODES as SERVICE_MODES
 from .service_requests import mode as service_mode
 
 COMPANY_PAGES = PAGE_FLAGS + [("search_all", "Search ALL invoices (for customers allowed to)")]
-PRICE_DISPLAY = {"price": "Show prices", "hide": "Hide prices"}
+PRICE_DISPLAY = {"price": "Show each customer's own price level", "list": "Show list prices",
+                 "hide": "Hide prices"}
 QTY_DISPLAY = {"quantity": "Show the quantity available", "in_stock": "Show only “In stock” / "
-               "“Out of stock”", "hide": "Hide availability"}
+               "“Low stock” / “Out of stock”", "hide": "Hide availability"}
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 # Kept here (not imported from services/two_factor.py) so the settings page loads no more.
 TWO_FACTOR_POLICIES = {"optional": "Optional: each login chooses",
                        "admins": "Required for dealer administrators",
                        "everyone": "Required for everyone"}
+BRANCH_LINE = re.compile(r"^([A-Za-z0-9_-]{1,20})(?:\s*[=:,]\s*|\s+-\s+|\s+)(\S.{0,59})$")
 URL = re.compile(r"^https://[^\s/$.?#][^\s]*$", re.I)
 
 
@@ -36,6 +38,10 @@ class SettingsForm:
     service_requests: str = "off"  # services/service_requests.py MODES
     service_email: str = ""
     two_factor_policy: Optional[str] = "optional"  # None: not in the form, left as it is
+    parts_low_stock: str = "5"
+    parts_po_required: bool = False
+    parts_charge_to_account: bool = False
+    parts_branches: str = ""  # one "CODE Name" a line
 
     @classmethod
     def of(cls, company: Company) -> "SettingsForm":
@@ -49,7 +55,12 @@ class SettingsForm:
                    service_request_url=company.service_request_url or "",
                    service_requests=service_mode(company),
                    service_email=company.service_email or "",
-                   two_factor_policy=company.two_factor_policy or "optional")
+                   two_factor_policy=company.two_factor_policy or "optional",
+                   parts_low_stock=str(int(company.parts_low_stock or 0)),
+                   parts_po_required=bool(company.parts_po_required),
+                   parts_charge_to_account=bool(company.parts_charge_to_account),
+                   parts_branches="\n".join(f"{code} {name}" for code, name in sorted(
+                       plain_dict(company.parts_branches or {}).items())))
 
     @classmethod
     def parse(cls, form: dict) -> "SettingsForm":
@@ -64,7 +75,24 @@ class SettingsForm:
                    service_requests=(form.get("service_requests")
                                      or ("link" if form.get("service_request_url") else "off"))[:20],
                    service_email=(form.get("service_email") or "").strip()[:255],
-                   two_factor_policy=form.get("two_factor_policy"))
+                   two_factor_policy=form.get("two_factor_policy"),
+                   parts_low_stock=(form.get("parts_low_stock") or "5").strip()[:7],
+                   parts_po_required=form.get("parts_po_required") == "on",
+                   parts_charge_to_account=form.get("parts_charge_to_account") == "on",
+                   parts_branches=(form.get("parts_branches") or "")[:5001])
+
+
+def branches_of(text: str) -> Optional[Dict[str, str]]:
+    """ "SEA Seattle" lines -> {"SEA": "Seattle"}; None when a line is not that shape."""
+    branches = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = BRANCH_LINE.match(line.strip())
+        if not match:
+            return None
+        branches[match.group(1).upper()] = match.group(2).strip()
+    return branches
 
 
 def validate(form: SettingsForm, format_error) -> Optional[str]:
@@ -74,6 +102,12 @@ def validate(form: SettingsForm, format_error) -> Optional[str]:
         return "Choose who must use two-factor sign-in."
     if form.parts_qty_display not in QTY_DISPLAY:
         return "Choose how parts availability is shown."
+    if not form.parts_low_stock.isdigit() or int(form.parts_low_stock) > 100000:
+        return "The low-stock threshold must be a whole number from 0 to 100,000."
+    if len(form.parts_branches) > 5000 or branches_of(form.parts_branches) is None \
+            or len(branches_of(form.parts_branches)) > 50:
+        return ("Branches: one branch a line, its code (letters, digits, dashes, up to 20) "
+                "then its name, at most 50 branches.")
     if not form.oem_label or len(form.oem_label) > 40:
         return "The dealer pages label needs 1 to 40 characters."
     if len(form.credentials_email_format) > 10000:
@@ -115,6 +149,10 @@ def save(company: Company, form: SettingsForm, actor_id: str, source_ip: str, no
     company.service_requests = form.service_requests
     company.service_email = form.service_email or None
     company.two_factor_policy = form.two_factor_policy
+    company.parts_low_stock = int(form.parts_low_stock)
+    company.parts_po_required = form.parts_po_required
+    company.parts_charge_to_account = form.parts_charge_to_account
+    company.parts_branches = branches_of(form.parts_branches) or None
     company.updated_at = datetime.fromtimestamp(now, UTC)
     companies.save_company(company)
     tenant.forget()  # this Lambda shows the change at once (others within a minute)

@@ -7,6 +7,7 @@ ADMIN_NAV = [
     ("Dealers", "/admin/dealers"),
     ("Payments", "/admin/payments"),
     ("Service requests", "/admin/service-requests"),
+    ("Parts orders", "/admin/parts-orders"),
     ("Portal settings", "/admin/settings"),
     ("Theme", "/admin/theme"),
     ("Audit log", "/admin/audit"),

@@ -35,6 +35,18 @@ def menu_items(state):
     )
 
 
+def cart_count(state, menu):
+    """The header's cart badge (distinct parts): one GetItem, only where the customer
+    may order parts."""
+    if state.account is None or state.user is None or \
+            not any(item.key == "parts" for item in menu):
+        return None
+    from ..services import parts
+
+    return parts.badge_count(state.account.company_id, state.account.customer_no,
+                             state.user.user_id)
+
+
 def switch_companies(state):
     """(company id, name) of the other companies this sign-in may switch to, by name."""
     if state.session is None or state.company is None or not state.session.companies:
@@ -49,6 +61,7 @@ def page(request, template: str, status: int = 200, theme=None, **context) -> Re
     state = request_state.of(request)
     company = state.company
     theme = theme or (company.theme if company else None)
+    menu = menu_items(state)
     body = render(
         template,
         state=state,
@@ -59,7 +72,8 @@ def page(request, template: str, status: int = 200, theme=None, **context) -> Re
         favicon_url=asset_url(theme.favicon_key) if theme else None,
         home_image_url=asset_url(theme.home_image_key) if theme else None,
         switch_companies=switch_companies(state),
-        menu=menu_items(state),
+        menu=menu,
+        cart_count=cart_count(state, menu),
         user=state.user,
         account=state.account,
         csrf_token=state.csrf_token,
