@@ -10,6 +10,17 @@
     if (box) { box.textContent = message; box.hidden = false; box.focus?.(); }
   }
 
+  // Pages on API Gateway's own URL live under a path prefix (the stage): the server rewrites the
+  // form's action, not data- attributes, so the prefix is what the action adds to data-route.
+  function prefix(form) {
+    const path = new URL(form.action, window.location.href).pathname;
+    return path.endsWith(form.dataset.route) ? path.slice(0, -form.dataset.route.length) : "";
+  }
+
+  function go(form, answer) {
+    window.location.assign(prefix(form) + answer.redirect);
+  }
+
   async function post(url, form, extra) {
     const body = new URLSearchParams(new FormData(form));
     for (const [key, value] of Object.entries(extra || {})) body.set(key, value);
@@ -38,22 +49,22 @@
   }
 
   async function signIn(form) {
-    const options = await post(form.dataset.options, form);
+    const options = await post(form.action + "/options", form);
     const publicKey = { ...options, challenge: bytes(options.challenge),
       allowCredentials: (options.allowCredentials || []).map((c) => ({ ...c, id: bytes(c.id) })) };
     const credential = await navigator.credentials.get({ publicKey });
     const answer = await post(form.action, form, { credential: credentialJSON(credential) });
-    window.location.assign(answer.redirect);
+    go(form, answer);
   }
 
   async function register(form) {
-    const options = await post(form.dataset.options, form);
+    const options = await post(form.action + "/options", form);
     const publicKey = { ...options, challenge: bytes(options.challenge),
       user: { ...options.user, id: bytes(options.user.id) },
       excludeCredentials: (options.excludeCredentials || []).map((c) => ({ ...c, id: bytes(c.id) })) };
     const credential = await navigator.credentials.create({ publicKey });
     const answer = await post(form.action, form, { credential: credentialJSON(credential) });
-    window.location.assign(answer.redirect);
+    go(form, answer);
   }
 
   function wire(id, run) {

@@ -85,5 +85,12 @@ def test_register_and_use_a_passkey_then_end_another_session(stack, chromium):
     other.wait_for_url(re.compile(r".*/login\?next=.*"))
     assert other.get_by_role("heading", name=re.compile("^Sign in to")).is_visible()
     other_context.close()
+
+    # Both pages are usable on a 375 px phone: nothing wider than the screen.
+    page.set_viewport_size({"width": 375, "height": 800})
+    for path in ("/preferences/sessions", "/preferences/passkeys"):
+        page.goto(_url(stack, path))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+        assert_accessible(page)
     context.close()
     assert not [e for e in errors if "Failed to load resource" not in e], errors
