@@ -1,4 +1,4 @@
-"""Dealer Administration rules a customer or administrator notices (issue 16): the
+"""Dealer Administration rules a customer or administrator notices: the
 invoice-number first password, the "access turned off" sign-in answer, readable audit
 entries with the client's IP, and the company's name on the e-mails it sends."""
 import re

@@ -1,4 +1,4 @@
-"""Every Dealer Administration page fits the screen (issue 16), in Chromium on the stack.
+"""Every Dealer Administration page fits the screen, in Chromium on the stack.
 
 At 375 x 740, 1280 x 800 and 1440 x 900: no page scrolls sideways and no element sticks
 out past the right edge (except inside a box that scrolls on its own), the customer table
