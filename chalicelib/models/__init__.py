@@ -3,7 +3,7 @@ from .commerce import Cart, Part, PartsOrder, PartToken, PaymentReservations, Se
 from .company import DEFAULT_PAGES, Company, Domain, Theme, ThemeVersion
 from .customer import Contact, Customer, Dealer, DealerLink, Equipment, WebAccess
 from .invoice import ArJournal, ArTotals, Invoice, InvoiceLine, LedgerEntry, Payment, Statement
-from .security import ApiToken, AuditEvent, Passkey, Session, Token
+from .security import ApiToken, AuditEvent, Session, Token
 from .user import LoginName, Membership, Throttle, User
 
 ALL_MODELS = [
@@ -13,7 +13,6 @@ ALL_MODELS = [
     Part, PartToken, Cart, PartsOrder, ServiceRequest,
     User, LoginName, Membership, Throttle,
     Session, Token, ApiToken, AuditEvent,
-    Passkey,
 ]
 
 # TTL attribute per table (DynamoDB deletes expired items; code still checks).

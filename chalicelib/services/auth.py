@@ -127,11 +127,8 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
 def start_signed_in(company: Company, user: User, every_membership, source_ip: str, now: float,
                     client: Optional[sessions.Client] = None, method: str = "password",
                     second_factor: Optional[str] = None) -> SignIn:
-    """The session of a proven sign-in (password, passkey): the same for every method.  A
-    passkey is itself two factors (the device and its user verification)."""
+    """The session of a proven sign-in: the same whatever proved it."""
     memberships = [m for m in every_membership if m.company_id == company.company_id]
-    if method == "passkey":
-        second_factor = "passkey"
     # The sign-in may switch between its active accounts; it starts on the first.
     active = sorted(m.account_pk for m in memberships if m.status == "active")
     started = sessions.start(user.user_id, company.company_id,

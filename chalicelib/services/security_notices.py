@@ -1,5 +1,5 @@
 """E-mails that tell a login about its own security: a sign-in from a new device, and a
-change of password, two-factor or passkeys (README "Sessions, devices and passkeys").
+change of password or two-factor (README "Sessions and devices").
 
 A device is a browser: a long-lived random cookie (`portal_device`) set at sign-in.  Only a
 SHA-256 prefix of it is kept, on the user item the sign-in reads anyway, so a sign-in from a
@@ -21,8 +21,6 @@ MAX_KNOWN_DEVICES = 30
 # What changed -> the sentence the e-mail says.  The two-factor entries are for the code that
 # enrols, disables and resets it: it calls `notify_change(..., "two_factor_enabled")`.
 CHANGES = {
-    "passkey_added": "A passkey was added to your sign-in",
-    "passkey_removed": "A passkey was removed from your sign-in",
     "two_factor_enabled": "Two-factor sign-in was turned on",
     "two_factor_disabled": "Two-factor sign-in was turned off",
     "two_factor_reset": "Two-factor sign-in was reset by an administrator",
@@ -51,7 +49,7 @@ def note_sign_in(company: Company, user: User, device_id: str | None,
     users.remember_device(user, key, forget_others=len(known) >= MAX_KNOWN_DEVICES)
     if known:
         # The first device a login is seen on is its baseline, not news (README "Sessions,
-        # devices and passkeys" says what that costs).
+        # devices" says what that costs).
         _send(company, user, "new_device_sign_in", outbox, now=now,
               device=sessions.describe_device(client.user_agent),
               source_ip=client.source_ip or "unknown")
@@ -60,7 +58,7 @@ def note_sign_in(company: Company, user: User, device_id: str | None,
 
 def notify_change(company: Company, user: User, change: str, now: float, *,
                   detail: str = "", source_ip: str = "", outbox: mail.Outbox | None = None) -> bool:
-    """E-mail the login that its password, two-factor or passkeys changed; `change` is a key of
+    """E-mail the login that its password or two-factor changed; `change` is a key of
     CHANGES.  Returns whether an e-mail was queued (a login without an address gets none)."""
     if change not in CHANGES:
         raise ValueError(f"unknown security change {change!r}")
