@@ -127,7 +127,8 @@ def customer_data(index, size, parts):
     records.append(Dealer(COMPANY, dealer_code, name=f"Bench dealer {size}",
                           linked_customer_nos=[dealer_account], erp_updated_at=NOW))
     records.append(DealerLink(account_pk(COMPANY, dealer_account), dealer_code))
-    records.append(DealerLink(*dealer_codes_key(account_pk(COMPANY, dealer_account)), codes={dealer_code}))
+    records.append(DealerLink(*dealer_codes_key(account_pk(COMPANY, dealer_account)),
+                              codes={dealer_code}))
     per_day = max(1, size // 2000)
     invoices = []
     for n in range(size):
