@@ -4,12 +4,8 @@ Idempotent: every record has a fixed key and is written with a put, so running
 it twice leaves the same data, never duplicates.
 """
 import hashlib
-import math
 import random
-import struct
-import zlib
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 from chalicelib import aws, config
 from chalicelib.ids import sha256
@@ -24,20 +20,19 @@ from chalicelib.repositories.keys import (account_pk, credit_key, email_login, i
 from chalicelib.services import passwords, theme
 
 DEMO_PASSWORD = "demo-portal-1"
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
 TODAY = NOW.date()
 
 COMPANIES = [
     dict(company_id="abc", name="ABC Appliance Service", hosts=["localhost", "abc.localhost"],
          primary="localhost", primary_color="#1f4e79", accent_color="#f2a900",
-         logo="abc-logo.png", support_phone="(555) 010-2000",
+         tagline="Sales · Service · Parts", building="shop", support_phone="(555) 010-2000",
          support_email="service@abc-appliance.example",
          welcome="Check your service orders, pay your bill and order parts, day or night.",
          pages={page: True for page in DEFAULT_PAGES}, oem_label="Dealer"),  # every page on
     dict(company_id="pacific", name="Pacific Distribution", hosts=["pacific.localhost"],
          primary="pacific.localhost", primary_color="#0b6e4f", accent_color="#e4572e",
-         logo="pacific-logo.png", support_phone="(555) 010-7000",
+         tagline="Trade parts distributor", building="warehouse", support_phone="(555) 010-7000",
          support_email="orders@pacific-dist.example",
          welcome="Parts availability, back orders and statements for Pacific's trade customers.",
          pages=dict(DEFAULT_PAGES),  # a new company's defaults
@@ -177,48 +172,18 @@ def _company_records(spec, images):
     return [company, version, *domains]
 
 
-def png(width: int, height: int, pixel) -> bytes:
-    """A small RGB PNG from `pixel(x, y) -> (r, g, b)` (no imaging library needed)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    rows = b"".join(b"\x00" + bytes(c for x in range(width) for c in pixel(x, y))
-                    for y in range(height))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
-
-
-def _rgb(hex_color: str):
-    return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
-
-
-def home_image(spec) -> bytes:
-    """ABC: diagonal bands; Pacific: waves.  Each in its own colours."""
-    primary, accent = _rgb(spec["primary_color"]), _rgb(spec["accent_color"])
-    light = tuple(min(255, c + 170) for c in primary)
-    if spec["company_id"] == "abc":
-        return png(480, 140, lambda x, y: accent if (x + y) % 60 < 12 else
-                   (primary if (x + 2 * y) % 240 < 120 else light))
-    return png(480, 140, lambda x, y: accent if abs(y - 70 - 25 * math.sin(x / 30)) < 5 else
-               (primary if y > 70 + 25 * math.sin(x / 30) else light))
-
-
-def favicon(spec) -> bytes:
-    primary, accent = _rgb(spec["primary_color"]), _rgb(spec["accent_color"])
-    if spec["company_id"] == "abc":  # square with an accent frame
-        return png(32, 32, lambda x, y: accent if min(x, y, 31 - x, 31 - y) < 4 else primary)
-    return png(32, 32, lambda x, y: primary if (x - 15.5) ** 2 + (y - 15.5) ** 2 < 225
-               else (255, 255, 255))  # a disc
-
-
 def _upload_images(spec) -> dict:
-    """The demo logo (committed PNG), home image and favicon, under content-hashed keys."""
+    """The demo logo, home image and favicon (infra/local/brand_art.py), under
+    content-hashed keys."""
+    from . import brand_art
+
+    colours = (spec["name"], spec["primary_color"], spec["accent_color"])
     return {"logo_key": theme.store_asset(spec["company_id"], "logo",
-                                          (DEMO_DIR / spec["logo"]).read_bytes()),
-            "home_image_key": theme.store_asset(spec["company_id"], "home_image", home_image(spec)),
-            "favicon_key": theme.store_asset(spec["company_id"], "favicon", favicon(spec))}
+                                          brand_art.logo(*colours, spec["tagline"])),
+            "home_image_key": theme.store_asset(spec["company_id"], "home_image",
+                                                brand_art.hero(*colours, spec["building"])),
+            "favicon_key": theme.store_asset(spec["company_id"], "favicon",
+                                             brand_art.favicon(*colours))}
 
 
 def _master_data(company_id):
