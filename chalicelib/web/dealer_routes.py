@@ -18,11 +18,18 @@ def _query():
 def _dealer_list(state, list_state, title, customer=None):
     """An OEM list; `customer` (a bill-to already read) limits it to that end customer."""
     query = _query()
-    criteria = params.criteria(query)
-    criteria.customer_no = customer.customer_no if customer else None
-    listing = orders.dealer_orders(state.account.company_id, state.account.dealer_codes,
-                                   list_state, criteria, query.get("after"),
-                                   invoice_no=params.text(query, "invoice"))
+    try:
+        criteria = params.criteria(query)
+        criteria.customer_no = customer.customer_no if customer else None
+        listing = orders.dealer_orders(state.account.company_id, state.account.dealer_codes,
+                                       list_state, criteria, query.get("after"),
+                                       invoice_no=params.text(query, "invoice", "Invoice #"))
+    except params.FieldError as error:  # the search form again, as typed, the field marked
+        return page(bp.current_request, "invoice_list.html", status=400, title=title,
+                    listing=orders.Listing([], None, False), query=query, statuses=STATUSES,
+                    dealer_view=True, customer_names={}, locations=[],
+                    detail_base="/dealer/orders", qs=params.query_string,
+                    field_errors={error.field: str(error)})
     names = {customer.customer_no: customer.name} if customer else accounts.names(
         state.account.company_id, [row.invoice.customer_no for row in listing.rows])
     return page(bp.current_request, "invoice_list.html", title=title, listing=listing,

@@ -148,10 +148,25 @@ def _invoice(company_id, invoice_no, customer_no, day, *, open_, status=None, de
         keys.pop("pk"), company_id=company_id, invoice_no=invoice_no,
         customer_no=customer_no, location_id=location, dealer_code=dealer, state=state,
         status=status or ("Ready" if open_ else "Completed"),
-        status_dates={"received": day.isoformat()},
+        status_dates=_status_dates(status or ("Ready" if open_ else "Completed"), day),
         invoice_date=day.isoformat(), due_date=due, po_number=po, equipment_serial=serial,
         lines=line_items, subtotal_cents=subtotal, tax_cents=tax, total_cents=total,
         balance_cents=balance, erp_updated_at=NOW, **keys)
+
+
+# An order's statuses in the order the ERP moves it through them.
+STATUS_STEPS = ["Received", "Scheduled", "Awaiting parts", "Ready", "Completed"]
+
+
+def _status_dates(status: str, day: date) -> dict:
+    """Every step up to the order's status, a few days apart (the invoice's status
+    history): a completed order shows each of them, not only "Received"."""
+    steps = STATUS_STEPS[:STATUS_STEPS.index(status) + 1] if status in STATUS_STEPS \
+        else ["Received", status]
+    when = {}
+    for n, step in enumerate(steps):
+        when[step.lower()] = min(day + timedelta(days=2 * n), max(day, TODAY)).isoformat()
+    return when
 
 
 def _company_records(spec, images):
