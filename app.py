@@ -2,6 +2,7 @@
 from chalice import Chalice, Rate
 
 from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
+from chalicelib.faults import guard_routes
 from chalicelib.web import (  # one blueprint per line: easy to add and to merge
     admin_payment_routes,
     admin_routes,
@@ -19,7 +20,6 @@ from chalicelib.web import (  # one blueprint per line: easy to add and to merge
     statement_routes,
     static_routes,
 )
-from chalicelib.faults import guard_routes
 from chalicelib.web.middleware import portal_pipeline
 
 app = Chalice(app_name="dealer-portal")

@@ -9,7 +9,7 @@ from typing import Optional
 from . import config
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def client(service: str, signature_version: Optional[str] = None):
     """`signature_version="s3v4"` for presigned URLs: SigV4 carries X-Amz-Expires (at most
     7 days) inside the signature; botocore's default for S3 presigning may be SigV2."""
@@ -20,7 +20,7 @@ def client(service: str, signature_version: Optional[str] = None):
     return boto3.session.Session().client(service, region_name=config.region(), config=settings)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def queue_url(name: str) -> str:
     """The URL of SQS queue `name` (one GetQueueUrl per process)."""
     return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]

@@ -1,6 +1,6 @@
 """Time in one place: stored UTC, shown in the company's zone."""
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Optional
 
 
@@ -9,7 +9,7 @@ def now() -> float:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def zone(name: Optional[str]):

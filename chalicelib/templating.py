@@ -10,8 +10,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from jinja2 import (Environment, FileSystemLoader, StrictUndefined, pass_context,
-                    select_autoescape)
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
 from . import clock
 from .colors import text_on
@@ -63,7 +62,7 @@ def local_time(value, company) -> str:
     return f"{show_date(moment.date())}, {moment:%I:%M %p %Z}".replace(" 0", " ")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def static_url(name: str) -> str:
     """Content-hashed URL: a new file means a new URL, so it may be cached for a year."""
     digest = hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from portal_cli import output
 from portal_cli.http import ApiError
-from portal_cli.records import Problem, read_contacts, records, open_text
+from portal_cli.records import Problem, open_text, read_contacts, records
 
 KINDS = ("customers", "dealers", "invoices", "parts", "equipment")
 OUTCOMES = ("created", "updated", "unchanged", "skipped_stale", "rejected")
@@ -281,8 +281,14 @@ def run_import(runtime, kind, path, fmt, company_id, skip_invalid, dry_run, rest
     summary = Counter(state["summary"])
     done_before = state["records_done"]
 
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     progress = Progress(TextColumn(f"importing {kind}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[rate]} rec/s"), TimeElapsedColumn(),
                         TimeRemainingColumn(), console=err)

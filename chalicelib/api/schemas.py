@@ -12,12 +12,21 @@ change (a time without a zone is taken as UTC).
 """
 import functools
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Callable, Dict, List, Literal, Optional, Type
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
-                      StringConstraints, WithJsonSchema, field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from .kinds import FEEDS, MAX_BATCH_BYTES, MAX_PDF_BYTES, MAX_RECORDS  # noqa: F401 (re-exported)
 
@@ -65,8 +74,8 @@ Money = Annotated[int, BeforeValidator(to_cents), WithJsonSchema({
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 UpdatedAt = Annotated[datetime, AfterValidator(_utc), Field(
@@ -395,7 +404,7 @@ class BatchResult(BaseModel):
     summary: BatchSummary
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def batch_model(record: Type[BaseModel]) -> Type[BaseModel]:
     """The request body of a batch: `{"records": [...]}` (records are validated one by one)."""
     return type(f"{record.__name__}Batch", (Strict,), {

@@ -1,5 +1,5 @@
 """PynamoDB models: the single source of truth for tables and indexes."""
-from .commerce import Cart, Part, PartToken, PartsOrder, PaymentReservations, ServiceRequest
+from .commerce import Cart, Part, PartsOrder, PartToken, PaymentReservations, ServiceRequest
 from .company import DEFAULT_PAGES, Company, Domain, Theme, ThemeVersion
 from .customer import Contact, Customer, Dealer, DealerLink, Equipment, WebAccess
 from .invoice import ArJournal, ArTotals, Invoice, InvoiceLine, LedgerEntry, Payment, Statement

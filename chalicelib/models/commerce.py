@@ -1,6 +1,5 @@
 """Parts catalogue, carts, parts orders and service requests."""
-from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute,
-                                 UnicodeAttribute)
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name

@@ -1,7 +1,5 @@
 """The tenant (a dealership) and the host names it answers on."""
-from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute,
-                                 UnicodeAttribute, UnicodeSetAttribute)
-
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name

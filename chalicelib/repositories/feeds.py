@@ -5,7 +5,7 @@ from typing import Optional, Tuple
 
 from pynamodb.exceptions import UpdateError
 
-from ..models import Payment, PartsOrder, ServiceRequest
+from ..models import PartsOrder, Payment, ServiceRequest
 from . import paging
 
 FEED_MODELS = {"payments": (Payment, "payment_id"),

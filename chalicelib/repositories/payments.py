@@ -4,7 +4,7 @@ Each function is one access pattern of docs/data-model.md (rows 46–51 and the
 payments list of the administrators).
 """
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Dict, List, Optional
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -27,9 +27,8 @@ def id_bound(moment: datetime) -> str:
 
 def id_time(payment_id: str) -> Optional[datetime]:
     try:
-        from datetime import timezone
 
-        return datetime.fromtimestamp(int(payment_id[:12], 16) / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(int(payment_id[:12], 16) / 1000, tz=UTC)
     except (ValueError, OverflowError, OSError):
         return None
 

@@ -7,9 +7,8 @@ from typing import Dict, List, Optional
 
 from ..models import Company, Invoice
 from ..repositories import invoices, ledger, paging
-from .balance import (BUCKETS, Balance, _add_by_day, bucket, company_today,  # noqa: F401
-                      due_date)
 from . import balance as balance_rule
+from .balance import BUCKETS, Balance, _add_by_day, bucket, company_today, due_date  # noqa: F401
 
 
 @dataclass

@@ -5,7 +5,7 @@ same DynamoDB reads (against a user id that cannot exist) and exactly one
 argon2 verification (against a dummy hash).
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Optional
 
 from .. import email as mail
@@ -140,7 +140,7 @@ def sign_out(session: Session) -> None:
 
 
 def _store_new_password(user: User, new_password: str, now: float) -> None:
-    changed_at = datetime.fromtimestamp(now, timezone.utc)
+    changed_at = datetime.fromtimestamp(now, UTC)
     users.set_password(user, passwords.hash_password(new_password), changed_at)
 
 
@@ -213,5 +213,5 @@ def reset_password(company: Company, secret: str, new_password: str, confirm: st
 
 
 def generated_password_expiry(company: Company, now: float) -> datetime:
-    return datetime.fromtimestamp(now, timezone.utc) + timedelta(
+    return datetime.fromtimestamp(now, UTC) + timedelta(
         days=int(company.generated_password_days or 30))

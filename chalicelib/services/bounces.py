@@ -11,13 +11,12 @@ Only permanent bounces mark an address (transient ones retry by themselves).
 Contacts are found by address through the `Contact.by_email` index, never a scan.
 """
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import List
 
 from ..logs import logger
 from ..models import Contact
 from ..repositories import admin_customers, audit
-
 
 
 def _addresses(notification: dict):
@@ -47,7 +46,7 @@ def handle(message: str, now: float) -> List[str]:
         return []
     kind, addresses, reason = _addresses(notification)
     marked = []
-    at = datetime.fromtimestamp(now, timezone.utc)
+    at = datetime.fromtimestamp(now, UTC)
     for address in filter(None, addresses):
         address = _bare(address)
         for key in Contact.by_email.query(address, limit=200):

@@ -6,9 +6,9 @@ data, and its SHA-256 (with the template version and the branding inside)
 names the stored object, so each version is rendered once and a changed invoice,
 payment, logo or colour gets a new object.
 """
+import functools
 import hashlib
 import json
-import functools
 import re
 from typing import Callable, Optional
 

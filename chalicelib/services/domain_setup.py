@@ -20,7 +20,6 @@ from botocore.exceptions import ClientError
 
 from .. import aws, config
 
-
 # AWS error codes that mean "this host name is not acceptable", not "try again".
 REFUSED_INPUT = {"ValidationException", "InvalidParameterValue",
                  "InvalidDomainValidationOptionsException"}

@@ -14,8 +14,20 @@ from pydantic import ValidationError
 
 from .. import clock
 from ..api.schemas import KINDS, FieldError, validation_errors
-from ..models import (Company, Contact, Customer, Dealer, Equipment, Invoice, InvoiceLine,
-                      LedgerEntry, Part, Payment, Statement, WebAccess)
+from ..models import (
+    Company,
+    Contact,
+    Customer,
+    Dealer,
+    Equipment,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    Part,
+    Payment,
+    Statement,
+    WebAccess,
+)
 from ..models.customer import BILL_TO
 from ..repositories import accounts, ar_totals, erp
 from ..repositories.keys import account_pk, credit_key, invoice_keys, invoice_pk, part_words

@@ -25,8 +25,8 @@ from .. import clock
 from ..email import EmailError
 from ..ids import new_id
 from ..logs import logger
-from ..models.base import plain_dict
 from ..models import Company, Payment
+from ..models.base import plain_dict
 from ..payments import gateway as gateway_module
 from ..repositories import audit
 from ..repositories import payments as payments_repo

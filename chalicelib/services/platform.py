@@ -9,13 +9,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .. import clock
 from .. import email as mail
 from ..api.routing import ApiError
-from ..api.schemas import (AdminCreate, CompanyCreate, CompanyUpdate, DomainCreate,
-                           GatewayCredentialsIn)
+from ..api.schemas import AdminCreate, CompanyCreate, CompanyUpdate, DomainCreate, GatewayCredentialsIn
 from ..ids import new_id, new_secret, sha256
 from ..logs import logger
 from ..models import DEFAULT_PAGES, Company, Domain, Token, User
-from ..models.company import PAYMENTS_ENABLED
 from ..models.base import plain_dict
+from ..models.company import PAYMENTS_ENABLED
 from ..payments import credentials as gateway_credentials
 from ..repositories import audit, companies, tokens, users
 from ..repositories.keys import email_login

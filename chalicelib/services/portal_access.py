@@ -8,7 +8,7 @@ middleware re-reads the session's membership on every request.
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Dict, List, Optional
 
 from pynamodb.exceptions import PutError, TransactWriteError
@@ -34,7 +34,7 @@ USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$")
 
 
 def _utc(now: float) -> datetime:
-    return datetime.fromtimestamp(now, timezone.utc)
+    return datetime.fromtimestamp(now, UTC)
 
 
 # ------------------------------------------------------------------ access

@@ -1,7 +1,7 @@
 """Company-wide portal settings ("AR variables" / service websites)."""
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Dict, Optional
 
 from ..models import DEFAULT_PAGES, Company
@@ -81,7 +81,7 @@ def save(company: Company, form: SettingsForm, actor_id: str, source_ip: str, no
     company.auto_credentials = form.auto_credentials
     company.credentials_email_format = form.credentials_email_format.strip() or None
     company.service_request_url = form.service_request_url or None
-    company.updated_at = datetime.fromtimestamp(now, timezone.utc)
+    company.updated_at = datetime.fromtimestamp(now, UTC)
     companies.save_company(company)
     tenant.forget()  # this Lambda shows the change at once (others within a minute)
     changed = [name for name in vars(form) if getattr(before, name) != getattr(form, name)]

@@ -6,7 +6,7 @@ List with filters (status, method, date, customer, needs attention), detail, voi
 `state.managed_company`, the company chosen with "Select Dealer".
 """
 import functools
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from urllib.parse import quote
 
 from chalice import BadRequestError, Blueprint, NotFoundError
@@ -46,7 +46,7 @@ def _day_bound(day: str, company, end: bool):
     from datetime import date
 
     moment = datetime.combine(date.fromisoformat(day), time.max if end else time.min, zone)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 @bp.route("/admin/payments", methods=["GET"])

@@ -12,8 +12,7 @@ from chalice import BadRequestError, Blueprint, NotFoundError
 from .. import clock
 from ..models.customer import PORTAL_STATUSES
 from ..repositories import accounts, admin_customers, audit, dealers, paging
-from ..services import (admin, audit_view, credentials_email, invitations, portal_access,
-                        settings)
+from ..services import admin, audit_view, credentials_email, invitations, portal_access, settings
 from . import forms, params
 from . import state as request_state
 from .guards import administrator

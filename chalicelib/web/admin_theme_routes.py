@@ -1,6 +1,6 @@
 """Dealer Administration → Theme: edit a draft, upload images to S3, preview, publish, restore."""
 import functools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from chalice import BadRequestError, Blueprint, NotFoundError
@@ -137,7 +137,7 @@ def _number(form, name) -> int:
 
 def _published(state, company, action, notice):
     form = forms.parse(bp.current_request)
-    now = datetime.fromtimestamp(clock.now(), timezone.utc)
+    now = datetime.fromtimestamp(clock.now(), UTC)
     try:
         action(form, now)
     except theme_service.ThemeError as refused:

@@ -9,8 +9,7 @@ import binascii
 from chalice import Blueprint, Response
 
 from ..api import kinds
-from ..api.routing import (COMPANY, JSON, PLATFORM, PUBLIC, ApiError, ApiRoute, Param,
-                           api_route, read_json, register)
+from ..api.routing import COMPANY, JSON, PLATFORM, PUBLIC, ApiError, ApiRoute, Param, api_route, read_json, register
 from ..api.routing import openapi as openapi_document
 
 bp = Blueprint(__name__)

@@ -12,8 +12,7 @@ from ..payments import gateway as gateway_module
 from ..repositories import payments as payments_repo
 from ..services import account as account_service
 from ..services import payments as payments_service
-from ..services.payments import (PayDetails, PaymentConflict, PaymentInputError,
-                                 PaymentNotFound)
+from ..services.payments import PayDetails, PaymentConflict, PaymentInputError, PaymentNotFound
 from . import forms
 from .customer_routes import customer_page
 from .pages import page, redirect

@@ -5,22 +5,40 @@ it twice leaves the same data, never duplicates.
 """
 import hashlib
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from chalicelib import aws, config
 from chalicelib.ids import sha256
-from chalicelib.models import (ApiToken, Company, Contact, Customer, Dealer, DealerLink, Domain,
-                               Equipment, Invoice, InvoiceLine, LedgerEntry, LoginName, Membership,
-                               Part, PartToken, Payment, Statement, Theme, ThemeVersion, User,
-                               WebAccess)
+from chalicelib.models import (
+    ApiToken,
+    Company,
+    Contact,
+    Customer,
+    Dealer,
+    DealerLink,
+    Domain,
+    Equipment,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    LoginName,
+    Membership,
+    Part,
+    PartToken,
+    Payment,
+    Statement,
+    Theme,
+    ThemeVersion,
+    User,
+    WebAccess,
+)
 from chalicelib.models.company import DEFAULT_PAGES
 from chalicelib.payments import credentials
-from chalicelib.repositories.keys import (account_pk, credit_key, email_login, invoice_keys,
-                                          name_login, part_words)
+from chalicelib.repositories.keys import account_pk, credit_key, email_login, invoice_keys, name_login, part_words
 from chalicelib.services import passwords, theme
 
 DEMO_PASSWORD = "demo-portal-1"
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()
 
 COMPANIES = [
@@ -106,7 +124,7 @@ APPLIANCES = ["washer", "dryer", "range", "dishwasher", "refrigerator", "freezer
 
 
 def _ts(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
 def _parts(company_id: str, count: int):
