@@ -244,3 +244,19 @@ def latest_update(invoices: Sequence[AnyInvoice]) -> Optional[datetime]:
 def set_pdf_key(invoice: Invoice, key: str) -> None:
     """The invoice's PDF (documents bucket); the invoice must still exist."""
     invoice.update(actions=[Invoice.pdf_key.set(key)], condition=Invoice.pk.exists())
+
+
+# The home page's open orders: status and back-ordered lines of the newest ones.
+SUMMARY_ATTRIBUTES = LINES_ATTRIBUTES + ["status"]
+
+
+def open_order_summary(company_id: str, customer_no: str, limit: int = 200) -> paging.Page:
+    """Index by_customer: the newest `limit` open invoices, each with its status and its
+    back-ordered lines only, in one call whatever the account's size (the home page);
+    `cursor` set means there are more."""
+    pk = account_pk(company_id, customer_no)
+    return paging.collect(
+        lambda **page: Invoice.by_customer.query(
+            pk, Invoice.state_key.startswith("open#"), scan_index_forward=False,
+            attributes_to_get=SUMMARY_ATTRIBUTES, **page),
+        _with_backorders, want=limit, max_calls=1)

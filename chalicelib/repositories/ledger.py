@@ -96,3 +96,14 @@ def payments(company_id: str, payment_ids: List[str]) -> List[Payment]:
 def equipment(company_id: str, customer_no: str) -> List[Equipment]:
     """Table equipment: customer_pk = C (one customer's units, by serial)."""
     return list(Equipment.query(account_pk(company_id, customer_no), limit=500))
+
+
+def latest_payment(company_id: str, customer_no: str, look_back: int = 50) -> Optional[EntryView]:
+    """The newest payment the ERP recorded among the account's latest `look_back` entries:
+    one Query (the home page), whatever the account's history."""
+    query = LedgerEntry.query(account_pk(company_id, customer_no), scan_index_forward=False,
+                              filter_condition=LedgerEntry.kind == "payment",
+                              page_size=look_back, attributes_to_get=ENTRY_ATTRIBUTES)
+    first = next(iter(query.page_iter), {})
+    items = first.get("Items", [])
+    return EntryView.from_raw(items[0]) if items else None

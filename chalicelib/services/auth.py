@@ -201,9 +201,13 @@ def _store_new_password(user: User, new_password: str, now: float) -> None:
     users.set_password(user, passwords.hash_password(new_password), changed_at)
 
 
+CURRENT_PASSWORD_WRONG = "Your current password is not correct."
+PASSWORDS_DIFFER = "The two new passwords do not match."
+
+
 def _policy(user: User, new_password: str, confirm: str) -> Optional[str]:
     if new_password != confirm:
-        return "The two new passwords do not match."
+        return PASSWORDS_DIFFER
     return passwords.new_password_error(user, new_password)
 
 
@@ -211,7 +215,7 @@ def change_password(company: Company, user: User, session: Session, current: str
                     new_password: str, confirm: str, now: float):
     """Returns (error, started session).  Other sessions end; this one gets a new id."""
     if not passwords.verify(user.password_hash, current or ""):
-        return "Your current password is not correct.", None
+        return CURRENT_PASSWORD_WRONG, None
     if new_password == current:
         return "Choose a password different from the current one.", None
     error = _policy(user, new_password or "", confirm or "")

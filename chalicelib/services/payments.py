@@ -51,7 +51,12 @@ KEY_NAMESPACE = uuid.UUID("5b0f7a4e-8f0e-4b55-9a51-6a0f2f4cbd2c")
 
 
 class PaymentInputError(ValueError):
-    """Something the customer entered or chose cannot be paid; the message says what."""
+    """Something the customer entered or chose cannot be paid; the message says what,
+    and `field` names the pay form's field it is about (None: the form as a whole)."""
+
+    def __init__(self, message: str, field: Optional[str] = None):
+        super().__init__(message)
+        self.field = field
 
 
 class PaymentConflict(PaymentInputError):
@@ -98,8 +103,11 @@ class Plan:
 
 def parse_cents(text: str) -> int:
     cleaned = (text or "").strip().replace(",", "").lstrip("$").strip()
+    if re.fullmatch(r"\d{8,}(\.\d*)?", cleaned):
+        raise PaymentInputError("That amount is too large: online payments are at most "
+                                "$9,999,999.99.", "amount")
     if not re.fullmatch(r"\d{1,7}(\.\d{1,2})?", cleaned):
-        raise PaymentInputError("Enter the amount in dollars and cents, e.g. 125.50.")
+        raise PaymentInputError("Enter the amount in dollars and cents, e.g. 125.50.", "amount")
     whole, _, fraction = cleaned.partition(".")
     return int(whole) * 100 + int((fraction + "00")[:2])
 
@@ -114,15 +122,15 @@ def plan(open_invoices: List[OpenInvoice], *, selected: List[str], amount_cents:
     if unknown:
         raise PaymentInputError(f"Invoice {unknown[0]} has no open balance to pay: it has been "
                                 "paid, or another payment for it is in progress. Reload the "
-                                "page to see your current balances.")
+                                "page to see your current balances.", "invoice")
     targets = [inv for inv in open_invoices if inv.invoice_no in selected] if selected \
         else list(open_invoices)
     if amount_cents is None:
         if not selected:
-            raise PaymentInputError("Choose the invoices to pay, or enter an amount.")
+            raise PaymentInputError("Choose the invoices to pay, or enter an amount.", "amount")
         amount_cents = sum(inv.balance_cents for inv in targets)
     if amount_cents <= 0:
-        raise PaymentInputError("The amount must be more than $0.00.")
+        raise PaymentInputError("The amount must be more than $0.00.", "amount")
     allocations, left = {}, amount_cents
     for inv in targets:  # open_invoices come oldest due first
         if left <= 0:
@@ -135,7 +143,7 @@ def plan(open_invoices: List[OpenInvoice], *, selected: List[str], amount_cents:
         owed = sum(inv.balance_cents for inv in targets)
         raise PaymentInputError(
             f"The amount is more than the {'selected invoices' if selected else 'open balance'} "
-            f"(${owed / 100:,.2f}). Enter at most that amount.")
+            f"(${owed / 100:,.2f}). Enter at most that amount.", "amount")
     return Plan(allocations, amount_cents)
 
 
@@ -196,19 +204,19 @@ class PayDetails:
         if self.method not in enabled:
             raise PaymentInputError("Choose how to pay: " + " or ".join(
                 METHOD_LABELS[m].lower() for m in enabled) + "." if enabled else
-                "Online payments are not available right now.")
+                "Online payments are not available right now.", "method")
         self.billing_name = " ".join((self.billing_name or "").split())[:80]
         self.billing_zip = (self.billing_zip or "").strip()[:10]
         self.receipt_email = (self.receipt_email or "").strip()[:254]
         if not self.billing_name:
-            raise PaymentInputError("Enter the billing name.")
+            raise PaymentInputError("Enter the billing name.", "billing_name")
         if not ZIP.match(self.billing_zip):
-            raise PaymentInputError("Enter the billing ZIP code, e.g. 62704.")
+            raise PaymentInputError("Enter the billing ZIP code, e.g. 62704.", "billing_zip")
         if not EMAIL.match(self.receipt_email):
-            raise PaymentInputError("Enter the e-mail address for the receipt.")
+            raise PaymentInputError("Enter the e-mail address for the receipt.", "receipt_email")
         if self.method == "ach":
             if self.account_type not in ACCOUNT_TYPES:
-                raise PaymentInputError("Choose the account type: checking or savings.")
+                raise PaymentInputError("Choose the account type: checking or savings.", "account_type")
         else:
             self.account_type = None
         return self

@@ -126,6 +126,15 @@ def change_form():
                 forced=_state().user.must_change_password)
 
 
+def _password_field(error: str) -> str:
+    """Which field of the change-password form an error of auth.change_password is about."""
+    if error == auth.CURRENT_PASSWORD_WRONG:
+        return "current"
+    if error == auth.PASSWORDS_DIFFER:
+        return "confirm"
+    return "password"
+
+
 @bp.route("/change-password", methods=["POST"], content_types=forms.FORM)
 @signed_in(bp)
 def change_submit():
@@ -134,8 +143,11 @@ def change_submit():
     error, started = auth.change_password(state.company, state.user, state.session,
                                           form.get("current", ""), form.get("password", ""),
                                           form.get("confirm", ""), clock.now())
-    if error:
-        return page(bp.current_request, "change_password.html", status=400, error=error,
-                    forced=state.user.must_change_password)
+    if error:  # the same form again (passwords are never sent back), the field marked
+        template = "preferences.html" if form.get("return_to") == "preferences" \
+            else "change_password.html"
+        return page(bp.current_request, template, status=400, forced=state.user.must_change_password,
+                    error="Your password was not changed: correct the field marked below.",
+                    field_errors={_password_field(error): error})
     state.cookies.append(cookies.session_cookie(started.cookie_value, state.path_prefix))
     return redirect("/?notice=password-changed")

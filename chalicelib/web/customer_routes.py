@@ -28,17 +28,26 @@ def _locations(account):
     return accounts.locations(account.company_id, account.customer_no)
 
 
+def _field_errors(error: params.FieldError) -> dict:
+    return {error.field: str(error)}
+
+
 def _order_list(state, list_state: str, title: str):
     query = _query()
     account = state.account
-    criteria = params.criteria(query)
-    listing = orders.customer_orders(account.company_id, account.customer_no, list_state,
-                                     criteria, query.get("after"),
-                                     invoice_no=params.text(query, "invoice"))
-    return page(bp.current_request, "invoice_list.html", title=title, listing=listing,
-                query=query, statuses=STATUSES, dealer_view=False,
+    status, field_errors = 200, {}
+    try:
+        criteria = params.criteria(query)
+        listing = orders.customer_orders(account.company_id, account.customer_no, list_state,
+                                         criteria, query.get("after"),
+                                         invoice_no=params.text(query, "invoice", "Invoice #"))
+    except params.FieldError as error:  # the search form again, as typed, the field marked
+        status, field_errors = 400, _field_errors(error)
+        listing = orders.Listing([], None, False)
+    return page(bp.current_request, "invoice_list.html", status=status, title=title,
+                listing=listing, query=query, statuses=STATUSES, dealer_view=False,
                 locations=_locations(account),
-                detail_base="/orders", qs=params.query_string)
+                detail_base="/orders", qs=params.query_string, field_errors=field_errors)
 
 
 @bp.route("/orders", methods=["GET"])
@@ -91,7 +100,7 @@ def open_parts(state):
     query = _query()
     lines, page_info, updated = orders.open_parts(
         state.account.company_id, state.account.customer_no, query.get("after"),
-        location=params.text(query, "location"))
+        location=(query.get("location") or "").strip()[:params.MAX_TEXT] or None)
     return page(bp.current_request, "open_parts.html", lines=lines, page_info=page_info,
                 updated_at=updated, query=query, qs=params.query_string,
                 locations=_locations(state.account))
@@ -116,8 +125,13 @@ def open_ar(state):
 def account_history(state):
     query = _query()
     today = account_service.company_today(state.company)
-    date_from, date_to = params.date_range(
-        query, (today - timedelta(days=365)).isoformat(), today.isoformat())
+    try:
+        date_from, date_to = params.date_range(
+            query, (today - timedelta(days=365)).isoformat(), today.isoformat())
+    except params.FieldError as error:  # the period form again, as typed, the field marked
+        return page(bp.current_request, "account_history.html", status=400, view=None,
+                    date_from=query.get("from", "")[:10], date_to=query.get("to", "")[:10],
+                    query=query, qs=params.query_string, field_errors=_field_errors(error))
     opening = query.get("opening")
     if opening is not None:  # carried by the pager so page 2 continues the running balance
         try:
@@ -134,11 +148,16 @@ def account_history(state):
 @customer_page("purchases")
 def purchases(state):
     query = _query()
-    date_from = params.iso_date(query, "from", "From date")
-    date_to = params.iso_date(query, "to", "To date")
-    rows, page_info = account_service.purchases(
-        state.account.company_id, state.account.customer_no, params.text(query, "q"),
-        date_from, date_to, query.get("after"))
+    try:
+        date_from, date_to = params.date_range(query)
+        rows, page_info = account_service.purchases(
+            state.account.company_id, state.account.customer_no,
+            params.text(query, "q", "Part number or words"), date_from, date_to,
+            query.get("after"))
+    except params.FieldError as error:  # the search form again, as typed, the field marked
+        return page(bp.current_request, "purchases.html", status=400, rows=[],
+                    page_info=paging.Page(), query=query, qs=params.query_string,
+                    field_errors=_field_errors(error))
     return page(bp.current_request, "purchases.html", rows=rows, page_info=page_info,
                 query=query, qs=params.query_string)
 
@@ -153,7 +172,12 @@ def equipment(state):
 @bp.route("/search", methods=["GET"])
 @customer_page("search_all")
 def search_all(state):
-    number = params.text(_query(), "invoice")
+    query = _query()
+    try:
+        number = params.text(query, "invoice", "Invoice number")
+    except params.FieldError as error:
+        return page(bp.current_request, "search.html", status=400, number=query.get("invoice"),
+                    not_found=False, field_errors=_field_errors(error))
     if number:
         return redirect(f"/search/{number.upper()}")
     return page(bp.current_request, "search.html", number=None, not_found=False)

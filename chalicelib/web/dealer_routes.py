@@ -21,12 +21,19 @@ def _dealer_list(state, list_state, title, customer_no=None):
     dealer has served it (an invoice with it): any other number, known or not, answers
     the same 404 (a dealer learns no other customer's name)."""
     query = _query()
-    criteria = params.criteria(query)
-    criteria.customer_no = customer_no
     company_id = state.account.company_id
-    listing = orders.dealer_orders(company_id, state.account.dealer_codes,
-                                   list_state, criteria, query.get("after"),
-                                   invoice_no=params.text(query, "invoice"))
+    try:
+        criteria = params.criteria(query)
+        criteria.customer_no = customer_no
+        listing = orders.dealer_orders(company_id, state.account.dealer_codes,
+                                       list_state, criteria, query.get("after"),
+                                       invoice_no=params.text(query, "invoice", "Invoice #"))
+    except params.FieldError as error:  # the search form again, as typed, the field marked
+        return page(bp.current_request, "invoice_list.html", status=400, title=title,
+                    listing=orders.Listing([], None, False), query=query, statuses=STATUSES,
+                    dealer_view=True, customer_names={}, locations=[],
+                    detail_base="/dealer/orders", qs=params.query_string,
+                    field_errors={error.field: str(error)})
     if customer_no is not None:
         # Rows on the page prove the customer was served; only an empty page asks the index.
         served = bool(listing.rows) or invoices.customer_has_dealer_invoice(

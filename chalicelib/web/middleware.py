@@ -267,17 +267,17 @@ def error_page(state: RequestState, status: int, message=None) -> Response:
     title, default = TITLES.get(status, TITLES[500 if status >= 500 else 400])
     try:
         theme = state.company.theme if state.company else None
-        # A "try again" page, and any error a signed-in user meets (a refused page link,
-        # a page not found), keep the logo and menu: nothing is read for them, the
-        # request state already holds them.  Anonymous error pages stay bare.
-        branded = status == 503 or state.user is not None
+        # Every error page of a company keeps its logo and, signed in, the menu: a way
+        # back (nothing is read for them: the request state already holds them).
+        branded = state.company is not None
         keep = branded and state.account is not None
         body = render("error.html", state=state, company=state.company, theme=theme,
                       logo_url=pages.asset_url(theme.logo_key) if branded and theme else None,
                       favicon_url=pages.asset_url(theme.favicon_key) if branded and theme else None,
                       home_image_url=None, switch_companies=[],
                       menu=pages.menu_items(state) if keep else [], user=state.user,
-                      account=state.account if keep else None, csrf_token="",
+                      account=state.account if keep else None,
+                      csrf_token=state.session.csrf_token if state.session else "",  # Sign out
                       nonce=state.nonce, local=config.is_local(),
                       status=status, title=title, message=message or default)
     except Exception:  # the error page itself must never fail

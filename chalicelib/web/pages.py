@@ -60,6 +60,7 @@ def page(request, template: str, status: int = 200, theme=None, **context) -> Re
     """`theme` overrides the published theme (the administrator's preview of a draft)."""
     state = request_state.of(request)
     company = state.company
+    context.setdefault("field_errors", {})  # {field name: message}: templates/_fields.html
     theme = theme or (company.theme if company else None)
     menu = menu_items(state)
     body = render(

@@ -10,10 +10,18 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_TEXT = 60
 
 
-def text(params, name: str):
+class FieldError(BadRequestError):
+    """Bad input in one field of a form: its page is shown again, the field marked (400)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def text(params, name: str, label=None):
     value = (params.get(name) or "").strip()
     if len(value) > MAX_TEXT:
-        raise BadRequestError(f"“{name}” is too long (at most {MAX_TEXT} characters).")
+        raise FieldError(name, f"{label or name}: at most {MAX_TEXT} characters, please.")
     return value or None
 
 
@@ -26,7 +34,7 @@ def iso_date(params, name: str, label: str):
             raise ValueError
         date.fromisoformat(value)
     except ValueError:
-        raise BadRequestError(f"{label}: use a date like 2026-11-23.") from None
+        raise FieldError(name, f"{label}: use a date like 2026-11-23.") from None
     return value
 
 
@@ -35,7 +43,7 @@ def date_range(params, default_from=None, default_to=None):
     date_from = iso_date(params, "from", "From date") or default_from
     date_to = iso_date(params, "to", "To date") or default_to
     if date_from and date_to and date_from > date_to:
-        raise BadRequestError("The From date must be on or before the To date.")
+        raise FieldError("from", "The From date must be on or before the To date.")
     return date_from, date_to
 
 
@@ -44,7 +52,7 @@ def criteria(params) -> "invoices.Criteria":
     return invoices.Criteria(
         date_from=date_from,
         date_to=date_to,
-        po=text(params, "po"),
+        po=text(params, "po", "PO"),
         status=text(params, "status"),
         location=text(params, "location"),
         newest_first=params.get("sort", "newest") != "oldest",

@@ -54,15 +54,20 @@ def _amount(values):
     return payments_service.parse_cents(values["amount"]) if values["amount"] else None
 
 
-def _pay_form(state, *, values=None, error=None, status=200):
+def _pay_form(state, *, values=None, error=None, status=200, field=None):
+    """`field`: the one `error` is about; its message goes next to it."""
     summary, _ = _open_invoices(state)
     methods = service().enabled_methods(state.company.company_id)
     values = values or {
         "payment_id": service().new_payment_id(), "invoices": [], "amount": "",
         "method": methods[0] if methods else "", "billing_name": state.account.name,
         "billing_zip": "", "receipt_email": state.user.email or "", "account_type": "Checking"}
+    field_errors = {field: error} if field and error else {}
+    if field_errors:
+        error = "Nothing was charged: correct the field marked below."
     return page(bp.current_request, "pay.html", status=status, summary=summary, methods=methods,
                 labels=payments_service.METHOD_LABELS, values=values, error=error,
+                field_errors=field_errors,
                 allow_on_account=bool(state.company.allow_payment_on_account))
 
 
@@ -94,7 +99,7 @@ def pay_review(state):
             return redirect(f"/account/pay/{payment.payment_id}")  # back button after paying
         token, script_url = service().start(state.company.company_id, payment.method)
     except payments_service.PaymentInputError as error:
-        return _pay_form(state, values=values, error=str(error), status=400)
+        return _pay_form(state, values=values, error=str(error), status=400, field=error.field)
     except payments_service.PaymentNotFound:
         raise NotFoundError("Page not found") from None
     except (payments_service.PaymentUnavailable, gateway_module.GatewayError,

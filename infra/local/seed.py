@@ -5,10 +5,7 @@ it twice leaves the same data, never duplicates.
 """
 import base64
 import hashlib
-import math
 import random
-import struct
-import zlib
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -66,13 +63,13 @@ TODAY = NOW.date()
 COMPANIES: List[Dict[str, Any]] = [
     dict(company_id="abc", name="ABC Appliance Service", hosts=["localhost", "abc.localhost"],
          primary="localhost", primary_color="#1f4e79", accent_color="#f2a900",
-         logo="abc-logo.png", support_phone="(555) 010-2000",
+         tagline="Sales · Service · Parts", building="shop", support_phone="(555) 010-2000",
          support_email="service@abc-appliance.example",
          welcome="Check your service orders, pay your bill and order parts, day or night.",
          pages={page: True for page in DEFAULT_PAGES}, oem_label="Dealer"),  # every page on
     dict(company_id="pacific", name="Pacific Distribution", hosts=["pacific.localhost"],
          primary="pacific.localhost", primary_color="#0b6e4f", accent_color="#e4572e",
-         logo="pacific-logo.png", support_phone="(555) 010-7000",
+         tagline="Trade parts distributor", building="warehouse", support_phone="(555) 010-7000",
          support_email="orders@pacific-dist.example",
          welcome="Parts availability, back orders and statements for Pacific's trade customers.",
          pages=dict(DEFAULT_PAGES),  # a new company's defaults
@@ -196,10 +193,25 @@ def _invoice(company_id, invoice_no, customer_no, day, *, open_, status=None, de
         keys.pop("pk"), company_id=company_id, invoice_no=invoice_no,
         customer_no=customer_no, location_id=location, dealer_code=dealer, state=state,
         status=status or ("Ready" if open_ else "Completed"),
-        status_dates={"received": day.isoformat()},
+        status_dates=_status_dates(status or ("Ready" if open_ else "Completed"), day),
         invoice_date=day.isoformat(), due_date=due, po_number=po, equipment_serial=serial,
         lines=line_items, subtotal_cents=subtotal, tax_cents=tax, total_cents=total,
         balance_cents=balance, erp_updated_at=NOW, **keys)
+
+
+# An order's statuses in the order the ERP moves it through them.
+STATUS_STEPS = ["Received", "Scheduled", "Awaiting parts", "Ready", "Completed"]
+
+
+def _status_dates(status: str, day: date) -> dict:
+    """Every step up to the order's status, a few days apart (the invoice's status
+    history): a completed order shows each of them, not only "Received"."""
+    steps = STATUS_STEPS[:STATUS_STEPS.index(status) + 1] if status in STATUS_STEPS \
+        else ["Received", status]
+    when = {}
+    for n, step in enumerate(steps):
+        when[step.lower()] = min(day + timedelta(days=2 * n), max(day, TODAY)).isoformat()
+    return when
 
 
 def _company_records(spec, images):
@@ -225,48 +237,18 @@ def _company_records(spec, images):
     return [company, version, *domains]
 
 
-def png(width: int, height: int, pixel) -> bytes:
-    """A small RGB PNG from `pixel(x, y) -> (r, g, b)` (no imaging library needed)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    rows = b"".join(b"\x00" + bytes(c for x in range(width) for c in pixel(x, y))
-                    for y in range(height))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
-
-
-def _rgb(hex_color: str):
-    return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
-
-
-def home_image(spec) -> bytes:
-    """ABC: diagonal bands; Pacific: waves.  Each in its own colours."""
-    primary, accent = _rgb(spec["primary_color"]), _rgb(spec["accent_color"])
-    light = tuple(min(255, c + 170) for c in primary)
-    if spec["company_id"] == "abc":
-        return png(480, 140, lambda x, y: accent if (x + y) % 60 < 12 else
-                   (primary if (x + 2 * y) % 240 < 120 else light))
-    return png(480, 140, lambda x, y: accent if abs(y - 70 - 25 * math.sin(x / 30)) < 5 else
-               (primary if y > 70 + 25 * math.sin(x / 30) else light))
-
-
-def favicon(spec) -> bytes:
-    primary, accent = _rgb(spec["primary_color"]), _rgb(spec["accent_color"])
-    if spec["company_id"] == "abc":  # square with an accent frame
-        return png(32, 32, lambda x, y: accent if min(x, y, 31 - x, 31 - y) < 4 else primary)
-    return png(32, 32, lambda x, y: primary if (x - 15.5) ** 2 + (y - 15.5) ** 2 < 225
-               else (255, 255, 255))  # a disc
-
-
 def _upload_images(spec) -> dict:
-    """The demo logo (committed PNG), home image and favicon, under content-hashed keys."""
+    """The demo logo, home image and favicon (infra/local/brand_art.py), under
+    content-hashed keys."""
+    from . import brand_art
+
+    colours = (spec["name"], spec["primary_color"], spec["accent_color"])
     return {"logo_key": theme.store_asset(spec["company_id"], "logo",
-                                          (DEMO_DIR / spec["logo"]).read_bytes()),
-            "home_image_key": theme.store_asset(spec["company_id"], "home_image", home_image(spec)),
-            "favicon_key": theme.store_asset(spec["company_id"], "favicon", favicon(spec))}
+                                          brand_art.logo(*colours, spec["tagline"])),
+            "home_image_key": theme.store_asset(spec["company_id"], "home_image",
+                                                brand_art.hero(*colours, spec["building"])),
+            "favicon_key": theme.store_asset(spec["company_id"], "favicon",
+                                             brand_art.favicon(*colours))}
 
 
 def _master_data(company_id):
