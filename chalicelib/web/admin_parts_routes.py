@@ -16,7 +16,10 @@ from .guards import administrator
 from .pages import admin_page
 
 bp = Blueprint(__name__)
-STATUSES = [s for s in parts_orders.STATUS_LABELS if s != parts_repo.AWAITING_PAYMENT]
+
+
+def _statuses() -> list:
+    return [s for s in parts_orders.STATUS_LABELS if s != parts_repo.AWAITING_PAYMENT]
 
 
 def admin_only(view):
@@ -37,13 +40,13 @@ def parts_orders_list(state, company):
     query = bp.current_request.query_params or {}
     date_from = params.iso_date(query, "from", "From date")
     date_to = params.iso_date(query, "to", "To date")
-    status = query.get("status") if query.get("status") in STATUSES else ""
+    status = query.get("status") if query.get("status") in _statuses() else ""
     customer = (params.text(query, "customer") or "").upper()[:40]
     listing = parts_repo.company_orders(company.company_id, status=status, customer_no=customer,
                                         date_from=date_from or "", date_to=date_to or "",
                                         cursor=query.get("after"))
     return admin_page(bp.current_request, "admin/parts_orders.html", listing=listing,
-                      query=query, statuses=STATUSES, qs=params.query_string,
+                      query=query, statuses=_statuses(), qs=params.query_string,
                       label=parts_orders.status_label, labels=parts_orders.STATUS_LABELS)
 
 

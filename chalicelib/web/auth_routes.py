@@ -50,7 +50,7 @@ def login_submit():
     return redirect(finish_sign_in(state, request, result, next_path, client))
 
 
-def finish_sign_in(state, request, result, next_path: str, client: sessions.Client) -> str:
+def finish_sign_in(state, request, result, next_path: str, client: "sessions.Client") -> str:
     """After any successful sign-in (password, or password and second factor): end this browser's older session
     here, set the session and device cookies, e-mail the login if the device is new
     (chalicelib/services/security_notices.py).  Returns where to go."""

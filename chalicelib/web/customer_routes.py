@@ -5,7 +5,7 @@ from chalice import Blueprint, NotFoundError
 
 from ..models.base import plain_dict
 from ..repositories import accounts, paging, users
-from ..repositories.keys import account_pk, customer_no_of
+from ..repositories import keys
 from ..services import account as account_service
 from ..services import documents, orders, sessions
 from . import forms, params
@@ -201,7 +201,7 @@ def search_result(state, invoice_no):
 @signed_in(bp)
 def choose_account():
     state = request_state.of(bp.current_request)
-    numbers = sorted(customer_no_of(pk) for pk in (state.session.account_pks or []))
+    numbers = sorted(keys.customer_no_of(pk) for pk in (state.session.account_pks or []))
     customers = accounts.bill_tos(state.company.company_id, numbers)
     return page(bp.current_request, "accounts.html", numbers=numbers, customers=customers)
 
@@ -210,7 +210,7 @@ def choose_account():
 @signed_in(bp)
 def switch_account():
     state = request_state.of(bp.current_request)
-    wanted = account_pk(state.company.company_id,
+    wanted = keys.account_pk(state.company.company_id,
                         forms.parse(bp.current_request).get("customer_no", ""))
     if wanted not in (state.session.account_pks or set()):
         raise NotFoundError("Page not found")

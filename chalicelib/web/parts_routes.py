@@ -15,20 +15,22 @@ from ..repositories import parts as parts_repo
 from ..services import parts as parts_service
 from ..services import parts_orders
 from ..services import payments as payments_service
-from ..services.payments import PaymentConflict, PaymentInputError, PaymentNotFound
 from . import forms
 from .customer_routes import customer_page
 from .pages import page, redirect
 
 bp = Blueprint(__name__)
-payments = payments_service.default_service
+
+
+def payments() -> "payments_service.PaymentService":
+    return payments_service.default_service()
 
 
 def _query():
     return bp.current_request.query_params or {}
 
 
-def _carts(state) -> parts_service.Carts:
+def _carts(state) -> "parts_service.Carts":
     return parts_service.Carts(state.company, state.account.customer_no, state.user.user_id)
 
 
@@ -206,9 +208,9 @@ def checkout_review(state):
         if not parts_orders.set_payment(order, payment.payment_id):
             return redirect(f"/parts-orders/{order.order_id}")
         token, script_url = payments().start(company.company_id, payment.method)
-    except PaymentInputError as error:
+    except payments_service.PaymentInputError as error:
         return _checkout_page(state, values=values, error=str(error), status=400)
-    except PaymentNotFound:
+    except payments_service.PaymentNotFound:
         raise NotFoundError("Page not found") from None
     except (payments_service.PaymentUnavailable, gateway_module.GatewayError,
             gateway_module.GatewayUncertain, gateway_module.NotConfigured):
@@ -246,10 +248,11 @@ def checkout_confirm(state):
             if form.get("amount") else None
         payment = payments().pay(company, state.account.customer_no, payment_id,
                                  (form.get("transaction_token") or "").strip(), amount)
-    except (PaymentConflict, PaymentInputError, payments_service.PaymentUnavailable) as error:
+    except (payments_service.PaymentConflict, payments_service.PaymentInputError,
+            payments_service.PaymentUnavailable) as error:
         return _checkout_page(state, status=400, error=(
             f"{error} Nothing was charged and nothing was ordered; start the checkout again."))
-    except PaymentNotFound:
+    except payments_service.PaymentNotFound:
         raise NotFoundError("Page not found") from None
     if payment.status in ("approved", "settled"):
         parts_orders.place_paid(company, payment)  # a repeat (or the hook did it) is a no-op

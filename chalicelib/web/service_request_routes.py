@@ -204,7 +204,8 @@ def _day_bound(day, company, end: bool):
     return moment.astimezone(UTC)
 
 
-STATUSES = ["draft", "submitted"] + list(service.ERP_STATUSES)
+def _statuses() -> list:
+    return ["draft", "submitted"] + list(service.ERP_STATUSES)
 
 
 @bp.route("/admin/service-requests", methods=["GET"])
@@ -213,14 +214,14 @@ def admin_list(state, company):
     query = _query()
     date_from = params.iso_date(query, "from", "From date")
     date_to = params.iso_date(query, "to", "To date")
-    status = query.get("status") if query.get("status") in STATUSES else None
+    status = query.get("status") if query.get("status") in _statuses() else None
     customer = (params.text(query, "customer") or "").upper() or None
     listing = repo.for_company(company.company_id,
                                date_from=_day_bound(date_from, company, False),
                                date_to=_day_bound(date_to, company, True), status=status,
                                customer_no=customer, cursor=query.get("after"))
     return admin_page(_request(), "admin/service_requests.html", listing=listing, query=query,
-                      statuses=STATUSES, labels=service.LABELS, qs=params.query_string,
+                      statuses=_statuses(), labels=service.LABELS, qs=params.query_string,
                       label=service.status_label, equipment=service.equipment_text,
                       mode=service.mode(company), modes=service.MODES)
 
