@@ -51,7 +51,7 @@ def test_home_shows_what_is_owed_ready_and_waiting(rita):
                 amount_cents=-4200, entry_date=days(-30), erp_updated_at=NOW).save()
     page = main_text(signed_in(rita).get("/"))
     assert "Balance due $150.00" in page
-    assert f"$100.00 is past due" in page
+    assert "$100.00 is past due" in page
     assert "Next due date:" in page
     assert re.search(r'<a class="button" href="/account/pay">Pay now</a>', text(rita.last))
     # Open orders by status, what can be picked up first; only this account's.
