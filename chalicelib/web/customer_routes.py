@@ -4,8 +4,7 @@ from datetime import timedelta
 from chalice import Blueprint, NotFoundError
 
 from ..models.base import plain_dict
-from ..repositories import accounts, paging, users
-from ..repositories import keys
+from ..repositories import accounts, keys, paging, users
 from ..services import account as account_service
 from ..services import documents, orders, sessions
 from . import forms, params
