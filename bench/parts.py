@@ -13,7 +13,7 @@ one-word pages must take ≤ 3 calls.
 import argparse
 import time
 
-import _bench  # noqa: F401  (first: environment, items-read counting)
+import _bench
 from moto import mock_aws
 from pynamodb.signals import pre_dynamodb_send
 

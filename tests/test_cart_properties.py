@@ -2,7 +2,7 @@
 sequence of adds, quantity changes and ERP price changes, the cart keeps only whole
 quantities 1–9,999 in pack multiples, refuses everything else without writing, totals at
 today's prices, and tells a price change exactly once."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +12,7 @@ from chalicelib.models import Cart, Customer, Part
 from chalicelib.repositories.keys import part_number_key
 from chalicelib.services import parts
 
-NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
 CATALOGUE = {"A-1": 1, "B-6": 6, "C-25": 25}  # part -> pack quantity
 
 operations = st.lists(st.one_of(

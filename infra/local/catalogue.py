@@ -3,13 +3,13 @@ descriptions, deterministic per company.  Some parts are superseded, some discon
 some out of stock; Pacific's have quantities per branch.
 """
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from chalicelib.models import Part
 from chalicelib.models.commerce import BranchStock
 from chalicelib.repositories.keys import part_number_key
 
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 BRANDS = {  # brand -> part-number makers (rng -> number)
     "Whirlpool": [lambda r: f"W10{r.randint(100000, 999999)}{r.choice(['', 'A', 'B'])}",
