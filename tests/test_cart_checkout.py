@@ -261,7 +261,7 @@ def test_a_parts_payment_does_not_lower_the_account_balance(rita, emergepay):
     confirm, _ = _pay(rita, emergepay)
     rita.post("/checkout/confirm", confirm)
     assert len(placed()) == 1
-    assert "$100.00" in text(rita.get("/account"))
+    assert "Balance due: <span class=\"amount\">$100.00" in text(rita.get("/account"))
 
 
 def test_a_declined_card_orders_nothing_and_keeps_the_cart(rita, emergepay):

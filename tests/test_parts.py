@@ -210,8 +210,8 @@ def test_a_foreign_or_edited_cursor_is_a_400(erp, rita):
 
 
 def test_parts_of_another_company_are_never_found(erp, rita, pacific):
-    from tests.api_support import make_token
     from tests.api_support import Api as ApiClient
+    from tests.api_support import make_token
 
     other = ApiClient(erp.client, make_token("company", "pacific", "erp"))
     push_parts(other, "pacific", [{"part_no": "PAC-ONLY", "description": "Pacific filter",

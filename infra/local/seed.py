@@ -50,6 +50,7 @@ from chalicelib.repositories.keys import (
     invoice_keys,
     ledger_entry_key,
     name_login,
+    part_number_key,
     part_token_pk,
     part_words,
 )
@@ -66,14 +67,22 @@ COMPANIES: List[Dict[str, Any]] = [
          tagline="Sales · Service · Parts", building="shop", support_phone="(555) 010-2000",
          support_email="service@abc-appliance.example",
          welcome="Check your service orders, pay your bill and order parts, day or night.",
-         pages={page: True for page in DEFAULT_PAGES}, oem_label="Dealer"),  # every page on
+         pages={page: True for page in DEFAULT_PAGES}, oem_label="Dealer",  # every page on
+         # Parts lookup for the dealer login (retail accounts' page flag hides it), in stock
+         # or not rather than quantities; pay by card or ACH.
+         parts=dict(parts_qty_display="in_stock", parts_low_stock=3)),
     dict(company_id="pacific", name="Pacific Distribution", hosts=["pacific.localhost"],
          primary="pacific.localhost", primary_color="#0b6e4f", accent_color="#e4572e",
          tagline="Trade parts distributor", building="warehouse", support_phone="(555) 010-7000",
          support_email="orders@pacific-dist.example",
          welcome="Parts availability, back orders and statements for Pacific's trade customers.",
-         pages=dict(DEFAULT_PAGES),  # a new company's defaults
-         oem_label="OEM", statement_day=15),
+         pages=dict(DEFAULT_PAGES, parts=True),  # a new company's defaults + parts lookup
+         oem_label="OEM", statement_day=15,
+         # A parts distributor: quantities per branch, pick-up, PO numbers, and charge to
+         # account for the customers the ERP allows (P5001).
+         parts=dict(parts_qty_display="quantity", parts_po_required=True,
+                    parts_charge_to_account=True,
+                    parts_branches={"SEA": "Seattle", "POR": "Portland", "SAC": "Sacramento"})),
 ]
 
 # (email, name, [(company, customer_no, access type)], admin of)
@@ -137,6 +146,10 @@ CONTACTS = {
     ("pacific", "P5001"): [("Bo Both", "both@example.com", "Owner")],
     ("pacific", "P5002"): [("Sue Seaside", "sue@seaside.example", "Buyer")],
 }
+CHARGE_TO_ACCOUNT = {("pacific", "P5001")}  # the ERP lets them charge parts orders
+# A cart left from an earlier visit: (login, company, customer, [(part index, quantity)]).
+DEMO_CARTS = [("both@example.com", "pacific", "P5001", [(3, 2), (12, 1)])]
+DEMO_PARTS = {"abc": 500, "pacific": 2000}  # the catalogue beyond the invoices' parts
 ERP_INACTIVE = {"C1008"}  # the ERP's own status: shown, never changed by the portal
 BOUNCED = {"bounced@example.com"}
 # Portal logins in the other statuses: (email, name, company, customer_no, membership status)
@@ -162,8 +175,9 @@ def _parts(company_id: str, count: int):
         prefix = "WP" if company_id == "abc" else "PD"
         part_no = f"{prefix}{10000 + n * 7}"
         cents = rng.randint(300, 45000)
-        parts.append(Part(company_id, part_no, description=f"{word} for {appliance}",
-                          prices={"retail": cents, "dealer": int(cents * 0.8)},
+        parts.append(Part(company_id, part_no, number_key=part_number_key(part_no),
+                          description=f"{word} for {appliance}",
+                          prices={"list": cents, "retail": cents, "dealer": int(cents * 0.8)},
                           qty_available=rng.choice([0, 0, 1, 3, 12, 40]),
                           erp_updated_at=NOW))
     return parts
@@ -229,7 +243,7 @@ def _company_records(spec, images):
                       service_email=spec["support_email"] if spec["company_id"] == "abc"
                       else None,
                       two_factor_policy=TWO_FACTOR_POLICIES[spec["company_id"]],
-                      created_at=NOW, updated_at=NOW)
+                      created_at=NOW, updated_at=NOW, **spec.get("parts", {}))
     version = ThemeVersion(spec["company_id"], 1, theme=brand, published_by="seed",
                            published_at=NOW)
     domains = [Domain(host, company_id=spec["company_id"], primary=host == spec["primary"],
@@ -263,6 +277,7 @@ def _master_data(company_id):
                 address=street, city=city, state=state,
                 erp_active=customer_no not in ERP_INACTIVE,
                 price_level="dealer" if customer_no.startswith("D") else "retail",
+                charge_to_account=(company_id, customer_no) in CHARGE_TO_ACCOUNT,
                 erp_updated_at=NOW))
         records += accounts.with_location_list(rows)
         for i, (cname, address, role) in enumerate(CONTACTS.get((company_id, customer_no), [])):
@@ -470,8 +485,12 @@ def _users():
                                       company_id=company_id, customer_no=customer_no,
                                       status="active", invited_at=NOW, last_invited_at=NOW,
                                       activated_at=NOW, invited_email=address))
+            # ABC offers parts lookup to its dealer login only.
+            hidden = {"parts": False} if company_id == "abc" and access_type == "Retail" \
+                else {}
             records.append(WebAccess(account_pk(company_id, customer_no), access_type=access_type,
-                                     search_all=address == "retail@example.com", updated_at=NOW))
+                                     search_all=address == "retail@example.com", pages=hidden,
+                                     updated_at=NOW))
     for address, name, company_id, customer_no, status in STATUS_LOGINS:
         user_id = "u-" + hashlib.sha256(address.encode()).hexdigest()[:16]
         invited = status == "invited"
@@ -499,6 +518,24 @@ def _users():
         records.append(WebAccess(account_pk(company_id, customer_no), access_type="Retail",
                                  user_name=customer_no, updated_at=NOW))
     return records
+
+
+def _carts(catalogues):
+    from chalicelib.models import Cart
+    from chalicelib.models.commerce import CartLine
+
+    carts = []
+    for address, company_id, customer_no, lines in DEMO_CARTS:
+        user_id = "u-" + hashlib.sha256(address.encode()).hexdigest()[:16]
+        parts = catalogues[company_id]
+        chosen = [(parts[i], q * int(parts[i].pack_qty or 1)) for i, q in lines]
+        carts.append(Cart(account_pk(company_id, customer_no), user_id, version=1,
+                          updated_at=NOW, lines=[
+                              CartLine(part_no=p.part_no, quantity=q,
+                                       price_cents=p.prices["retail"],
+                                       stock="In stock" if p.qty_available else "Out of stock")
+                              for p, q in chosen]))
+    return carts
 
 
 def part_tokens(parts):
@@ -553,7 +590,11 @@ def seed() -> dict:
         records += _company_records(spec, _upload_images(spec))
         records += _master_data(spec["company_id"])
     abc_parts, pacific_parts = _parts("abc", 300), _parts("pacific", 250)
-    records += abc_parts + pacific_parts + part_tokens(abc_parts + pacific_parts)
+    from .catalogue import catalogue
+
+    more = {company_id: catalogue(company_id, count) for company_id, count in DEMO_PARTS.items()}
+    every = abc_parts + pacific_parts + more["abc"] + more["pacific"]
+    records += every + part_tokens(every) + _carts(more)
     records += _abc_activity(abc_parts) + _pacific_activity(pacific_parts)
     records += _service_requests(records)
     records += _documents(records)
