@@ -125,10 +125,13 @@ def cart_keys(company_id: str, customer_no: str, user_id: str) -> Tuple[str, str
     return account_pk(company_id, customer_no), user_id
 
 
-def part_token_pk(company_id: str, word: str) -> str:
-    return f"{company_id}#{word}"
 
 
 def key_chars_ok(value: str) -> bool:
     """A natural key we can embed after `company#`: 1–64 chars, no '#', no control chars."""
     return bool(value) and len(value) <= 64 and "#" not in value and value.isprintable()
+
+
+def two_factor_throttle_key(user_id: str) -> str:
+    """The throttles item counting a login's wrong two-factor codes."""
+    return f"2fa#user#{user_id}"

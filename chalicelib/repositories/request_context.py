@@ -46,7 +46,7 @@ class Context:
 def _key(model: Type[Model], hash_value: str, range_value: Optional[str] = None) -> dict:
     """A key in DynamoDB's form, named after the model's own key attributes."""
     key = {}
-    for name, attribute in model.get_attributes().items():
+    for attribute in model.get_attributes().values():
         if attribute.is_hash_key:
             key[attribute.attr_name] = {"S": hash_value}
         elif attribute.is_range_key:

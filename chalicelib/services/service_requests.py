@@ -20,6 +20,7 @@ from ..email import EmailError, Outbox
 from ..email import send as send_email
 from ..ids import new_id
 from ..models import Company, ServiceRequest
+from ..repositories import keys
 from ..repositories import service_requests as repo
 from .theme import IMAGE_TYPES, describe_refused, image_type
 
@@ -178,7 +179,7 @@ def create_draft(company: Company, customer_no: str, user, form: RequestForm, *,
     unit = next((u for u in units if u.serial_no == form.equipment), None)
     location = next((loc for loc in locations if loc.location_id == form.location_id), None)
     request = ServiceRequest(
-        company.company_id, new_id(), customer_pk=f"{company.company_id}#{customer_no}",
+        company.company_id, new_id(), customer_pk=keys.account_pk(company.company_id, customer_no),
         customer_no=customer_no, user_id=user.user_id, status=repo.DRAFT,
         equipment_on_file=unit is not None,
         equipment_serial=(unit.serial_no if unit else form.serial) or None,

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from ..ids import new_secret, sha256
 from ..logs import logger
 from ..models import Company, Token, User
-from ..repositories import audit, throttles, tokens, users
+from ..repositories import audit, keys, throttles, tokens, users
 from ..repositories import two_factor as repo
 
 STEP_SECONDS = 30
@@ -112,7 +112,7 @@ def recovery_hash(user_id: str, code: str) -> str:
 
 # ------------------------------------------------------------------ throttling
 def _throttle_key(user_id: str) -> str:
-    return f"2fa#user#{user_id}"
+    return keys.two_factor_throttle_key(user_id)
 
 
 def locked(user_id: str, now: float) -> bool:

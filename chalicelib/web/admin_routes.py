@@ -7,7 +7,7 @@ a customer number from a URL or a form is only ever looked up under it.
 """
 from urllib.parse import quote, urlencode
 
-from chalice import Blueprint, NotFoundError
+from chalice import BadRequestError, Blueprint, NotFoundError
 
 from .. import clock
 from ..models.customer import PORTAL_STATUSES

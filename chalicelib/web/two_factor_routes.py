@@ -104,7 +104,8 @@ def _preferences(status=200, error=None, notice=None, recovery_codes=None):
                 notice=notice, enrolled=two_factor.enrolled(user),
                 forced=two_factor.must_enrol(company, user),
                 required=two_factor.required(company, user),
-                secret=secret, spaced_secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) if secret else None,
+                secret=secret,
+                spaced_secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) if secret else None,
                 qr=two_factor.qr_svg_data_uri(uri) if uri else None,
                 recovery_codes=recovery_codes,
                 codes_left=len(user.recovery_code_hashes or ()))

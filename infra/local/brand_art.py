@@ -29,7 +29,7 @@ def _rgb(hex_color: str):
 
 
 def _mix(a, b, t: float):
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))
+    return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=True))
 
 
 def _png(image) -> bytes:

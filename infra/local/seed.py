@@ -472,7 +472,7 @@ def _documents(records):
 def _users():
     records = []
     password_hash = passwords.hash_password(DEMO_PASSWORD)
-    for address, name, accounts, admin_of in DEMO_USERS:
+    for address, name, user_accounts, admin_of in DEMO_USERS:
         user_id = "u-" + hashlib.sha256(address.encode()).hexdigest()[:16]
         records.append(User(user_id, email=address, name=name, password_hash=password_hash,
                             email_confirmed_at=NOW, created_at=NOW, password_changed_at=NOW,
@@ -480,7 +480,7 @@ def _users():
                             totp_secret=DEMO_TOTP_KEYS.get(address),
                             totp_enabled_at=NOW if address in DEMO_TOTP_KEYS else None))
         records.append(LoginName(email_login(address), user_id=user_id))
-        for company_id, customer_no, access_type in accounts:
+        for company_id, customer_no, access_type in user_accounts:
             records.append(Membership(user_id, account_pk(company_id, customer_no),
                                       company_id=company_id, customer_no=customer_no,
                                       status="active", invited_at=NOW, last_invited_at=NOW,
