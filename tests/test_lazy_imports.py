@@ -27,10 +27,15 @@ def test_import_app_runs_no_service_repository_or_gateway_module():
         ran = sorted(name for name, module in sys.modules.items()
                      if name.startswith(deferred) and type(module) is types.ModuleType)
         present = sorted(name for name in sys.modules if name.startswith(deferred))
-        print(json.dumps({"ran": ran, "present": present}))
+        models = sorted(name for name in sys.modules if name.startswith("chalicelib.models."))
+        print(json.dumps({"ran": ran, "present": present, "models": models}))
     """)
     assert "chalicelib.services.payments" in answer["present"]  # imported by the routes...
     assert answer["ran"] == []  # ...but none of their code has run yet
+    # Model modules load when a name of theirs is read (chalicelib/models/__init__.py): the
+    # request pipeline's only.
+    assert "chalicelib.models.invoice" not in answer["models"]
+    assert "chalicelib.models.commerce" not in answer["models"]
 
 
 def test_a_deferred_module_runs_on_first_use_and_behaves_as_usual():
