@@ -20,7 +20,7 @@ import threading
 import types
 
 _LOCK = threading.RLock()
-_RUNNING = set()  # names of deferred modules whose code is running now (under _LOCK)
+_RUNNING: set[str] = set()  # names of deferred modules whose code is running now (under _LOCK)
 # Read by `import`/`from ... import` of an already imported module and by isinstance():
 # not a use.  A deferred module is never a package, so it has no __path__.
 _METADATA = frozenset({"__spec__", "__name__", "__loader__", "__path__", "__class__"})

@@ -33,11 +33,11 @@ class Part(PortalModel):
     description = UnicodeAttribute()
     unit = UnicodeAttribute(default="EA")  # unit of measure
     pack_qty = NumberAttribute(default=1)  # sold in multiples of this
-    prices = MapAttribute(default=dict)  # price level (lower case) -> cents
+    prices: MapAttribute[str, Any] = MapAttribute(default=dict)  # price level (lower case) -> cents
     qty_available = NumberAttribute(default=0)  # total; the branches' sum when sent
     branches = ListAttribute(of=BranchStock, null=True)
     superseded_by = UnicodeAttribute(null=True)  # the replacing part number
-    alternates = ListAttribute(of=UnicodeAttribute, null=True)
+    alternates: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # the stub wants of=str
     discontinued = BooleanAttribute(default=False)
     core_charge_cents = NumberAttribute(default=0)
     erp_updated_at = UTCDateTimeAttribute()
@@ -108,7 +108,7 @@ class PartsOrder(PortalModel):
     status = UnicodeAttribute(default="placed")
     po_number = UnicodeAttribute(null=True)
     notes = UnicodeAttribute(null=True)
-    ship_to = MapAttribute(null=True)  # location_id, name, address, city, state, postal_code
+    ship_to: MapAttribute[str, Any] = MapAttribute(null=True)  # location_id, name, address, city, state, postal_code
     pickup_branch = UnicodeAttribute(null=True)
     lines = ListAttribute(of=MapAttribute, default=list)
     total_cents = NumberAttribute(default=0)
@@ -122,7 +122,7 @@ class PartsOrder(PortalModel):
     carrier = UnicodeAttribute(null=True)
     tracking_no = UnicodeAttribute(null=True)
     invoice_no = UnicodeAttribute(null=True)
-    backordered = MapAttribute(null=True)  # part_no -> quantity back-ordered
+    backordered: MapAttribute[str, Any] = MapAttribute(null=True)  # part_no -> quantity back-ordered
     history = ListAttribute(of=MapAttribute, null=True)  # {status, at, note}
     confirmation_sent = BooleanAttribute(default=False)
     feed_company = UnicodeAttribute(null=True)
@@ -165,7 +165,7 @@ class ServiceRequest(PortalModel):
     contact_name = UnicodeAttribute(null=True)
     contact_phone = UnicodeAttribute(null=True)
     contact_email = UnicodeAttribute(null=True)
-    photo_keys = ListAttribute(of=UnicodeAttribute, default=list)  # documents bucket
+    photo_keys: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]  # the stub wants of=str; documents bucket
     submitted_at = UTCDateTimeAttribute(null=True)
     scheduled_date = UnicodeAttribute(null=True)  # ISO date, from the ERP
     work_order_no = UnicodeAttribute(null=True)  # the ERP's work order (an invoice number)

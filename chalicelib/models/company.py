@@ -74,7 +74,7 @@ class Company(PortalModel):
     parts_low_stock = NumberAttribute(default=5)  # "Low stock" below this (in_stock display)
     parts_po_required = BooleanAttribute(default=False)
     parts_charge_to_account = BooleanAttribute(default=False)  # for customers the ERP allows
-    parts_branches = MapAttribute(null=True)  # branch code -> name (pickup, availability)
+    parts_branches: MapAttribute[str, str] = MapAttribute(null=True)  # branch code -> name (pickup, availability)
     service_request_url = UnicodeAttribute(null=True)  # external service-request link
     # Service requests: "builtin" form, "link" (the menu opens service_request_url) or
     # "off"; unset means "link" when a link is saved, else "off" (services/service_requests.py).

@@ -119,21 +119,22 @@ def refresh_summary(company_id: str, customer_no: str) -> dict:
     users = users_by_id(m.user_id for m in memberships)
     found = contacts(company_id, customer_no)
     invited = [m.last_invited_at for m in memberships if m.last_invited_at]
-    summary = {
-        "contact_emails": sum(1 for c in found if (c.email or "").strip()),
-        "portal_status": portal_status(memberships, users),
-        "last_invited_at": max(invited) if invited else None,
-        "email_bounced": any(c.email_bounced for c in found),
-        "email_confirmed": any(bool(users.get(m.user_id) and users[m.user_id].email_confirmed_at)
-                               for m in memberships),
-    }
+    contact_emails = sum(1 for c in found if (c.email or "").strip())
+    status = portal_status(memberships, users)
+    last_invited_at = max(invited) if invited else None
+    email_bounced = any(c.email_bounced for c in found)
+    email_confirmed = any(bool(users.get(m.user_id) and users[m.user_id].email_confirmed_at)
+                          for m in memberships)
+    summary = {"contact_emails": contact_emails, "portal_status": status,
+               "last_invited_at": last_invited_at, "email_bounced": email_bounced,
+               "email_confirmed": email_confirmed}
     for row in Customer.query(account_pk(company_id, customer_no), limit=200):
-        actions: List[Action] = [Customer.contact_emails.set(summary["contact_emails"]),
-                   Customer.portal_status.set(summary["portal_status"]),
-                   Customer.email_bounced.set(summary["email_bounced"]),
-                   Customer.email_confirmed.set(summary["email_confirmed"]),
-                   (Customer.last_invited_at.set(summary["last_invited_at"])
-                    if summary["last_invited_at"] else Customer.last_invited_at.remove())]
+        actions: List[Action] = [Customer.contact_emails.set(contact_emails),
+                                 Customer.portal_status.set(status),
+                                 Customer.email_bounced.set(email_bounced),
+                                 Customer.email_confirmed.set(email_confirmed),
+                                 (Customer.last_invited_at.set(last_invited_at)
+                                  if last_invited_at else Customer.last_invited_at.remove())]
         row.update(actions=actions, condition=Customer.pk.exists())
     return summary
 

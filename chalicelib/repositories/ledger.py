@@ -1,6 +1,6 @@
 """Account activity: ERP ledger entries, portal payments, equipment."""
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..models import Equipment, LedgerEntry, Payment
 from ..models.base import plain_dict
@@ -104,6 +104,6 @@ def latest_payment(company_id: str, customer_no: str, look_back: int = 50) -> Op
     query = LedgerEntry.query(account_pk(company_id, customer_no), scan_index_forward=False,
                               filter_condition=LedgerEntry.kind == "payment",
                               page_size=look_back, attributes_to_get=ENTRY_ATTRIBUTES)
-    first = next(iter(query.page_iter), {})
+    first: Dict[str, Any] = next(iter(query.page_iter), {})
     items = first.get("Items", [])
     return EntryView.from_raw(items[0]) if items else None

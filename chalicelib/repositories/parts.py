@@ -162,7 +162,9 @@ def place(order: PartsOrder, payment_id: str, now: datetime) -> bool:
         order.update(actions=[
             PartsOrder.status.set(PLACED), PartsOrder.placed_at.set(now),
             PartsOrder.customer_pk.set(account_pk(order.company_id, order.customer_no)),
-            PartsOrder.feed_company.set(order.company_id), PartsOrder.history.set(history)],
+            PartsOrder.feed_company.set(order.company_id),
+            # PynamoDB types ListAttribute(of=MapAttribute) as MapAttribute items; it stores dicts too.
+            PartsOrder.history.set(history)],  # type: ignore[arg-type]
             condition=(PartsOrder.status == AWAITING_PAYMENT)
             & (PartsOrder.paying_payment_id == payment_id))
         return True

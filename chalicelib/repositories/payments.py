@@ -245,9 +245,9 @@ def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) 
         unchanged = PaymentReservations.version == holds.version
     try:
         with TransactWrite(connection=connection(Payment)) as tx:
-            actions = [Payment.status.set("pending"),
-                       Payment.transaction_token.set(transaction_token),
-                       Payment.updated_at.set(now)]
+            actions: List[Action] = [Payment.status.set("pending"),
+                                     Payment.transaction_token.set(transaction_token),
+                                     Payment.updated_at.set(now)]
             if not payment.parts_order_id:  # a parts order's payment pays no open balance
                 actions.append(Payment.unapplied_pk.set(account_pk(payment.company_id,
                                                                    payment.customer_no)))

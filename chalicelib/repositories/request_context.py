@@ -9,7 +9,7 @@ keys the session already names, so one BatchGetItem reads them all, consistently
 a change made by an administrator or the ERP is seen by the very next request.
 """
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple, Type
+from typing import Dict, List, Optional, Tuple, Type, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.models import Model
@@ -21,6 +21,8 @@ from .keys import dealer_codes_key
 
 # DynamoDB may leave keys unprocessed under load: ask again, at most this often.
 ATTEMPTS = 3
+
+_M = TypeVar("_M", bound=Model)
 
 _connection: List[Connection] = []
 
@@ -50,8 +52,16 @@ def _key(model: Type[Model], hash_value: str, range_value: Optional[str] = None)
         if attribute.is_hash_key:
             key[attribute.attr_name] = {"S": hash_value}
         elif attribute.is_range_key:
+            if range_value is None:
+                raise ValueError(f"{model.__name__} needs a range key value")
             key[attribute.attr_name] = {"S": range_value}
     return key
+
+
+def _item(found: Dict[Type[Model], Model], model: Type[_M]) -> Optional[_M]:
+    """The item read for `model`, typed as that model (None: no such item)."""
+    item = found.get(model)
+    return item if isinstance(item, model) else None
 
 
 def load(user_id: str, account_pk: Optional[str]) -> Context:
@@ -78,7 +88,7 @@ def load(user_id: str, account_pk: Optional[str]) -> Context:
         request = answer.get("UnprocessedKeys") or {}
     if request:
         raise RuntimeError("request context: DynamoDB left keys unprocessed")
-    summary = found.get(DealerLink)
-    return Context(user=found.get(User), membership=found.get(Membership),
-                   bill_to=found.get(Customer), web_access=found.get(WebAccess),
+    summary = _item(found, DealerLink)
+    return Context(user=_item(found, User), membership=_item(found, Membership),
+                   bill_to=_item(found, Customer), web_access=_item(found, WebAccess),
                    dealer_codes=tuple(sorted(summary.codes or ())) if summary else ())

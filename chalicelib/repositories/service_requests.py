@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import List, Optional
 
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from ..models import ServiceRequest
 from . import paging
@@ -81,7 +82,8 @@ def submit(request: ServiceRequest, now: datetime) -> bool:
 def set_status(request: ServiceRequest, *, status: str, scheduled_date: Optional[str],
                work_order_no: Optional[str], note: Optional[str], updated_at: datetime) -> bool:
     """The ERP's status, written only over an older (or no) ERP update of a sent request."""
-    actions = [ServiceRequest.status.set(status), ServiceRequest.erp_updated_at.set(updated_at)]
+    actions: List[Action] = [ServiceRequest.status.set(status),
+                             ServiceRequest.erp_updated_at.set(updated_at)]
     for attribute, value in ((ServiceRequest.scheduled_date, scheduled_date),
                              (ServiceRequest.work_order_no, work_order_no),
                              (ServiceRequest.erp_note, note)):

@@ -79,7 +79,8 @@ def sign_in(company: Company, login: str, password: str, source_ip: str, now: fl
     memberships = [m for m in every_membership if m.company_id == company.company_id]
     allowed = password_ok and may_use_company(user, company.company_id, memberships)
 
-    if not allowed and password_ok and _turned_off(user, company.company_id, memberships):
+    if not allowed and password_ok and user is not None \
+            and _turned_off(user, company.company_id, memberships):
         # Only after the right password: a guesser learns nothing about the account.
         audit.record(company.company_id, "sign_in_refused", actor=user.user_id,
                      source_ip=source_ip, reason="portal access turned off")

@@ -105,7 +105,7 @@ def row(part: Part, view: View) -> PartRow:
             branches.append((label, (f"{bq:,}" if bq > 0 else "Out of stock")
                              if view.qty_display == "quantity" else
                              stock_label(bq, view.low_stock)))
-    price = price_of(part, view.price_level) if view.prices_shown else None
+    price = price_of(part, view.price_level) if view.price_level is not None else None
     result = PartRow(part, price, availability, stock, branches)
     if part.discontinued:
         result.orderable, result.why_not = False, "Discontinued: it can no longer be ordered."
@@ -217,7 +217,8 @@ def exact(company_id: str, text: str, repo=parts_repo) -> Part | None:
 
 def chain(company_id: str, part: Part, repo=parts_repo, limit: int = 5) -> list[Part]:
     """The supersession chain after `part` (X replaced by Y replaced by Z), ≤ 5 steps."""
-    seen, result, current = {part.part_no}, [], part
+    seen, current = {part.part_no}, part
+    result: list[Part] = []
     while current.superseded_by and current.superseded_by not in seen and len(result) < limit:
         nxt = repo.get(company_id, current.superseded_by)
         if nxt is None:
@@ -411,7 +412,8 @@ class Carts:
         version = int(cart.version or 0)
         lines = [_line_dict(line) for line in cart.lines or []]
         found = self.repo.many(self.company.company_id, [line["part_no"] for line in lines])
-        views, notices, blocked, total, changed = [], [], [], 0, False
+        views, notices, blocked, changed = [], [], [], False
+        total: int | None = 0
         for line in lines:
             part = found.get(line["part_no"])
             if part is None:
@@ -419,7 +421,7 @@ class Carts:
                 continue
             r = row(part, self.view)
             price = price_of(part, self.view.order_level)
-            changes = []
+            changes: list[tuple[str, int | None, int | None]] = []
             if line["price_cents"] is not None and price is not None \
                     and price != line["price_cents"]:
                 changes.append(("Price changed from {old} to {new}", line["price_cents"], price))
@@ -433,7 +435,7 @@ class Carts:
                                "quantity.")
             texts = []
             for template, old, new in changes:
-                if old is not None and self.view.prices_shown:
+                if old is not None and new is not None and self.view.prices_shown:
                     texts.append(template.format(old=_dollars(old), new=_dollars(new)))
                 elif old is None:
                     texts.append(template)

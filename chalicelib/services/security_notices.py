@@ -6,6 +6,7 @@ SHA-256 prefix of it is kept, on the user item the sign-in reads anyway, so a si
 known device costs no extra DynamoDB call and a new one a single UpdateItem.
 """
 from datetime import UTC, datetime
+from typing import TypeGuard
 
 from .. import email as mail
 from ..ids import new_secret, sha256
@@ -32,8 +33,8 @@ def device_key(device_id: str) -> str:
     return sha256(f"device:{device_id}")[:32]
 
 
-def valid_device_id(value: str | None) -> bool:
-    return bool(value) and 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum()
+def valid_device_id(value: str | None) -> TypeGuard[str]:
+    return value is not None and 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum()
 
 
 def note_sign_in(company: Company, user: User, device_id: str | None,

@@ -337,6 +337,8 @@ def push_status(company: Company, request_id: str, body) -> Optional[dict]:
     else:
         outcome = "skipped_stale"
     stored = repo.get(company.company_id, request_id)
+    if stored is None:  # read above and never deleted; if it were gone, it is unknown
+        return None
     return {"request_id": stored.order_id, "status": stored.status,
             "scheduled_date": stored.scheduled_date, "work_order_no": stored.work_order_no,
             "outcome": outcome}

@@ -104,8 +104,8 @@ def validate(form: SettingsForm, format_error) -> Optional[str]:
         return "Choose how parts availability is shown."
     if not form.parts_low_stock.isdigit() or int(form.parts_low_stock) > 100000:
         return "The low-stock threshold must be a whole number from 0 to 100,000."
-    if len(form.parts_branches) > 5000 or branches_of(form.parts_branches) is None \
-            or len(branches_of(form.parts_branches)) > 50:
+    branches = branches_of(form.parts_branches) if len(form.parts_branches) <= 5000 else None
+    if branches is None or len(branches) > 50:
         return ("Branches: one branch a line, its code (letters, digits, dashes, up to 20) "
                 "then its name, at most 50 branches.")
     if not form.oem_label or len(form.oem_label) > 40:

@@ -73,7 +73,7 @@ def matching_step(secret: str, code: str, now: float) -> int | None:
     return found
 
 
-def fresh_step(step: int | None, last_step: int | None) -> bool:
+def fresh_step(step: int | None, last_step: float | None) -> bool:
     return step is not None and (last_step is None or step > last_step)
 
 
@@ -239,6 +239,8 @@ def verify_pending(company: Company, secret: str | None, code: str, now: float,
     check = check_code(user, company, code, now, source_ip)
     if not check.ok:
         return None, check.error, check.status
+    if check.factor is None:  # check_code names the factor of every code it accepts
+        raise RuntimeError("an accepted code without its factor")
     proven = second_factor_proven(company, token, user, check.factor, now, source_ip,
                                   remember_device, client)
     if proven is None:

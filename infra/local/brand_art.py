@@ -119,11 +119,11 @@ def hero(name: str, primary_hex: str, accent_hex: str, building: str = "shop",
         # Hills: nearer ones darker and sharper (atmospheric perspective).
         colour = _mix(_mix(primary, (15, 20, 30), 0.5), horizon, depth)
         phase, step = rng.uniform(0, 6.28), rng.uniform(140, 260)
-        points = [(0, height)]
+        points: list[tuple[float, float]] = [(0, height)]
         for x in range(0, width + 40, 40):
-            y = height * base - amplitude * (math.sin(x / step + phase) * 0.6
-                                             + math.sin(x / (step / 2.7) + phase * 2) * 0.4)
-            points.append((x, y))
+            ridge_y = height * base - amplitude * (math.sin(x / step + phase) * 0.6
+                                                   + math.sin(x / (step / 2.7) + phase * 2) * 0.4)
+            points.append((x, ridge_y))
         points.append((width, height))
         hills = Image.new("L", (width, height), 0)
         ImageDraw.Draw(hills).polygon(points, fill=255)

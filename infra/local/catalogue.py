@@ -49,7 +49,8 @@ def catalogue(company_id: str, count: int) -> list:
     """`count` parts: every 40th superseded by the next one made, every 55th discontinued,
     about 1 in 6 out of stock."""
     rng = random.Random(f"catalogue-{company_id}")
-    parts, seen = [], set()
+    parts: list[Part] = []
+    seen: set[str] = set()
     while len(parts) < count:
         brand = rng.choice(sorted(BRANDS))
         number = rng.choice(BRANDS[brand])(rng).upper()
