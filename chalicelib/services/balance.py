@@ -70,6 +70,12 @@ class Balance:
     def total_cents(self) -> int:
         return self.invoices_cents - self.credits_cents - self.portal_cents
 
+    @property
+    def shown_invoices_cents(self) -> int:
+        """The invoice balances as listed (net of the portal payments against them); /account
+        shows it beside the credits."""
+        return self.total_cents + self.unallocated_cents
+
 
 def settle(invoice_buckets: List[int], allocated: Dict[str, Tuple[int, int]],
            credits_cents: int, portal_payments: Iterable) -> Balance:
