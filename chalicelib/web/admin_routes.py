@@ -15,7 +15,7 @@ from ..repositories import accounts, admin_customers, audit, dealers, paging
 from ..services import admin, audit_view, credentials_email, invitations, portal_access, settings
 from . import forms, params
 from . import state as request_state
-from .guards import administrator
+from .guards import OUT_OF_DATE_LINK, administrator
 from .pages import admin_page, page, redirect
 
 bp = Blueprint(__name__)
@@ -390,7 +390,7 @@ def audit_page():
     except BadRequestError as failure:
         error = str(failure)
     except paging.BadCursor:
-        error = "This page link is out of date. Start again."
+        error = OUT_OF_DATE_LINK
     if error:
         found = audit_view.AuditPage([], None, False)
     return admin_page(bp.current_request, "admin/audit.html", status=400 if error else 200,
