@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple, Type, TypeVar
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
+from .. import faults
 from ..models import Customer, DealerLink, Membership, User, WebAccess
 from ..models.base import BaseMeta
 from ..models.customer import BILL_TO
@@ -87,7 +88,8 @@ def load(user_id: str, account_pk: Optional[str]) -> Context:
                 found[models[table]] = models[table].from_raw_data(raw)
         request = answer.get("UnprocessedKeys") or {}
     if request:
-        raise RuntimeError("request context: DynamoDB left keys unprocessed")
+        # DynamoDB is shedding load: "try again" (503, chalicelib/faults.py), not a 500.
+        raise faults.Unavailable()
     summary = _item(found, DealerLink)
     return Context(user=_item(found, User), membership=_item(found, Membership),
                    bill_to=_item(found, Customer), web_access=_item(found, WebAccess),
