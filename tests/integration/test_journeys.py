@@ -171,7 +171,7 @@ def test_retail_customer_opens_an_invoice_from_current_orders(stack, browser_con
     first.click()
     page.wait_for_url(f"{base_url(stack)}/orders/{invoice_no}")
     assert page.get_by_role("heading", level=1, name=f"Invoice {invoice_no}").is_visible()
-    assert page.locator("main").get_by_text("#C1001").is_visible()
+    assert page.locator("main").get_by_text("#C1001", exact=True).is_visible()
     assert rows(page).count() > 0  # its lines
     assert page.get_by_text("Balance due").is_visible()
     assert page.get_by_text("Read-only view.").count() == 0
@@ -236,7 +236,7 @@ def test_retail_customer_searches_all_invoices(stack, browser_context):
     page.wait_for_url(f"{base_url(stack)}/search/W10050")
     assert page.get_by_role("heading", level=1, name="Invoice W10050").is_visible()
     assert page.get_by_text("Read-only view.").is_visible()
-    assert page.locator("main").get_by_text("#C1003").is_visible()
+    assert page.locator("main").get_by_text("#C1003", exact=True).is_visible()
     assert_accessible(page)
 
     # An unknown number: a clear message on the search page, still accessible.
@@ -325,7 +325,7 @@ def test_user_of_two_companies_sees_its_abc_account(stack, browser_context):
     assert_accessible(page)
     rows(page).first.get_by_role("link").first.click()
     page.wait_for_url(re.compile(r"/orders/W1\d{4}$"))
-    assert page.locator("main").get_by_text("#C1002").is_visible()
+    assert page.locator("main").get_by_text("#C1002", exact=True).is_visible()
     assert_accessible(page)
     click_menu(page, stack, "History", "/history")
     assert rows(page).count() > 0

@@ -27,6 +27,7 @@ def contexts(chromium):
 def test_a_retail_customer_files_a_service_request_with_a_photo_and_an_admin_sees_it(
         stack, contexts, tmp_path):
     page = sign_in(contexts(viewport=PHONE_375), stack, "retail@example.com")
+    page.locator("label[for=nav-toggle]").click()  # at 375 px the menu sits behind "Menu"
     page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Service Requests", exact=True).click()
     page.wait_for_url(f"{base_url(stack)}/service-requests")

@@ -56,6 +56,7 @@ def test_an_administrator_enrols_totp_from_the_page_and_signs_in_with_it(stack, 
     assert len(codes) == 10
     assert_accessible(page)
 
+    page.locator("label[for=nav-toggle]").click()  # at 375 px "Sign out" sits behind "Menu"
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r"/login\?notice=signed-out$"))
     _password(page, stack)
