@@ -55,7 +55,7 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
 def start_moto(moto_port: int) -> subprocess.Popen:
     env = dict(os.environ, MOTO_DISABLE_GLOBAL_CORS="true")
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+        [sys.executable, "-m", "infra.local.moto_server", "-H", "127.0.0.1", "-p", str(moto_port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(moto_port)
     return process
