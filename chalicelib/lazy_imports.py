@@ -21,9 +21,10 @@ import types
 
 _LOCK = threading.RLock()
 _RUNNING: set[str] = set()  # names of deferred modules whose code is running now (under _LOCK)
-# Read by `import`/`from ... import` of an already imported module and by isinstance():
-# not a use.  A deferred module is never a package, so it has no __path__.
-_METADATA = frozenset({"__spec__", "__name__", "__loader__", "__path__", "__class__"})
+# Read by `import`/`from ... import` of an already imported module, by isinstance() and by
+# tools listing modules' files: not a use.  A deferred module is never a package: no __path__.
+_METADATA = frozenset({"__spec__", "__name__", "__loader__", "__path__", "__class__",
+                       "__file__", "__cached__"})
 
 
 class _DeferredModule(types.ModuleType):

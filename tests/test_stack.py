@@ -86,7 +86,7 @@ class Context:
         return 30000
 
 
-outside = sorted(name for name, m in sys.modules.items()
+outside = sorted(name for name, m in list(sys.modules.items())
                  if name.split(".")[0] in ("app", "chalicelib", "chalice", "jinja2", "pynamodb",
                                            "botocore", "boto3")
                  and getattr(m, "__file__", None) and not m.__file__.startswith(sys.argv[1]))
