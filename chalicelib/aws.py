@@ -30,3 +30,16 @@ def reset_clients() -> None:
     """Forget cached clients (tests start a fresh moto per test)."""
     client.cache_clear()
     queue_url.cache_clear()
+
+
+def presigned_upload(s3, bucket: str, key: str, redirect_url: str, max_bytes: int,
+                     expires_seconds: int) -> dict:
+    """A presigned POST of one file of 1..max_bytes to `key`; S3 then redirects the browser to
+    `redirect_url` (theme images, service-request photos): {"url", "fields"}.
+    https://boto3.amazonaws.com/v1/documentation/api/latest/guide/s3-presigned-urls.html"""
+    return s3.generate_presigned_post(
+        Bucket=bucket, Key=key,
+        Fields={"success_action_redirect": redirect_url},
+        Conditions=[["content-length-range", 1, max_bytes],
+                    {"success_action_redirect": redirect_url}],
+        ExpiresIn=expires_seconds)

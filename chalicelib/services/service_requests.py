@@ -203,12 +203,8 @@ def upload_form(request: ServiceRequest, redirect_url: str, s3=None) -> dict:
     """A presigned POST of one photo into the documents bucket: {"url", "fields"}."""
     s3 = s3 or aws.client("s3")
     key = f"{UPLOAD_PREFIX}{request.company_id}/{request.order_id}/{new_id()}"
-    return s3.generate_presigned_post(
-        Bucket=config.documents_bucket(), Key=key,
-        Fields={"success_action_redirect": redirect_url},
-        Conditions=[["content-length-range", 1, MAX_PHOTO_BYTES],
-                    {"success_action_redirect": redirect_url}],
-        ExpiresIn=UPLOAD_SECONDS)
+    return aws.presigned_upload(s3, config.documents_bucket(), key, redirect_url,
+                                MAX_PHOTO_BYTES, UPLOAD_SECONDS)
 
 
 def upload_key_is_ours(request: ServiceRequest, key: str) -> bool:

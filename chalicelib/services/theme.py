@@ -183,13 +183,8 @@ def upload_form(company: Company, kind: str, redirect_url: str, s3=None) -> dict
         raise ThemeError("Unknown image.")
     s3 = s3 or aws.client("s3")
     key = f"{UPLOAD_PREFIX}{company.company_id}/{kind}/{new_id()}"
-    # https://boto3.amazonaws.com/v1/documentation/api/latest/guide/s3-presigned-urls.html
-    return s3.generate_presigned_post(
-        Bucket=config.theme_bucket(), Key=key,
-        Fields={"success_action_redirect": redirect_url},
-        Conditions=[["content-length-range", 1, MAX_IMAGE_BYTES],
-                    {"success_action_redirect": redirect_url}],
-        ExpiresIn=UPLOAD_SECONDS)
+    return aws.presigned_upload(s3, config.theme_bucket(), key, redirect_url,
+                                MAX_IMAGE_BYTES, UPLOAD_SECONDS)
 
 
 def upload_key_is_ours(company: Company, kind: str, key: str) -> bool:
