@@ -1,4 +1,5 @@
 """Dealer Portal: wires blueprints, middleware and scheduled handlers only."""
+
 from chalice import Chalice, Rate
 
 from chalicelib import dynamo_metrics  # noqa: F401  (counts DynamoDB calls per request)
@@ -76,8 +77,7 @@ def send_queued_mail(event):
     from chalicelib import aws, clock
     from chalicelib.services import mail_delivery
 
-    result = mail_delivery.deliver_batch([record.to_dict() for record in event],
-                                         ses=aws.client("ses"), now=clock.now())
+    result = mail_delivery.deliver_batch([record.to_dict() for record in event], ses=aws.client("ses"), now=clock.now())
     if result["batchItemFailures"]:
         raise MailNotSent(f"{len(result['batchItemFailures'])} e-mail(s) not sent; see the log")
     return result

@@ -1,7 +1,7 @@
 """Time in one place: stored UTC, shown in the company's zone."""
+
 import time
 from datetime import UTC, datetime
-from typing import Optional
 
 
 def now() -> float:
@@ -12,7 +12,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def zone(name: Optional[str]):
+def zone(name: str | None):
     """A company's time zone (a ZoneInfo); UTC when it is missing or not a zone name.
     zoneinfo is imported here: finding its data path imports sysconfig, which a cold
     start that shows no time need not pay."""

@@ -1,6 +1,7 @@
 """WCAG colour contrast: pick readable text for a brand colour, check a brand pair."""
+
 import re
-from typing import Callable, Optional
+from collections.abc import Callable
 
 
 def _channel(value: int) -> float:
@@ -12,7 +13,7 @@ def luminance(hex_color: str) -> float:
     h = hex_color.lstrip("#")
     if len(h) == 3:
         h = "".join(ch * 2 for ch in h)
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
     return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
 
 
@@ -24,8 +25,7 @@ def contrast(a: str, b: str) -> float:
 def text_on(background: str) -> str:
     """White or near-black, whichever contrasts more with `background`."""
     try:
-        return "#ffffff" if contrast(background, "#ffffff") >= contrast(background, "#111111") \
-            else "#111111"
+        return "#ffffff" if contrast(background, "#ffffff") >= contrast(background, "#111111") else "#111111"
     except ValueError:
         return "#ffffff"
 
@@ -35,7 +35,7 @@ PAGE_BACKGROUND = "#f4f5f7"  # --bg in static/portal.css: links and outlined but
 _HEX = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
-def normalise(value) -> Optional[str]:
+def normalise(value) -> str | None:
     """`#ABC`, `abc`, `#aabbcc` → `#aabbcc`; anything else → None."""
     match = _HEX.match((value or "").strip())
     if not match:
@@ -48,11 +48,11 @@ def normalise(value) -> Optional[str]:
 
 def _mix(hex_color: str, target: int, amount: float) -> str:
     h = hex_color.lstrip("#")
-    channels = [int(h[i:i + 2], 16) for i in (0, 2, 4)]
+    channels = [int(h[i : i + 2], 16) for i in (0, 2, 4)]
     return "#" + "".join(f"{round(c + (target - c) * amount):02x}" for c in channels)
 
 
-def suggest(color: str, passes: Callable[[str], bool]) -> Optional[str]:
+def suggest(color: str, passes: Callable[[str], bool]) -> str | None:
     """The nearest darker or lighter shade of `color` for which `passes` holds."""
     for step in range(1, 21):
         for target in (0, 255):  # darker first: brand colours usually fail by being light

@@ -4,6 +4,7 @@ Tests and `chalice deploy` import the app, so nothing here may touch the
 environment at module load.  Only the PynamoDB table names are read at class
 definition time (see models/base.py), as PynamoDB requires.
 """
+
 import os
 
 LOCAL = "local"
@@ -85,8 +86,9 @@ def mail_sender() -> str:
         return address
     if is_local():
         return "no-reply@portal.localhost"
-    raise RuntimeError("PORTAL_MAIL_SENDER is not set: the platform's verified SES sender "
-                       "address is needed to send e-mail")
+    raise RuntimeError(
+        "PORTAL_MAIL_SENDER is not set: the platform's verified SES sender address is needed to send e-mail"
+    )
 
 
 def rest_api_id() -> str:

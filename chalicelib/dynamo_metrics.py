@@ -3,6 +3,7 @@
 PynamoDB sends blinker signals around every call; the request log line and the
 benchmarks read these figures, and the test suite uses them to refuse Scans.
 """
+
 import threading
 import time
 

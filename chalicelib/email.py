@@ -6,9 +6,10 @@ A request renders the e-mail and puts it on the mail queue (SQS); the consumer
 and sends it through SES, with retries and a dead-letter queue.  So an SES fault loses
 nothing and no answer waits for SES.
 """
+
 import json
+from collections.abc import Iterable
 from email.utils import formataddr
-from typing import Iterable, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -31,7 +32,7 @@ class Outbox:
     The SQS client and the queue URL are looked up when first used (aws.py), so
     importing this costs nothing and tests inject their own."""
 
-    def __init__(self, sqs=None, queue_url: Optional[str] = None):
+    def __init__(self, sqs=None, queue_url: str | None = None):
         self._sqs = sqs
         self._queue_url = queue_url
 
@@ -53,7 +54,7 @@ def company_url(company: Company, path: str) -> str:
     return f"{config.url_scheme()}://{host}{path}"
 
 
-def sender(company_name: str, company_address: Optional[str], verified: Iterable[str]) -> str:
+def sender(company_name: str, company_address: str | None, verified: Iterable[str]) -> str:
     """`"ABC Appliance" <no-reply@abc.example>`: the company's own address once SES has
     verified it (or its domain), else the platform's verified sender; the display name
     is always the company's, encoded by formataddr when it is not plain ASCII."""
@@ -76,8 +77,7 @@ def context_for(company: Company, **context) -> dict:
     """What every e-mail template gets: the company, its portal URL and its brand
     (logo from the theme bucket / CloudFront URL and colours, as in the portal)."""
     brand = theme.brand(company)
-    return dict(context, company=company, portal_url=company_url(company, "/"),
-                brand=brand, logo_url=brand["logo_url"])
+    return dict(context, company=company, portal_url=company_url(company, "/"), brand=brand, logo_url=brand["logo_url"])
 
 
 def compose(company: Company, to: str, template: str, **context) -> dict:
@@ -89,21 +89,26 @@ def compose(company: Company, to: str, template: str, **context) -> dict:
     return message(company, to, subject, text, html, template=template)
 
 
-def message(company: Company, to: str, subject: str, text: str, html: str,
-            template: str = "") -> dict:
+def message(company: Company, to: str, subject: str, text: str, html: str, template: str = "") -> dict:
     """A rendered e-mail as the consumer reads it (chalicelib/services/mail_delivery.py)."""
-    return {"kind": "email", "company_id": company.company_id, "company_name": company.name,
-            "from_address": company_address(company), "to": to, "subject": subject,
-            "text": text, "html": html, "template": template}
+    return {
+        "kind": "email",
+        "company_id": company.company_id,
+        "company_name": company.name,
+        "from_address": company_address(company),
+        "to": to,
+        "subject": subject,
+        "text": text,
+        "html": html,
+        "template": template,
+    }
 
 
-def send(company: Company, to: str, template: str, *, outbox: Optional[Outbox] = None,
-         **context) -> str:
+def send(company: Company, to: str, template: str, *, outbox: Outbox | None = None, **context) -> str:
     """Render `emails/<template>.txt` and `.html` and queue them; returns the queue's id."""
     return (outbox or Outbox()).put(compose(company, to, template, **context))
 
 
-def deliver(company: Company, to: str, subject: str, text: str, html: str, *,
-            outbox: Optional[Outbox] = None) -> str:
+def deliver(company: Company, to: str, subject: str, text: str, html: str, *, outbox: Outbox | None = None) -> str:
     """Queue one already rendered e-mail from the company; returns the queue's id."""
     return (outbox or Outbox()).put(message(company, to, subject, text, html))

@@ -7,13 +7,12 @@ with a message of their own.  Chalice turns any exception a view raises into its
 a fault as `Unavailable` (a `ChaliceUnhandledError`, which Chalice lets through to the
 middleware, chalicelib/web/middleware.py).
 """
+
 import functools
-from typing import Optional
 
 from chalice import ChaliceUnhandledError
 
-THROTTLING_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException",
-                    "RequestLimitExceeded"}
+THROTTLING_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 RETRY_AFTER_SECONDS = 30
 BUSY_MESSAGE = "We are very busy right now. Please try again in a minute."
 
@@ -31,7 +30,7 @@ def _error_code(error) -> str:
     return (response or {}).get("Error", {}).get("Code", "") if isinstance(response, dict) else ""
 
 
-def is_throttling(error: Optional[BaseException]) -> bool:
+def is_throttling(error: BaseException | None) -> bool:
     """The error, or what it wraps (PynamoDB's `.cause`, `raise ... from`), is throttling."""
     seen = set()
     while error is not None and id(error) not in seen:
@@ -63,6 +62,7 @@ def translate_faults(view):
             if message is None:
                 raise
             raise Unavailable(message) from error
+
     return guarded
 
 

@@ -1,4 +1,5 @@
 """Identifier helpers."""
+
 import hashlib
 import secrets
 import time

@@ -13,6 +13,7 @@ This is the idea of the standard library's `importlib.util.LazyLoader`, whose Py
 version lets a second thread see a module half-run (3.12 added a lock); tests drive
 services from several threads, so the first use here runs under one lock.
 """
+
 import importlib.abc
 import importlib.machinery
 import sys
@@ -23,8 +24,7 @@ _LOCK = threading.RLock()
 _RUNNING: set[str] = set()  # names of deferred modules whose code is running now (under _LOCK)
 # Read by `import`/`from ... import` of an already imported module, by isinstance() and by
 # tools listing modules' files: not a use.  A deferred module is never a package: no __path__.
-_METADATA = frozenset({"__spec__", "__name__", "__loader__", "__path__", "__class__",
-                       "__file__", "__cached__"})
+_METADATA = frozenset({"__spec__", "__name__", "__loader__", "__path__", "__class__", "__file__", "__cached__"})
 
 
 class _DeferredModule(types.ModuleType):
@@ -68,8 +68,9 @@ class _DeferredFinder(importlib.abc.MetaPathFinder):
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.submodule_search_locations is not None:
             return spec  # not found, or a package: load as usual
-        if not isinstance(spec.loader, (importlib.machinery.SourceFileLoader,
-                                        importlib.machinery.SourcelessFileLoader)):
+        if not isinstance(
+            spec.loader, (importlib.machinery.SourceFileLoader, importlib.machinery.SourcelessFileLoader)
+        ):
             return spec
         spec.loader = _DeferredLoader(spec.loader)
         return spec

@@ -4,6 +4,7 @@ Secret tokens travel in some paths (/reset-password/<t>, /invite/<t>, /confirm-e
 /handoff/<code>); every line is redacted as a whole once formatted, so no field (path,
 message, exception text) can carry one to the logs (docs/security.md, "Logs").
 """
+
 import re
 
 from aws_lambda_powertools import Logger

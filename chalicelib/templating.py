@@ -4,6 +4,7 @@ Templates live at the top level in `templates/`; the packaging step copies
 them next to app.py inside the deployment zip, so the same path works locally
 and in Lambda.
 """
+
 import functools
 import hashlib
 import re

@@ -12,6 +12,7 @@
 
 `--dry-run` prints the commands instead of running them.
 """
+
 import argparse
 import json
 import re
@@ -19,7 +20,6 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
 
 from infra.resources import APP
 
@@ -54,52 +54,108 @@ def check_parameters(template: dict, values: dict) -> dict:
         pattern = spec.get("AllowedPattern")
         if pattern and not re.fullmatch(pattern, value):
             raise DeployError(f"{name}={value!r}: {spec.get('ConstraintDescription') or pattern}")
-        if spec.get("Type") == "Number" and (not re.fullmatch(r"-?\d+", value)
-                                             or int(value) < spec.get("MinValue", -2**63)):
-            raise DeployError(f"{name}={value!r}: a whole number"
-                              + (f" of at least {spec['MinValue']}" if "MinValue" in spec else ""))
+        if spec.get("Type") == "Number" and (
+            not re.fullmatch(r"-?\d+", value) or int(value) < spec.get("MinValue", -(2**63))
+        ):
+            raise DeployError(
+                f"{name}={value!r}: a whole number" + (f" of at least {spec['MinValue']}" if "MinValue" in spec else "")
+            )
         checked[name] = value
     return checked
 
 
-def commands(stage: str, package_dir: Path, parameters: dict, bucket: str,
-             region: Optional[str] = None) -> list:
+def commands(stage: str, package_dir: Path, parameters: dict, bucket: str, region: str | None = None) -> list:
     template = package_dir / "sam.json"
     packaged = package_dir / "packaged.json"
     region_args = ["--region", region] if region else []
     return [
-        ["aws", "cloudformation", "package", "--template-file", str(template),
-         "--s3-bucket", bucket, "--s3-prefix", stack_name(stage),
-         "--output-template-file", str(packaged), "--use-json", *region_args],
-        ["aws", "cloudformation", "deploy", "--template-file", str(packaged),
-         "--stack-name", stack_name(stage), "--s3-bucket", bucket, "--s3-prefix", stack_name(stage),
-         "--capabilities", *CAPABILITIES, "--no-fail-on-empty-changeset",
-         "--parameter-overrides", *[f"{k}={v}" for k, v in sorted(parameters.items())], *region_args],
-        ["aws", "cloudformation", "describe-stacks", "--stack-name", stack_name(stage),
-         "--query", "Stacks[0].Outputs", "--output", "table", *region_args],
+        [
+            "aws",
+            "cloudformation",
+            "package",
+            "--template-file",
+            str(template),
+            "--s3-bucket",
+            bucket,
+            "--s3-prefix",
+            stack_name(stage),
+            "--output-template-file",
+            str(packaged),
+            "--use-json",
+            *region_args,
+        ],
+        [
+            "aws",
+            "cloudformation",
+            "deploy",
+            "--template-file",
+            str(packaged),
+            "--stack-name",
+            stack_name(stage),
+            "--s3-bucket",
+            bucket,
+            "--s3-prefix",
+            stack_name(stage),
+            "--capabilities",
+            *CAPABILITIES,
+            "--no-fail-on-empty-changeset",
+            "--parameter-overrides",
+            *[f"{k}={v}" for k, v in sorted(parameters.items())],
+            *region_args,
+        ],
+        [
+            "aws",
+            "cloudformation",
+            "describe-stacks",
+            "--stack-name",
+            stack_name(stage),
+            "--query",
+            "Stacks[0].Outputs",
+            "--output",
+            "table",
+            *region_args,
+        ],
     ]
 
 
 def _aws_json(args: list) -> dict:
-    return json.loads(subprocess.run(["aws", *args, "--output", "json"], check=True,
-                                     capture_output=True, text=True).stdout)
+    return json.loads(
+        subprocess.run(["aws", *args, "--output", "json"], check=True, capture_output=True, text=True).stdout
+    )
 
 
-def artifacts_bucket(region: Optional[str] = None) -> str:
+def artifacts_bucket(region: str | None = None) -> str:
     """dealer-portal-artifacts-<account>-<region>, created when missing (private, encrypted)."""
     region_args = ["--region", region] if region else []
     account = _aws_json(["sts", "get-caller-identity", *region_args])["Account"]
-    region = region or subprocess.run(["aws", "configure", "get", "region"], capture_output=True,
-                                      text=True).stdout.strip() or "us-east-1"
+    region = (
+        region
+        or subprocess.run(["aws", "configure", "get", "region"], capture_output=True, text=True).stdout.strip()
+        or "us-east-1"
+    )
     bucket = f"{APP}-artifacts-{account}-{region}"
-    exists = subprocess.run(["aws", "s3api", "head-bucket", "--bucket", bucket, "--region", region],
-                            capture_output=True).returncode == 0
+    exists = (
+        subprocess.run(
+            ["aws", "s3api", "head-bucket", "--bucket", bucket, "--region", region], capture_output=True
+        ).returncode
+        == 0
+    )
     if not exists:
         subprocess.run(["aws", "s3", "mb", f"s3://{bucket}", "--region", region], check=True)
-        subprocess.run(["aws", "s3api", "put-public-access-block", "--bucket", bucket,
-                        "--region", region, "--public-access-block-configuration",
-                        "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,"
-                        "RestrictPublicBuckets=true"], check=True)
+        subprocess.run(
+            [
+                "aws",
+                "s3api",
+                "put-public-access-block",
+                "--bucket",
+                bucket,
+                "--region",
+                region,
+                "--public-access-block-configuration",
+                "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
+            ],
+            check=True,
+        )
     return bucket
 
 
@@ -119,19 +175,22 @@ def main(argv=None) -> int:
     try:
         template_path = package_dir / "sam.json"
         if not template_path.is_file() or not (package_dir / "deployment.zip").is_file():
-            raise DeployError(f"{package_dir} has no sam.json and deployment.zip: "
-                              f"make package STAGE={args.stage}")
+            raise DeployError(f"{package_dir} has no sam.json and deployment.zip: make package STAGE={args.stage}")
         template = json.loads(template_path.read_text(encoding="utf-8"))
-        parameters = check_parameters(template, {
-            "Stage": args.stage, "OperatorEmail": args.operator_email,
-            "MailSender": args.mail_sender,
-            "LogRetentionDays": args.log_retention_days,
-            "WebReservedConcurrency": args.web_reserved_concurrency})
+        parameters = check_parameters(
+            template,
+            {
+                "Stage": args.stage,
+                "OperatorEmail": args.operator_email,
+                "MailSender": args.mail_sender,
+                "LogRetentionDays": args.log_retention_days,
+                "WebReservedConcurrency": args.web_reserved_concurrency,
+            },
+        )
     except DeployError as error:
         print(f"deploy refused: {error}", file=sys.stderr)
         return 2
-    bucket = args.artifacts_bucket or ("<artifacts bucket>" if args.dry_run
-                                       else artifacts_bucket(args.region))
+    bucket = args.artifacts_bucket or ("<artifacts bucket>" if args.dry_run else artifacts_bucket(args.region))
     for command in commands(args.stage, package_dir, parameters, bucket, args.region):
         print("+ " + shlex.join(command), flush=True)
         if not args.dry_run:

@@ -13,6 +13,7 @@ route, one per scheduled or SNS handler of app.py).  `complete` gives each:
   names app.py subscribes to (Chalice would use the same ones in every stage);
 - reserved concurrency only on the web function, from `WebReservedConcurrency`.
 """
+
 from infra import alarms, policies
 from infra.resources import APP, SES_TOPIC_NAME, function_environment, names
 
@@ -35,8 +36,7 @@ def function_name(stage: str, function: str) -> str:
 
 
 def function_names(template: dict) -> list:
-    return sorted(name for name, resource in template["Resources"].items()
-                  if resource["Type"] == FUNCTION_TYPE)
+    return sorted(name for name, resource in template["Resources"].items() if resource["Type"] == FUNCTION_TYPE)
 
 
 def _stage_resource(reference, names: dict, what: str, attribute_of) -> str:
@@ -49,8 +49,9 @@ def _stage_resource(reference, names: dict, what: str, attribute_of) -> str:
     for name, resource in names.items():
         if text.endswith(f":{name}"):
             return resource
-    raise TemplateError(f"{what} {reference!r} is not created by the template; add it to "
-                        "infra/functions.py and infra/resources.py")
+    raise TemplateError(
+        f"{what} {reference!r} is not created by the template; add it to infra/functions.py and infra/resources.py"
+    )
 
 
 def _topic_resource(topic) -> str:
@@ -65,8 +66,10 @@ def complete(template: dict, stage: str, stage_env: dict) -> dict:
     """Add roles, environment, log groups, alarms and topics to Chalice's functions (in place)."""
     missing_settings = [v for v in DEPLOYED_STAGE_SETTINGS if not stage_env.get(v)]
     if missing_settings:
-        raise TemplateError(f"stage {stage!r} cannot be deployed: .chalice/config.json gives it "
-                            f"no {', '.join(missing_settings)} (the local stage runs on moto only)")
+        raise TemplateError(
+            f"stage {stage!r} cannot be deployed: .chalice/config.json gives it "
+            f"no {', '.join(missing_settings)} (the local stage runs on moto only)"
+        )
     resources = template["Resources"]
     named = names(stage)
     functions = function_names(template)
@@ -80,31 +83,35 @@ def complete(template: dict, stage: str, stage_env: dict) -> dict:
         # named without referring to the function, which refers to the role.
         props["FunctionName"] = function_name(stage, function)
         log_group = f"{function}LogGroup"
-        resources[log_group] = {"Type": "AWS::Logs::LogGroup", "Properties": {
-            "LogGroupName": f"/aws/lambda/{props['FunctionName']}",
-            "RetentionInDays": {"Ref": "LogRetentionDays"}}}
-        resources[function]["DependsOn"] = sorted(
-            set(resources[function].get("DependsOn", [])) | {log_group})
+        resources[log_group] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": f"/aws/lambda/{props['FunctionName']}",
+                "RetentionInDays": {"Ref": "LogRetentionDays"},
+            },
+        }
+        resources[function]["DependsOn"] = sorted(set(resources[function].get("DependsOn", [])) | {log_group})
         resources[f"{function}Role"] = policies.role(function, stage_env, named, log_group)
         props["Role"] = {"Fn::GetAtt": [f"{function}Role", "Arn"]}
         props.setdefault("Environment", {}).setdefault("Variables", {}).update(environment)
         props.pop("ReservedConcurrentExecutions", None)
         if function == WEB_FUNCTION:
-            props["ReservedConcurrentExecutions"] = {"Fn::If": [
-                "ReserveWebConcurrency", {"Ref": "WebReservedConcurrency"}, {"Ref": "AWS::NoValue"}]}
+            props["ReservedConcurrentExecutions"] = {
+                "Fn::If": ["ReserveWebConcurrency", {"Ref": "WebReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+            }
             resources.update(alarms.server_error_alarm(function, log_group, stage))
         for event in (props.get("Events") or {}).values():
             if event.get("Type") == "SNS":
                 event["Properties"]["Topic"] = {"Ref": _topic_resource(event["Properties"]["Topic"])}
             if event.get("Type") == "SQS":
-                event["Properties"]["Queue"] = {
-                    "Fn::GetAtt": [_queue_resource(event["Properties"]["Queue"]), "Arn"]}
+                event["Properties"]["Queue"] = {"Fn::GetAtt": [_queue_resource(event["Properties"]["Queue"]), "Arn"]}
         resources.update(alarms.function_alarms(function))
     if "RestAPI" in resources:
         # The API's name in API Gateway (and its metrics): one per stage, not one per app.
         resources["RestAPI"]["Properties"]["Name"] = f"{APP}-{stage}"
     for name, resource in resources.items():  # Chalice's shared role, if a stage still makes one
         if resource["Type"] == "AWS::IAM::Role" and name not in {f"{f}Role" for f in functions}:
-            raise TemplateError(f"{name}: a role shared by functions; set manage_iam_role false "
-                                "in .chalice/config.json")
+            raise TemplateError(
+                f"{name}: a role shared by functions; set manage_iam_role false in .chalice/config.json"
+            )
     return template

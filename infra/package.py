@@ -22,6 +22,7 @@ in Lambda is the root of the zip.  So this:
 tests/test_packaging.py builds a package, renders a page from the extracted zip
 and runs cfn-lint on the template.
 """
+
 import argparse
 import filecmp
 import json
@@ -59,8 +60,7 @@ def stage_environment(stage: str, project_dir: Path = PROJECT_DIR) -> dict:
     stages = config.get("stages", {})
     if stage not in stages:
         raise PackagingError(f"unknown stage {stage!r}; .chalice/config.json has {sorted(stages)}")
-    return {**config.get("environment_variables", {}),
-            **stages[stage].get("environment_variables", {})}
+    return {**config.get("environment_variables", {}), **stages[stage].get("environment_variables", {})}
 
 
 def table_prefix(stage: str, project_dir: Path = PROJECT_DIR) -> str:
@@ -76,10 +76,13 @@ def resources_template(prefix: str, stage: str = "prod", project_dir: Path = PRO
     twice ("portal-prod-prod-companies").  A child without that variable avoids it.
     """
     env = {k: v for k, v in os.environ.items() if k != "PORTAL_TABLE_PREFIX"}
-    code = ("import json, sys; from infra.resources import cloudformation; "
-            "json.dump(cloudformation(sys.argv[1], sys.argv[2]), sys.stdout)")
-    result = subprocess.run([sys.executable, "-c", code, prefix, stage], cwd=project_dir, env=env,
-                            capture_output=True, text=True)
+    code = (
+        "import json, sys; from infra.resources import cloudformation; "
+        "json.dump(cloudformation(sys.argv[1], sys.argv[2]), sys.stdout)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, prefix, stage], cwd=project_dir, env=env, capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise PackagingError(f"infra.resources failed:\n{result.stderr}")
     return json.loads(result.stdout)
@@ -105,17 +108,24 @@ def complete_template(sam_path: Path, stage: str, project_dir: Path = PROJECT_DI
     sam_path.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
 
 
-def run_chalice_package(stage: str, merge_template: Path, out_dir: Path,
-                        project_dir: Path = PROJECT_DIR) -> str:
+def run_chalice_package(stage: str, merge_template: Path, out_dir: Path, project_dir: Path = PROJECT_DIR) -> str:
     env = dict(os.environ)
     # Chalice refuses to start without a region; the template itself uses ${AWS::Region}.
     if not (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")):
         env["AWS_DEFAULT_REGION"] = "us-east-1"
-    command = chalice_command() + ["package", "--pkg-format", "cloudformation",
-                                   "--stage", stage, "--merge-template", str(merge_template),
-                                   str(out_dir)]
-    process = subprocess.Popen(command, cwd=project_dir, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    command = chalice_command() + [
+        "package",
+        "--pkg-format",
+        "cloudformation",
+        "--stage",
+        stage,
+        "--merge-template",
+        str(merge_template),
+        str(out_dir),
+    ]
+    process = subprocess.Popen(
+        command, cwd=project_dir, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     lines = []
     for line in process.stdout or ():  # stream: downloading wheels can take a minute
         lines.append(line)
@@ -189,25 +199,46 @@ RUNTIME_PYTHON = (3, 11)
 RUNTIME_GLIBC = (2, 26)
 # Shared libraries Lambda's python3.11 image has in /lib64 (the manylinux policy's core set,
 # without X11/GL).  Anything else a .so needs must be in the zip (a wheel's `<name>.libs/`).
-RUNTIME_LIBRARIES = frozenset({
-    "libc.so.6", "libm.so.6", "libdl.so.2", "librt.so.1", "libpthread.so.0", "libutil.so.1",
-    "libresolv.so.2", "libnsl.so.1", "libcrypt.so.1", "libgcc_s.so.1", "libstdc++.so.6",
-    "libz.so.1", "ld-linux-x86-64.so.2",
-})
+RUNTIME_LIBRARIES = frozenset(
+    {
+        "libc.so.6",
+        "libm.so.6",
+        "libdl.so.2",
+        "librt.so.1",
+        "libpthread.so.0",
+        "libutil.so.1",
+        "libresolv.so.2",
+        "libnsl.so.1",
+        "libcrypt.so.1",
+        "libgcc_s.so.1",
+        "libstdc++.so.6",
+        "libz.so.1",
+        "ld-linux-x86-64.so.2",
+    }
+)
 # botocore ships the models of ~450 services (28 MB); the app's clients need these
 # (PynamoDB: dynamodb; chalicelib/aws.py: the rest).  A client of any other service
 # would fail with UnknownServiceError, so `check_client_services` refuses the package
 # when the code names one that is not kept.
-BOTOCORE_SERVICES = frozenset({
-    "dynamodb", "s3", "ses", "sesv2", "sqs", "sns", "secretsmanager", "sts", "acm",
-    "apigateway",
-})
+BOTOCORE_SERVICES = frozenset(
+    {
+        "dynamodb",
+        "s3",
+        "ses",
+        "sesv2",
+        "sqs",
+        "sns",
+        "secretsmanager",
+        "sts",
+        "acm",
+        "apigateway",
+    }
+)
 # fpdf2 imports fontTools' ttLib, subset, varLib, pens, svgLib (and what they import); never
 # these.  fontTools' Cython accelerators (.so, with their .c sources) are optional: each has
 # a pure-Python twin that fontTools falls back to, and our PDFs use the core Helvetica font,
 # so fontTools only has to import.
-FONTTOOLS_UNUSED = ("cu2qu", "qu2cu", "ufoLib", "voltLib", "mtiLib", "merge", "diff",
-                    "t1Lib", "misc/filesystem")
+FONTTOOLS_UNUSED = ("cu2qu", "qu2cu", "ufoLib", "voltLib", "mtiLib", "merge", "diff", "t1Lib", "misc/filesystem")
 # Pillow's optional codecs that neither fpdf2 nor the theme's logos (PNG, JPEG, WebP:
 # chalicelib/services/theme.py) use; without them Pillow reports the format unsupported.
 # Their vendored libraries (libavif alone is 8 MB) go with them: see `unreferenced_libraries`.
@@ -221,15 +252,14 @@ OWN_CODE = ("app.py", "chalicelib/")
 CLIENT_CALL = re.compile(r"""\bclient\(\s*["']([a-z0-9-]+)["']""")
 WHEEL_TAG = re.compile(r"^Tag:\s*(\S+)$", re.MULTILINE)
 MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_x86_64$")
-LEGACY_MANYLINUX = {"manylinux1_x86_64": (2, 5), "manylinux2010_x86_64": (2, 12),
-                    "manylinux2014_x86_64": (2, 17)}
+LEGACY_MANYLINUX = {"manylinux1_x86_64": (2, 5), "manylinux2010_x86_64": (2, 12), "manylinux2014_x86_64": (2, 17)}
 
 
 def trimmed(name: str) -> bool:
     """Whether a zip entry is left out of the package (see BOTOCORE_SERVICES, FONTTOOLS_UNUSED)."""
     parts = name.split("/")
     if "__pycache__" in parts:  # left by tests in the project (Chalice copies chalicelib/ whole):
-        return True             # stale for the runtime; compile_pycs makes the package's own
+        return True  # stale for the runtime; compile_pycs makes the package's own
     if parts[0] == "botocore" and len(parts) > 3 and parts[1] == "data":
         return parts[2] not in BOTOCORE_SERVICES
     if parts[0] == "PIL" and len(parts) == 2 and parts[1].startswith(PILLOW_UNUSED):
@@ -272,11 +302,12 @@ def check_wheels(archive: zipfile.ZipFile) -> list:
     for name in sorted(n for n in archive.namelist() if n.endswith(".dist-info/WHEEL")):
         tags = WHEEL_TAG.findall(archive.read(name).decode("utf-8", "replace"))
         needs = [_platform_glibc(tag) for tag in tags]
-        if any(need is None or (isinstance(need, tuple) and need <= RUNTIME_GLIBC)
-               for need in needs):
+        if any(need is None or (isinstance(need, tuple) and need <= RUNTIME_GLIBC) for need in needs):
             continue
-        problems.append(f"{name.split('/')[0]}: wheel tags {', '.join(tags) or 'none'} are not "
-                        f"loadable on {LAMBDA_RUNTIME} (glibc {'.'.join(map(str, RUNTIME_GLIBC))})")
+        problems.append(
+            f"{name.split('/')[0]}: wheel tags {', '.join(tags) or 'none'} are not "
+            f"loadable on {LAMBDA_RUNTIME} (glibc {'.'.join(map(str, RUNTIME_GLIBC))})"
+        )
     return problems
 
 
@@ -298,7 +329,7 @@ def shared_object_needs(data: bytes):
             for _needed, versions in section.iter_versions():
                 for version in versions:
                     if version.name.startswith("GLIBC_2."):
-                        number = tuple(int(p) for p in version.name[len("GLIBC_"):].split("."))
+                        number = tuple(int(p) for p in version.name[len("GLIBC_") :].split("."))
                         glibc = max(glibc, number[:2])
     return libraries, glibc
 
@@ -310,10 +341,12 @@ def _is_shared_object(name: str) -> bool:
 def unreferenced_libraries(entries: dict) -> set:
     """Libraries vendored by manylinux wheels (`<dist>.libs/`) that no kept extension module
     links, directly or through another vendored library."""
-    vendored = {name.rsplit("/", 1)[-1]: name for name in entries
-                if _is_shared_object(name) and name.split("/", 1)[0].endswith(".libs")}
-    pending = [name for name in entries if _is_shared_object(name) and
-               not name.split("/", 1)[0].endswith(".libs")]
+    vendored = {
+        name.rsplit("/", 1)[-1]: name
+        for name in entries
+        if _is_shared_object(name) and name.split("/", 1)[0].endswith(".libs")
+    }
+    pending = [name for name in entries if _is_shared_object(name) and not name.split("/", 1)[0].endswith(".libs")]
     reached = set()
     while pending:
         try:
@@ -341,8 +374,9 @@ def check_shared_objects(entries: dict) -> list:
             problems.append(f"{name} is not a readable ELF shared object ({error})")
             continue
         if glibc > RUNTIME_GLIBC:
-            problems.append(f"{name} needs GLIBC_{glibc[0]}.{glibc[1]}; {LAMBDA_RUNTIME} has "
-                            f"{RUNTIME_GLIBC[0]}.{RUNTIME_GLIBC[1]}")
+            problems.append(
+                f"{name} needs GLIBC_{glibc[0]}.{glibc[1]}; {LAMBDA_RUNTIME} has {RUNTIME_GLIBC[0]}.{RUNTIME_GLIBC[1]}"
+            )
         missing = sorted(lib for lib in libraries if lib not in RUNTIME_LIBRARIES and lib not in shipped)
         if missing:
             problems.append(f"{name} links {', '.join(missing)}, which Lambda does not have")
@@ -355,8 +389,10 @@ def check_client_services(project_dir: Path = PROJECT_DIR) -> list:
     for path in [project_dir / "app.py", *sorted((project_dir / "chalicelib").rglob("*.py"))]:
         for service in CLIENT_CALL.findall(path.read_text(encoding="utf-8")):
             if service not in BOTOCORE_SERVICES:
-                problems.append(f"{path.relative_to(project_dir)} makes a {service!r} client; add "
-                                f"it to infra/package.py BOTOCORE_SERVICES")
+                problems.append(
+                    f"{path.relative_to(project_dir)} makes a {service!r} client; add "
+                    f"it to infra/package.py BOTOCORE_SERVICES"
+                )
     return problems
 
 
@@ -374,8 +410,10 @@ def compile_pycs(sources: dict, sourceless=lambda name: False) -> dict:
     import py_compile
 
     if sys.version_info[:2] != RUNTIME_PYTHON:
-        raise PackagingError(f"pycs for {LAMBDA_RUNTIME} need Python "
-                             f"{'.'.join(map(str, RUNTIME_PYTHON))}; this is {sys.version.split()[0]}")
+        raise PackagingError(
+            f"pycs for {LAMBDA_RUNTIME} need Python "
+            f"{'.'.join(map(str, RUNTIME_PYTHON))}; this is {sys.version.split()[0]}"
+        )
     import tempfile
 
     compiled, failures = {}, []
@@ -385,17 +423,22 @@ def compile_pycs(sources: dict, sourceless=lambda name: False) -> dict:
         for name, source in sorted(sources.items()):
             source_file.write_bytes(source)
             try:
-                py_compile.compile(str(source_file), cfile=str(target), dfile=f"/var/task/{name}",
-                                   doraise=True,
-                                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+                py_compile.compile(
+                    str(source_file),
+                    cfile=str(target),
+                    dfile=f"/var/task/{name}",
+                    doraise=True,
+                    invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+                )
             except py_compile.PyCompileError as error:
                 failures.append(f"{name}: {error.msg.strip().splitlines()[-1]}")
                 continue
             pyc = name + "c" if sourceless(name) else importlib.util.cache_from_source(name)
             compiled[pyc] = target.read_bytes()
     if failures:
-        raise PackagingError("modules that do not compile on Python "
-                             f"{'.'.join(map(str, RUNTIME_PYTHON))}:\n" + "\n".join(failures))
+        raise PackagingError(
+            f"modules that do not compile on Python {'.'.join(map(str, RUNTIME_PYTHON))}:\n" + "\n".join(failures)
+        )
     return compiled
 
 
@@ -409,10 +452,12 @@ def _entry(name: str) -> zipfile.ZipInfo:
 def check_runtime(template_path: Path) -> list:
     """Every function of the template runs on LAMBDA_RUNTIME (the pycs are for its Python)."""
     resources = json.loads(template_path.read_text(encoding="utf-8")).get("Resources", {})
-    return [f"{name} runs {resource['Properties'].get('Runtime')}, not {LAMBDA_RUNTIME}"
-            for name, resource in sorted(resources.items())
-            if resource.get("Type") == "AWS::Serverless::Function"
-            and resource.get("Properties", {}).get("Runtime") not in (None, LAMBDA_RUNTIME)]
+    return [
+        f"{name} runs {resource['Properties'].get('Runtime')}, not {LAMBDA_RUNTIME}"
+        for name, resource in sorted(resources.items())
+        if resource.get("Type") == "AWS::Serverless::Function"
+        and resource.get("Properties", {}).get("Runtime") not in (None, LAMBDA_RUNTIME)
+    ]
 
 
 def finish_lambda_package(zip_path: Path, project_dir: Path = PROJECT_DIR) -> dict:
@@ -431,14 +476,16 @@ def finish_lambda_package(zip_path: Path, project_dir: Path = PROJECT_DIR) -> di
     problems += check_shared_objects(entries)
     problems += check_client_services(project_dir)
     if problems:
-        raise PackagingError("the package would not work on " + LAMBDA_RUNTIME + ":\n  "
-                             + "\n  ".join(problems))
+        raise PackagingError("the package would not work on " + LAMBDA_RUNTIME + ":\n  " + "\n  ".join(problems))
 
     def sourceless(name: str) -> bool:
         return not name.startswith(OWN_CODE)
 
-    sources = {name: data for name, data in entries.items()
-               if name.endswith(".py") and name.split("/", 1)[0] not in BUNDLED_DIRS}
+    sources = {
+        name: data
+        for name, data in entries.items()
+        if name.endswith(".py") and name.split("/", 1)[0] not in BUNDLED_DIRS
+    }
     pycs = compile_pycs(sources, sourceless)
     for name in sources:
         if sourceless(name):
@@ -495,10 +542,12 @@ def summary(out_dir: Path, project_dir: Path = PROJECT_DIR) -> str:
         shown = out_dir.relative_to(project_dir)
     except ValueError:
         shown = out_dir
-    return (f"{shown}/deployment.zip: {zip_path.stat().st_size / 1e6:.1f} MB, {len(names)} files "
-            f"({added} added from {' and '.join(d + '/' for d in BUNDLED_DIRS)}); "
-            f"{shown}/sam.json with {tables} tables and {len(resources) - tables} other "
-            f"resources merged from {shown}/resources.json")
+    return (
+        f"{shown}/deployment.zip: {zip_path.stat().st_size / 1e6:.1f} MB, {len(names)} files "
+        f"({added} added from {' and '.join(d + '/' for d in BUNDLED_DIRS)}); "
+        f"{shown}/sam.json with {tables} tables and {len(resources) - tables} other "
+        f"resources merged from {shown}/resources.json"
+    )
 
 
 def main(argv=None) -> int:

@@ -9,17 +9,22 @@ action nothing uses.  The keys are the function resources of Chalice's template
 
 POLICIES = {
     "APIHandler": {
-        "tables": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
-                   "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                   "dynamodb:BatchWriteItem"],
+        "tables": [
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+        ],
         # Presigned POST of theme images, then the check: head, read, store hashed, delete.
         "theme-objects": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
         # Presigned GETs after the access check; ERP uploads of invoice PDFs; HEAD.
         "documents-objects": ["s3:GetObject", "s3:PutObject"],
         # Without it a HEAD of a missing key answers 403, not 404 (chalicelib/repositories/documents.py).
         "documents-bucket": ["s3:ListBucket"],
-        "secrets": ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
-                    "secretsmanager:CreateSecret"],
+        "secrets": ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:CreateSecret"],
         "mail-queue": ["sqs:GetQueueUrl", "sqs:SendMessage"],  # every e-mail is queued
         # `portal domain add` (chalicelib/services/domain_setup.py): DKIM, certificate, API domain.
         "mail": ["ses:VerifyDomainDkim"],
@@ -28,8 +33,12 @@ POLICIES = {
         "api-domains": ["apigateway:GET", "apigateway:POST"],
     },
     "ReconcilePayments": {
-        "tables": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem",
-                   "dynamodb:TransactWriteItems"],  # an expired review releases nothing it held
+        "tables": [
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:UpdateItem",
+            "dynamodb:TransactWriteItems",
+        ],  # an expired review releases nothing it held
         "secrets": ["secretsmanager:GetSecretValue"],
         "mail-queue": ["sqs:GetQueueUrl", "sqs:SendMessage"],  # receipts retried
     },
@@ -40,8 +49,13 @@ POLICIES = {
         "sender-status": ["ses:GetIdentityVerificationAttributes"],
     },
     "RepairArTotals": {
-        "tables": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem",
-                   "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        "tables": [
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        ],
     },
     "SesNotifications": {  # contacts marked, the account summary refreshed, an audit event
         "tables": ["dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"],
@@ -60,8 +74,10 @@ def resource_arns(kind: str, stage_env: dict, names: dict, log_group: str):
     prefix = stage_env["PORTAL_TABLE_PREFIX"]
     arn = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
     if kind == "tables":
-        return [{"Fn::Sub": arn % ("dynamodb", f"table/{prefix}*")},
-                {"Fn::Sub": arn % ("dynamodb", f"table/{prefix}*/index/*")}]
+        return [
+            {"Fn::Sub": arn % ("dynamodb", f"table/{prefix}*")},
+            {"Fn::Sub": arn % ("dynamodb", f"table/{prefix}*/index/*")},
+        ]
     if kind == "theme-objects":
         return [{"Fn::Sub": "${ThemeBucket.Arn}/*"}]
     if kind == "documents-objects":
@@ -71,8 +87,10 @@ def resource_arns(kind: str, stage_env: dict, names: dict, log_group: str):
     if kind == "secrets":
         return [{"Fn::Sub": arn % ("secretsmanager", f"secret:{stage_env['PORTAL_SECRET_PREFIX']}*")}]
     if kind == "mail":  # SES checks the sending identity and the configuration set
-        return [{"Fn::Sub": arn % ("ses", "identity/*")},
-                {"Fn::Sub": arn % ("ses", f"configuration-set/{names['configuration_set']}")}]
+        return [
+            {"Fn::Sub": arn % ("ses", "identity/*")},
+            {"Fn::Sub": arn % ("ses", f"configuration-set/{names['configuration_set']}")},
+        ]
     if kind == "mail-queue":
         return [{"Fn::GetAtt": ["MailQueue", "Arn"]}]
     if kind in ("sender-status", "certificate-requests"):  # actions without resource types
@@ -80,16 +98,29 @@ def resource_arns(kind: str, stage_env: dict, names: dict, log_group: str):
     if kind == "certificates":
         return [{"Fn::Sub": arn % ("acm", "certificate/*")}]
     if kind == "api-domains":
-        return [{"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/domainnames"},
-                {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/domainnames/*"}]
+        return [
+            {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/domainnames"},
+            {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/domainnames/*"},
+        ]
     if kind == "logs":
         return [{"Fn::Sub": f"${{{log_group}.Arn}}"}, {"Fn::Sub": f"${{{log_group}.Arn}}:*"}]
     raise ValueError(f"unknown resource kind {kind!r}")
 
 
-KINDS = ("tables", "theme-objects", "documents-objects", "documents-bucket", "secrets",
-         "mail", "mail-queue", "sender-status", "certificate-requests", "certificates",
-         "api-domains", "logs")
+KINDS = (
+    "tables",
+    "theme-objects",
+    "documents-objects",
+    "documents-bucket",
+    "secrets",
+    "mail",
+    "mail-queue",
+    "sender-status",
+    "certificate-requests",
+    "certificates",
+    "api-domains",
+    "logs",
+)
 
 
 def statement_id(kind: str) -> str:
@@ -109,12 +140,29 @@ def role(function: str, stage_env: dict, names: dict, log_group: str) -> dict:
     grants = dict(POLICIES[function], logs=LOG_ACTIONS)
     if function in QUEUE_CONSUMERS:
         grants["mail-queue"] = QUEUE_CONSUMER_ACTIONS
-    statements = [{"Sid": statement_id(kind), "Effect": "Allow", "Action": sorted(actions),
-                   "Resource": resource_arns(kind, stage_env, names, log_group)}
-                  for kind, actions in grants.items()]
-    return {"Type": "AWS::IAM::Role", "Properties": {
-        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole"}]},
-        "Policies": [{"PolicyName": f"{function}Policy", "PolicyDocument": {
-            "Version": "2012-10-17", "Statement": statements}}]}}
+    statements = [
+        {
+            "Sid": statement_id(kind),
+            "Effect": "Allow",
+            "Action": sorted(actions),
+            "Resource": resource_arns(kind, stage_env, names, log_group),
+        }
+        for kind, actions in grants.items()
+    ]
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": f"{function}Policy",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                }
+            ],
+        },
+    }

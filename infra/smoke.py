@@ -10,11 +10,12 @@
 
 Exits 1 with one line per failed check.
 """
+
 import argparse
 import json
 import sys
 import time
-from typing import Callable, List, Optional
+from collections.abc import Callable
 
 SCHEDULED = {"ReconcilePayments": 5, "RepairArTotals": 15}  # function -> minutes between runs (app.py)
 SECURITY_HEADERS = {
@@ -34,7 +35,7 @@ def _hsts_ok(value: str) -> bool:
     return False
 
 
-def check_pages(url: str, get: Callable) -> List[str]:
+def check_pages(url: str, get: Callable) -> list[str]:
     """Problems with the sign-in page and the OpenAPI document of `url` (none: all good)."""
     problems = []
     base = url.rstrip("/")
@@ -43,13 +44,14 @@ def check_pages(url: str, get: Callable) -> List[str]:
     except Exception as error:  # the report names it; the next checks may still run
         return [f"GET {base}/login failed: {error}"]
     if login.status_code == 404:
-        problems.append("GET /login answered 404: the host is not a company's domain "
-                        "(`portal domain add`, then DNS)")
+        problems.append("GET /login answered 404: the host is not a company's domain (`portal domain add`, then DNS)")
     elif login.status_code != 200:
         problems.append(f"GET /login answered {login.status_code}, not 200")
     elif "Sign in to" not in login.text:
-        problems.append("GET /login is not a company's sign-in page (no 'Sign in to <company>'): "
-                        "is the host registered with `portal domain add`?")
+        problems.append(
+            "GET /login is not a company's sign-in page (no 'Sign in to <company>'): "
+            "is the host registered with `portal domain add`?"
+        )
     headers = login.headers
     for name, is_ok in SECURITY_HEADERS.items():
         if not is_ok(headers.get(name, "")):
@@ -62,12 +64,11 @@ def check_pages(url: str, get: Callable) -> List[str]:
     except Exception as error:
         return problems + [f"GET /api/v1/openapi.json failed: {error}"]
     if document.status_code != 200 or "openapi" not in body or not body.get("paths"):
-        problems.append(f"GET /api/v1/openapi.json answered {document.status_code} without an "
-                        "OpenAPI document")
+        problems.append(f"GET /api/v1/openapi.json answered {document.status_code} without an OpenAPI document")
     return problems
 
 
-def check_schedules(stage: str, logs, now: Optional[float] = None) -> List[str]:
+def check_schedules(stage: str, logs, now: float | None = None) -> list[str]:
     """Problems with the scheduled functions' last runs, from their newest log events."""
     from infra.functions import function_name
 
@@ -76,8 +77,9 @@ def check_schedules(stage: str, logs, now: Optional[float] = None) -> List[str]:
     for function, minutes in SCHEDULED.items():
         group = f"/aws/lambda/{function_name(stage, function)}"
         try:
-            streams = logs.describe_log_streams(logGroupName=group, orderBy="LastEventTime",
-                                                descending=True, limit=1)["logStreams"]
+            streams = logs.describe_log_streams(logGroupName=group, orderBy="LastEventTime", descending=True, limit=1)[
+                "logStreams"
+            ]
         except logs.exceptions.ResourceNotFoundException:
             problems.append(f"{group} does not exist: is stage {stage!r} deployed in this region?")
             continue
@@ -85,8 +87,9 @@ def check_schedules(stage: str, logs, now: Optional[float] = None) -> List[str]:
         if last is None:
             problems.append(f"{function} has never run ({group} is empty)")
         elif now - last / 1000 > 3 * minutes * 60:
-            problems.append(f"{function} last ran {int((now - last / 1000) // 60)} minutes ago; "
-                            f"it runs every {minutes} minutes")
+            problems.append(
+                f"{function} last ran {int((now - last / 1000) // 60)} minutes ago; it runs every {minutes} minutes"
+            )
     return problems
 
 
@@ -101,16 +104,17 @@ def main(argv=None, get=None, logs=None) -> int:
 
         def get(address):
             return requests.get(address, timeout=args.timeout, allow_redirects=False)
+
     problems = check_pages(args.url, get)
     if args.stage:
         if logs is None:
             import boto3
+
             logs = boto3.client("logs")
         problems += check_schedules(args.stage, logs)
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
-    checked = "sign-in page, security headers, OpenAPI document" + (
-        ", scheduled functions" if args.stage else "")
+    checked = "sign-in page, security headers, OpenAPI document" + (", scheduled functions" if args.stage else "")
     print(json.dumps({"url": args.url, "checked": checked, "problems": len(problems)}))
     return 1 if problems else 0
 

@@ -7,6 +7,7 @@ Precedence, highest first (each setting on its own):
    `$XDG_CONFIG_HOME/portal/config.toml` (default `~/.config/portal/config.toml`);
 4. defaults: URL `http://localhost:8000`, no token, no company.
 """
+
 import os
 import stat
 import tomllib
@@ -47,8 +48,7 @@ def read_config_file(path: Path, explicit: bool) -> tuple[dict, list]:
         raise ConfigError(f"cannot read config file {path}: {error}") from None
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise ConfigError(f"config file {path}: unknown key(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(KEYS)}")
+        raise ConfigError(f"config file {path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(KEYS)}")
     for key, value in data.items():
         if not isinstance(value, str):
             raise ConfigError(f"config file {path}: {key} must be a string")
@@ -67,10 +67,14 @@ def resolve(options: dict, environ=None, config_path: str | None = None) -> Sett
     from_file, warnings = read_config_file(path, explicit=bool(explicit))
     values = {}
     for key in KEYS:
-        values[key] = (options.get(key) or environ.get(f"PORTAL_{key.upper()}")
-                       or from_file.get(key) or None)
+        values[key] = options.get(key) or environ.get(f"PORTAL_{key.upper()}") or from_file.get(key) or None
     url = (values["url"] or DEFAULT_URL).rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"the portal URL must start with http:// or https:// (got {url!r})")
-    return Settings(url=url, token=values["token"], company=values["company"],
-                    config_path=path if path.exists() else None, warnings=warnings)
+    return Settings(
+        url=url,
+        token=values["token"],
+        company=values["company"],
+        config_path=path if path.exists() else None,
+        warnings=warnings,
+    )

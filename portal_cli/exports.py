@@ -5,6 +5,7 @@ An item is acknowledged only after its page was written and flushed to the outpu
 fsync'ed when it is a file): a crash between the two leaves items unacknowledged, so they
 come again next run (at-least-once: the ERP keys on the item id), never lost.
 """
+
 import contextlib
 import csv
 import io
@@ -16,8 +17,7 @@ import click
 
 from portal_cli import output
 
-FEEDS = {"payments": "payments", "orders": "parts-orders",
-         "service-requests": "service-requests"}
+FEEDS = {"payments": "payments", "orders": "parts-orders", "service-requests": "service-requests"}
 ID_FIELDS = ("id", "payment_id", "order_id")
 PAGE_SIZE = 100
 
@@ -61,8 +61,9 @@ class Writer:
                     writer.writerow(self.columns)
             for item in items:
                 extra = {k: v for k, v in item.items() if k not in self.columns}
-                writer.writerow([flat(item.get(column)) for column in self.columns[:-1]]
-                                + [flat(extra) if extra else ""])
+                writer.writerow(
+                    [flat(item.get(column)) for column in self.columns[:-1]] + [flat(extra) if extra else ""]
+                )
         self.stream.write(buffer.getvalue())
         self.stream.flush()
         if hasattr(self.stream, "fileno") and self.stream is not sys.stdout:
@@ -74,15 +75,18 @@ class Writer:
 @click.command()
 @click.argument("feed", type=click.Choice(sorted(FEEDS)))
 @click.option("--company", "company_id", help="Company id (env PORTAL_COMPANY).")
-@click.option("--ack", is_flag=True,
-              help="Acknowledge each page once written: it will not come again.")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True, help="json = JSON Lines, one item a line.")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False),
-              help="Output file (default: standard output).")
+@click.option("--ack", is_flag=True, help="Acknowledge each page once written: it will not come again.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+    help="json = JSON Lines, one item a line.",
+)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Output file (default: standard output).")
 @click.option("--append", is_flag=True, help="Append to an existing --out file.")
-@click.option("--limit", type=click.IntRange(1, 500), default=PAGE_SIZE, show_default=True,
-              help="Items per page.")
+@click.option("--limit", type=click.IntRange(1, 500), default=PAGE_SIZE, show_default=True, help="Items per page.")
 @click.pass_obj
 def export(runtime, feed, company_id, ack, fmt, out_path, append, limit):
     """Write the FEED (payments, orders, service-requests) that the ERP has not yet
@@ -93,11 +97,15 @@ def export(runtime, feed, company_id, ack, fmt, out_path, append, limit):
     client = runtime.client()
     path = f"{API}/companies/{q(company_id)}/feeds/{FEEDS[feed]}"
     if out_path and os.path.isfile(out_path) and os.path.getsize(out_path) and not append:
-        raise click.ClickException(f"{out_path} exists: pass --append, or choose another "
-                                   "file (an exported feed is not overwritten)")
+        raise click.ClickException(
+            f"{out_path} exists: pass --append, or choose another file (an exported feed is not overwritten)"
+        )
     # Closed in `finally` below (stdout is not).
-    stream = (open(out_path, "a" if append else "w", encoding="utf-8", newline="")  # noqa: SIM115
-              if out_path else sys.stdout)
+    stream = (
+        open(out_path, "a" if append else "w", encoding="utf-8", newline="")  # noqa: SIM115
+        if out_path
+        else sys.stdout
+    )
     writer = Writer(stream, fmt, append=bool(append and out_path and os.path.getsize(out_path)))
     acknowledged = 0
     cursor = None
@@ -112,7 +120,8 @@ def export(runtime, feed, company_id, ack, fmt, out_path, append, limit):
                 except OSError as error:
                     raise click.ClickException(
                         f"cannot write {out_path or 'the output'}: {error}; the items of this "
-                        "page were not acknowledged and will come again") from None
+                        "page were not acknowledged and will come again"
+                    ) from None
                 if ack:
                     client.post(f"{path}/ack", {"ids": ids}, idempotent=True)
                     acknowledged += len(ids)

@@ -3,6 +3,7 @@
 The session is injectable (`ApiClient(session=...)`): tests mount a transport adapter that
 hands each request to `chalice.test.Client`, so the CLI runs against the real app in-process.
 """
+
 import json
 import time
 
@@ -31,8 +32,9 @@ class ApiError(Exception):
 
 
 class ApiClient:
-    def __init__(self, url: str, token: str | None, session=None, retries: int = 4,
-                 backoff: float = 0.5, sleep=time.sleep):
+    def __init__(
+        self, url: str, token: str | None, session=None, retries: int = 4, backoff: float = 0.5, sleep=time.sleep
+    ):
         self.url = url.rstrip("/")
         self.token = token
         self.session = session if session is not None else requests.Session()
@@ -41,8 +43,17 @@ class ApiClient:
         self.sleep = sleep
 
     # ------------------------------------------------------------------ core
-    def request(self, method: str, path: str, *, json_body=None, data: bytes | None = None,
-                params=None, headers=None, idempotent: bool | None = None):
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body=None,
+        data: bytes | None = None,
+        params=None,
+        headers=None,
+        idempotent: bool | None = None,
+    ):
         """JSON answer of one call.  Idempotent calls (GET/PUT/DELETE, and any call marked
         so, like batch upserts whose `updated_at` makes a re-send harmless) are retried on
         connection errors, timeouts and 429/502/503/504; others are sent once."""
@@ -59,20 +70,19 @@ class ApiClient:
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
             try:
-                response = self.session.request(method, self.url + path, data=data,
-                                                params=params, headers=all_headers,
-                                                timeout=TIMEOUT)
+                response = self.session.request(
+                    method, self.url + path, data=data, params=params, headers=all_headers, timeout=TIMEOUT
+                )
             except (requests.ConnectionError, requests.Timeout) as error:
                 if last:
-                    raise ApiError(None, "unreachable",
-                                   f"cannot reach {self.url}: {error.__class__.__name__}: "
-                                   f"{error}") from None
+                    raise ApiError(
+                        None, "unreachable", f"cannot reach {self.url}: {error.__class__.__name__}: {error}"
+                    ) from None
                 self.sleep(self.backoff * 2 ** (attempt - 1))
                 continue
             if response.status_code in RETRY_STATUSES and not last:
                 wait = response.headers.get("Retry-After")
-                self.sleep(float(wait) if wait and wait.isdigit()
-                           else self.backoff * 2 ** (attempt - 1))
+                self.sleep(float(wait) if wait and wait.isdigit() else self.backoff * 2 ** (attempt - 1))
                 continue
             return self._answer(response)
         raise AssertionError("unreachable")
@@ -85,18 +95,15 @@ class ApiClient:
             body = None
         if response.status_code >= 400:
             if isinstance(body, dict) and "message" in body:
-                raise ApiError(response.status_code, str(body.get("error", "error")),
-                               str(body["message"]), body)
+                raise ApiError(response.status_code, str(body.get("error", "error")), str(body["message"]), body)
             text = response.text[:300] if response.content else response.reason
             raise ApiError(response.status_code, "http_error", text or "error")
         if body is None and response.content:
-            raise ApiError(response.status_code, "not_json",
-                           "the API answered with something that is not JSON")
+            raise ApiError(response.status_code, "not_json", "the API answered with something that is not JSON")
         return body
 
     def get(self, path, **params):
-        return self.request("GET", path, params={k: v for k, v in params.items()
-                                                 if v is not None} or None)
+        return self.request("GET", path, params={k: v for k, v in params.items() if v is not None} or None)
 
     def post(self, path, body, idempotent=False):
         return self.request("POST", path, json_body=body, idempotent=idempotent)

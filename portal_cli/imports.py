@@ -11,6 +11,7 @@ run that was interrupted resumes after the last acknowledged batch.  Re-sending 
 harmless anyway: each record carries `updated_at`, and the API answers `unchanged` for one it
 already has.  The checkpoint is removed when the import completes.
 """
+
 import json
 import os
 import sys
@@ -39,6 +40,7 @@ MAX_LISTED_REJECTS = 1000
 
 def schemas():
     from chalicelib.contract import schemas as api_schemas  # pydantic only: no app, no boto3
+
     return api_schemas
 
 
@@ -50,8 +52,7 @@ def detect_format(path: str, given: str | None) -> str:
         return "csv"
     if suffix in (".jsonl", ".ndjson", ".json"):
         return "jsonl"
-    raise click.UsageError(f"cannot tell the format of {path} from its extension: "
-                           "pass --format csv or --format jsonl")
+    raise click.UsageError(f"cannot tell the format of {path} from its extension: pass --format csv or --format jsonl")
 
 
 def model_problems(record, model) -> list[Problem]:
@@ -82,16 +83,17 @@ class Source:
             contacts, problems = read_contacts(self.contacts_path)
         stream, hasher = open_text(self.path, hashing=hashing)
         with stream:
-            reader = records(self.kind, self.fmt, stream,
-                             contacts if self.contacts_path else None)
+            reader = records(self.kind, self.fmt, stream, contacts if self.contacts_path else None)
             yield from reader
             problems = problems + reader.header_problems
             if self.contacts_path and not problems:
                 for customer_no, items in contacts.items():
                     for row, _ in items:
-                        problems.append(Problem(row, "contacts file: customer_no",
-                                                f"customer {customer_no!r} is not in "
-                                                f"{self.path}"))
+                        problems.append(
+                            Problem(
+                                row, "contacts file: customer_no", f"customer {customer_no!r} is not in {self.path}"
+                            )
+                        )
             if hasher:
                 # read to the end so the hash covers the whole file
                 while stream.read(1 << 16):
@@ -130,9 +132,13 @@ class Checkpoint:
         self.path = Path(str(input_path) + ".portal-import.json")
         self.identity = identity
         self.unwritable = False
-        self.state = {"records_done": 0, "batches_done": 0,
-                      "summary": {outcome: 0 for outcome in OUTCOMES}, "rejected": [],
-                      "notes": []}
+        self.state = {
+            "records_done": 0,
+            "batches_done": 0,
+            "summary": {outcome: 0 for outcome in OUTCOMES},
+            "rejected": [],
+            "notes": [],
+        }
 
     def load(self) -> str | None:
         """Take over a previous run's progress; a message saying what happened, if anything."""
@@ -143,27 +149,33 @@ class Checkpoint:
         except (OSError, ValueError):
             return f"ignoring an unreadable checkpoint {self.path}"
         if saved.get("identity") != self.identity:
-            return (f"ignoring {self.path}: it belongs to another file, kind, company or "
-                    "portal (or the file changed since)")
+            return (
+                f"ignoring {self.path}: it belongs to another file, kind, company or portal (or the file changed since)"
+            )
         self.state = saved["state"]
-        return (f"resuming: {self.state['records_done']} record(s) in "
-                f"{self.state['batches_done']} batch(es) were acknowledged by a previous run")
+        return (
+            f"resuming: {self.state['records_done']} record(s) in "
+            f"{self.state['batches_done']} batch(es) were acknowledged by a previous run"
+        )
 
     def save(self) -> None:
         if self.unwritable:
             return
         temporary = self.path.with_name(self.path.name + ".tmp")
         try:
-            temporary.write_text(json.dumps({"version": CHECKPOINT_VERSION,
-                                             "identity": self.identity, "state": self.state}),
-                                 encoding="utf-8")
+            temporary.write_text(
+                json.dumps({"version": CHECKPOINT_VERSION, "identity": self.identity, "state": self.state}),
+                encoding="utf-8",
+            )
             os.replace(temporary, self.path)
         except OSError as error:
             # The import goes on; a re-run sends everything again (harmless: `unchanged`).
             self.unwritable = True
-            output.stderr().print(f"[yellow]warning:[/] cannot write the checkpoint "
-                                  f"{self.path} ({error}): an interrupted run will start over",
-                                  highlight=False)
+            output.stderr().print(
+                f"[yellow]warning:[/] cannot write the checkpoint "
+                f"{self.path} ({error}): an interrupted run will start over",
+                highlight=False,
+            )
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -196,8 +208,7 @@ def batches(source: Source, bad_rows: set, skip: int):
         if position <= skip:
             continue
         encoded = json.dumps(item.data, separators=(",", ":"), ensure_ascii=False).encode()
-        if batch.records and (len(batch.records) >= BATCH_RECORDS
-                              or batch.size + len(encoded) > BATCH_BYTES):
+        if batch.records and (len(batch.records) >= BATCH_RECORDS or batch.size + len(encoded) > BATCH_BYTES):
             yield batch
             batch = Batch()
         item.data = None  # the encoded form is all we need from here on
@@ -209,8 +220,9 @@ def batches(source: Source, bad_rows: set, skip: int):
 def send(client, path: str, batch: Batch) -> list[dict]:
     """Results of one batch, in record order.  A 413 splits the batch in two."""
     try:
-        answer = client.request("POST", path, data=batch.body(),
-                                headers={"Content-Type": "application/json"}, idempotent=True)
+        answer = client.request(
+            "POST", path, data=batch.body(), headers={"Content-Type": "application/json"}, idempotent=True
+        )
     except ApiError as error:
         if error.status == 413 and len(batch.records) > 1:
             half = len(batch.records) // 2
@@ -221,8 +233,9 @@ def send(client, path: str, batch: Batch) -> list[dict]:
         raise
     results = sorted(answer.get("results", []), key=lambda result: result["index"])
     if len(results) != len(batch.records):
-        raise ApiError(None, "bad_answer", f"the API answered {len(results)} result(s) for "
-                                           f"{len(batch.records)} record(s)")
+        raise ApiError(
+            None, "bad_answer", f"the API answered {len(results)} result(s) for {len(batch.records)} record(s)"
+        )
     return results
 
 
@@ -233,16 +246,15 @@ def rejected_rows(batch: Batch, results: list[dict]) -> list[dict]:
             continue
         errors = result.get("errors") or [{"field": "(record)", "reason": "rejected"}]
         for error in errors:
-            path = tuple(int(part) if part.isdigit() else part
-                         for part in str(error.get("field", "")).split(".") if part)
+            path = tuple(
+                int(part) if part.isdigit() else part for part in str(error.get("field", "")).split(".") if part
+            )
             row, column = record.locate(path) if path else (record.row, "(record)")
-            found.append({"row": row, "key": result.get("key"), "column": column,
-                          "reason": error.get("reason", "")})
+            found.append({"row": row, "key": result.get("key"), "column": column, "reason": error.get("reason", "")})
     return found
 
 
-def run_import(runtime, kind, path, fmt, company_id, skip_invalid, dry_run, restart,
-               contacts_path):
+def run_import(runtime, kind, path, fmt, company_id, skip_invalid, dry_run, restart, contacts_path):
     api = schemas()
     model = api.KINDS[kind].record
     source = Source(kind, path, fmt, contacts_path)
@@ -252,23 +264,35 @@ def run_import(runtime, kind, path, fmt, company_id, skip_invalid, dry_run, rest
     if problems:
         report_problems(problems, path)
         if not skip_invalid:
-            err.print(f"[red]nothing sent[/]: fix the rows above, or pass --skip-invalid to "
-                      f"send the {valid} valid record(s) and leave the bad ones out",
-                      highlight=False)
+            err.print(
+                f"[red]nothing sent[/]: fix the rows above, or pass --skip-invalid to "
+                f"send the {valid} valid record(s) and leave the bad ones out",
+                highlight=False,
+            )
             raise SystemExit(EXIT_BAD_ROWS)
         err.print(f"--skip-invalid: {len(bad_rows)} bad record(s) left out", highlight=False)
-    err.print(f"{path}: {valid} valid {kind} record(s), validated in "
-              f"{time.monotonic() - started:.1f} s", highlight=False)
+    err.print(
+        f"{path}: {valid} valid {kind} record(s), validated in {time.monotonic() - started:.1f} s", highlight=False
+    )
     if dry_run:
         raise SystemExit(EXIT_BAD_ROWS if problems else 0)
 
     from portal_cli.main import API, q
+
     client = runtime.client()
     api_path = f"{API}/companies/{q(company_id)}/{kind}"
-    checkpoint = Checkpoint(path, {"kind": kind, "company": company_id, "url": client.url,
-                                   "sha256": source.sha256, "size": source.size,
-                                   "contacts": str(contacts_path or ""),
-                                   "skip_invalid": bool(skip_invalid)})
+    checkpoint = Checkpoint(
+        path,
+        {
+            "kind": kind,
+            "company": company_id,
+            "url": client.url,
+            "sha256": source.sha256,
+            "size": source.size,
+            "contacts": str(contacts_path or ""),
+            "skip_invalid": bool(skip_invalid),
+        },
+    )
     if restart:
         checkpoint.remove()
     else:
@@ -287,9 +311,16 @@ def run_import(runtime, kind, path, fmt, company_id, skip_invalid, dry_run, rest
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
-    progress = Progress(TextColumn(f"importing {kind}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.fields[rate]} rec/s"), TimeElapsedColumn(),
-                        TimeRemainingColumn(), console=err)
+
+    progress = Progress(
+        TextColumn(f"importing {kind}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} rec/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+    )
     sent_now = 0
     send_started = time.monotonic()
     failure = None
@@ -302,8 +333,11 @@ def run_import(runtime, kind, path, fmt, company_id, skip_invalid, dry_run, rest
                 in_flight.append((batch, pool.submit(send, client, api_path, batch)))
                 if len(in_flight) == 2:
                     sent_now += finish(in_flight.pop(0), state, summary, checkpoint)
-                    progress.update(task, completed=state["records_done"],
-                                    rate=f"{sent_now / (time.monotonic() - send_started):.0f}")
+                    progress.update(
+                        task,
+                        completed=state["records_done"],
+                        rate=f"{sent_now / (time.monotonic() - send_started):.0f}",
+                    )
             while in_flight:
                 sent_now += finish(in_flight.pop(0), state, summary, checkpoint)
                 progress.update(task, completed=state["records_done"])
@@ -314,9 +348,12 @@ def run_import(runtime, kind, path, fmt, company_id, skip_invalid, dry_run, rest
     elapsed = time.monotonic() - send_started
     show_summary(runtime, kind, summary, state, sent_now, elapsed, len(bad_rows))
     if failure is not None:
-        err.print(f"[red]stopped:[/] {failure}\n{state['records_done']} of {valid} record(s) "
-                  f"acknowledged; run the same command again to resume "
-                  f"(checkpoint {checkpoint.path})", highlight=False)
+        err.print(
+            f"[red]stopped:[/] {failure}\n{state['records_done']} of {valid} record(s) "
+            f"acknowledged; run the same command again to resume "
+            f"(checkpoint {checkpoint.path})",
+            highlight=False,
+        )
         raise SystemExit(1)
     checkpoint.remove()
     if summary["rejected"] or (skip_invalid and bad_rows):
@@ -335,8 +372,10 @@ def finish(pending, state, summary, checkpoint):
         for warning in result.get("warnings") or []:
             notes.append(f"row {record.row}, key {result.get('key')}: {warning}")
         if result.get("ignored_fields"):
-            notes.append(f"row {record.row}, key {result.get('key')}: ignored (the portal owns "
-                         f"them): {', '.join(result['ignored_fields'])}")
+            notes.append(
+                f"row {record.row}, key {result.get('key')}: ignored (the portal owns "
+                f"them): {', '.join(result['ignored_fields'])}"
+            )
     del notes[MAX_LISTED_REJECTS:]
     state["records_done"] += len(batch.records)
     state["batches_done"] += 1
@@ -348,12 +387,20 @@ def finish(pending, state, summary, checkpoint):
 def show_summary(runtime, kind, summary, state, sent_now, elapsed, invalid):
     counts = {outcome: summary.get(outcome, 0) for outcome in OUTCOMES}
     if runtime.as_json:
-        output.print_json({"kind": kind, "summary": counts, "invalid_skipped": invalid,
-                           "rejected": state["rejected"], "notes": state.get("notes", []),
-                           "records_done": state["records_done"],
-                           "seconds": round(elapsed, 3)})
+        output.print_json(
+            {
+                "kind": kind,
+                "summary": counts,
+                "invalid_skipped": invalid,
+                "rejected": state["rejected"],
+                "notes": state.get("notes", []),
+                "records_done": state["records_done"],
+                "seconds": round(elapsed, 3),
+            }
+        )
         return
     from rich.table import Table
+
     table = Table(title=f"{kind} import")
     for outcome in OUTCOMES:
         table.add_column(outcome.replace("_", " "), justify="right")
@@ -363,8 +410,7 @@ def show_summary(runtime, kind, summary, state, sent_now, elapsed, invalid):
     if invalid:
         console.print(f"{invalid} invalid record(s) left out (--skip-invalid)")
     if sent_now:
-        console.print(f"{sent_now} record(s) sent in {elapsed:.1f} s "
-                      f"({sent_now / max(elapsed, 1e-9):.0f} records/s)")
+        console.print(f"{sent_now} record(s) sent in {elapsed:.1f} s ({sent_now / max(elapsed, 1e-9):.0f} records/s)")
     if state.get("notes"):
         console.print("notes from the API:")
         for note in state["notes"]:
@@ -372,35 +418,49 @@ def show_summary(runtime, kind, summary, state, sent_now, elapsed, invalid):
     if state["rejected"]:
         console.print(f"[red]rejected by the API ({counts['rejected']}):[/]")
         for item in state["rejected"]:
-            sys.stdout.write(f"  row {item['row']}, key {item['key']}, column {item['column']}: "
-                             f"{item['reason']}\n")
+            sys.stdout.write(f"  row {item['row']}, key {item['key']}, column {item['column']}: {item['reason']}\n")
 
 
 def import_command(kind):
     @click.command(kind)
     @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
     @click.option("--company", "company_id", help="Company id (env PORTAL_COMPANY).")
-    @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]),
-                  help="Default: from the extension (.csv; .jsonl/.ndjson/.json).")
-    @click.option("--skip-invalid", is_flag=True,
-                  help="Send the valid records even when some are bad (exit code 4).")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["csv", "jsonl"]),
+        help="Default: from the extension (.csv; .jsonl/.ndjson/.json).",
+    )
+    @click.option("--skip-invalid", is_flag=True, help="Send the valid records even when some are bad (exit code 4).")
     @click.option("--dry-run", is_flag=True, help="Validate only; send nothing.")
-    @click.option("--restart", is_flag=True,
-                  help="Ignore a previous run's checkpoint and send everything again.")
+    @click.option("--restart", is_flag=True, help="Ignore a previous run's checkpoint and send everything again.")
     @click.pass_obj
     def command(runtime, path, company_id, fmt, skip_invalid, dry_run, restart, **extra):
         company = None if dry_run else runtime.company(company_id)
-        run_import(runtime, kind, path, detect_format(path, fmt), company, skip_invalid,
-                   dry_run, restart, extra.get("contacts_path"))
+        run_import(
+            runtime,
+            kind,
+            path,
+            detect_format(path, fmt),
+            company,
+            skip_invalid,
+            dry_run,
+            restart,
+            extra.get("contacts_path"),
+        )
 
-    command.help = (f"Import {kind} from FILE (CSV or JSON Lines; columns in "
-                    "docs/erp-import.md).  Every record is validated first; an interrupted "
-                    "import resumes where it stopped.")
+    command.help = (
+        f"Import {kind} from FILE (CSV or JSON Lines; columns in "
+        "docs/erp-import.md).  Every record is validated first; an interrupted "
+        "import resumes where it stopped."
+    )
     if kind == "customers":
-        command = click.option("--contacts", "contacts_path",
-                               type=click.Path(exists=True, dir_okay=False),
-                               help="Separate contacts CSV (customer_no, contact_id, name, "
-                                    "email, phone, role, primary).")(command)
+        command = click.option(
+            "--contacts",
+            "contacts_path",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Separate contacts CSV (customer_no, contact_id, name, email, phone, role, primary).",
+        )(command)
     return command
 
 

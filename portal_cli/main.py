@@ -5,6 +5,7 @@ Exit codes: 0 done; 1 the API refused or could not be reached (message on stderr
 2 wrong usage; 3 the input file has bad rows (nothing sent); 4 records were rejected
 (by the API, or skipped with `--skip-invalid`).
 """
+
 import json
 import sys
 import time
@@ -27,6 +28,7 @@ class Injected:
     """What tests (and embedders) hand to `cli.main(obj=...)`: a requests-compatible
     session (e.g. one with a transport adapter to `chalice.test.Client`), the environment,
     and the retry pause."""
+
     session: Any = None  # a requests.Session or a stand-in with its `request`
     environ: dict | None = None
     backoff: float = 0.5
@@ -43,8 +45,7 @@ class Runtime:
     @property
     def settings(self):
         try:
-            return resolve(self.options, environ=self.injected.environ,
-                           config_path=self.options.get("config"))
+            return resolve(self.options, environ=self.injected.environ, config_path=self.options.get("config"))
         except ConfigError as error:
             raise click.ClickException(str(error)) from None
 
@@ -55,18 +56,24 @@ class Runtime:
                 output.stderr().print(f"[yellow]warning:[/] {warning}")
             if not settings.token:
                 raise click.ClickException(
-                    "no API token: pass --token, set PORTAL_TOKEN, or put token = \"...\" in "
-                    f"{settings.config_path or '~/.config/portal/config.toml'}")
-            self._client = ApiClient(settings.url, settings.token, session=self.injected.session,
-                                     backoff=self.injected.backoff,
-                                     sleep=self.injected.sleep or time.sleep)
+                    'no API token: pass --token, set PORTAL_TOKEN, or put token = "..." in '
+                    f"{settings.config_path or '~/.config/portal/config.toml'}"
+                )
+            self._client = ApiClient(
+                settings.url,
+                settings.token,
+                session=self.injected.session,
+                backoff=self.injected.backoff,
+                sleep=self.injected.sleep or time.sleep,
+            )
         return self._client
 
     def company(self, given: str | None) -> str:
         company = given or self.settings.company
         if not company:
-            raise click.UsageError("which company? pass --company, set PORTAL_COMPANY, or put "
-                                   "company = \"...\" in the config file")
+            raise click.UsageError(
+                'which company? pass --company, set PORTAL_COMPANY, or put company = "..." in the config file'
+            )
         return company
 
     def show(self, data, title: str = "", columns: list[str] | None = None) -> None:
@@ -98,8 +105,12 @@ def q(value: str) -> str:
 @click.group(cls=PortalGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--url", help="Portal base URL (env PORTAL_URL; default http://localhost:8000).")
 @click.option("--token", help="Admin-API bearer token (env PORTAL_TOKEN).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Config file (env PORTAL_CONFIG; default ~/.config/portal/config.toml).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (env PORTAL_CONFIG; default ~/.config/portal/config.toml).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of tables.")
 @click.version_option("1", prog_name="portal")
 @click.pass_context
@@ -110,8 +121,7 @@ def cli(ctx, url, token, config_path, as_json):
     Settings: option > environment (PORTAL_URL, PORTAL_TOKEN, PORTAL_COMPANY) > config file.
     """
     injected = ctx.obj if isinstance(ctx.obj, Injected) else Injected()
-    ctx.obj = Runtime({"url": url, "token": token, "config": config_path}, injected,
-                      as_json=as_json)
+    ctx.obj = Runtime({"url": url, "token": token, "config": config_path}, injected, as_json=as_json)
 
 
 pass_runtime = click.make_pass_decorator(Runtime)
@@ -131,8 +141,16 @@ def parse_assignment(text: str) -> tuple[str, object]:
 
 def parse_page(text: str) -> tuple[str, bool]:
     key, sep, raw = text.partition("=")
-    flag = {"on": True, "true": True, "yes": True, "1": True,
-            "off": False, "false": False, "no": False, "0": False}.get(raw.strip().lower())
+    flag = {
+        "on": True,
+        "true": True,
+        "yes": True,
+        "1": True,
+        "off": False,
+        "false": False,
+        "no": False,
+        "0": False,
+    }.get(raw.strip().lower())
     if not sep or flag is None or not key.strip():
         raise click.BadParameter(f"{text!r}: use PAGE=on or PAGE=off")
     return key.strip(), flag
@@ -142,28 +160,43 @@ def company_settings_options(func):
     """Options shared by `company create` and `company set` (only given ones are sent)."""
     options = [
         click.option("--name", help="Company name shown in pages and e-mails."),
-        click.option("--domain", "primary_domain",
-                     help="Primary host; e-mailed links are built from it."),
+        click.option("--domain", "primary_domain", help="Primary host; e-mailed links are built from it."),
         click.option("--time-zone", help="IANA zone, e.g. America/Chicago."),
         click.option("--currency", help="ISO currency code, e.g. USD."),
         click.option("--oem-label", help='Label of the dealer pages, e.g. "Dealer".'),
         click.option("--email-sender", help="Verified SES sender address."),
         click.option("--support-email"),
         click.option("--support-phone"),
-        click.option("--web-access-owner", type=click.Choice(["portal", "erp"]),
-                     help="Who owns portal-side customer settings."),
-        click.option("--auto-credentials/--no-auto-credentials", default=None,
-                     help="Generate user name/first password when a new invoice arrives."),
-        click.option("--credentials-delivery", type=click.Choice(["password", "link"]),
-                     help="New logins get a generated first password, or a set-password link."),
+        click.option(
+            "--web-access-owner", type=click.Choice(["portal", "erp"]), help="Who owns portal-side customer settings."
+        ),
+        click.option(
+            "--auto-credentials/--no-auto-credentials",
+            default=None,
+            help="Generate user name/first password when a new invoice arrives.",
+        ),
+        click.option(
+            "--credentials-delivery",
+            type=click.Choice(["password", "link"]),
+            help="New logins get a generated first password, or a set-password link.",
+        ),
         click.option("--generated-password-days", type=click.IntRange(1, 365)),
-        click.option("--credentials-email-format", "email_format_file",
-                     type=click.File("r", encoding="utf-8"),
-                     help="File (or -) with the credentials e-mail template."),
-        click.option("--page", "pages", multiple=True, metavar="PAGE=on|off",
-                     help="Menu page toggle; repeat for several."),
-        click.option("--set", "extra", multiple=True, metavar="FIELD=VALUE",
-                     help="Any other company field; VALUE is JSON if it parses as JSON."),
+        click.option(
+            "--credentials-email-format",
+            "email_format_file",
+            type=click.File("r", encoding="utf-8"),
+            help="File (or -) with the credentials e-mail template.",
+        ),
+        click.option(
+            "--page", "pages", multiple=True, metavar="PAGE=on|off", help="Menu page toggle; repeat for several."
+        ),
+        click.option(
+            "--set",
+            "extra",
+            multiple=True,
+            metavar="FIELD=VALUE",
+            help="Any other company field; VALUE is JSON if it parses as JSON.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -200,8 +233,7 @@ def company():
 def company_create(runtime, company_id, **values):
     """Create company COMPANY_ID (needs --name and --domain)."""
     body = settings_body(values)
-    missing = [flag for flag, key in (("--name", "name"), ("--domain", "primary_domain"))
-               if key not in body]
+    missing = [flag for flag, key in (("--name", "name"), ("--domain", "primary_domain")) if key not in body]
     if missing:
         raise click.UsageError(f"company create needs {' and '.join(missing)}")
     answer = runtime.client().post(f"{API}/companies", dict(company_id=company_id, **body))
@@ -213,8 +245,7 @@ def company_create(runtime, company_id, **values):
 @pass_runtime
 def company_show(runtime, company_id):
     """Show a company's settings."""
-    runtime.show(runtime.client().get(f"{API}/companies/{q(company_id)}"),
-                 f"company {company_id}")
+    runtime.show(runtime.client().get(f"{API}/companies/{q(company_id)}"), f"company {company_id}")
 
 
 @company.command("set")
@@ -226,8 +257,7 @@ def company_set(runtime, company_id, **values):
     body = settings_body(values)
     if not body:
         raise click.UsageError("nothing to change: give at least one setting option")
-    runtime.show(runtime.client().patch(f"{API}/companies/{q(company_id)}", body),
-                 f"company {company_id} updated")
+    runtime.show(runtime.client().patch(f"{API}/companies/{q(company_id)}", body), f"company {company_id} updated")
 
 
 # ------------------------------------------------------------------ domains
@@ -245,8 +275,7 @@ def domain_add(runtime, company_id, host, primary):
     """Add HOST to COMPANY_ID, set it up in AWS (SES DKIM identity, ACM certificate, API
     Gateway custom domain) and print the DNS records to create.  Run it again for the
     same host after the certificate is issued: it finishes what is left."""
-    answer = runtime.client().post(f"{API}/companies/{q(company_id)}/domains",
-                                   {"host": host, "primary": primary})
+    answer = runtime.client().post(f"{API}/companies/{q(company_id)}/domains", {"host": host, "primary": primary})
     if runtime.as_json:
         output.print_json(answer)
         return
@@ -256,8 +285,7 @@ def domain_add(runtime, company_id, host, primary):
 def print_dns_records(answer: dict) -> None:
     """Zone-file lines (fully qualified names), one per record, to copy into DNS."""
     echo = click.echo
-    echo(f"domain {answer['host']} added to {answer['company_id']}"
-         + (" (primary)" if answer.get("primary") else ""))
+    echo(f"domain {answer['host']} added to {answer['company_id']}" + (" (primary)" if answer.get("primary") else ""))
     if answer.get("certificate_arn"):
         echo(f"certificate {answer['certificate_arn']} ({answer.get('certificate_status')})")
     echo("\nCreate these DNS records:")
@@ -290,8 +318,13 @@ def admin():
 @admin.command("create")
 @click.argument("email")
 @click.option("--name", help="The administrator's name.")
-@click.option("--company", "company_ids", multiple=True, required=True,
-              help="Company the administrator manages; repeat for several.")
+@click.option(
+    "--company",
+    "company_ids",
+    multiple=True,
+    required=True,
+    help="Company the administrator manages; repeat for several.",
+)
 @pass_runtime
 def admin_create(runtime, email, name, company_ids):
     """Create administrator EMAIL; the portal e-mails a set-password link."""
@@ -328,15 +361,13 @@ def token_create(runtime, scope, company_id, label):
         output.print_json(answer)
         return
     console = output.stdout()
-    console.print(output.key_values("token created",
-                                    {k: v for k, v in answer.items() if k != "token"}))
+    console.print(output.key_values("token created", {k: v for k, v in answer.items() if k != "token"}))
     console.print("token (shown once, store it now):", style="bold")
     # Alone on its line so scripts can take it with `tail -1`.
     sys.stdout.write(answer["token"] + "\n")
 
 
-TOKEN_COLUMNS = ["token_id", "scope", "company_id", "label", "created_at", "last_used_at",
-                 "revoked"]
+TOKEN_COLUMNS = ["token_id", "scope", "company_id", "label", "created_at", "last_used_at", "revoked"]
 
 
 @token.command("list")
@@ -374,8 +405,7 @@ def gateway():
 @click.argument("company_id")
 @click.option("--oid", required=True, help="emergepay merchant oid.")
 @click.option("--environment", type=click.Choice(["sandbox", "production"]), required=True)
-@click.option("--auth-token-stdin", is_flag=True,
-              help="Read the auth token from the first line of standard input.")
+@click.option("--auth-token-stdin", is_flag=True, help="Read the auth token from the first line of standard input.")
 @pass_runtime
 def gateway_set(runtime, method, company_id, oid, environment, auth_token_stdin):
     """Store the emergepay credentials of COMPANY_ID for METHOD (card or ach).
@@ -387,13 +417,13 @@ def gateway_set(runtime, method, company_id, oid, environment, auth_token_stdin)
     if auth_token_stdin:
         secret = sys.stdin.readline().strip()
     else:
-        secret = click.prompt(f"emergepay auth token for {company_id} ({method})",
-                              hide_input=True, err=True).strip()
+        secret = click.prompt(f"emergepay auth token for {company_id} ({method})", hide_input=True, err=True).strip()
     if not secret:
         raise click.UsageError("the auth token is empty")
     answer = runtime.client().put(
         f"{API}/companies/{q(company_id)}/gateway/{method}",
-        {"oid": oid, "auth_token": secret, "environment": environment})
+        {"oid": oid, "auth_token": secret, "environment": environment},
+    )
     if runtime.as_json:
         output.print_json(answer)
     else:

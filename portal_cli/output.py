@@ -1,4 +1,5 @@
 """Printing: rich tables for people, `--json` for scripts; errors to stderr."""
+
 import json
 import sys
 
@@ -9,8 +10,7 @@ from rich.table import Table
 def stdout() -> Console:
     # Made per call: click's test runner swaps sys.stdout between invocations.  Into a pipe
     # or a file, tables are not squeezed into 80 columns.
-    return Console(file=sys.stdout, soft_wrap=True,
-                   width=None if sys.stdout.isatty() else 200)
+    return Console(file=sys.stdout, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
 
 def stderr() -> Console:

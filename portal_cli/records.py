@@ -8,12 +8,13 @@ empty after the first).  JSON Lines: one API record per line, exactly as the API
 Each record keeps where its values came from (field path -> row, column), so that a validation
 error of the API's pydantic model, local or remote, is reported as "row 12, column line_price".
 """
+
 import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Record:
 @dataclass
 class Child:
     """Columns that make one item of a list field (an invoice line, a contact, a location)."""
+
     columns: dict  # CSV column -> item field
     id_column: str  # the column that says which item a row is
     default_id: bool = False  # number the items 1, 2, ... when the id column is absent/empty
@@ -59,9 +61,11 @@ class CsvSpec:
     multi_row: bool = False
 
     def known(self, column: str) -> bool:
-        return (column in self.columns
-                or any(column in child.columns for child in self.children.values())
-                or any(column.startswith(p) and len(column) > len(p) for p in self.prefixed))
+        return (
+            column in self.columns
+            or any(column in child.columns for child in self.children.values())
+            or any(column.startswith(p) and len(column) > len(p) for p in self.prefixed)
+        )
 
 
 def same(*names):
@@ -71,54 +75,128 @@ def same(*names):
 SPECS = {
     "customers": CsvSpec(
         key="customer_no",
-        columns=same("customer_no", "name", "updated_at", "erp_active", "price_level",
-                     "terms_days", "address", "city", "state", "postal_code", "phone"),
+        columns=same(
+            "customer_no",
+            "name",
+            "updated_at",
+            "erp_active",
+            "price_level",
+            "terms_days",
+            "address",
+            "city",
+            "state",
+            "postal_code",
+            "phone",
+        ),
         children={
-            "contacts": Child({"contact_id": "contact_id", "contact_name": "name",
-                               "contact_email": "email", "contact_phone": "phone",
-                               "contact_role": "role", "contact_primary": "primary"},
-                              id_column="contact_id", default_id=True),
-            "locations": Child({"location_id": "location_id", "location_name": "name",
-                                "location_address": "address", "location_city": "city",
-                                "location_state": "state", "location_postal_code": "postal_code",
-                                "location_phone": "phone"}, id_column="location_id"),
+            "contacts": Child(
+                {
+                    "contact_id": "contact_id",
+                    "contact_name": "name",
+                    "contact_email": "email",
+                    "contact_phone": "phone",
+                    "contact_role": "role",
+                    "contact_primary": "primary",
+                },
+                id_column="contact_id",
+                default_id=True,
+            ),
+            "locations": Child(
+                {
+                    "location_id": "location_id",
+                    "location_name": "name",
+                    "location_address": "address",
+                    "location_city": "city",
+                    "location_state": "state",
+                    "location_postal_code": "postal_code",
+                    "location_phone": "phone",
+                },
+                id_column="location_id",
+            ),
         },
-        multi_row=True),
+        multi_row=True,
+    ),
     "dealers": CsvSpec(
         key="dealer_code",
         columns=same("dealer_code", "name", "linked_customer_nos", "updated_at"),
-        lists=("linked_customer_nos",)),
+        lists=("linked_customer_nos",),
+    ),
     "invoices": CsvSpec(
         key="invoice_no",
-        columns=same("invoice_no", "customer_no", "location_id", "invoice_date", "due_date",
-                     "state", "status", "status_dates", "po_number", "ship_to", "dealer_code",
-                     "equipment_serial", "subtotal", "tax", "total", "balance",
-                     "applied_payment_ids", "updated_at"),
+        columns=same(
+            "invoice_no",
+            "customer_no",
+            "location_id",
+            "invoice_date",
+            "due_date",
+            "state",
+            "status",
+            "status_dates",
+            "po_number",
+            "ship_to",
+            "dealer_code",
+            "equipment_serial",
+            "subtotal",
+            "tax",
+            "total",
+            "balance",
+            "applied_payment_ids",
+            "updated_at",
+        ),
         lists=("applied_payment_ids",),
         maps=("status_dates",),
-        children={"lines": Child({"line_no": "line_no", "line_part_no": "part_no",
-                                  "line_description": "description",
-                                  "line_qty_ordered": "qty_ordered",
-                                  "line_qty_shipped": "qty_shipped",
-                                  "line_qty_backordered": "qty_backordered",
-                                  "line_price": "price", "line_extension": "extension",
-                                  "line_expected_on": "expected_on"}, id_column="line_no")},
-        multi_row=True),
+        children={
+            "lines": Child(
+                {
+                    "line_no": "line_no",
+                    "line_part_no": "part_no",
+                    "line_description": "description",
+                    "line_qty_ordered": "qty_ordered",
+                    "line_qty_shipped": "qty_shipped",
+                    "line_qty_backordered": "qty_backordered",
+                    "line_price": "price",
+                    "line_extension": "extension",
+                    "line_expected_on": "expected_on",
+                },
+                id_column="line_no",
+            )
+        },
+        multi_row=True,
+    ),
     "parts": CsvSpec(
         key="part_no",
         columns=same("part_no", "description", "qty_available", "updated_at"),
-        prefixed={"price_": "prices"}),
+        prefixed={"price_": "prices"},
+    ),
     "equipment": CsvSpec(
         key="serial_no",
-        columns=same("customer_no", "serial_no", "make", "model", "description", "location_id",
-                     "purchased_on", "installed_on", "warranty_ends_on", "invoice_nos",
-                     "updated_at"),
-        lists=("invoice_nos",)),
+        columns=same(
+            "customer_no",
+            "serial_no",
+            "make",
+            "model",
+            "description",
+            "location_id",
+            "purchased_on",
+            "installed_on",
+            "warranty_ends_on",
+            "invoice_nos",
+            "updated_at",
+        ),
+        lists=("invoice_nos",),
+    ),
 }
 
 # The separate contacts file of `portal import customers --contacts FILE`.
-CONTACT_COLUMNS = {"customer_no": "customer_no", "contact_id": "contact_id", "name": "name",
-                   "email": "email", "phone": "phone", "role": "role", "primary": "primary"}
+CONTACT_COLUMNS = {
+    "customer_no": "customer_no",
+    "contact_id": "contact_id",
+    "name": "name",
+    "email": "email",
+    "phone": "phone",
+    "role": "role",
+    "primary": "primary",
+}
 
 
 class HashingReader(io.RawIOBase):
@@ -136,7 +214,7 @@ class HashingReader(io.RawIOBase):
         data = self.raw.read(len(buffer))
         self.sha256.update(data)
         self.size += len(data)
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
     def close(self):
@@ -202,8 +280,7 @@ class CsvRecords:
                 if not any(value.strip() for value in values):
                     continue  # blank line
                 if len(values) != len(header):
-                    problem = Problem(row_no, "(row)", f"has {len(values)} cells, the header "
-                                                       f"has {len(header)}")
+                    problem = Problem(row_no, "(row)", f"has {len(values)} cells, the header has {len(header)}")
                     if current is not None:
                         yield self._finish(current)
                         current, current_key = None, None
@@ -220,10 +297,15 @@ class CsvRecords:
                 current_key = key
                 if key and spec.multi_row:
                     if key in seen:
-                        current.problems.append(Problem(
-                            row_no, spec.key, f"{spec.key} {key!r} appeared earlier in the "
-                            "file, not on the rows just before: a record's rows must be "
-                            "consecutive"))
+                        current.problems.append(
+                            Problem(
+                                row_no,
+                                spec.key,
+                                f"{spec.key} {key!r} appeared earlier in the "
+                                "file, not on the rows just before: a record's rows must be "
+                                "consecutive",
+                            )
+                        )
                     seen.add(key)
         except csv.Error as error:
             if current is not None:
@@ -240,9 +322,11 @@ class CsvRecords:
                 self.header_problems.append(Problem(1, name, "column appears twice"))
             seen.add(name)
             if not self.spec.known(name):
-                self.header_problems.append(Problem(
-                    1, name or "(empty)", "unknown column (see docs/erp-import.md for the "
-                    f"{self.kind} columns)"))
+                self.header_problems.append(
+                    Problem(
+                        1, name or "(empty)", f"unknown column (see docs/erp-import.md for the {self.kind} columns)"
+                    )
+                )
         if self.spec.key not in header:
             self.header_problems.append(Problem(1, self.spec.key, "required column is missing"))
 
@@ -260,8 +344,7 @@ class CsvRecords:
             elif name in spec.maps:
                 parsed = split_map(value)
                 if parsed is None:
-                    record.problems.append(Problem(row_no, column,
-                                                   "must be name=value pairs separated by ';'"))
+                    record.problems.append(Problem(row_no, column, "must be name=value pairs separated by ';'"))
                 else:
                     record.data[name] = parsed
             else:
@@ -269,7 +352,7 @@ class CsvRecords:
         for prefix, name in spec.prefixed.items():
             for column, value in row.items():
                 if column.startswith(prefix) and value != "":
-                    level = column[len(prefix):]
+                    level = column[len(prefix) :]
                     record.data.setdefault(name, {})[level] = value
                     record.where[(name, level)] = (row_no, column)
         self._add_children(record, row, row_no)
@@ -280,18 +363,18 @@ class CsvRecords:
             if column in self.spec.columns and value != "":
                 first = record.first_values.get(column)
                 if first is None:
-                    record.problems.append(Problem(row_no, column, f"is empty on row "
-                                                   f"{record.row} of the same record"))
+                    record.problems.append(Problem(row_no, column, f"is empty on row {record.row} of the same record"))
                 elif value != first:
-                    record.problems.append(Problem(row_no, column, f"differs from row "
-                                                   f"{record.row} of the same record "
-                                                   f"({first!r})"))
+                    record.problems.append(
+                        Problem(row_no, column, f"differs from row {record.row} of the same record ({first!r})")
+                    )
         self._add_children(record, row, row_no)
 
     def _add_children(self, record: Record, row: dict, row_no: int) -> None:
         for name, child in self.spec.children.items():
-            item = {field_name: row[column] for column, field_name in child.columns.items()
-                    if row.get(column, "") != ""}
+            item = {
+                field_name: row[column] for column, field_name in child.columns.items() if row.get(column, "") != ""
+            }
             if not item:
                 continue
             items = record.data.setdefault(name, [])
@@ -312,8 +395,7 @@ class CsvRecords:
                 items.append(contact)
                 record.where[("contacts", index)] = (contact_row, "contacts file")
                 for name in contact:
-                    record.where[("contacts", index, name)] = (contact_row,
-                                                               f"contacts file: {name}")
+                    record.where[("contacts", index, name)] = (contact_row, f"contacts file: {name}")
         record.first_values = {}
         return record
 
@@ -331,8 +413,7 @@ def read_contacts(path) -> tuple[dict, list]:
                 problems.append(Problem(1, f"contacts file: {name}", "unknown column"))
         for required in ("customer_no",):
             if required not in header:
-                problems.append(Problem(1, f"contacts file: {required}",
-                                        "required column is missing"))
+                problems.append(Problem(1, f"contacts file: {required}", "required column is missing"))
         if problems:
             return {}, problems
         for row_no, row in enumerate(reader, start=2):
@@ -362,12 +443,10 @@ class JsonRecords:
             try:
                 data = json.loads(line)
             except ValueError as error:
-                yield Record(line_no, {}, problems=[Problem(line_no, "(line)",
-                                                            f"not JSON: {error}")])
+                yield Record(line_no, {}, problems=[Problem(line_no, "(line)", f"not JSON: {error}")])
                 continue
             if not isinstance(data, dict):
-                yield Record(line_no, {}, problems=[Problem(line_no, "(line)",
-                                                            "must be a JSON object")])
+                yield Record(line_no, {}, problems=[Problem(line_no, "(line)", "must be a JSON object")])
                 continue
             yield Record(line_no, data)
 

@@ -28,9 +28,6 @@ def test_ruff_finds_nothing():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.skipif(os.environ.get("PORTAL_CHECK_FORMAT") != "1",
-                    reason="the code base is formatted once, after the open branches merge; "
-                           "then this runs always (drop the skip)")
 def test_ruff_format_changes_nothing():
     result = _run(_tool("ruff"), "format", "--check", "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr

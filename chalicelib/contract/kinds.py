@@ -1,22 +1,22 @@
 """The admin API's record kinds and limits, without pydantic (routes are registered at
 `import app`; the models in `schemas` are imported only when a request needs them)."""
-from typing import Dict, NamedTuple, Optional, Tuple
+
+from typing import NamedTuple
 
 MAX_RECORDS = 500  # per batch request
 MAX_BATCH_BYTES = 5 * 1024 * 1024  # per batch request body
 MAX_PDF_BYTES = 10 * 1024 * 1024
 
 
-
 class RecordKind(NamedTuple):
     record: str  # name of the record model in chalicelib.contract.schemas
-    delete: Optional[str]  # name of its delete model; None: the kind cannot be deleted
-    key: Tuple[str, ...]  # the fields of a record's natural key (joined by "/" in answers)
+    delete: str | None  # name of its delete model; None: the kind cannot be deleted
+    key: tuple[str, ...]  # the fields of a record's natural key (joined by "/" in answers)
 
 
 # The one list of the ERP's record kinds: the routes, the models (schemas.KINDS) and the
 # import service (services/erp_import.py) all follow it.
-KINDS: Dict[str, RecordKind] = {
+KINDS: dict[str, RecordKind] = {
     "customers": RecordKind("CustomerRecord", "CustomerDelete", ("customer_no",)),
     "dealers": RecordKind("DealerRecord", "DealerDelete", ("dealer_code",)),
     "invoices": RecordKind("InvoiceRecord", "InvoiceDelete", ("invoice_no",)),

@@ -10,11 +10,13 @@ money field holds integer cents.
 Dates are ISO dates (YYYY-MM-DD); `updated_at` is the ERP's ISO-8601 time of the
 change (a time without a zone is taken as UTC).
 """
+
 import functools
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Callable, Dict, List, Literal, Optional, Type, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -41,7 +43,7 @@ MONEY_PATTERN = re.compile(r"^-?\d{1,12}(\.\d{1,2})?$")
 def to_cents(value: Any) -> int:
     """Dollars (decimal string or number) -> integer cents, exactly."""
     if isinstance(value, bool) or value is None:
-        raise ValueError("must be an amount in dollars, e.g. \"12.50\"")
+        raise ValueError('must be an amount in dollars, e.g. "12.50"')
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, float):
@@ -51,11 +53,10 @@ def to_cents(value: Any) -> int:
     elif isinstance(value, str):
         text = value.strip()
         if not MONEY_PATTERN.match(text):
-            raise ValueError("must be a decimal amount in dollars with at most 2 decimals, "
-                             "e.g. \"12.50\"")
+            raise ValueError('must be a decimal amount in dollars with at most 2 decimals, e.g. "12.50"')
         amount = Decimal(text)
     else:
-        raise ValueError("must be an amount in dollars, e.g. \"12.50\"")
+        raise ValueError('must be an amount in dollars, e.g. "12.50"')
     if not amount.is_finite():
         raise ValueError("must be a finite amount")
     if abs(amount) >= MAX_DOLLARS:
@@ -66,11 +67,19 @@ def to_cents(value: Any) -> int:
     return int(cents)
 
 
-Money = Annotated[int, BeforeValidator(to_cents), WithJsonSchema({
-    "anyOf": [{"type": "string", "pattern": MONEY_PATTERN.pattern},
-              {"type": "number", "minimum": -999999999.99, "maximum": 999999999.99}],
-    "description": "Amount in dollars (decimal string or number, at most 2 decimals)",
-})]
+Money = Annotated[
+    int,
+    BeforeValidator(to_cents),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": MONEY_PATTERN.pattern},
+                {"type": "number", "minimum": -999999999.99, "maximum": 999999999.99},
+            ],
+            "description": "Amount in dollars (decimal string or number, at most 2 decimals)",
+        }
+    ),
+]
 
 
 def _utc(value: datetime) -> datetime:
@@ -79,9 +88,11 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-UpdatedAt = Annotated[datetime, AfterValidator(_utc), Field(
-    description="The ERP's time of this change (ISO-8601). An older change never "
-                "overwrites a newer one.")]
+UpdatedAt = Annotated[
+    datetime,
+    AfterValidator(_utc),
+    Field(description="The ERP's time of this change (ISO-8601). An older change never overwrites a newer one."),
+]
 
 # Natural keys are embedded in DynamoDB keys as `company#key`: no '#', no control chars.
 KEY_PATTERN = re.compile(r"^[^#\x00-\x1f\x7f]+$")
@@ -93,8 +104,12 @@ def _plain_key(value: str) -> str:
     return value
 
 
-Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-                AfterValidator(_plain_key), Field(json_schema_extra={"pattern": KEY_PATTERN.pattern})]
+Key = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(_plain_key),
+    Field(json_schema_extra={"pattern": KEY_PATTERN.pattern}),
+]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
 Quantity = Annotated[int, Field(ge=0, le=10_000_000)]
@@ -106,40 +121,53 @@ class Strict(BaseModel):
 
 # --- ERP records ------------------------------------------------------------------------
 
+
 class Location(Strict):
     location_id: Key
-    name: Optional[ShortText] = None
-    address: Optional[Text] = None
-    city: Optional[ShortText] = None
-    state: Optional[ShortText] = None
-    postal_code: Optional[ShortText] = None
-    phone: Optional[ShortText] = None
+    name: ShortText | None = None
+    address: Text | None = None
+    city: ShortText | None = None
+    state: ShortText | None = None
+    postal_code: ShortText | None = None
+    phone: ShortText | None = None
 
 
 class ContactIn(Strict):
     contact_id: Key
-    name: Optional[ShortText] = None
-    email: Optional[ShortText] = Field(None, description="Stored as given; invalid addresses "
-                                                         "are skipped when e-mailing")
-    phone: Optional[ShortText] = None
-    role: Optional[ShortText] = None
+    name: ShortText | None = None
+    email: ShortText | None = Field(None, description="Stored as given; invalid addresses are skipped when e-mailing")
+    phone: ShortText | None = None
+    role: ShortText | None = None
     primary: bool = False
 
 
-PageKey = Literal["orders", "history", "account", "account_history", "purchases", "equipment",
-                  "statements", "payments", "service", "dealer_orders", "dealer_history", "parts",
-                  "open_parts", "search_all"]
+PageKey = Literal[
+    "orders",
+    "history",
+    "account",
+    "account_history",
+    "purchases",
+    "equipment",
+    "statements",
+    "payments",
+    "service",
+    "dealer_orders",
+    "dealer_history",
+    "parts",
+    "open_parts",
+    "search_all",
+]
 PAGE_KEYS = get_args(PageKey)
 
 
 class WebAccessIn(Strict):
     """Portal-side settings: applied only when the company's web_access_owner is "erp"."""
 
-    access_type: Optional[Literal["Retail", "Dealer"]] = None
-    search_all: Optional[bool] = None
-    pages: Optional[Dict[PageKey, bool]] = None
-    user_name: Optional[Key] = None
-    portal_active: Optional[bool] = None
+    access_type: Literal["Retail", "Dealer"] | None = None
+    search_all: bool | None = None
+    pages: dict[PageKey, bool] | None = None
+    user_name: Key | None = None
+    portal_active: bool | None = None
 
 
 def _unique(items: list, attribute: str, what: str) -> list:
@@ -157,20 +185,26 @@ class CustomerRecord(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     updated_at: UpdatedAt
     erp_active: bool = True
-    price_level: Optional[ShortText] = Field(None, description=(
-        'The parts price level this customer pays (a key of the parts\' prices); none: "list"'))
-    charge_to_account: bool = Field(False, description=(
-        "May charge parts orders to the account (when the company offers it)"))
-    terms_days: Optional[Annotated[int, Field(ge=0, le=3650)]] = None
-    address: Optional[Text] = None
-    city: Optional[ShortText] = None
-    state: Optional[ShortText] = None
-    postal_code: Optional[ShortText] = None
-    phone: Optional[ShortText] = None
-    locations: Annotated[List[Location], Field(max_length=200, description=(
-        'Location "MAIN" is the bill-to; without it the top-level address fields are'))] = []
-    contacts: Annotated[List[ContactIn], Field(max_length=100)] = []
-    web_access: Optional[WebAccessIn] = None
+    price_level: ShortText | None = Field(
+        None, description=('The parts price level this customer pays (a key of the parts\' prices); none: "list"')
+    )
+    charge_to_account: bool = Field(
+        False, description=("May charge parts orders to the account (when the company offers it)")
+    )
+    terms_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    address: Text | None = None
+    city: ShortText | None = None
+    state: ShortText | None = None
+    postal_code: ShortText | None = None
+    phone: ShortText | None = None
+    locations: Annotated[
+        list[Location],
+        Field(
+            max_length=200, description=('Location "MAIN" is the bill-to; without it the top-level address fields are')
+        ),
+    ] = []
+    contacts: Annotated[list[ContactIn], Field(max_length=100)] = []
+    web_access: WebAccessIn | None = None
 
     @field_validator("locations")
     @classmethod
@@ -186,41 +220,41 @@ class CustomerRecord(Strict):
 class DealerRecord(Strict):
     dealer_code: Key
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-    linked_customer_nos: Annotated[List[Key], Field(max_length=100)] = []
+    linked_customer_nos: Annotated[list[Key], Field(max_length=100)] = []
     updated_at: UpdatedAt
 
 
 class InvoiceLineIn(Strict):
     line_no: Annotated[int, Field(ge=1, le=100_000)]
-    part_no: Optional[Key] = None
-    description: Optional[Text] = None
+    part_no: Key | None = None
+    description: Text | None = None
     qty_ordered: Quantity = 0
     qty_shipped: Quantity = 0
     qty_backordered: Quantity = 0
     price: Money = 0
-    extension: Optional[Money] = Field(None, description="Defaults to qty_ordered × price")
-    expected_on: Optional[date] = None
+    extension: Money | None = Field(None, description="Defaults to qty_ordered × price")
+    expected_on: date | None = None
 
 
 class InvoiceRecord(Strict):
     invoice_no: Key
     customer_no: Key
-    location_id: Optional[Key] = Field(None, description='Defaults to "MAIN" (the bill-to)')
+    location_id: Key | None = Field(None, description='Defaults to "MAIN" (the bill-to)')
     invoice_date: date
-    due_date: Optional[date] = None
+    due_date: date | None = None
     state: Literal["open", "closed"]
-    status: Optional[ShortText] = None
-    status_dates: Dict[Annotated[str, StringConstraints(min_length=1, max_length=40)], date] = {}
-    po_number: Optional[ShortText] = None
-    ship_to: Optional[Text] = None
-    dealer_code: Optional[Key] = None
-    equipment_serial: Optional[Key] = None
-    lines: Annotated[List[InvoiceLineIn], Field(max_length=1000)] = []
+    status: ShortText | None = None
+    status_dates: dict[Annotated[str, StringConstraints(min_length=1, max_length=40)], date] = {}
+    po_number: ShortText | None = None
+    ship_to: Text | None = None
+    dealer_code: Key | None = None
+    equipment_serial: Key | None = None
+    lines: Annotated[list[InvoiceLineIn], Field(max_length=1000)] = []
     subtotal: Money
     tax: Money
     total: Money
     balance: Money
-    applied_payment_ids: Annotated[List[Key], Field(max_length=200)] = []
+    applied_payment_ids: Annotated[list[Key], Field(max_length=200)] = []
     updated_at: UpdatedAt
 
     @field_validator("lines")
@@ -241,12 +275,16 @@ class LedgerRecord(Strict):
     customer_no: Key
     entry_date: date
     kind: Literal["payment", "credit", "balance_forward", "invoice"]
-    reference: Optional[ShortText] = None
+    reference: ShortText | None = None
     amount: Money
-    open_amount: Optional[Money] = Field(None, description=(
-        "Credit memos and payments only: the part not yet applied to any invoice (a "
-        "positive amount, at most the entry's). It lowers the balance due until the ERP "
-        "applies it; send the entry again with 0 once it is applied."))
+    open_amount: Money | None = Field(
+        None,
+        description=(
+            "Credit memos and payments only: the part not yet applied to any invoice (a "
+            "positive amount, at most the entry's). It lowers the balance due until the ERP "
+            "applies it; send the entry again with 0 once it is applied."
+        ),
+    )
     updated_at: UpdatedAt
 
     @model_validator(mode="after")
@@ -255,8 +293,9 @@ class LedgerRecord(Strict):
             if self.kind not in ("payment", "credit"):
                 raise ValueError("open_amount is for payment and credit entries only")
             if self.open_amount < 0 or self.amount >= 0 or self.open_amount > -self.amount:
-                raise ValueError("open_amount must be between 0 and the credit's amount "
-                                 "(a credit's amount is negative)")
+                raise ValueError(
+                    "open_amount must be between 0 and the credit's amount (a credit's amount is negative)"
+                )
         return self
 
 
@@ -272,39 +311,42 @@ PART_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,39}$")
 
 def _part_no(value: str) -> str:
     if not PART_NO.match(value):
-        raise ValueError("a part number is 1-40 letters, digits, spaces, dots, slashes or "
-                         "dashes, starting with a letter or digit")
+        raise ValueError(
+            "a part number is 1-40 letters, digits, spaces, dots, slashes or dashes, starting with a letter or digit"
+        )
     return value.upper()
 
 
-PartNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
-                   AfterValidator(_part_no)]
+PartNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), AfterValidator(_part_no)]
 
 
 class BranchQuantity(Strict):
-    branch: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=20, pattern=r"^[A-Za-z0-9_-]+$")]
+    branch: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")
+    ]
     qty: Annotated[int, Field(ge=-10_000_000, le=10_000_000)]
 
 
 class PartRecord(Strict):
     part_no: PartNo
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                  max_length=500)]
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                           max_length=10)] = Field("EA", description=(
-                                               "Unit of measure (EA, PK, FT...)"))
-    pack_qty: Annotated[int, Field(ge=1, le=9999, description=(
-        "Sold in multiples of this quantity"))] = 1
-    prices: Dict[Annotated[str, StringConstraints(min_length=1, max_length=40)], Money] = Field(
-        {}, description='Price per level in dollars: "list" and any level the ERP uses '
-                        "(customers' price_level); level names are not case-sensitive")
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)] = Field(
+        "EA", description=("Unit of measure (EA, PK, FT...)")
+    )
+    pack_qty: Annotated[int, Field(ge=1, le=9999, description=("Sold in multiples of this quantity"))] = 1
+    prices: dict[Annotated[str, StringConstraints(min_length=1, max_length=40)], Money] = Field(
+        {},
+        description='Price per level in dollars: "list" and any level the ERP uses '
+        "(customers' price_level); level names are not case-sensitive",
+    )
     qty_available: Annotated[int, Field(ge=-10_000_000, le=10_000_000)] = Field(
-        0, description="Total on hand; when branches are sent, their sum is used")
-    branches: Annotated[List[BranchQuantity], Field(max_length=50)] = Field(
-        [], description="Quantity on hand per branch (branch code + quantity)")
-    superseded_by: Optional[PartNo] = Field(None, description="The replacing part number")
-    alternates: Annotated[List[PartNo], Field(max_length=20)] = []
+        0, description="Total on hand; when branches are sent, their sum is used"
+    )
+    branches: Annotated[list[BranchQuantity], Field(max_length=50)] = Field(
+        [], description="Quantity on hand per branch (branch code + quantity)"
+    )
+    superseded_by: PartNo | None = Field(None, description="The replacing part number")
+    alternates: Annotated[list[PartNo], Field(max_length=20)] = []
     discontinued: bool = False
     core_charge: Money = 0
     updated_at: UpdatedAt
@@ -341,14 +383,13 @@ class PartRecord(Strict):
 class PartsOrderStatusRecord(Strict):
     """The ERP's word on a parts order (admin API `parts-order-status`)."""
 
-    order_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                               max_length=40)]
+    order_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     status: Literal["received", "picking", "shipped", "backordered", "invoiced", "cancelled"]
-    carrier: Optional[ShortText] = None
-    tracking_no: Optional[ShortText] = None
-    backordered_lines: Annotated[List["BackorderedLine"], Field(max_length=500)] = []
-    invoice_no: Optional[Key] = None
-    note: Optional[Text] = None
+    carrier: ShortText | None = None
+    tracking_no: ShortText | None = None
+    backordered_lines: Annotated[list["BackorderedLine"], Field(max_length=500)] = []
+    invoice_no: Key | None = None
+    note: Text | None = None
     updated_at: UpdatedAt
 
     @model_validator(mode="after")
@@ -373,25 +414,26 @@ PartsOrderStatusRecord.model_rebuild()
 class EquipmentRecord(Strict):
     customer_no: Key
     serial_no: Key
-    make: Optional[ShortText] = None
-    model: Optional[ShortText] = None
-    description: Optional[Text] = None
-    location_id: Optional[Key] = None
-    purchased_on: Optional[date] = None
-    installed_on: Optional[date] = None
-    warranty_ends_on: Optional[date] = None
-    invoice_nos: Annotated[List[Key], Field(max_length=200)] = []
+    make: ShortText | None = None
+    model: ShortText | None = None
+    description: Text | None = None
+    location_id: Key | None = None
+    purchased_on: date | None = None
+    installed_on: date | None = None
+    warranty_ends_on: date | None = None
+    invoice_nos: Annotated[list[Key], Field(max_length=200)] = []
     updated_at: UpdatedAt
 
 
 class AchSettlementRecord(Strict):
     payment_id: Key
     outcome: Literal["settled", "returned"]
-    reason: Optional[ShortText] = None
+    reason: ShortText | None = None
     updated_at: UpdatedAt
 
 
 # --- deletes: the key fields and the ERP's time of the delete -----------------------------
+
 
 class CustomerDelete(Strict):
     customer_no: Key
@@ -435,28 +477,29 @@ class EquipmentDelete(Strict):
 class Kind:
     """One batch kind: its record model, its delete model (None: no deletes), its key."""
 
-    def __init__(self, name: str, record: Type[Strict], delete: Optional[Type[Strict]],
-                 key: Callable[[dict], str]):
+    def __init__(self, name: str, record: type[Strict], delete: type[Strict] | None, key: Callable[[dict], str]):
         self.name, self.record, self.delete, self.key = name, record, delete, key
 
 
 def _get(*fields: str) -> Callable[[dict], str]:
     """Natural key of a record (validated or raw dict): fields joined by '/'."""
+
     def key(record) -> str:
-        values = [record.get(f) if isinstance(record, dict) else getattr(record, f, None)
-                  for f in fields]
+        values = [record.get(f) if isinstance(record, dict) else getattr(record, f, None) for f in fields]
         return "/".join("" if v is None else str(v) for v in values)
+
     return key
 
 
 # kinds.KINDS with its model names resolved to the classes above.
-KINDS: Dict[str, Kind] = {
-    name: Kind(name, globals()[spec.record], globals()[spec.delete] if spec.delete else None,
-               _get(*spec.key))
-    for name, spec in kinds.KINDS.items()}
+KINDS: dict[str, Kind] = {
+    name: Kind(name, globals()[spec.record], globals()[spec.delete] if spec.delete else None, _get(*spec.key))
+    for name, spec in kinds.KINDS.items()
+}
 
 
 # --- batch envelope and answer ---------------------------------------------------------
+
 
 class FieldError(BaseModel):
     field: str
@@ -470,9 +513,9 @@ class RecordResult(BaseModel):
     index: int
     key: str
     outcome: Outcome
-    errors: List[FieldError] = []
-    ignored_fields: List[str] = []
-    warnings: List[str] = []
+    errors: list[FieldError] = []
+    ignored_fields: list[str] = []
+    warnings: list[str] = []
 
 
 class BatchSummary(BaseModel):
@@ -485,23 +528,31 @@ class BatchSummary(BaseModel):
 
 
 class BatchResult(BaseModel):
-    results: List[RecordResult]
+    results: list[RecordResult]
     summary: BatchSummary
 
 
 @functools.cache
-def batch_model(record: Type[BaseModel]) -> Type[BaseModel]:
+def batch_model(record: type[BaseModel]) -> type[BaseModel]:
     """The request body of a batch: `{"records": [...]}` (records are validated one by one)."""
-    return type(f"{record.__name__}Batch", (Strict,), {
-        # A model built per record class at run time (mypy cannot follow a variable type).
-        "__annotations__": {"records": Annotated[List[record], Field(min_length=1,  # type: ignore[valid-type]
-                                                                     max_length=MAX_RECORDS)]},
-        "__doc__": f"Up to {MAX_RECORDS} records and {MAX_BATCH_BYTES // 1024 // 1024} MB a "
-                   "request; each record is validated and written on its own.",
-    })
+    return type(
+        f"{record.__name__}Batch",
+        (Strict,),
+        {
+            # A model built per record class at run time (mypy cannot follow a variable type).
+            "__annotations__": {
+                "records": Annotated[
+                    list[record],  # type: ignore[valid-type]
+                    Field(min_length=1, max_length=MAX_RECORDS),
+                ]
+            },
+            "__doc__": f"Up to {MAX_RECORDS} records and {MAX_BATCH_BYTES // 1024 // 1024} MB a "
+            "request; each record is validated and written on its own.",
+        },
+    )
 
 
-def validation_errors(error) -> List[FieldError]:
+def validation_errors(error) -> list[FieldError]:
     """pydantic's ValidationError as [{field, reason}] with dotted field paths."""
     found = []
     for item in error.errors(include_url=False):
@@ -513,19 +564,22 @@ def validation_errors(error) -> List[FieldError]:
 
 # --- platform: companies, domains, admins, tokens, gateway -----------------------------
 
-CompanyId = Annotated[str, StringConstraints(min_length=2, max_length=40,
-                                             pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")]
-HOST_PATTERN = (r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
-Host = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=253,
-                                        pattern=HOST_PATTERN),
-                 AfterValidator(str.lower)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
-                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+CompanyId = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")]
+HOST_PATTERN = (
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+Host = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=253, pattern=HOST_PATTERN),
+    AfterValidator(str.lower),
+]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 def _known_time_zone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as error:
@@ -533,29 +587,26 @@ def _known_time_zone(value: str) -> str:
     return value
 
 
-TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=60),
-                     AfterValidator(_known_time_zone)]
+TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=60), AfterValidator(_known_time_zone)]
 
 
 class CompanySettings(Strict):
     """Settings shared by create and update (update: every field optional)."""
 
-    name: Optional[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                    max_length=120)]] = None
-    time_zone: Optional[TimeZone] = None
-    currency: Optional[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]] = None
-    oem_label: Optional[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                         max_length=40)]] = None
-    web_access_owner: Optional[Literal["portal", "erp"]] = None
-    auto_credentials: Optional[bool] = None
-    credentials_delivery: Optional[Literal["password", "link"]] = None
-    generated_password_days: Optional[Annotated[int, Field(ge=1, le=365)]] = None
-    credentials_email_format: Optional[Annotated[str, StringConstraints(max_length=10_000)]] = None
-    pages: Optional[Dict[PageKey, bool]] = None
-    email_sender: Optional[Email] = None
-    support_email: Optional[Email] = None
-    support_phone: Optional[ShortText] = None
-    statement_day: Optional[Annotated[int, Field(ge=1, le=28)]] = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] | None = None
+    time_zone: TimeZone | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    oem_label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None
+    web_access_owner: Literal["portal", "erp"] | None = None
+    auto_credentials: bool | None = None
+    credentials_delivery: Literal["password", "link"] | None = None
+    generated_password_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    credentials_email_format: Annotated[str, StringConstraints(max_length=10000)] | None = None
+    pages: dict[PageKey, bool] | None = None
+    email_sender: Email | None = None
+    support_email: Email | None = None
+    support_phone: ShortText | None = None
+    statement_day: Annotated[int, Field(ge=1, le=28)] | None = None
 
 
 class CompanyCreate(CompanySettings):
@@ -577,7 +628,7 @@ class CompanyOut(BaseModel):
     company_id: str
     name: str
     primary_domain: str
-    domains: List[str] = []
+    domains: list[str] = []
     time_zone: str
     currency: str
     oem_label: str
@@ -585,14 +636,14 @@ class CompanyOut(BaseModel):
     auto_credentials: bool
     credentials_delivery: str
     generated_password_days: int
-    credentials_email_format: Optional[str] = None
-    pages: Dict[str, bool]
-    email_sender: Optional[str] = None
-    support_email: Optional[str] = None
-    support_phone: Optional[str] = None
-    statement_day: Optional[int] = None
+    credentials_email_format: str | None = None
+    pages: dict[str, bool]
+    email_sender: str | None = None
+    support_email: str | None = None
+    support_phone: str | None = None
+    statement_day: int | None = None
     active: bool
-    payment_methods: Dict[str, PaymentMethodStatus] = {}
+    payment_methods: dict[str, PaymentMethodStatus] = {}
     created_at: datetime
     updated_at: datetime
 
@@ -614,32 +665,32 @@ class DomainOut(BaseModel):
     company_id: str
     primary: bool
     # What the operator creates in DNS (chalicelib/services/domain_setup.py).
-    dns_records: List[DnsRecordOut] = []
-    certificate_arn: Optional[str] = None
-    certificate_status: Optional[str] = None
-    api_gateway_target: Optional[str] = None
-    notes: List[str] = []
+    dns_records: list[DnsRecordOut] = []
+    certificate_arn: str | None = None
+    certificate_status: str | None = None
+    api_gateway_target: str | None = None
+    notes: list[str] = []
 
 
 class AdminCreate(Strict):
     email: Email
-    name: Optional[ShortText] = None
-    company_ids: Annotated[List[CompanyId], Field(min_length=1, max_length=50)]
+    name: ShortText | None = None
+    company_ids: Annotated[list[CompanyId], Field(min_length=1, max_length=50)]
 
 
 class AdminOut(BaseModel):
     user_id: str
     email: str
-    name: Optional[str] = None
-    company_ids: List[str]
+    name: str | None = None
+    company_ids: list[str]
     created: bool
     email_sent: bool
 
 
 class TokenCreate(Strict):
     scope: Literal["platform", "company"]
-    company_id: Optional[CompanyId] = None
-    label: Optional[ShortText] = None
+    company_id: CompanyId | None = None
+    label: ShortText | None = None
 
     @model_validator(mode="after")
     def _company_matches_scope(self):
@@ -653,30 +704,31 @@ class TokenCreate(Strict):
 class TokenInfo(BaseModel):
     token_id: str
     scope: str
-    company_id: Optional[str] = None
-    label: Optional[str] = None
+    company_id: str | None = None
+    label: str | None = None
     revoked: bool = False
     created_at: datetime
-    last_used_at: Optional[datetime] = None
+    last_used_at: datetime | None = None
 
 
 class TokenCreated(BaseModel):
     token_id: str
     token: str = Field(description="Shown once: only its SHA-256 is stored")
     scope: str
-    company_id: Optional[str] = None
-    label: Optional[str] = None
+    company_id: str | None = None
+    label: str | None = None
     created_at: datetime
 
 
 class TokenList(BaseModel):
-    tokens: List[TokenInfo]
+    tokens: list[TokenInfo]
 
 
 class GatewayCredentialsIn(Strict):
     oid: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     auth_token: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
-        description="Write-only: never returned or logged")
+        description="Write-only: never returned or logged"
+    )
     environment: Literal["sandbox", "production"]
 
     def __repr__(self) -> str:  # never print the token
@@ -687,37 +739,39 @@ class GatewayCredentialsIn(Strict):
 
 # --- feeds ------------------------------------------------------------------------------
 
+
 class FeedPage(BaseModel):
-    items: List[Dict[str, Any]]
-    next_cursor: Optional[str] = None
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
 
 
 class AckRequest(Strict):
-    ids: Annotated[List[Key], Field(min_length=1, max_length=500)]
+    ids: Annotated[list[Key], Field(min_length=1, max_length=500)]
 
 
 class AckResult(BaseModel):
-    acknowledged: List[str]
-    unknown: List[str]
+    acknowledged: list[str]
+    unknown: list[str]
 
 
 class ServiceRequestStatusIn(Strict):
     """The ERP's status of one service request (the customer sees it at once)."""
+
     status: Literal["received", "scheduled", "in_progress", "completed", "cancelled"]
-    scheduled_date: Optional[date] = Field(None, description="The visit date; required when "
-                                                             "status is scheduled")
-    work_order_no: Optional[Key] = Field(None, description="The ERP's work order (an invoice "
-                                                           "number): the customer's request "
-                                                           "links to it in Current Orders")
-    note: Optional[Text] = Field(None, description="Shown to the customer")
+    scheduled_date: date | None = Field(None, description="The visit date; required when status is scheduled")
+    work_order_no: Key | None = Field(
+        None,
+        description="The ERP's work order (an invoice number): the customer's request links to it in Current Orders",
+    )
+    note: Text | None = Field(None, description="Shown to the customer")
     updated_at: UpdatedAt
 
 
 class ServiceRequestStatusOut(BaseModel):
     request_id: str
     status: str
-    scheduled_date: Optional[str] = None
-    work_order_no: Optional[str] = None
+    scheduled_date: str | None = None
+    work_order_no: str | None = None
     outcome: Literal["updated", "skipped_stale"]
 
 
@@ -728,4 +782,4 @@ class PdfUpload(Strict):
 class ErrorBody(BaseModel):
     error: str
     message: str
-    errors: List[FieldError] = []
+    errors: list[FieldError] = []

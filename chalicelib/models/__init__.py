@@ -5,6 +5,7 @@ A model module is imported when one of its names is first read (PEP 562 `__getat
 (company, session, user, web access); invoices, payments, parts and the rest are created by
 the first request that reads them (bench/cold_start.py; the same idea for services is
 chalicelib/lazy_imports.py)."""
+
 import importlib
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +21,35 @@ _HOME = {name: module for module, names in _MODULES.items() for name in names}
 
 # Every table's model, in the order the template and the local stack create them.
 _ALL_MODEL_NAMES = [
-    "Company", "Domain", "ThemeVersion", "Customer", "WebAccess", "Contact", "Dealer", "DealerLink",
-    "Equipment", "Invoice", "ArTotals", "ArJournal", "LedgerEntry", "Statement", "Payment",
+    "Company",
+    "Domain",
+    "ThemeVersion",
+    "Customer",
+    "WebAccess",
+    "Contact",
+    "Dealer",
+    "DealerLink",
+    "Equipment",
+    "Invoice",
+    "ArTotals",
+    "ArJournal",
+    "LedgerEntry",
+    "Statement",
+    "Payment",
     "PaymentReservations",
-    "Part", "PartToken", "Cart", "PartsOrder", "ServiceRequest",
-    "User", "LoginName", "Membership", "Throttle",
-    "Session", "Token", "ApiToken", "AuditEvent",
+    "Part",
+    "PartToken",
+    "Cart",
+    "PartsOrder",
+    "ServiceRequest",
+    "User",
+    "LoginName",
+    "Membership",
+    "Throttle",
+    "Session",
+    "Token",
+    "ApiToken",
+    "AuditEvent",
 ]
 # TTL attribute per table (DynamoDB deletes expired items; code still checks).
 _TTL_ATTRIBUTES = {"Session": "expires", "Token": "expires", "Throttle": "expires"}

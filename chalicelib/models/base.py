@@ -5,6 +5,7 @@ defined (PynamoDB reads Meta at class creation).  The endpoint is not set here:
 botocore honours AWS_ENDPOINT_URL, so the local stack and production run the
 same code with different environment variables.
 """
+
 import os
 
 from pynamodb.attributes import UTCDateTimeAttribute

@@ -1,4 +1,5 @@
 """Parts catalogue, carts, parts orders and service requests."""
+
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute

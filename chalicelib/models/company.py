@@ -1,4 +1,5 @@
 """The tenant (a dealership) and the host names it answers on."""
+
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute

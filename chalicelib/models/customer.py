@@ -1,4 +1,5 @@
 """ERP master data about a company's customers."""
+
 from typing import Any
 
 from pynamodb.attributes import (

@@ -1,4 +1,5 @@
 """Invoices / work orders, the ledger, statements and portal payments."""
+
 from typing import Any
 
 from pynamodb.attributes import (

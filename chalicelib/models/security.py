@@ -1,4 +1,5 @@
 """Sessions, single-use tokens, admin-API tokens and the audit log."""
+
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute

@@ -1,4 +1,5 @@
 """People who sign in, the names they sign in with, and what they may see."""
+
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 

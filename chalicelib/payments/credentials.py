@@ -4,9 +4,9 @@ Card and ACH each have their own merchant `oid` and `authToken` (README "Payment
 They are written by the admin API and read only by the gateway client; they
 are never stored in a table, returned by the API or logged.
 """
+
 import json
 from dataclasses import dataclass
-from typing import Dict, Optional
 
 from .. import aws, config
 
@@ -33,8 +33,9 @@ def store(company_id: str, method: str, credentials: GatewayCredentials) -> None
         raise ValueError("unknown payment method or environment")
     sm = aws.client("secretsmanager")
     name = secret_name(company_id, method)
-    value = json.dumps({"oid": credentials.oid, "authToken": credentials.auth_token,
-                        "environment": credentials.environment})
+    value = json.dumps(
+        {"oid": credentials.oid, "authToken": credentials.auth_token, "environment": credentials.environment}
+    )
     try:
         sm.put_secret_value(SecretId=name, SecretString=value)
     except sm.exceptions.ResourceNotFoundException:
@@ -44,24 +45,22 @@ def store(company_id: str, method: str, credentials: GatewayCredentials) -> None
     companies_repo.mark_payments_enabled(company_id)  # the reconciler finds it in a table
 
 
-def load(company_id: str, method: str) -> Optional[GatewayCredentials]:
+def load(company_id: str, method: str) -> GatewayCredentials | None:
     sm = aws.client("secretsmanager")
     try:
-        value = json.loads(sm.get_secret_value(SecretId=secret_name(company_id, method))
-                           ["SecretString"])
+        value = json.loads(sm.get_secret_value(SecretId=secret_name(company_id, method))["SecretString"])
     except sm.exceptions.ResourceNotFoundException:
         return None
     return GatewayCredentials(value["oid"], value["authToken"], value["environment"])
 
 
-def configured(company_id: str) -> Dict[str, dict]:
+def configured(company_id: str) -> dict[str, dict]:
     """What a read may show: which methods are set up, and where — never the secrets."""
     found = {}
     for method in METHODS:
         creds = load(company_id, method)
         if creds is not None:
-            found[method] = {"configured": True, "environment": creds.environment,
-                             "oid": creds.oid}
+            found[method] = {"configured": True, "environment": creds.environment, "oid": creds.oid}
     return found
 
 

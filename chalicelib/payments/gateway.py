@@ -31,12 +31,13 @@ resolves it by look-up.
 `requests` is imported lazily (keeps `import app` light); the transport is
 injectable so tests drive the local stand-in in-process or inject faults.
 """
+
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Optional
 from urllib.parse import quote, urlsplit
 
 from .. import config
@@ -90,11 +91,10 @@ class TransportNotSent(Exception):
 
 
 # transport(method, url, headers, body, timeout) -> (status, parsed JSON or None)
-Transport = Callable[[str, str, dict, Optional[dict], tuple], tuple]
+Transport = Callable[[str, str, dict, dict | None, tuple], tuple]
 
 
-def requests_transport(method: str, url: str, headers: dict, body: Optional[dict],
-                       timeout: tuple) -> tuple:
+def requests_transport(method: str, url: str, headers: dict, body: dict | None, timeout: tuple) -> tuple:
     import requests  # deferred: only payment requests need it
 
     try:
@@ -119,6 +119,7 @@ def requests_transport(method: str, url: str, headers: dict, body: Optional[dict
 @dataclass
 class Result:
     """A `transactionResponse` (TransactionResult in the SDK's typings)."""
+
     raw: dict = field(default_factory=dict)
 
     @property
@@ -126,11 +127,11 @@ class Result:
         return str(self.raw.get("resultStatus", "")).lower() == "true"
 
     @property
-    def unique_trans_id(self) -> Optional[str]:
+    def unique_trans_id(self) -> str | None:
         return self.raw.get("uniqueTransId") or None
 
     @property
-    def external_id(self) -> Optional[str]:
+    def external_id(self) -> str | None:
         return self.raw.get("externalTransactionId") or None
 
     @property
@@ -138,15 +139,15 @@ class Result:
         return str(self.raw.get("resultMessage") or "")
 
     @property
-    def masked_account(self) -> Optional[str]:
+    def masked_account(self) -> str | None:
         return self.raw.get("maskedAccount") or None
 
     @property
-    def approval_number(self) -> Optional[str]:
+    def approval_number(self) -> str | None:
         return self.raw.get("approvalNumberResult") or None
 
     @property
-    def card_type(self) -> Optional[str]:
+    def card_type(self) -> str | None:
         return self.raw.get("accountCardType") or None
 
 
@@ -183,8 +184,14 @@ def asset_origins() -> list:
 class Gateway:
     """One merchant (company + method): its oid, token and environment."""
 
-    def __init__(self, creds: credentials_store.GatewayCredentials, method: str,
-                 transport: Optional[Transport] = None, sleep=time.sleep, attempts: int = 3):
+    def __init__(
+        self,
+        creds: credentials_store.GatewayCredentials,
+        method: str,
+        transport: Transport | None = None,
+        sleep=time.sleep,
+        attempts: int = 3,
+    ):
         self.creds = creds
         self.method = method
         self.transport = transport or requests_transport
@@ -202,64 +209,101 @@ class Gateway:
 
     # ---------------------------------------------------------------- calls
     def start(self) -> str:
-        body = {"transactionData": {"transactionType": self.transaction_type,
-                                    "method": "hostedFields", "submissionType": "manual"}}
+        body = {
+            "transactionData": {
+                "transactionType": self.transaction_type,
+                "method": "hostedFields",
+                "submissionType": "manual",
+            }
+        }
         data = self._call("POST", self._path("transactions/start"), body, safe=True)
         token = (data or {}).get("transactionToken")
         if not token:
             raise GatewayUncertain("start answered without a transaction token")
         return token
 
-    def checkout(self, transaction_token: str, *, external_id: str, amount_cents: int,
-                 idempotency_key: str, reference: str = "", billing_name: str = "",
-                 billing_postal_code: str = "", account_type: Optional[str] = None) -> Result:
+    def checkout(
+        self,
+        transaction_token: str,
+        *,
+        external_id: str,
+        amount_cents: int,
+        idempotency_key: str,
+        reference: str = "",
+        billing_name: str = "",
+        billing_postal_code: str = "",
+        account_type: str | None = None,
+    ) -> Result:
         data = {"externalTransactionId": external_id, "amount": amount_text(amount_cents)}
-        for key, value in (("transactionReference", reference), ("billingName", billing_name),
-                           ("billingPostalCode", billing_postal_code)):
+        for key, value in (
+            ("transactionReference", reference),
+            ("billingName", billing_name),
+            ("billingPostalCode", billing_postal_code),
+        ):
             if value:
                 data[key] = value
         if self.method == "ach" and account_type:
             data["accountType"] = account_type
         path = self._path(f"transactions/checkout/{quote(transaction_token, safe='')}")
-        return self._result(self._call("PUT", path, {"transactionData": data},
-                                       idempotency_key=idempotency_key))
+        return self._result(self._call("PUT", path, {"transactionData": data}, idempotency_key=idempotency_key))
 
     def look_up(self, external_id: str) -> Result:
         path = self._path(f"transactions/{quote(external_id, safe='')}")
-        return self._result(self._call("GET", path, None, safe=True,
-                                       read_timeout=LOOKUP_READ_TIMEOUT))
+        return self._result(self._call("GET", path, None, safe=True, read_timeout=LOOKUP_READ_TIMEOUT))
 
     def void(self, *, unique_trans_id: str, external_id: str, idempotency_key: str) -> Result:
-        body = {"transactionData": {"uniqueTransId": unique_trans_id,
-                                    "externalTransactionId": external_id}}
-        return self._result(self._call("PUT", self._path("transactions/void"), body,
-                                       idempotency_key=idempotency_key))
+        body = {"transactionData": {"uniqueTransId": unique_trans_id, "externalTransactionId": external_id}}
+        return self._result(self._call("PUT", self._path("transactions/void"), body, idempotency_key=idempotency_key))
 
-    def tokenized_refund(self, *, unique_trans_id: str, external_id: str, amount_cents: int,
-                         idempotency_key: str, reference: str = "") -> Result:
-        data = {"uniqueTransId": unique_trans_id, "amount": amount_text(amount_cents),
-                "externalTransactionId": external_id}
+    def tokenized_refund(
+        self, *, unique_trans_id: str, external_id: str, amount_cents: int, idempotency_key: str, reference: str = ""
+    ) -> Result:
+        data = {
+            "uniqueTransId": unique_trans_id,
+            "amount": amount_text(amount_cents),
+            "externalTransactionId": external_id,
+        }
         if reference:
             data["transactionReference"] = reference
-        return self._result(self._call("PUT", self._path("transactions/tokenizedRefund"),
-                                       {"transactionData": data},
-                                       idempotency_key=idempotency_key))
+        return self._result(
+            self._call(
+                "PUT",
+                self._path("transactions/tokenizedRefund"),
+                {"transactionData": data},
+                idempotency_key=idempotency_key,
+            )
+        )
 
-    def ach_refund(self, *, external_id: str, amount_cents: int, account_holder_name: str,
-                   routing_number: str, account_number: str, idempotency_key: str,
-                   account_type: str = "Checking") -> Result:
+    def ach_refund(
+        self,
+        *,
+        external_id: str,
+        amount_cents: int,
+        account_holder_name: str,
+        routing_number: str,
+        account_number: str,
+        idempotency_key: str,
+        account_type: str = "Checking",
+    ) -> Result:
         """ACH refund to a bank account given in full (the SDK's achRefundTransaction).
 
         The portal never holds bank numbers (hosted fields), so refunds of portal
         ACH payments use `tokenized_refund` with the sale's uniqueTransId; this call
         is for an operator who has the account details from the ERP.
         """
-        data = {"amount": amount_text(amount_cents), "externalTransactionId": external_id,
-                "accountHolderName": account_holder_name, "routingNumber": routing_number,
-                "accountNumber": account_number, "accountType": account_type}
-        return self._result(self._call("PUT", self._path("transactions/ach/refund"),
-                                       {"transactionData": data},
-                                       idempotency_key=idempotency_key))
+        data = {
+            "amount": amount_text(amount_cents),
+            "externalTransactionId": external_id,
+            "accountHolderName": account_holder_name,
+            "routingNumber": routing_number,
+            "accountNumber": account_number,
+            "accountType": account_type,
+        }
+        return self._result(
+            self._call(
+                "PUT", self._path("transactions/ach/refund"), {"transactionData": data}, idempotency_key=idempotency_key
+            )
+        )
 
     # ------------------------------------------------------------ plumbing
     def _path(self, tail: str) -> str:
@@ -271,19 +315,25 @@ class Gateway:
             raise GatewayUncertain("answer without a transactionResponse")
         return Result(response)
 
-    def _call(self, method: str, url: str, body: Optional[dict], *, safe: bool = False,
-              idempotency_key: Optional[str] = None, read_timeout: float = READ_TIMEOUT):
-        headers = {"Content-Type": "application/json",
-                   "Authorization": f"Bearer {self.creds.auth_token}"}
+    def _call(
+        self,
+        method: str,
+        url: str,
+        body: dict | None,
+        *,
+        safe: bool = False,
+        idempotency_key: str | None = None,
+        read_timeout: float = READ_TIMEOUT,
+    ):
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.creds.auth_token}"}
         if idempotency_key:
             headers["idempotency-key"] = idempotency_key
         last: Exception = GatewayUncertain("no attempt made")
         for attempt in range(self.attempts):
             if attempt:
-                self.sleep(min(0.25 * 2 ** attempt, 2.0))
+                self.sleep(min(0.25 * 2**attempt, 2.0))
             try:
-                status, data = self.transport(method, url, headers, body,
-                                              (CONNECT_TIMEOUT, read_timeout))
+                status, data = self.transport(method, url, headers, body, (CONNECT_TIMEOUT, read_timeout))
             except TransportNotSent as error:
                 last = GatewayUncertain(f"gateway unreachable: {error}")
                 continue  # nothing was sent: always safe to try again
@@ -314,8 +364,7 @@ def _message(data, status: int) -> str:
     return f"HTTP {status}" + (f": {json.dumps(data)[:200]}" if data else "")
 
 
-def for_company(company_id: str, method: str, *, transport: Optional[Transport] = None,
-                sleep=time.sleep) -> Gateway:
+def for_company(company_id: str, method: str, *, transport: Transport | None = None, sleep=time.sleep) -> Gateway:
     """The gateway of one company's method; NotConfigured without credentials."""
     if method not in credentials_store.METHODS:
         raise NotConfigured(method)

@@ -16,12 +16,13 @@ totals yet (new, or seeded in bulk) is counted from the index on its first read,
 and its journal stays so that the repair counts it again once the index has caught
 up with the batch's writes.
 """
+
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Dict, Iterable, Optional, Set, Tuple
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -32,11 +33,10 @@ from ..models import ArJournal, ArTotals, Invoice, LedgerEntry
 from .dynamo import condition_failed, conditional, connection, table, transaction_refused
 from .keys import account_pk, split_account_pk
 
-REBUILD_ATTRIBUTES = ["pk", "ar_pk", "due_key", "due_date", "invoice_date", "balance_cents",
-                      "erp_updated_at"]
+REBUILD_ATTRIBUTES = ["pk", "ar_pk", "due_key", "due_date", "invoice_date", "balance_cents", "erp_updated_at"]
 OPEN = "open"  # the `open_journals` index's one partition
 JOURNAL_AGE = timedelta(minutes=2)  # older than any batch still running (API timeout: 30 s)
-Share = Tuple[str, str, str]  # (ar_pk, map attribute, ISO day)
+Share = tuple[str, str, str]  # (ar_pk, map attribute, ISO day)
 # Days that are "Over 90 days" whatever today is share one entry, sorted before every
 # ISO day: an account's totals then hold about 90 days, not every day of its history.
 OLD = "0000-00-00"
@@ -44,7 +44,7 @@ FOLD_DAYS = {"by_due": 92, "by_invoice_date": 92 + 366}  # a day of margin for t
 FOLD_AT = 20  # old days gathered before they are folded (one more UpdateItem)
 
 
-def _share(invoice) -> Optional[Tuple[Share, int]]:
+def _share(invoice) -> tuple[Share, int] | None:
     """What one invoice adds to its account's totals (None: no balance due)."""
     if invoice is None or not invoice.ar_pk:
         return None
@@ -53,28 +53,27 @@ def _share(invoice) -> Optional[Tuple[Share, int]]:
     return (invoice.ar_pk, "by_invoice_date", invoice.invoice_date), invoice.balance_cents
 
 
-def changes(old: Optional[Invoice], new: Optional[Invoice]) -> Tuple[Dict[Share, int], Dict[str, int]]:
+def changes(old: Invoice | None, new: Invoice | None) -> tuple[dict[Share, int], dict[str, int]]:
     """Cents per (account, map, day) and open counts per account that move from old to new."""
-    cents: Dict[Share, int] = defaultdict(int)
-    counts: Dict[str, int] = defaultdict(int)
+    cents: dict[Share, int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     for invoice, sign in ((old, -1), (new, 1)):
         share = _share(invoice)
         if share:
             (key, amount) = share
             cents[key] += sign * amount
             counts[key[0]] += sign
-    return ({k: v for k, v in cents.items() if v},
-            {k: v for k, v in counts.items() if v})
+    return ({k: v for k, v in cents.items() if v}, {k: v for k, v in counts.items() if v})
 
 
-def get(company_id: str, customer_no: str) -> Optional[ArTotals]:
+def get(company_id: str, customer_no: str) -> ArTotals | None:
     try:
         return ArTotals.get(account_pk(company_id, customer_no), consistent_read=True)
     except ArTotals.DoesNotExist:
         return None
 
 
-def stored_invoice(pk: str) -> Optional[Invoice]:
+def stored_invoice(pk: str) -> Invoice | None:
     try:
         return Invoice.get(pk, consistent_read=True)
     except Invoice.DoesNotExist:
@@ -89,7 +88,7 @@ def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) ->
         stored = get(company_id, customer_no)
         if stored is not None and only_if_missing:
             return stored
-        days: Dict[str, Dict[str, int]] = {"by_due": {}, "by_invoice_date": {}}
+        days: dict[str, dict[str, int]] = {"by_due": {}, "by_invoice_date": {}}
         count, latest = 0, None
         today = clock.utcnow().date()
         before = {attribute: _fold_before(attribute, today) for attribute in FOLD_DAYS}
@@ -102,12 +101,19 @@ def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) ->
             days[attribute][day] = days[attribute].get(day, 0) + cents
             count += 1
             latest = max(latest or invoice.erp_updated_at, invoice.erp_updated_at)
-        credits = sum(open_credit(entry) for entry in LedgerEntry.open_credits.query(
-            pk, attributes_to_get=["kind", "open_cents"]))
+        credits = sum(
+            open_credit(entry) for entry in LedgerEntry.open_credits.query(pk, attributes_to_get=["kind", "open_cents"])
+        )
         version = int(stored.version or 0) if stored is not None else 0
-        totals = ArTotals(pk, open_count=count, erp_updated_at=latest, version=version + 1,
-                          open_credits_cents=credits, by_due=days["by_due"],
-                          by_invoice_date=days["by_invoice_date"])
+        totals = ArTotals(
+            pk,
+            open_count=count,
+            erp_updated_at=latest,
+            version=version + 1,
+            open_credits_cents=credits,
+            by_due=days["by_due"],
+            by_invoice_date=days["by_invoice_date"],
+        )
         unchanged: Condition
         if stored is None:
             unchanged = ArTotals.ar_pk.does_not_exist()
@@ -128,11 +134,11 @@ class Moves:
     moved to another customer) is added to the journal before its write."""
 
     def __init__(self, accounts: Iterable[str]):
-        self.accounts: Set[str] = set(accounts)
-        self.journal: Optional[ArJournal] = None
-        self.cents: Dict[Share, int] = defaultdict(int)
-        self.counts: Dict[str, int] = defaultdict(int)
-        self.latest: Dict[str, datetime] = {}
+        self.accounts: set[str] = set(accounts)
+        self.journal: ArJournal | None = None
+        self.cents: dict[Share, int] = defaultdict(int)
+        self.counts: dict[str, int] = defaultdict(int)
+        self.latest: dict[str, datetime] = {}
 
     def __enter__(self) -> "Moves":
         return self
@@ -141,14 +147,13 @@ class Moves:
         # The writes that succeeded are stored whatever went wrong after them.
         self.apply()
 
-    def save(self, item: Invoice, old: Optional[Invoice]) -> bool:
+    def save(self, item: Invoice, old: Invoice | None) -> bool:
         """Write the ERP's invoice if the stored one is still `old` (None: none stored);
         False if it changed since it was read."""
         cents, counts = changes(old, item)
         if counts or cents:
             self._journal({pk for pk, _attribute, _day in cents} | set(counts))
-        unchanged = (Invoice.pk.does_not_exist() if old is None
-                     else Invoice.erp_updated_at == old.erp_updated_at)
+        unchanged = Invoice.pk.does_not_exist() if old is None else Invoice.erp_updated_at == old.erp_updated_at
         if not conditional(item.save, condition=unchanged):
             return False
         for share, amount in cents.items():
@@ -159,12 +164,11 @@ class Moves:
             self.latest[pk] = max(self.latest.get(pk, item.erp_updated_at), item.erp_updated_at)
         return True
 
-    def _journal(self, touched: Set[str]) -> None:
+    def _journal(self, touched: set[str]) -> None:
         new = touched - self.accounts
         self.accounts |= touched
         if self.journal is None:
-            self.journal = ArJournal(uuid.uuid4().hex, accounts=set(self.accounts),
-                                     created_at=clock.utcnow())
+            self.journal = ArJournal(uuid.uuid4().hex, accounts=set(self.accounts), created_at=clock.utcnow())
             self.journal.save()
         elif new:
             self.journal.update(actions=[ArJournal.accounts.add(new)])
@@ -174,8 +178,7 @@ class Moves:
         keeps the accounts that had no totals yet for the repair to count again."""
         moving = _actions(self.cents, self.counts, self.latest)
         counted = _counted(moving)
-        uncounted = [pk for pk, actions in moving.items()
-                     if pk not in counted or not _move(pk, actions)]
+        uncounted = [pk for pk, actions in moving.items() if pk not in counted or not _move(pk, actions)]
         self.cents.clear()
         self.counts.clear()
         if self.journal is None:
@@ -187,7 +190,7 @@ class Moves:
             self.journal = None
 
 
-def _counted(pks: Iterable[str]) -> Set[str]:
+def _counted(pks: Iterable[str]) -> set[str]:
     """The accounts that have totals (their keys only; PynamoDB pages BatchGetItem by 100
     and retries unprocessed keys): a batch of new customers then costs no refused update
     per account."""
@@ -197,8 +200,9 @@ def _counted(pks: Iterable[str]) -> Set[str]:
 def _move(pk: str, actions: list) -> bool:
     """One account's totals moved; False if it has none yet (its first read counts it)."""
     try:
-        answer = table(ArTotals).update_item(pk, actions=actions, condition=ArTotals.ar_pk.exists(),
-                                             return_values="ALL_NEW")
+        answer = table(ArTotals).update_item(
+            pk, actions=actions, condition=ArTotals.ar_pk.exists(), return_values="ALL_NEW"
+        )
     except UpdateError as error:
         if not condition_failed(error):
             raise
@@ -227,8 +231,7 @@ def _tidy(pk: str, raw: dict) -> None:
         if len(old) >= FOLD_AT:
             folded[attribute] = sum(old.values())
             removed += [(attribute, day) for day in old]
-        removed += [(attribute, day) for day, value in days.items()
-                    if value.get("N") == "0" and day not in old]
+        removed += [(attribute, day) for day, value in days.items() if value.get("N") == "0" and day not in old]
     if not removed:
         return
     actions = [getattr(ArTotals, attribute)[day].remove() for attribute, day in removed]
@@ -236,17 +239,18 @@ def _tidy(pk: str, raw: dict) -> None:
         entry = getattr(ArTotals, attribute)[OLD]
         actions.append(entry.set((entry | 0) + cents))
     actions.append(ArTotals.version.add(1))
-    conditional(table(ArTotals).update_item, pk, actions=actions,
-                condition=ArTotals.version == int(raw["version"]["N"]))
+    conditional(
+        table(ArTotals).update_item, pk, actions=actions, condition=ArTotals.version == int(raw["version"]["N"])
+    )
 
 
-def save_invoice(item: Invoice, old: Optional[Invoice]) -> bool:
+def save_invoice(item: Invoice, old: Invoice | None) -> bool:
     """One invoice written and its totals moved (a batch of one)."""
     with Moves([item.ar_pk] if item.ar_pk else []) as moves:
         return moves.save(item, old)
 
 
-def repair(now: Optional[datetime] = None, budget_seconds: float = 20.0) -> int:
+def repair(now: datetime | None = None, budget_seconds: float = 20.0) -> int:
     """Recount the accounts of every journal older than any running batch (a batch cut
     off before its totals moved, or accounts first counted from the index while it
     ran); returns how many accounts were recounted.  After `budget_seconds` (the
@@ -270,20 +274,26 @@ def repair(now: Optional[datetime] = None, budget_seconds: float = 20.0) -> int:
 class Totals:
     """What /account reads: cents per ISO day, straight from DynamoDB's answer (a
     few hundred map entries turned into PynamoDB attributes cost more than the page)."""
-    by_due: Dict[str, int]
-    by_invoice_date: Dict[str, int]
+
+    by_due: dict[str, int]
+    by_invoice_date: dict[str, int]
     open_count: int
-    erp_updated_at: Optional[datetime]
+    erp_updated_at: datetime | None
     open_credits_cents: int = 0
 
     @classmethod
     def from_raw(cls, raw: dict) -> "Totals":
         def days(name):
             return {day: int(value["N"]) for day, value in raw.get(name, {}).get("M", {}).items()}
+
         stamp = raw.get("erp_updated_at", {}).get("S")
-        return cls(days("by_due"), days("by_invoice_date"), int(raw.get("open_count", {}).get("N", 0)),
-                   datetime.fromisoformat(stamp) if stamp else None,
-                   int(raw.get("open_credits_cents", {}).get("N", 0)))
+        return cls(
+            days("by_due"),
+            days("by_invoice_date"),
+            int(raw.get("open_count", {}).get("N", 0)),
+            datetime.fromisoformat(stamp) if stamp else None,
+            int(raw.get("open_credits_cents", {}).get("N", 0)),
+        )
 
     @classmethod
     def of(cls, item: ArTotals) -> "Totals":
@@ -313,16 +323,16 @@ def open_credit(entry) -> int:
     return max(int(entry.open_cents or 0), 0)
 
 
-def save_ledger_entry(item: LedgerEntry, old: Optional[LedgerEntry]) -> bool:
+def save_ledger_entry(item: LedgerEntry, old: LedgerEntry | None) -> bool:
     """Write the ERP's ledger entry if the stored one is still `old` (None: none stored),
     and move the account's open credits by the difference in the same transaction."""
-    unchanged = (LedgerEntry.entry_key.does_not_exist() if old is None
-                 else LedgerEntry.erp_updated_at == old.erp_updated_at)
+    unchanged = (
+        LedgerEntry.entry_key.does_not_exist() if old is None else LedgerEntry.erp_updated_at == old.erp_updated_at
+    )
     delta = open_credit(item) - open_credit(old)
     if not delta:
         return conditional(item.save, condition=unchanged)
-    return _with_totals(lambda tx: tx.save(item, condition=unchanged), {}, {},
-                        {item.customer_pk: delta})
+    return _with_totals(lambda tx: tx.save(item, condition=unchanged), {}, {}, {item.customer_pk: delta})
 
 
 def delete_ledger_entry(old: LedgerEntry) -> bool:
@@ -331,8 +341,7 @@ def delete_ledger_entry(old: LedgerEntry) -> bool:
     delta = -open_credit(old)
     if not delta:
         return conditional(old.delete, condition=unchanged)
-    return _with_totals(lambda tx: tx.delete(old, condition=unchanged), {}, {},
-                        {old.customer_pk: delta})
+    return _with_totals(lambda tx: tx.delete(old, condition=unchanged), {}, {}, {old.customer_pk: delta})
 
 
 def _with_totals(write_invoice, cents, counts, credits=None) -> bool:
@@ -346,8 +355,7 @@ def _with_totals(write_invoice, cents, counts, credits=None) -> bool:
             with TransactWrite(connection=connection(Invoice)) as tx:
                 write_invoice(tx)
                 for pk, changes_of_pk in actions.items():
-                    tx.update(ArTotals(pk), actions=changes_of_pk,
-                              condition=ArTotals.ar_pk.exists())
+                    tx.update(ArTotals(pk), actions=changes_of_pk, condition=ArTotals.ar_pk.exists())
             return True
         except TransactWriteError as error:
             if "ConditionalCheckFailed" not in str(error) and not transaction_refused(error):
@@ -359,11 +367,15 @@ def _with_totals(write_invoice, cents, counts, credits=None) -> bool:
     return False
 
 
-def _actions(cents: Dict[Share, int], counts: Dict[str, int],
-             latest: Dict[str, datetime], credits: Optional[Dict[str, int]] = None) -> Dict[str, list]:
+def _actions(
+    cents: dict[Share, int],
+    counts: dict[str, int],
+    latest: dict[str, datetime],
+    credits: dict[str, int] | None = None,
+) -> dict[str, list]:
     """The UpdateItem actions per account: each day moved, the open count, the version
     (a recount saves only over the version it read) and the latest ERP write counted."""
-    actions: Dict[str, list] = defaultdict(list)
+    actions: dict[str, list] = defaultdict(list)
     for (pk, attribute, day), amount in cents.items():
         if amount:
             days = getattr(ArTotals, attribute)
@@ -373,8 +385,7 @@ def _actions(cents: Dict[Share, int], counts: Dict[str, int],
             actions[pk].append(ArTotals.open_count.add(count))
     for pk, cents_ in (credits or {}).items():
         if cents_:
-            actions[pk].append(ArTotals.open_credits_cents.set(
-                (ArTotals.open_credits_cents | 0) + cents_))
+            actions[pk].append(ArTotals.open_credits_cents.set((ArTotals.open_credits_cents | 0) + cents_))
     for pk in actions:
         actions[pk].append(ArTotals.version.add(1))
         if pk in latest:

@@ -1,5 +1,4 @@
 """Companies and their domains."""
-from typing import List, Optional
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -13,28 +12,28 @@ class AlreadyExists(Exception):
     """The company id or host is taken (conditional write refused)."""
 
 
-def get_company(company_id: str, consistent: bool = False) -> Optional[Company]:
+def get_company(company_id: str, consistent: bool = False) -> Company | None:
     try:
         return Company.get(company_id, consistent_read=consistent)
     except Company.DoesNotExist:
         return None
 
 
-def company_id_for_host(host: str) -> Optional[str]:
+def company_id_for_host(host: str) -> str | None:
     try:
         return Domain.get(host).company_id
     except Domain.DoesNotExist:
         return None
 
 
-def get_domain(host: str) -> Optional[Domain]:
+def get_domain(host: str) -> Domain | None:
     try:
         return Domain.get(host)
     except Domain.DoesNotExist:
         return None
 
 
-def domains_of(company_id: str) -> List[Domain]:
+def domains_of(company_id: str) -> list[Domain]:
     """Index `by_company`: a company's hosts."""
     return list(Domain.by_company.query(company_id, limit=100))
 
@@ -57,11 +56,14 @@ def save_company(company: Company) -> None:
 
 def mark_payments_enabled(company_id: str) -> bool:
     """Put an existing company in the `with_payments` index; False when there is no such company."""
-    return conditional(Company(company_id).update, actions=[Company.payments.set(PAYMENTS_ENABLED)],
-                       condition=Company.company_id.exists())
+    return conditional(
+        Company(company_id).update,
+        actions=[Company.payments.set(PAYMENTS_ENABLED)],
+        condition=Company.company_id.exists(),
+    )
 
 
-def with_payments() -> List[str]:
+def with_payments() -> list[str]:
     """Ids of the companies with gateway credentials: index `with_payments` (keys only)."""
     return sorted(c.company_id for c in Company.with_payments.query(PAYMENTS_ENABLED))
 

@@ -3,7 +3,6 @@
 Objects are reached by a browser only through a short presigned GET made after
 the access check (README "Security at a glance"); the bucket itself blocks public access.
 """
-from typing import Optional
 
 from .. import aws, config
 
@@ -14,7 +13,7 @@ PRESIGN_SECONDS = 300
 class DocumentStore:
     """One S3 bucket.  Tests inject a subclass to count writes."""
 
-    def __init__(self, bucket: Optional[str] = None, client=None):
+    def __init__(self, bucket: str | None = None, client=None):
         self.bucket = bucket or config.documents_bucket()
         # SigV4 so the expiry is part of the signature (SigV2 `Expires` is too, but
         # SigV4 is what S3 requires in every newer region).
@@ -33,19 +32,25 @@ class DocumentStore:
             raise
 
     def put(self, key: str, body: bytes, content_type: str = "application/pdf") -> None:
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type,
-                           ServerSideEncryption="AES256")
+        self.s3.put_object(
+            Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, ServerSideEncryption="AES256"
+        )
 
     def presigned_get(self, key: str, filename: str, seconds: int = PRESIGN_SECONDS) -> str:
         seconds = min(int(seconds), PRESIGN_SECONDS)
         return self.s3.generate_presigned_url(
-            "get_object", ExpiresIn=seconds,
-            Params={"Bucket": self.bucket, "Key": key,
-                    "ResponseContentType": "application/pdf",
-                    "ResponseContentDisposition": f'attachment; filename="{filename}"'})
+            "get_object",
+            ExpiresIn=seconds,
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentType": "application/pdf",
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            },
+        )
 
 
-def theme_image(key: Optional[str]) -> Optional[bytes]:
+def theme_image(key: str | None) -> bytes | None:
     """A logo from the theme bucket, or None when there is none or it cannot be read."""
     if not key:
         return None

@@ -3,8 +3,10 @@
 The one place that reaches into PynamoDB's connection and error objects, so the rest of the
 repositories (and nothing outside them) never does.
 """
+
 from collections import defaultdict
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from pynamodb.connection.base import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
@@ -16,8 +18,7 @@ TRANSACTION_CANCELLED = "TransactionCanceledException"
 
 def condition_failed(error: Exception) -> bool:
     """True when a PutItem/UpdateItem/DeleteItem was refused by its condition."""
-    return (isinstance(error, (PutError, UpdateError, DeleteError))
-            and error.cause_response_code == CONDITION_FAILED)
+    return isinstance(error, (PutError, UpdateError, DeleteError)) and error.cause_response_code == CONDITION_FAILED
 
 
 def conditional(write: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
@@ -33,7 +34,7 @@ def conditional(write: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
     return True
 
 
-def cancel_reasons(error: TransactWriteError) -> Optional[List[Optional[str]]]:
+def cancel_reasons(error: TransactWriteError) -> list[str | None] | None:
     """The per-item reasons of a cancelled transaction (None for an item that passed), or
     None when the transaction failed for another reason."""
     if error.cause_response_code != TRANSACTION_CANCELLED:
@@ -41,11 +42,11 @@ def cancel_reasons(error: TransactWriteError) -> Optional[List[Optional[str]]]:
     return [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
 
 
-def transaction_refused(error: TransactWriteError, index: Optional[int] = None) -> bool:
+def transaction_refused(error: TransactWriteError, index: int | None = None) -> bool:
     """Whether item `index` of a cancelled transaction (any item: None) failed its condition."""
     reasons = cancel_reasons(error) or []
     if index is not None:
-        reasons = reasons[index:index + 1]
+        reasons = reasons[index : index + 1]
     return ITEM_CONDITION_FAILED in reasons
 
 
@@ -59,7 +60,7 @@ def table(model):
     return model._get_connection()
 
 
-def table_schema(model) -> Dict[str, Any]:
+def table_schema(model) -> dict[str, Any]:
     """Attribute definitions, key schema and indexes of `model`, as PynamoDB declares them
     (infra/resources.py derives the tables from it)."""
     return model._get_schema()
@@ -76,7 +77,7 @@ def batch_write(items: Iterable, action: str = "save") -> None:
     may win (new items, or items already checked by a conditional read)."""
     if action not in ("save", "delete"):
         raise ValueError(f"unknown batch action {action!r}")
-    by_model: Dict[Any, list] = defaultdict(list)  # model class -> its items
+    by_model: dict[Any, list] = defaultdict(list)  # model class -> its items
     for item in items:
         by_model[type(item)].append(item)
     for model, group in by_model.items():

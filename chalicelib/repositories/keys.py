@@ -1,20 +1,18 @@
 """Key builders: every key begins with the company id (docs/data-model.md, "Rules")."""
-from typing import Optional, Tuple
 
 HIGH = "\uffff"  # sorts after any suffix (invoice number, entry id) in a sort key
 
 
-def date_bounds(prefix: str, date_from: Optional[str], date_to: Optional[str]) -> Tuple[str, str]:
+def date_bounds(prefix: str, date_from: str | None, date_to: str | None) -> tuple[str, str]:
     """BETWEEN bounds of sort keys `<prefix><ISO date>#…` for a date range (open ends allowed)."""
-    return (f"{prefix}{date_from or '0000-00-00'}",
-            f"{prefix}{date_to or '9999-12-31'}#{HIGH}")
+    return (f"{prefix}{date_from or '0000-00-00'}", f"{prefix}{date_to or '9999-12-31'}#{HIGH}")
 
 
 def account_pk(company_id: str, customer_no: str) -> str:
     return f"{company_id}#{customer_no}"
 
 
-def split_account_pk(pk: str) -> Tuple[str, str]:
+def split_account_pk(pk: str) -> tuple[str, str]:
     """`company#customer_no` -> (company_id, customer_no)."""
     company_id, customer_no = pk.split("#", 1)
     return company_id, customer_no
@@ -23,7 +21,8 @@ def split_account_pk(pk: str) -> Tuple[str, str]:
 def customer_no_of(pk: str) -> str:
     return split_account_pk(pk)[1]
 
-def dealer_codes_key(account: str) -> Tuple[str, str]:
+
+def dealer_codes_key(account: str) -> tuple[str, str]:
     """The dealer-links summary item of an account (`company#customer`, its `codes`): a
     partition of its own, so a Query of the account's links never returns it (a customer
     number has no '#')."""
@@ -60,22 +59,28 @@ def part_token_pk(company_id: str, word: str) -> str:
     return f"{company_id}#{word}"
 
 
-def sign_in_throttle_keys(user_id: Optional[str], login_key: Optional[str],
-                          source_ip: str) -> Tuple[str, str]:
+def sign_in_throttle_keys(user_id: str | None, login_key: str | None, source_ip: str) -> tuple[str, str]:
     """Throttle keys of a sign-in: the login's counter (by user id when the login finds one,
     else by the login key, `-` for none) and the source IP's."""
     account = f"acct#user#{user_id}" if user_id else f"acct#{login_key or '-'}"
     return account, f"ip#{source_ip}"
 
 
-def reset_throttle_keys(address_hash: str, source_ip: str) -> Tuple[str, str]:
+def reset_throttle_keys(address_hash: str, source_ip: str) -> tuple[str, str]:
     """Throttle keys of a password-reset request: per (hashed) address and per source IP."""
     return f"reset#{address_hash}", f"reset-ip#{source_ip}"
 
 
-def invoice_keys(company_id: str, invoice_no: str, customer_no: str, state: str,
-                 invoice_date: str, due_date: Optional[str], balance_cents: int,
-                 dealer_code: Optional[str]) -> dict:
+def invoice_keys(
+    company_id: str,
+    invoice_no: str,
+    customer_no: str,
+    state: str,
+    invoice_date: str,
+    due_date: str | None,
+    balance_cents: int,
+    dealer_code: str | None,
+) -> dict:
     """Every derived key of an invoice, in one place (ERP import, seed, test factory).
 
     `ar_pk`/`due_key` exist only while a balance is due: the sparse `ar_open` index.
@@ -95,7 +100,7 @@ def invoice_keys(company_id: str, invoice_no: str, customer_no: str, state: str,
 CREDIT_KINDS = ("credit", "payment")
 
 
-def credit_key(company_id: str, customer_no: str, kind: str, open_cents) -> Optional[str]:
+def credit_key(company_id: str, customer_no: str, kind: str, open_cents) -> str | None:
     """`credit_pk` of a ledger entry: set only on a credit memo or payment the ERP has
     not wholly applied to invoices (the sparse `open_credits` index)."""
     if kind in CREDIT_KINDS and int(open_cents or 0) > 0:
@@ -120,11 +125,9 @@ def part_number_key(part_no: str) -> str:
     return f"{part_number(part_no)}#{part_no}"
 
 
-def cart_keys(company_id: str, customer_no: str, user_id: str) -> Tuple[str, str]:
+def cart_keys(company_id: str, customer_no: str, user_id: str) -> tuple[str, str]:
     """One cart per login and account."""
     return account_pk(company_id, customer_no), user_id
-
-
 
 
 def key_chars_ok(value: str) -> bool:

@@ -1,6 +1,7 @@
 """Account activity: ERP ledger entries, portal payments, equipment."""
+
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from ..models import Equipment, LedgerEntry, Payment
 from ..models.base import plain_dict
@@ -17,7 +18,7 @@ class EntryView:
     kind: str
     amount_cents: int
     entry_date: str
-    reference: Optional[str] = None
+    reference: str | None = None
 
     @classmethod
     def from_raw(cls, raw: dict) -> "EntryView":
@@ -29,43 +30,53 @@ _ENTRY_FIELDS = projections.fields_of(LedgerEntry.get_attributes(), EntryView.__
 ENTRY_ATTRIBUTES = ["customer_pk", *EntryView.__dataclass_fields__]
 
 
-def entries_between(company_id: str, customer_no: str, date_from: Optional[str],
-                    date_to: Optional[str], cursor: Optional[str],
-                    want: int = paging.DEFAULT_ROWS) -> paging.Page:
+def entries_between(
+    company_id: str,
+    customer_no: str,
+    date_from: str | None,
+    date_to: str | None,
+    cursor: str | None,
+    want: int = paging.DEFAULT_ROWS,
+) -> paging.Page:
     """Table ledger: customer_pk = C AND entry_key BETWEEN from AND to#…, oldest first."""
     pk = account_pk(company_id, customer_no)
-    start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
-                          allowed={"customer_pk", "entry_key"})
+    start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk, allowed={"customer_pk", "entry_key"})
     condition = LedgerEntry.entry_key.between(*date_bounds("", date_from, date_to))
     return paging.collect(
         lambda **page: LedgerEntry.query(pk, condition, attributes_to_get=ENTRY_ATTRIBUTES, **page),
-        EntryView.from_raw, start=start, want=want, max_calls=3)
+        EntryView.from_raw,
+        start=start,
+        want=want,
+        max_calls=3,
+    )
 
 
-def amounts_before(company_id: str, customer_no: str, date: str,
-                   want: int = 200) -> List[Tuple[str, int]]:
+def amounts_before(company_id: str, customer_no: str, date: str, want: int = 200) -> list[tuple[str, int]]:
     """(kind, cents) of the newest entries before a date, newest first (≤ 2 calls):
     what the opening balance adds up, back to the latest balance forward."""
     pk = account_pk(company_id, customer_no)
     page = paging.collect(
-        lambda **p: LedgerEntry.query(pk, LedgerEntry.entry_key < date, scan_index_forward=False,
-                                      attributes_to_get=["kind", "amount_cents"], **p),
-        lambda raw: (raw["kind"]["S"], int(raw["amount_cents"]["N"])), want=want, max_calls=2)
+        lambda **p: LedgerEntry.query(
+            pk, LedgerEntry.entry_key < date, scan_index_forward=False, attributes_to_get=["kind", "amount_cents"], **p
+        ),
+        lambda raw: (raw["kind"]["S"], int(raw["amount_cents"]["N"])),
+        want=want,
+        max_calls=2,
+    )
     return page.items
 
 
-def unapplied_payments(company_id: str, customer_no: str) -> List[Payment]:
+def unapplied_payments(company_id: str, customer_no: str) -> list[Payment]:
     """Sparse index unapplied: portal payments pending or approved (and approved
     refunds, negative) that the ERP has not applied yet."""
     return list(Payment.unapplied.query(account_pk(company_id, customer_no)))
 
 
-def unapplied_by_invoice(company_id: str, customer_no: str) -> Dict[str, int]:
+def unapplied_by_invoice(company_id: str, customer_no: str) -> dict[str, int]:
     """Cents per invoice of the unapplied payments: their allocations only, read raw
     (the open-orders list needs nothing else of them)."""
-    query = Payment.unapplied.query(account_pk(company_id, customer_no),
-                                    attributes_to_get=["allocations"])
-    amounts: Dict[str, int] = {}
+    query = Payment.unapplied.query(account_pk(company_id, customer_no), attributes_to_get=["allocations"])
+    amounts: dict[str, int] = {}
     for page in query.page_iter:
         for raw in page.get("Items", []):
             for invoice_no, cents in raw.get("allocations", {}).get("M", {}).items():
@@ -73,37 +84,41 @@ def unapplied_by_invoice(company_id: str, customer_no: str) -> Dict[str, int]:
     return amounts
 
 
-def by_invoice(payments: List[Payment]) -> Dict[str, int]:
+def by_invoice(payments: list[Payment]) -> dict[str, int]:
     """Cents per invoice over these payments' allocations."""
-    amounts: Dict[str, int] = {}
+    amounts: dict[str, int] = {}
     for payment in payments:
         for invoice_no, cents in plain_dict(payment.allocations).items():
             amounts[invoice_no] = amounts.get(invoice_no, 0) + int(cents)
     return amounts
 
 
-def open_credits(company_id: str, customer_no: str) -> List[LedgerEntry]:
+def open_credits(company_id: str, customer_no: str) -> list[LedgerEntry]:
     """Sparse index open_credits: credit memos and payments the ERP has not applied to an
     invoice (wholly or in part), oldest first."""
     return list(LedgerEntry.open_credits.query(account_pk(company_id, customer_no)))
 
 
-def payments(company_id: str, payment_ids: List[str]) -> List[Payment]:
+def payments(company_id: str, payment_ids: list[str]) -> list[Payment]:
     keys = [(company_id, pid) for pid in dict.fromkeys(payment_ids)][:100]
     return list(Payment.batch_get(keys)) if keys else []
 
 
-def equipment(company_id: str, customer_no: str) -> List[Equipment]:
+def equipment(company_id: str, customer_no: str) -> list[Equipment]:
     """Table equipment: customer_pk = C (one customer's units, by serial)."""
     return list(Equipment.query(account_pk(company_id, customer_no), limit=500))
 
 
-def latest_payment(company_id: str, customer_no: str, look_back: int = 50) -> Optional[EntryView]:
+def latest_payment(company_id: str, customer_no: str, look_back: int = 50) -> EntryView | None:
     """The newest payment the ERP recorded among the account's latest `look_back` entries:
     one Query (the home page), whatever the account's history."""
-    query = LedgerEntry.query(account_pk(company_id, customer_no), scan_index_forward=False,
-                              filter_condition=LedgerEntry.kind == "payment",
-                              page_size=look_back, attributes_to_get=ENTRY_ATTRIBUTES)
-    first: Dict[str, Any] = next(iter(query.page_iter), {})
+    query = LedgerEntry.query(
+        account_pk(company_id, customer_no),
+        scan_index_forward=False,
+        filter_condition=LedgerEntry.kind == "payment",
+        page_size=look_back,
+        attributes_to_get=ENTRY_ATTRIBUTES,
+    )
+    first: dict[str, Any] = next(iter(query.page_iter), {})
     items = first.get("Items", [])
     return EntryView.from_raw(items[0]) if items else None

@@ -5,12 +5,14 @@ fewer rows per call than it reads, so we call again, never more than
 `max_calls` times, and then say the page stopped early instead of silently
 showing fewer rows.  Cursors are DynamoDB's LastEvaluatedKey, base64url JSON.
 """
+
 import base64
 import binascii
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional
+from typing import Any
 
 DEFAULT_ROWS = 50
 DEFAULT_MAX_CALLS = 5
@@ -23,13 +25,13 @@ class BadCursor(ValueError):
 
 @dataclass
 class Page:
-    items: List[Any] = field(default_factory=list)
-    cursor: Optional[str] = None  # next page; None when the list is complete
+    items: list[Any] = field(default_factory=list)
+    cursor: str | None = None  # next page; None when the list is complete
     stopped_early: bool = False  # budget spent before `want` rows were found
     calls: int = 0
 
 
-def encode(key: Optional[dict]) -> Optional[str]:
+def encode(key: dict | None) -> str | None:
     """A cursor: base64url JSON of a start key (or of several, keyed by list)."""
     if not key:
         return None
@@ -46,22 +48,31 @@ def load(cursor: str):
         raise BadCursor("unreadable cursor") from error
 
 
-def decode(cursor: Optional[str], *, hash_attr: str, hash_value: str,
-           allowed: set) -> Optional[dict]:
+def decode(cursor: str | None, *, hash_attr: str, hash_value: str, allowed: set) -> dict | None:
     """The start key of a cursor, checked to belong to this list's partition."""
     if not cursor:
         return None
     key = load(cursor)
-    if (not isinstance(key, dict) or set(key) - allowed or len(cursor) > 2048
-            or key.get(hash_attr) != {"S": hash_value}
-            or not all(isinstance(v, dict) and set(v) <= {"S", "N"} for v in key.values())):
+    if (
+        not isinstance(key, dict)
+        or set(key) - allowed
+        or len(cursor) > 2048
+        or key.get(hash_attr) != {"S": hash_value}
+        or not all(isinstance(v, dict) and set(v) <= {"S", "N"} for v in key.values())
+    ):
         raise BadCursor("cursor for another list")
     return key
 
 
-def collect(run_query: Callable[..., Any], convert: Callable[[dict], Any], *, want: int = DEFAULT_ROWS,
-            max_calls: int = DEFAULT_MAX_CALLS, start: Optional[dict] = None,
-            key_of: Optional[Callable[[dict], dict]] = None) -> Page:
+def collect(
+    run_query: Callable[..., Any],
+    convert: Callable[[dict], Any],
+    *,
+    want: int = DEFAULT_ROWS,
+    max_calls: int = DEFAULT_MAX_CALLS,
+    start: dict | None = None,
+    key_of: Callable[[dict], dict] | None = None,
+) -> Page:
     """Call `run_query(page_size=…, last_evaluated_key=…)` page by page.
 
     Each call asks DynamoDB for the rows still missing, so without a filter the
@@ -80,8 +91,11 @@ def collect(run_query: Callable[..., Any], convert: Callable[[dict], Any], *, wa
         missing = want - len(page.items)
         limit = missing
         if key_of is not None and read:
-            limit = FILTERED_READ if not matched else \
-                min(FILTERED_READ, max(missing, math.ceil(missing * read * 1.25 / matched)))
+            limit = (
+                FILTERED_READ
+                if not matched
+                else min(FILTERED_READ, max(missing, math.ceil(missing * read * 1.25 / matched)))
+            )
         result = run_query(page_size=limit, last_evaluated_key=key)
         raw: dict = next(iter(result.page_iter), {})
         page.calls += 1

@@ -4,6 +4,7 @@ Search reads only what a page shows: a number prefix is one Query of index
 `parts.by_number`; a description word is one Query of `part-tokens` and one
 BatchGetItem of the parts it names.
 """
+
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -24,20 +25,18 @@ def _failed(error) -> bool:
 
 
 # ------------------------------------------------------------------ catalogue
-def by_number(company_id: str, prefix: str, limit: int,
-              start: dict | None) -> tuple[list[Part], dict | None]:
+def by_number(company_id: str, prefix: str, limit: int, start: dict | None) -> tuple[list[Part], dict | None]:
     """Index by_number: parts whose searchable number begins with `prefix`; 1 Query."""
-    result = Part.by_number.query(company_id, Part.number_key.startswith(prefix),
-                                  limit=limit, page_size=limit, last_evaluated_key=start)
+    result = Part.by_number.query(
+        company_id, Part.number_key.startswith(prefix), limit=limit, page_size=limit, last_evaluated_key=start
+    )
     items = list(result)
     return items, result.last_evaluated_key
 
 
-def by_word(company_id: str, word: str, limit: int,
-            start: dict | None) -> tuple[list[str], dict | None]:
+def by_word(company_id: str, word: str, limit: int, start: dict | None) -> tuple[list[str], dict | None]:
     """Table part-tokens: part numbers whose description has `word`; 1 Query."""
-    result = PartToken.query(part_token_pk(company_id, word), limit=limit, page_size=limit,
-                             last_evaluated_key=start)
+    result = PartToken.query(part_token_pk(company_id, word), limit=limit, page_size=limit, last_evaluated_key=start)
     part_nos = [token.part_no for token in result]
     return part_nos, result.last_evaluated_key
 
@@ -77,8 +76,7 @@ def save_cart(cart: Cart, lines: list[dict], seen_version: int, now: datetime) -
     cart.lines = [CartLine(**line) for line in lines]
     cart.version = seen_version + 1
     cart.updated_at = now
-    condition = Cart.version.does_not_exist() if seen_version == 0 else \
-        Cart.version == seen_version
+    condition = Cart.version.does_not_exist() if seen_version == 0 else Cart.version == seen_version
     if seen_version == 0:
         condition = condition | (Cart.version == 0)
     try:
@@ -90,14 +88,14 @@ def save_cart(cart: Cart, lines: list[dict], seen_version: int, now: datetime) -
         return False
 
 
-def empty_after_order(company_id: str, customer_no: str, user_id: str, version: int,
-                      now: datetime) -> bool:
+def empty_after_order(company_id: str, customer_no: str, user_id: str, version: int, now: datetime) -> bool:
     """Empty the cart an order was made from, unless it changed since (then it stays)."""
     pk, cart_id = cart_keys(company_id, customer_no, user_id)
     try:
-        Cart(pk, cart_id).update(actions=[Cart.lines.set([]), Cart.version.set(version + 1),
-                                          Cart.updated_at.set(now)],
-                                 condition=Cart.version == version)
+        Cart(pk, cart_id).update(
+            actions=[Cart.lines.set([]), Cart.version.set(version + 1), Cart.updated_at.set(now)],
+            condition=Cart.version == version,
+        )
         return True
     except UpdateError as error:
         if not _failed(error):
@@ -116,9 +114,10 @@ def get_order(company_id: str, order_id: str) -> PartsOrder | None:
 def save_draft(order: PartsOrder) -> bool:
     """Write (or rewrite) an order still awaiting payment; never over a placed one."""
     try:
-        order.save(condition=PartsOrder.order_id.does_not_exist()
-                   | ((PartsOrder.status == AWAITING_PAYMENT)
-                      & PartsOrder.paying_payment_id.does_not_exist()))
+        order.save(
+            condition=PartsOrder.order_id.does_not_exist()
+            | ((PartsOrder.status == AWAITING_PAYMENT) & PartsOrder.paying_payment_id.does_not_exist())
+        )
         return True
     except PutError as error:
         if not _failed(error):
@@ -143,11 +142,12 @@ def start_paying(order: PartsOrder, payment_id: str) -> bool:
     """Lock the order to the payment being confirmed: only the latest review's payment,
     and only one, may be sent to the gateway."""
     try:
-        order.update(actions=[PartsOrder.paying_payment_id.set(payment_id)],
-                     condition=(PartsOrder.status == AWAITING_PAYMENT)
-                     & (PartsOrder.payment_id == payment_id)
-                     & (PartsOrder.paying_payment_id.does_not_exist()
-                        | (PartsOrder.paying_payment_id == payment_id)))
+        order.update(
+            actions=[PartsOrder.paying_payment_id.set(payment_id)],
+            condition=(PartsOrder.status == AWAITING_PAYMENT)
+            & (PartsOrder.payment_id == payment_id)
+            & (PartsOrder.paying_payment_id.does_not_exist() | (PartsOrder.paying_payment_id == payment_id)),
+        )
         return True
     except UpdateError as error:
         if not _failed(error):
@@ -159,14 +159,17 @@ def place(order: PartsOrder, payment_id: str, now: datetime) -> bool:
     """awaiting_payment -> placed, once: the caller that moved it sends the e-mail."""
     history = list(order.history or []) + [{"status": PLACED, "at": now.isoformat()}]
     try:
-        order.update(actions=[
-            PartsOrder.status.set(PLACED), PartsOrder.placed_at.set(now),
-            PartsOrder.customer_pk.set(account_pk(order.company_id, order.customer_no)),
-            PartsOrder.feed_company.set(order.company_id),
-            # PynamoDB types ListAttribute(of=MapAttribute) as MapAttribute items; it stores dicts too.
-            PartsOrder.history.set(history)],  # type: ignore[arg-type]
-            condition=(PartsOrder.status == AWAITING_PAYMENT)
-            & (PartsOrder.paying_payment_id == payment_id))
+        order.update(
+            actions=[
+                PartsOrder.status.set(PLACED),
+                PartsOrder.placed_at.set(now),
+                PartsOrder.customer_pk.set(account_pk(order.company_id, order.customer_no)),
+                PartsOrder.feed_company.set(order.company_id),
+                # PynamoDB types ListAttribute(of=MapAttribute) as MapAttribute items; it stores dicts too.
+                PartsOrder.history.set(history),  # type: ignore[arg-type]
+            ],
+            condition=(PartsOrder.status == AWAITING_PAYMENT) & (PartsOrder.paying_payment_id == payment_id),
+        )
         return True
     except UpdateError as error:
         if not _failed(error):
@@ -178,54 +181,68 @@ def mark_confirmation_sent(order: PartsOrder) -> None:
     order.update(actions=[PartsOrder.confirmation_sent.set(True)])
 
 
-def customer_orders(company_id: str, customer_no: str, limit: int,
-                    cursor: str | None) -> paging.Page:
+def customer_orders(company_id: str, customer_no: str, limit: int, cursor: str | None) -> paging.Page:
     """Index by_customer: the account's placed orders, newest first; 1 Query."""
     pk = account_pk(company_id, customer_no)
-    start = paging.decode(cursor, hash_attr="customer_pk", hash_value=pk,
-                          allowed={"customer_pk", "company_id", "order_id"})
-    result = PartsOrder.by_customer.query(pk, scan_index_forward=False, limit=limit,
-                                          page_size=limit, last_evaluated_key=start)
+    start = paging.decode(
+        cursor, hash_attr="customer_pk", hash_value=pk, allowed={"customer_pk", "company_id", "order_id"}
+    )
+    result = PartsOrder.by_customer.query(
+        pk, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+    )
     items = list(result)
     return paging.Page(items=items, cursor=paging.encode(result.last_evaluated_key), calls=1)
 
 
-def company_orders(company_id: str, *, status: str = "", customer_no: str = "",
-                   date_from: str = "", date_to: str = "", want: int = 50,
-                   cursor: str | None = None) -> paging.Page:
+def company_orders(
+    company_id: str,
+    *,
+    status: str = "",
+    customer_no: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    want: int = 50,
+    cursor: str | None = None,
+) -> paging.Page:
     """The company's placed orders, newest first, filtered (administrators); ≤ 5 Queries."""
-    start = paging.decode(cursor, hash_attr="company_id", hash_value=company_id,
-                          allowed={"company_id", "order_id"})
+    start = paging.decode(cursor, hash_attr="company_id", hash_value=company_id, allowed={"company_id", "order_id"})
     condition = PartsOrder.status != AWAITING_PAYMENT
     if status:
         condition = condition & (PartsOrder.status == status)
     if customer_no:
         condition = condition & (PartsOrder.customer_no == customer_no)
     if date_from:
-        condition = condition & (PartsOrder.placed_at >= datetime.fromisoformat(
-            date_from + "T00:00:00+00:00"))
+        condition = condition & (PartsOrder.placed_at >= datetime.fromisoformat(date_from + "T00:00:00+00:00"))
     if date_to:
-        condition = condition & (PartsOrder.placed_at <= datetime.fromisoformat(
-            date_to + "T23:59:59+00:00"))
+        condition = condition & (PartsOrder.placed_at <= datetime.fromisoformat(date_to + "T23:59:59+00:00"))
 
     def run(page_size, last_evaluated_key):
-        return PartsOrder.query(company_id, filter_condition=condition,
-                                scan_index_forward=False, page_size=page_size,
-                                last_evaluated_key=last_evaluated_key)
+        return PartsOrder.query(
+            company_id,
+            filter_condition=condition,
+            scan_index_forward=False,
+            page_size=page_size,
+            last_evaluated_key=last_evaluated_key,
+        )
 
-    page = paging.collect(run, lambda raw: PartsOrder.from_raw_data(raw), want=want, start=start,
-                          key_of=lambda raw: {"company_id": raw["company_id"],
-                                              "order_id": raw["order_id"]})
+    page = paging.collect(
+        run,
+        lambda raw: PartsOrder.from_raw_data(raw),
+        want=want,
+        start=start,
+        key_of=lambda raw: {"company_id": raw["company_id"], "order_id": raw["order_id"]},
+    )
     return page
 
 
 def set_erp_status(order: PartsOrder, actions: list, updated_at: datetime) -> bool:
     """The ERP's status, unless a newer word of the ERP is stored (stale rule)."""
     try:
-        order.update(actions=actions + [PartsOrder.erp_updated_at.set(updated_at)],
-                     condition=(PartsOrder.status != AWAITING_PAYMENT)
-                     & (PartsOrder.erp_updated_at.does_not_exist()
-                        | (PartsOrder.erp_updated_at < updated_at)))
+        order.update(
+            actions=actions + [PartsOrder.erp_updated_at.set(updated_at)],
+            condition=(PartsOrder.status != AWAITING_PAYMENT)
+            & (PartsOrder.erp_updated_at.does_not_exist() | (PartsOrder.erp_updated_at < updated_at)),
+        )
         return True
     except UpdateError as error:
         if not _failed(error):

@@ -3,9 +3,9 @@
 Each function is one access pattern of docs/data-model.md (rows 46–51 and the
 payments list of the administrators).
 """
+
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Dict, List, Optional, Tuple
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -27,15 +27,14 @@ def id_bound(moment: datetime) -> str:
     return f"{int(moment.timestamp() * 1000):012x}"
 
 
-def id_time(payment_id: str) -> Optional[datetime]:
+def id_time(payment_id: str) -> datetime | None:
     try:
-
         return datetime.fromtimestamp(int(payment_id[:12], 16) / 1000, tz=UTC)
     except (ValueError, OverflowError, OSError):
         return None
 
 
-def get(company_id: str, payment_id: str) -> Optional[Payment]:
+def get(company_id: str, payment_id: str) -> Payment | None:
     try:
         return Payment.get(company_id, payment_id, consistent_read=True)
     except Payment.DoesNotExist:
@@ -60,29 +59,42 @@ def _create(payment: Payment, status: str) -> bool:
     return conditional(payment.save, condition=Payment.payment_id.does_not_exist())
 
 
-def resolve(payment: Payment, status: str, *, gateway_id=None, masked_account=None,
-            message=None, approval_number=None, card_type=None) -> bool:
+def resolve(
+    payment: Payment,
+    status: str,
+    *,
+    gateway_id=None,
+    masked_account=None,
+    message=None,
+    approval_number=None,
+    card_type=None,
+) -> bool:
     """Row 47: pending → approved / declined / failed; False when it was not pending.
     A sale that is not approved gives its hold back, an approved refund holds its
     (negative) amount, each in the same transaction as the status (row 47a)."""
     now = clock.utcnow()
-    actions: List[Action] = [Payment.status.set(status), Payment.updated_at.set(now),
-                             Payment.pending_company.remove(), Payment.needs_attention.set(False)]
-    for attribute, value in ((Payment.gateway_id, gateway_id),
-                             (Payment.masked_account, masked_account),
-                             (Payment.result_message, message),
-                             (Payment.approval_number, approval_number),
-                             (Payment.card_type, card_type)):
+    actions: list[Action] = [
+        Payment.status.set(status),
+        Payment.updated_at.set(now),
+        Payment.pending_company.remove(),
+        Payment.needs_attention.set(False),
+    ]
+    for attribute, value in (
+        (Payment.gateway_id, gateway_id),
+        (Payment.masked_account, masked_account),
+        (Payment.result_message, message),
+        (Payment.approval_number, approval_number),
+        (Payment.card_type, card_type),
+    ):
         if value:
             actions.append(attribute.set(value))
-    hold: Optional[HoldChange] = None
+    hold: HoldChange | None = None
     if status == "approved":
         actions.append(Payment.feed_company.set(payment.company_id))
         if payment.kind == "payment" and payment.receipt_email:
             actions.append(Payment.receipt_company.set(payment.company_id))
         if payment.kind == "refund":  # lowers the amount paid until the ERP applies it
-            actions.append(Payment.unapplied_pk.set(account_pk(payment.company_id,
-                                                               payment.customer_no)))
+            actions.append(Payment.unapplied_pk.set(account_pk(payment.company_id, payment.customer_no)))
             hold = _add_hold(payment)
     else:  # not money: stop counting it against the balances
         actions.append(Payment.unapplied_pk.remove())
@@ -93,65 +105,90 @@ def resolve(payment: Payment, status: str, *, gateway_id=None, masked_account=No
 
 def mark_unresolved(payment: Payment, needs_attention: bool, message: str) -> bool:
     """The reconciler could not tell: count the attempt, flag it; it stays pending."""
-    return conditional(payment.update, actions=[Payment.reconcile_attempts.add(1),
-                                                Payment.needs_attention.set(needs_attention),
-                                                Payment.result_message.set(message[:300]),
-                                                Payment.updated_at.set(clock.utcnow())],
-                       condition=Payment.status == "pending")
+    return conditional(
+        payment.update,
+        actions=[
+            Payment.reconcile_attempts.add(1),
+            Payment.needs_attention.set(needs_attention),
+            Payment.result_message.set(message[:300]),
+            Payment.updated_at.set(clock.utcnow()),
+        ],
+        condition=Payment.status == "pending",
+    )
 
 
 def mark_voided(payment: Payment, message: str) -> bool:
     """approved → voided: back into the ERP feed, no longer lowers the balances, and
     its hold is given back (one transaction)."""
     return _transition(
-        payment, [Payment.status.set("voided"), Payment.result_message.set(message),
-                  Payment.feed_company.set(payment.company_id), Payment.unapplied_pk.remove(),
-                  Payment.updated_at.set(clock.utcnow())],
-        (Payment.status == "approved") & (Payment.refunded_cents == 0), _drop_hold(payment))
+        payment,
+        [
+            Payment.status.set("voided"),
+            Payment.result_message.set(message),
+            Payment.feed_company.set(payment.company_id),
+            Payment.unapplied_pk.remove(),
+            Payment.updated_at.set(clock.utcnow()),
+        ],
+        (Payment.status == "approved") & (Payment.refunded_cents == 0),
+        _drop_hold(payment),
+    )
 
 
 def expire_review(payment: Payment, message: str) -> bool:
     """reviewed → expired: nobody confirmed it in time (it never held anything)."""
-    return conditional(payment.update, actions=[Payment.status.set("expired"),
-                                                Payment.result_message.set(message),
-                                                Payment.pending_company.remove(),
-                                                Payment.updated_at.set(clock.utcnow())],
-                       condition=Payment.status == "reviewed")
+    return conditional(
+        payment.update,
+        actions=[
+            Payment.status.set("expired"),
+            Payment.result_message.set(message),
+            Payment.pending_company.remove(),
+            Payment.updated_at.set(clock.utcnow()),
+        ],
+        condition=Payment.status == "reviewed",
+    )
 
 
 def add_refunded(sale: Payment, cents: int) -> bool:
     """Count an approved refund on its sale, never beyond the sale's amount."""
-    return conditional(sale.update, actions=[Payment.refunded_cents.add(cents),
-                                             Payment.updated_at.set(clock.utcnow())],
-                       condition=Payment.refunded_cents <= int(sale.amount_cents) - cents)
+    return conditional(
+        sale.update,
+        actions=[Payment.refunded_cents.add(cents), Payment.updated_at.set(clock.utcnow())],
+        condition=Payment.refunded_cents <= int(sale.amount_cents) - cents,
+    )
 
 
 def receipt_sent(payment: Payment) -> None:
-    payment.update(actions=[Payment.receipt_sent_at.set(clock.utcnow()),
-                            Payment.receipt_company.remove()])
+    payment.update(actions=[Payment.receipt_sent_at.set(clock.utcnow()), Payment.receipt_company.remove()])
 
 
-def pending_ids(company_id: str, before: Optional[str] = None, limit: int = 200) -> List[str]:
+def pending_ids(company_id: str, before: str | None = None, limit: int = 200) -> list[str]:
     """Row 49: sparse index `pending` (keys only), oldest first, ids below `before`."""
     condition = Payment.payment_id < before if before else None
     return [p.payment_id for p in Payment.pending.query(company_id, condition, limit=limit)]
 
 
-def receipt_ids(company_id: str, limit: int = 100) -> List[str]:
+def receipt_ids(company_id: str, limit: int = 100) -> list[str]:
     """Approved payments whose receipt e-mail has not gone out yet (sparse, keys only)."""
     return [p.payment_id for p in Payment.receipts_due.query(company_id, limit=limit)]
 
 
-def many(company_id: str, payment_ids: List[str]) -> List[Payment]:
+def many(company_id: str, payment_ids: list[str]) -> list[Payment]:
     keys = [(company_id, pid) for pid in dict.fromkeys(payment_ids)][:100]
     return list(Payment.batch_get(keys)) if keys else []
 
 
-def for_company(company_id: str, *, date_from: Optional[datetime] = None,
-                date_to: Optional[datetime] = None, status: Optional[str] = None,
-                method: Optional[str] = None, customer_no: Optional[str] = None,
-                needs_attention: bool = False, cursor: Optional[str] = None,
-                want: int = paging.DEFAULT_ROWS) -> paging.Page:
+def for_company(
+    company_id: str,
+    *,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    status: str | None = None,
+    method: str | None = None,
+    customer_no: str | None = None,
+    needs_attention: bool = False,
+    cursor: str | None = None,
+    want: int = paging.DEFAULT_ROWS,
+) -> paging.Page:
     """Administrators' list: table payments, company_id = C AND payment_id BETWEEN the
     ids of the date range (ids are time-sortable), newest first; the other filters
     are filter expressions (bounded by paging's call budget)."""
@@ -160,25 +197,33 @@ def for_company(company_id: str, *, date_from: Optional[datetime] = None,
     condition = Payment.payment_id.between(low, high)
     filters = None
     # Reviews never confirmed are not payments: listed only when asked for by status.
-    for part in (Payment.status == status if status else ~Payment.status.is_in(*NOT_PAYMENTS),
-                 Payment.method == method if method else None,
-                 Payment.customer_no == customer_no if customer_no else None,
-                 Payment.needs_attention == True if needs_attention else None):  # noqa: E712
+    for part in (
+        Payment.status == status if status else ~Payment.status.is_in(*NOT_PAYMENTS),
+        Payment.method == method if method else None,
+        Payment.customer_no == customer_no if customer_no else None,
+        Payment.needs_attention == True if needs_attention else None,  # noqa: E712
+    ):
         if part is not None:
             filters = part if filters is None else filters & part
-    start = paging.decode(cursor, hash_attr="company_id", hash_value=company_id,
-                          allowed={"company_id", "payment_id"})
+    start = paging.decode(cursor, hash_attr="company_id", hash_value=company_id, allowed={"company_id", "payment_id"})
     return paging.collect(
-        lambda **page: Payment.query(company_id, condition, filter_condition=filters,
-                                     scan_index_forward=False, **page),
-        Payment.from_raw_data, start=start, want=want)
+        lambda **page: Payment.query(company_id, condition, filter_condition=filters, scan_index_forward=False, **page),
+        Payment.from_raw_data,
+        start=start,
+        want=want,
+    )
 
 
-def refunds_of(sale: Payment) -> List[Payment]:
+def refunds_of(sale: Payment) -> list[Payment]:
     """Refund rows of a sale (by_customer index, filtered on refund_of)."""
-    return list(Payment.by_customer.query(
-        sale.customer_pk, Payment.payment_id > sale.payment_id,
-        filter_condition=Payment.refund_of == sale.payment_id, limit=200))
+    return list(
+        Payment.by_customer.query(
+            sale.customer_pk,
+            Payment.payment_id > sale.payment_id,
+            filter_condition=Payment.refund_of == sale.payment_id,
+            limit=200,
+        )
+    )
 
 
 # ------------------------------------------------------------ reservations
@@ -191,13 +236,14 @@ RESERVED, NOT_REVIEWED, HOLDS_CHANGED = "reserved", "not reviewed", "holds chang
 @dataclass
 class Holds:
     """An account's reservation item as read."""
-    account_pk: str
-    holds: Dict[str, dict]  # payment id -> {"cents": int, "invoices": {invoice_no: int}}
-    version: Optional[int]  # None: no item yet
 
-    def by_invoice(self, exclude: str = "") -> Dict[str, int]:
+    account_pk: str
+    holds: dict[str, dict]  # payment id -> {"cents": int, "invoices": {invoice_no: int}}
+    version: int | None  # None: no item yet
+
+    def by_invoice(self, exclude: str = "") -> dict[str, int]:
         """Cents held per invoice by every payment but `exclude`."""
-        totals: Dict[str, int] = {}
+        totals: dict[str, int] = {}
         for payment_id, hold in self.holds.items():
             if payment_id != exclude:
                 for invoice_no, cents in hold["invoices"].items():
@@ -206,8 +252,10 @@ class Holds:
 
 
 def _hold_of(payment: Payment) -> dict:
-    return {"cents": int(payment.amount_cents),
-            "invoices": {no: int(c) for no, c in plain_dict(payment.allocations).items()}}
+    return {
+        "cents": int(payment.amount_cents),
+        "invoices": {no: int(c) for no, c in plain_dict(payment.allocations).items()},
+    }
 
 
 def read_holds(company_id: str, customer_no: str) -> Holds:
@@ -218,9 +266,13 @@ def read_holds(company_id: str, customer_no: str) -> Holds:
         item = PaymentReservations.get(pk, consistent_read=True)
     except PaymentReservations.DoesNotExist:
         return Holds(pk, {p.payment_id: _hold_of(p) for p in Payment.unapplied.query(pk)}, None)
-    holds = {payment_id: {"cents": int(hold.get("cents", 0)),
-                          "invoices": {no: int(c) for no, c in hold.get("invoices", {}).items()}}
-             for payment_id, hold in plain_dict(item.holds).items()}
+    holds = {
+        payment_id: {
+            "cents": int(hold.get("cents", 0)),
+            "invoices": {no: int(c) for no, c in hold.get("invoices", {}).items()},
+        }
+        for payment_id, hold in plain_dict(item.holds).items()
+    }
     return Holds(pk, holds, int(item.version or 0))
 
 
@@ -232,25 +284,29 @@ def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) 
     (a second click confirmed it first, or it expired)."""
     now = clock.utcnow()
     item = PaymentReservations(holds.account_pk)
-    hold_actions: List[Action]
+    hold_actions: list[Action]
     unchanged: Condition
     if holds.version is None:
-        hold_actions = [PaymentReservations.holds.set(
-            dict(holds.holds, **{payment.payment_id: _hold_of(payment)})),
-            PaymentReservations.version.set(1)]
+        hold_actions = [
+            PaymentReservations.holds.set(dict(holds.holds, **{payment.payment_id: _hold_of(payment)})),
+            PaymentReservations.version.set(1),
+        ]
         unchanged = PaymentReservations.account_pk.does_not_exist()
     else:
-        hold_actions = [PaymentReservations.holds[payment.payment_id].set(_hold_of(payment)),
-                        PaymentReservations.version.set(holds.version + 1)]
+        hold_actions = [
+            PaymentReservations.holds[payment.payment_id].set(_hold_of(payment)),
+            PaymentReservations.version.set(holds.version + 1),
+        ]
         unchanged = PaymentReservations.version == holds.version
     try:
         with TransactWrite(connection=connection(Payment)) as tx:
-            actions: List[Action] = [Payment.status.set("pending"),
-                                     Payment.transaction_token.set(transaction_token),
-                                     Payment.updated_at.set(now)]
+            actions: list[Action] = [
+                Payment.status.set("pending"),
+                Payment.transaction_token.set(transaction_token),
+                Payment.updated_at.set(now),
+            ]
             if not payment.parts_order_id:  # a parts order's payment pays no open balance
-                actions.append(Payment.unapplied_pk.set(account_pk(payment.company_id,
-                                                                   payment.customer_no)))
+                actions.append(Payment.unapplied_pk.set(account_pk(payment.company_id, payment.customer_no)))
             tx.update(payment, actions=actions, condition=Payment.status == "reviewed")
             tx.update(item, actions=hold_actions, condition=unchanged)
     except TransactWriteError as error:
@@ -264,25 +320,30 @@ def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) 
 
 
 # A change of an account's holds that goes with a payment's change: the item, its update, its condition.
-HoldChange = Tuple[PaymentReservations, List[Action], Condition]
+HoldChange = tuple[PaymentReservations, list[Action], Condition]
 
 
 def _drop_hold(payment: Payment) -> HoldChange:
     item = PaymentReservations(account_pk(payment.company_id, payment.customer_no))
-    return item, [PaymentReservations.holds[payment.payment_id].remove()], \
-        PaymentReservations.holds[payment.payment_id].exists()
+    return (
+        item,
+        [PaymentReservations.holds[payment.payment_id].remove()],
+        PaymentReservations.holds[payment.payment_id].exists(),
+    )
 
 
 def _add_hold(payment: Payment) -> HoldChange:
     """A refund reopens what it gives back: a negative hold (no version check: it only
     makes room)."""
     item = PaymentReservations(account_pk(payment.company_id, payment.customer_no))
-    return item, [PaymentReservations.holds[payment.payment_id].set(_hold_of(payment))], \
-        PaymentReservations.holds.exists()
+    return (
+        item,
+        [PaymentReservations.holds[payment.payment_id].set(_hold_of(payment))],
+        PaymentReservations.holds.exists(),
+    )
 
 
-def _transition(payment: Payment, actions: List[Action], condition: Condition,
-                hold: Optional[HoldChange]) -> bool:
+def _transition(payment: Payment, actions: list[Action], condition: Condition, hold: HoldChange | None) -> bool:
     """A conditional status change with its hold change in one transaction; False when
     the payment's condition failed.  A payment from before reservations (no hold to
     drop, no item to add to) changes status alone."""
@@ -307,5 +368,8 @@ def _transition(payment: Payment, actions: List[Action], condition: Condition,
 def release_hold(company_id: str, customer_no: str, payment_id: str) -> bool:
     """The ERP applied (or returned) the payment: its invoices' balances say it now."""
     item = PaymentReservations(account_pk(company_id, customer_no))
-    return conditional(item.update, actions=[PaymentReservations.holds[payment_id].remove()],
-                       condition=PaymentReservations.holds[payment_id].exists())
+    return conditional(
+        item.update,
+        actions=[PaymentReservations.holds[payment_id].remove()],
+        condition=PaymentReservations.holds[payment_id].exists(),
+    )

@@ -1,5 +1,4 @@
 """Users, their login names and memberships."""
-from typing import List, Optional
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
@@ -12,25 +11,25 @@ from .dynamo import cancel_reasons, conditional, connection
 MISSING_USER_ID = "~missing"
 
 
-def user_id_for_login(login_key: str) -> Optional[str]:
+def user_id_for_login(login_key: str) -> str | None:
     try:
         return LoginName.get(login_key).user_id
     except LoginName.DoesNotExist:
         return None
 
 
-def get_user(user_id: str) -> Optional[User]:
+def get_user(user_id: str) -> User | None:
     try:
         return User.get(user_id)
     except User.DoesNotExist:
         return None
 
 
-def memberships_in_company(user_id: str, company_id: str) -> List[Membership]:
+def memberships_in_company(user_id: str, company_id: str) -> list[Membership]:
     return list(Membership.query(user_id, Membership.account_pk.startswith(f"{company_id}#")))
 
 
-def memberships(user_id: str) -> List[Membership]:
+def memberships(user_id: str) -> list[Membership]:
     return list(Membership.query(user_id))
 
 
@@ -38,7 +37,7 @@ class LoginTaken(Exception):
     """A login name (or the user id) is taken already: nothing was written."""
 
 
-def create_user(user: User, login_keys: List[str]) -> None:
+def create_user(user: User, login_keys: list[str]) -> None:
     """Create the user and claim its login names atomically (names are unique);
     LoginTaken when one is taken."""
     try:
@@ -55,24 +54,29 @@ def create_user(user: User, login_keys: List[str]) -> None:
 
 def claim_login_name(login_key: str, user_id: str) -> bool:
     """One more login name for a user; False when it is taken."""
-    return conditional(LoginName(login_key, user_id=user_id).save,
-                       condition=LoginName.login.does_not_exist())
+    return conditional(LoginName(login_key, user_id=user_id).save, condition=LoginName.login.does_not_exist())
 
 
 def save_membership(membership: Membership) -> None:
     membership.save()
 
 
-def set_password(user: User, password_hash: str, changed_at, must_change: bool = False,
-                 generated_expires_at=None) -> None:
-    user.update(actions=[
-        User.password_hash.set(password_hash),
-        User.password_changed_at.set(changed_at),
-        User.must_change_password.set(must_change),
-        (User.generated_password_expires_at.set(generated_expires_at)
-         if generated_expires_at else User.generated_password_expires_at.remove()),
-        User.device_epoch.add(1),  # a new password: no device stays remembered
-    ])
+def set_password(
+    user: User, password_hash: str, changed_at, must_change: bool = False, generated_expires_at=None
+) -> None:
+    user.update(
+        actions=[
+            User.password_hash.set(password_hash),
+            User.password_changed_at.set(changed_at),
+            User.must_change_password.set(must_change),
+            (
+                User.generated_password_expires_at.set(generated_expires_at)
+                if generated_expires_at
+                else User.generated_password_expires_at.remove()
+            ),
+            User.device_epoch.add(1),  # a new password: no device stays remembered
+        ]
+    )
 
 
 def update_password_hash(user: User, password_hash: str) -> None:
@@ -82,7 +86,7 @@ def update_password_hash(user: User, password_hash: str) -> None:
 
 def add_admin_companies(user: User, company_ids: set, name=None) -> None:
     """Make an existing user administrator of more companies (set ADD: no lost update)."""
-    actions: List[Action] = [User.admin_company_ids.add(company_ids)]
+    actions: list[Action] = [User.admin_company_ids.add(company_ids)]
     if name and not user.name:
         actions.append(User.name.set(name))
     user.update(actions=actions)
@@ -95,10 +99,11 @@ def create_generated_login(user: User, login_key: str, membership: Membership) -
     """
     with TransactWrite(connection=connection(User)) as tx:
         tx.save(user, condition=User.user_id.does_not_exist())
-        tx.save(LoginName(login_key, user_id=user.user_id),
-                condition=LoginName.login.does_not_exist())
+        tx.save(LoginName(login_key, user_id=user.user_id), condition=LoginName.login.does_not_exist())
         tx.save(membership)
-def get_membership_by_pk(user_id: str, pk: str) -> Optional[Membership]:
+
+
+def get_membership_by_pk(user_id: str, pk: str) -> Membership | None:
     try:
         return Membership.get(user_id, pk)
     except Membership.DoesNotExist:
@@ -106,7 +111,7 @@ def get_membership_by_pk(user_id: str, pk: str) -> Optional[Membership]:
 
 
 def set_membership_status(membership: Membership, status: str, **changes) -> None:
-    actions: List[Action] = [Membership.status.set(status)]
+    actions: list[Action] = [Membership.status.set(status)]
     for name, value in changes.items():
         attribute = getattr(Membership, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
@@ -121,7 +126,7 @@ def update_user(user: User, **changes) -> None:
     user.update(actions=actions)
 
 
-def identifiers(user: User) -> List[str]:
+def identifiers(user: User) -> list[str]:
     """What identifies this login to a guesser: its e-mail address, and the number and
     user name of every account it belongs to (one Query, one BatchGetItem)."""
     from ..models import WebAccess

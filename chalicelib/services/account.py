@@ -1,9 +1,10 @@
 """Account pages: open AR with aging, the ledger, purchase history, equipment.
 
 Every balance here comes from `services.balance` (the one balance rule)."""
+
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Dict, List, Optional, Sequence
 
 from ..models import Company, Invoice
 from ..repositories import invoices, ledger, paging
@@ -23,29 +24,34 @@ class ArRow:
 
 @dataclass
 class ArSummary:
-    rows: List[ArRow]
-    buckets: List[int]
+    rows: list[ArRow]
+    buckets: list[int]
     total_cents: int
     complete: bool  # False when the customer has more open invoices than one page reads
-    updated_at: Optional[datetime] = None
+    updated_at: datetime | None = None
     portal_payments: list = field(default_factory=list)  # pending/approved, not yet applied by the ERP
-    balance: Optional[Balance] = None
+    balance: Balance | None = None
 
 
-def open_ar(company: Company, customer_no: str, terms_days: int = 30,
-            now: Optional[datetime] = None) -> ArSummary:
+def open_ar(company: Company, customer_no: str, terms_days: int = 30, now: datetime | None = None) -> ArSummary:
     """The pay form: the balance and aging of the whole account as /account reads them (the
     AR totals, services/balance.account_balance), and every open invoice still to pay."""
     account = balance_rule.account_balance(company, customer_no, terms_days, now)
     page = invoices.open_ar(company.company_id, customer_no)
-    return ArSummary(_still_to_pay(page.items, account.unapplied, account.today, terms_days),
-                     account.balance.buckets, account.balance.total_cents,
-                     page.cursor is None, account.totals.erp_updated_at,
-                     account.portal_payments, account.balance)
+    return ArSummary(
+        _still_to_pay(page.items, account.unapplied, account.today, terms_days),
+        account.balance.buckets,
+        account.balance.total_cents,
+        page.cursor is None,
+        account.totals.erp_updated_at,
+        account.portal_payments,
+        account.balance,
+    )
 
 
-def _still_to_pay(open_invoices: Sequence[AnyInvoice], unapplied: Dict[str, int], today: date,
-                  terms_days: int) -> List[ArRow]:
+def _still_to_pay(
+    open_invoices: Sequence[AnyInvoice], unapplied: dict[str, int], today: date, terms_days: int
+) -> list[ArRow]:
     """Rows of the open invoices that portal payments have not paid in full."""
     rows = []
     for invoice in open_invoices:
@@ -57,46 +63,72 @@ def _still_to_pay(open_invoices: Sequence[AnyInvoice], unapplied: Dict[str, int]
     return rows
 
 
-def aging(open_invoices: Sequence[AnyInvoice], credits: List, portal_payments: List, today: date,
-          terms_days: int = 30, complete: bool = True) -> ArSummary:
+def aging(
+    open_invoices: Sequence[AnyInvoice],
+    credits: list,
+    portal_payments: list,
+    today: date,
+    terms_days: int = 30,
+    complete: bool = True,
+) -> ArSummary:
     """Open invoices (oldest due first) in aging buckets as of `today` (also a statement date)."""
     result, rows = balance_rule.as_of(open_invoices, credits, portal_payments, today, terms_days)
-    return ArSummary([ArRow(*row) for row in rows], result.buckets, result.total_cents, complete,
-                     invoices.latest_update(open_invoices),
-                     sorted(portal_payments, key=lambda p: p.payment_id, reverse=True), result)
+    return ArSummary(
+        [ArRow(*row) for row in rows],
+        result.buckets,
+        result.total_cents,
+        complete,
+        invoices.latest_update(open_invoices),
+        sorted(portal_payments, key=lambda p: p.payment_id, reverse=True),
+        result,
+    )
 
 
 @dataclass
 class AccountView:
     """/account: the aging of the whole account (its ArTotals) and one page of open invoices."""
-    buckets: List[int]
+
+    buckets: list[int]
     total_cents: int
     open_count: int
-    rows: List[ArRow]
-    cursor: Optional[str]
+    rows: list[ArRow]
+    cursor: str | None
     stopped_early: bool
-    updated_at: Optional[datetime]
+    updated_at: datetime | None
     portal_payments: list
-    balance: Optional[Balance] = None
+    balance: Balance | None = None
 
 
-def account_view(company: Company, customer_no: str, terms_days: int = 30,
-                 cursor: Optional[str] = None, now: Optional[datetime] = None) -> AccountView:
+def account_view(
+    company: Company,
+    customer_no: str,
+    terms_days: int = 30,
+    cursor: str | None = None,
+    now: datetime | None = None,
+) -> AccountView:
     """Three or four reads whatever the account's size: the totals item, the unapplied
     portal payments (and the invoices they pay), one page of open invoices."""
     account = balance_rule.account_balance(company, customer_no, terms_days, now)
     page = invoices.open_ar_page(company.company_id, customer_no, cursor)
     rows = _still_to_pay(page.items, account.unapplied, account.today, terms_days)
-    return AccountView(account.balance.buckets, account.balance.total_cents, account.open_count,
-                       rows, page.cursor, page.stopped_early, account.totals.erp_updated_at,
-                       account.portal_payments, account.balance)
+    return AccountView(
+        account.balance.buckets,
+        account.balance.total_cents,
+        account.open_count,
+        rows,
+        page.cursor,
+        page.stopped_early,
+        account.totals.erp_updated_at,
+        account.portal_payments,
+        account.balance,
+    )
 
 
 @dataclass
 class LedgerRow:
     entry_date: str
     kind: str
-    reference: Optional[str]
+    reference: str | None
     amount_cents: int
     running_cents: int
 
@@ -105,14 +137,19 @@ class LedgerRow:
 class LedgerView:
     opening_cents: int
     opening_known: bool
-    rows: List[LedgerRow]
+    rows: list[LedgerRow]
     closing_cents: int
-    cursor: Optional[str]
+    cursor: str | None
     stopped_early: bool
 
 
-KIND_LABELS = {"invoice": "Invoice", "payment": "Payment", "credit": "Credit memo",
-               "balance_forward": "Balance forward", "adjustment": "Adjustment"}
+KIND_LABELS = {
+    "invoice": "Invoice",
+    "payment": "Payment",
+    "credit": "Credit memo",
+    "balance_forward": "Balance forward",
+    "adjustment": "Adjustment",
+}
 
 
 def opening_balance(company_id: str, customer_no: str, date_from: str):
@@ -127,9 +164,15 @@ def opening_balance(company_id: str, customer_no: str, date_from: str):
     return total, len(before) < 200
 
 
-def account_history(company_id: str, customer_no: str, date_from: str, date_to: str,
-                    cursor: Optional[str], opening: Optional[int] = None,
-                    want: int = paging.DEFAULT_ROWS) -> LedgerView:
+def account_history(
+    company_id: str,
+    customer_no: str,
+    date_from: str,
+    date_to: str,
+    cursor: str | None,
+    opening: int | None = None,
+    want: int = paging.DEFAULT_ROWS,
+) -> LedgerView:
     known = True
     if opening is None:
         opening, known = opening_balance(company_id, customer_no, date_from)
@@ -138,8 +181,9 @@ def account_history(company_id: str, customer_no: str, date_from: str, date_to: 
     for entry in page.items:
         amount = int(entry.amount_cents)
         running = amount if entry.kind == "balance_forward" else running + amount
-        rows.append(LedgerRow(entry.entry_date, KIND_LABELS.get(entry.kind, entry.kind),
-                              entry.reference, amount, running))
+        rows.append(
+            LedgerRow(entry.entry_date, KIND_LABELS.get(entry.kind, entry.kind), entry.reference, amount, running)
+        )
     return LedgerView(opening, known, rows, running, page.cursor, page.stopped_early)
 
 
@@ -147,7 +191,7 @@ def portal_label(payment) -> str:
     return "Portal refund" if payment.kind == "refund" else "Portal payment"
 
 
-def portal_reference(payment) -> Optional[str]:
+def portal_reference(payment) -> str | None:
     masked = payment.masked_account
     return f"…{masked[-4:]}" if masked else None
 
@@ -159,24 +203,30 @@ def portal_day(payment, company: Company) -> str:
     return payment.created_at.astimezone(clock.zone(company.time_zone)).date().isoformat()
 
 
-def history(company: Company, customer_no: str, date_from: str, date_to: str,
-            cursor: Optional[str], opening: Optional[int] = None) -> LedgerView:
+def history(
+    company: Company,
+    customer_no: str,
+    date_from: str,
+    date_to: str,
+    cursor: str | None,
+    opening: int | None = None,
+) -> LedgerView:
     """Account History: the ERP's ledger and, by the balance rule, the portal payments the
     ERP has not applied yet (they are not in its ledger), so that the closing balance is
     the balance due.  Those made before the period are in the opening balance; those in
     it are merged by date into its last page (they are recent: the ERP applies them)."""
-    portal = [(portal_day(p, company), p) for p in
-              ledger.unapplied_payments(company.company_id, customer_no)]
+    portal = [(portal_day(p, company), p) for p in ledger.unapplied_payments(company.company_id, customer_no)]
     earlier = sum(int(p.amount_cents) for day, p in portal if day < date_from)
     view = account_history(company.company_id, customer_no, date_from, date_to, cursor, opening)
     if opening is None:  # computed from the ledger: the portal payments before the period count
         view.opening_cents -= earlier
     merged = [(row.entry_date, 0, row, 0) for row in view.rows]
     if view.cursor is None:
-        merged += [(day, 1, LedgerRow(day, portal_label(p), portal_reference(p),
-                                      -int(p.amount_cents), 0), int(p.amount_cents))
-                   for day, p in sorted(portal, key=lambda pair: pair[1].payment_id)
-                   if date_from <= day <= date_to]
+        merged += [
+            (day, 1, LedgerRow(day, portal_label(p), portal_reference(p), -int(p.amount_cents), 0), int(p.amount_cents))
+            for day, p in sorted(portal, key=lambda pair: pair[1].payment_id)
+            if date_from <= day <= date_to
+        ]
     # The ERP's balance forward restates its own ledger, which never holds these payments.
     running, portal_so_far, rows = view.opening_cents, earlier, []
     for _day, _order, row, portal_cents in sorted(merged, key=lambda item: item[:2]):
@@ -197,8 +247,14 @@ class PurchaseRow:
     line: object
 
 
-def purchases(company_id: str, customer_no: str, text: str, date_from: Optional[str],
-              date_to: Optional[str], cursor: Optional[str]):
+def purchases(
+    company_id: str,
+    customer_no: str,
+    text: str,
+    date_from: str | None,
+    date_to: str | None,
+    cursor: str | None,
+):
     """Line-level purchase history; `text` matches a part-number prefix or every word."""
     words = [w for w in (text or "").lower().split() if w]
     page = invoices.by_customer_date(company_id, customer_no, date_from, date_to, cursor)
@@ -208,8 +264,7 @@ def purchases(company_id: str, customer_no: str, text: str, date_from: Optional[
             return True
         part = (line.part_no or "").lower()
         description = (line.description or "").lower()
-        return (len(words) == 1 and part.startswith(words[0])) or \
-            all(w in description or w in part for w in words)
+        return (len(words) == 1 and part.startswith(words[0])) or all(w in description or w in part for w in words)
 
     rows = [PurchaseRow(inv, line) for inv in page.items for line in inv.lines if wanted(line)]
     return rows, page
@@ -218,14 +273,21 @@ def purchases(company_id: str, customer_no: str, text: str, date_from: Optional[
 @dataclass
 class Unit:
     equipment: object
-    orders: List[InvoiceHeader] = field(default_factory=list)
+    orders: list[InvoiceHeader] = field(default_factory=list)
 
 
-def equipment(company_id: str, customer_no: str) -> List[Unit]:
+def equipment(company_id: str, customer_no: str) -> list[Unit]:
     units = ledger.equipment(company_id, customer_no)
     wanted = [n for unit in units for n in (unit.invoice_nos or [])]
-    found: Dict[str, InvoiceHeader] = invoices.many(company_id, wanted)
-    return [Unit(unit, sorted((found[n] for n in (unit.invoice_nos or []) if n in found
-                               and found[n].customer_no == customer_no),
-                              key=lambda inv: inv.invoice_date, reverse=True))
-            for unit in units]
+    found: dict[str, InvoiceHeader] = invoices.many(company_id, wanted)
+    return [
+        Unit(
+            unit,
+            sorted(
+                (found[n] for n in (unit.invoice_nos or []) if n in found and found[n].customer_no == customer_no),
+                key=lambda inv: inv.invoice_date,
+                reverse=True,
+            ),
+        )
+        for unit in units
+    ]

@@ -4,22 +4,21 @@ Dealer Administration is served on the host of any company the administrator
 manages; the selected company is kept in the session and checked against the
 user's `admin_company_ids` on every request, so a removed right ends at once.
 """
-from typing import List, Optional
 
 from ..models import Company, Session, User
 from ..repositories import companies
 from ..repositories import sessions as session_repo
 
 
-def managed_ids(user: Optional[User]) -> set:
+def managed_ids(user: User | None) -> set:
     return set(user.admin_company_ids or ()) if user else set()
 
 
-def may_administer(user: Optional[User], host_company: Optional[Company]) -> bool:
+def may_administer(user: User | None, host_company: Company | None) -> bool:
     return bool(host_company and host_company.company_id in managed_ids(user))
 
 
-def selected_company(user: User, session: Session, host_company: Company) -> Optional[Company]:
+def selected_company(user: User, session: Session, host_company: Company) -> Company | None:
     """The company this administrator works on now, or None if they may not."""
     if not may_administer(user, host_company):
         return None
@@ -39,5 +38,5 @@ def select(user: User, session: Session, company_id: str) -> bool:
     return True
 
 
-def companies_of(user: User) -> List[Company]:
+def companies_of(user: User) -> list[Company]:
     return companies.get_companies(managed_ids(user))

@@ -1,7 +1,7 @@
 """Admin-API tokens: 256-bit, shown once, stored as SHA-256, scoped, revocable (README "Security at a glance")."""
+
 import hmac
 from datetime import timedelta
-from typing import List, Optional, Tuple
 
 from .. import clock
 from ..ids import new_id, new_secret, sha256
@@ -14,20 +14,27 @@ MAX_TOKEN_LENGTH = 200
 
 def _error(status: int, error: str, message: str):
     from ..contract.errors import ApiError
+
     return ApiError(status, error, message)
 
 
-def create(scope: str, company_id: Optional[str], label: Optional[str]) -> Tuple[ApiToken, str]:
+def create(scope: str, company_id: str | None, label: str | None) -> tuple[ApiToken, str]:
     """A new token and its secret (the only time the secret exists outside the caller)."""
     secret = new_secret()
-    token = ApiToken(sha256(secret), token_id=new_id(), scope=scope,
-                     company_id=company_id if scope == "company" else None, label=label,
-                     revoked=False, created_at=clock.utcnow())
+    token = ApiToken(
+        sha256(secret),
+        token_id=new_id(),
+        scope=scope,
+        company_id=company_id if scope == "company" else None,
+        label=label,
+        revoked=False,
+        created_at=clock.utcnow(),
+    )
     api_tokens.create(token)
     return token, secret
 
 
-def authenticate(header: Optional[str]) -> ApiToken:
+def authenticate(header: str | None) -> ApiToken:
     """The live token of an `Authorization: Bearer …` header, or a 401 ApiError."""
     scheme, _, secret = (header or "").strip().partition(" ")
     secret = secret.strip()
@@ -46,7 +53,7 @@ def authenticate(header: Optional[str]) -> ApiToken:
     return token
 
 
-def check_scope(token: ApiToken, scope: str, company_id: Optional[str]) -> None:
+def check_scope(token: ApiToken, scope: str, company_id: str | None) -> None:
     """403 unless the token may act here: platform routes need a platform token; company
     routes take a platform token or a token of that very company."""
     if token.scope == "platform":
@@ -58,11 +65,11 @@ def check_scope(token: ApiToken, scope: str, company_id: Optional[str]) -> None:
     raise _error(403, "forbidden", "This token belongs to another company.")
 
 
-def listing() -> List[ApiToken]:
+def listing() -> list[ApiToken]:
     return api_tokens.all_tokens()
 
 
-def revoke(token_id: str) -> Optional[ApiToken]:
+def revoke(token_id: str) -> ApiToken | None:
     token = api_tokens.by_id(token_id) if token_id and len(token_id) <= 64 else None
     if token is not None and not token.revoked:
         api_tokens.revoke(token)

@@ -1,7 +1,7 @@
 """The audit log page: who did what, when, to which customer."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import List, Optional
 
 from .. import clock
 from ..models import Company
@@ -76,8 +76,8 @@ class Row:
 
 @dataclass
 class AuditPage:
-    rows: List[Row]
-    cursor: Optional[str]
+    rows: list[Row]
+    cursor: str | None
     stopped_early: bool
     unknown_person: bool = False
 
@@ -86,16 +86,14 @@ def _key_at(moment: datetime) -> str:
     return f"{int(moment.timestamp() * 1000):012x}"
 
 
-def key_bounds(company: Company, date_from: Optional[str], date_to: Optional[str]):
+def key_bounds(company: Company, date_from: str | None, date_to: str | None):
     zone = clock.zone(company.time_zone)
-    start = (datetime.combine(date.fromisoformat(date_from), time.min, zone)
-             if date_from else None)
-    end = (datetime.combine(date.fromisoformat(date_to) + timedelta(days=1), time.min, zone)
-           if date_to else None)
+    start = datetime.combine(date.fromisoformat(date_from), time.min, zone) if date_from else None
+    end = datetime.combine(date.fromisoformat(date_to) + timedelta(days=1), time.min, zone) if date_to else None
     return (_key_at(start) if start else "0", (_key_at(end) if end else "f" * 12) + "~")
 
 
-def resolve_person(company: Company, person: str) -> Optional[str]:
+def resolve_person(company: Company, person: str) -> str | None:
     person = (person or "").strip()
     if not person:
         return None
@@ -103,27 +101,34 @@ def resolve_person(company: Company, person: str) -> Optional[str]:
     return users.user_id_for_login(key)
 
 
-def events(company: Company, person: str, action: str, date_from: Optional[str],
-           date_to: Optional[str], cursor: Optional[str]) -> AuditPage:
+def events(
+    company: Company, person: str, action: str, date_from: str | None, date_to: str | None, cursor: str | None
+) -> AuditPage:
     actor = resolve_person(company, person)
     if person and actor is None:
         return AuditPage([], None, False, unknown_person=True)
     key_from, key_to = key_bounds(company, date_from, date_to)
-    found: paging.Page = audit_log.page_of_events(company.company_id, key_from, key_to, actor,
-                                                  action if action in ACTIONS else None, cursor)
+    found: paging.Page = audit_log.page_of_events(
+        company.company_id, key_from, key_to, actor, action if action in ACTIONS else None, cursor
+    )
     people = admin_customers.users_by_id(e.actor for e in found.items if e.actor)
     rows = []
     for event in found.items:
-        details = dict(event.details.as_dict() if hasattr(event.details, "as_dict")
-                       else event.details or {})
+        details = dict(event.details.as_dict() if hasattr(event.details, "as_dict") else event.details or {})
         person_label = "—"
         if event.actor:
             user = people.get(event.actor)
             person_label = (user.email or user.name or event.actor) if user else event.actor
         customer_no = details.pop("customer_no", "")
         moment = datetime.fromtimestamp(int(event.event_key[:12], 16) / 1000, clock.zone("UTC"))
-        rows.append(Row(moment, person_label, action_label(event.action), customer_no,
-                        ", ".join(f"{k.replace('_', ' ')}: {v}"
-                                  for k, v in sorted(details.items())),
-                        event.source_ip or ""))
+        rows.append(
+            Row(
+                moment,
+                person_label,
+                action_label(event.action),
+                customer_no,
+                ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(details.items())),
+                event.source_ip or "",
+            )
+        )
     return AuditPage(rows, found.cursor, found.stopped_early)

@@ -13,9 +13,10 @@ beyond an invoice's balance) is taken off the oldest aging buckets first, as the
 applies an amount, and whatever is left makes "Current" negative: the account is in
 credit.  So the buckets always add up to the balance due.
 """
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import clock
 from ..models import Company
@@ -25,7 +26,7 @@ from ..repositories import ar_totals, invoices, ledger
 BUCKETS = ["Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 days"]
 
 
-def company_today(company: Company, now: Optional[datetime] = None) -> date:
+def company_today(company: Company, now: datetime | None = None) -> date:
     zone = clock.zone(company.time_zone)
     return (now or datetime.now(tz=zone)).astimezone(zone).date()
 
@@ -42,14 +43,14 @@ def bucket(days_past_due: int) -> int:
     return min((days_past_due - 1) // 30 + 1, len(BUCKETS) - 1)
 
 
-def shown_balance(invoice, unapplied: Dict[str, int]) -> int:
+def shown_balance(invoice, unapplied: dict[str, int]) -> int:
     """An invoice's balance less what unapplied portal payments allocate to it, never below 0."""
     return max(int(invoice.balance_cents or 0) - unapplied.get(invoice.invoice_no, 0), 0)
 
 
-def allocations(payments: Iterable) -> Dict[str, int]:
+def allocations(payments: Iterable) -> dict[str, int]:
     """Cents per invoice over the payments' allocations (refunds are negative)."""
-    amounts: Dict[str, int] = {}
+    amounts: dict[str, int] = {}
     for payment in payments:
         for invoice_no, cents in plain_dict(payment.allocations).items():
             amounts[invoice_no] = amounts.get(invoice_no, 0) + int(cents)
@@ -59,12 +60,13 @@ def allocations(payments: Iterable) -> Dict[str, int]:
 @dataclass
 class Balance:
     """The balance due of one account on one day, and its aging."""
-    buckets: List[int]
+
+    buckets: list[int]
     invoices_cents: int  # the ERP's open invoice balances
     credits_cents: int  # open credits (credit memos, unapplied cash), positive
     portal_cents: int  # unapplied portal payments less refunds, positive
     unallocated_cents: int  # what lowers the balance but no listed invoice's: off the oldest buckets
-    paid_in_full: Set[str] = field(default_factory=set)  # open invoices portal payments cover
+    paid_in_full: set[str] = field(default_factory=set)  # open invoices portal payments cover
 
     @property
     def total_cents(self) -> int:
@@ -77,8 +79,9 @@ class Balance:
         return self.total_cents + self.unallocated_cents
 
 
-def settle(invoice_buckets: List[int], allocated: Dict[str, Tuple[int, int]],
-           credits_cents: int, portal_payments: Iterable) -> Balance:
+def settle(
+    invoice_buckets: list[int], allocated: dict[str, tuple[int, int]], credits_cents: int, portal_payments: Iterable
+) -> Balance:
     """The rule over aggregates.
 
     invoice_buckets: the ERP's open invoice balances per aging bucket;
@@ -101,11 +104,10 @@ def settle(invoice_buckets: List[int], allocated: Dict[str, Tuple[int, int]],
     unallocated = credits_cents + portal - taken
     _off_oldest(buckets, unallocated)
     # sum(buckets) == invoices − taken − unallocated == invoices − credits − portal
-    return Balance(buckets, sum(invoice_buckets), credits_cents, portal, unallocated,
-                   paid_in_full)
+    return Balance(buckets, sum(invoice_buckets), credits_cents, portal, unallocated, paid_in_full)
 
 
-def _off_oldest(buckets: List[int], cents: int) -> None:
+def _off_oldest(buckets: list[int], cents: int) -> None:
     """Take `cents` off the oldest buckets first; the rest (or a negative amount: money
     owed back, e.g. a refund not yet applied) lands in "Current"."""
     for index in range(len(buckets) - 1, 0, -1):
@@ -118,16 +120,18 @@ def _off_oldest(buckets: List[int], cents: int) -> None:
 
 
 # ---------------------------------------------------------------- whole account, today
-def _allocated(company_id: str, portal_payments: List, today: date,
-               terms_days: int) -> Dict[str, Tuple[int, int]]:
+def _allocated(company_id: str, portal_payments: list, today: date, terms_days: int) -> dict[str, tuple[int, int]]:
     """(balance, bucket) of the open invoices the portal payments allocate to (1 BatchGetItem)."""
     wanted = [n for n, cents in allocations(portal_payments).items() if cents]
     found = invoices.many(company_id, wanted, invoices.AR_ATTRIBUTES) if wanted else {}
-    return {no: (int(inv.balance_cents), bucket((today - due_date(inv, terms_days)).days))
-            for no, inv in found.items() if int(inv.balance_cents or 0) > 0}
+    return {
+        no: (int(inv.balance_cents), bucket((today - due_date(inv, terms_days)).days))
+        for no, inv in found.items()
+        if int(inv.balance_cents or 0) > 0
+    }
 
 
-def _add_by_day(buckets: List[int], cents_by_day: Dict[str, int], today: date) -> None:
+def _add_by_day(buckets: list[int], cents_by_day: dict[str, int], today: date) -> None:
     """Add cents per due day (ISO) into the aging buckets.  ISO dates compare as
     strings, so a day's bucket is a bisection over the buckets' first days (oldest
     first), with no date parsing: an account has an entry per day of open AR."""
@@ -145,14 +149,15 @@ def _add_by_day(buckets: List[int], cents_by_day: Dict[str, int], today: date) -
 class AccountBalance:
     balance: Balance
     open_count: int  # open invoices still to pay after the portal payments (the rows listed)
-    unapplied: Dict[str, int]  # portal allocations per invoice
+    unapplied: dict[str, int]  # portal allocations per invoice
     portal_payments: list
     totals: ar_totals.Totals
     today: date
 
 
-def account_balance(company: Company, customer_no: str, terms_days: int = 30,
-                    now: Optional[datetime] = None) -> AccountBalance:
+def account_balance(
+    company: Company, customer_no: str, terms_days: int = 30, now: datetime | None = None
+) -> AccountBalance:
     """Today's balance of the whole account at a constant cost: the AR totals item (open
     invoices per day and open credits), the unapplied portal payments, and the invoices
     those payments allocate to (1 GetItem, 1 Query, 0–1 BatchGetItem)."""
@@ -162,13 +167,20 @@ def account_balance(company: Company, customer_no: str, terms_days: int = 30,
     invoice_buckets = [0] * len(BUCKETS)
     _add_by_day(invoice_buckets, totals.by_due, today)
     _add_by_day(invoice_buckets, totals.by_invoice_date, today - timedelta(days=terms_days))
-    balance = settle(invoice_buckets, _allocated(company.company_id, portal_payments, today,
-                                                 terms_days),
-                     totals.open_credits_cents, portal_payments)
-    return AccountBalance(balance, int(totals.open_count) - len(balance.paid_in_full),
-                          allocations(portal_payments),
-                          sorted(portal_payments, key=lambda p: p.payment_id, reverse=True),
-                          totals, today)
+    balance = settle(
+        invoice_buckets,
+        _allocated(company.company_id, portal_payments, today, terms_days),
+        totals.open_credits_cents,
+        portal_payments,
+    )
+    return AccountBalance(
+        balance,
+        int(totals.open_count) - len(balance.paid_in_full),
+        allocations(portal_payments),
+        sorted(portal_payments, key=lambda p: p.payment_id, reverse=True),
+        totals,
+        today,
+    )
 
 
 def balance_due_cents(company: Company, customer_no: str, terms_days: int = 30) -> int:
@@ -177,8 +189,9 @@ def balance_due_cents(company: Company, customer_no: str, terms_days: int = 30) 
 
 
 # ------------------------------------------------------------------- as of a day
-def as_of(open_invoices: Sequence, credits: List, portal_payments: List, day: date,
-          terms_days: int = 30) -> Tuple[Balance, list]:
+def as_of(
+    open_invoices: Sequence, credits: list, portal_payments: list, day: date, terms_days: int = 30
+) -> tuple[Balance, list]:
     """The rule over item lists as of `day` (a statement date, or today): the invoices,
     open credits and portal payments are those the caller read for that day.  Returns the
     balance and (invoice, due, days past due, bucket, shown balance) of each invoice still

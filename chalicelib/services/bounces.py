@@ -10,9 +10,9 @@ complaint: complaint.complainedRecipients[].emailAddress).
 Only permanent bounces mark an address (transient ones retry by themselves).
 Contacts are found by address through the `Contact.by_email` index, never a scan.
 """
+
 import json
 from datetime import UTC, datetime
-from typing import List
 
 from ..logs import logger
 from ..models import Contact
@@ -31,12 +31,11 @@ def _addresses(notification: dict):
     if kind == "Complaint":
         complaint = notification.get("complaint") or {}
         reason = f"complaint: {complaint.get('complaintFeedbackType') or 'unspecified'}"
-        return kind, [r.get("emailAddress") for r in
-                      complaint.get("complainedRecipients") or []], reason
+        return kind, [r.get("emailAddress") for r in complaint.get("complainedRecipients") or []], reason
     return kind, [], None
 
 
-def handle(message: str, now: float) -> List[str]:
+def handle(message: str, now: float) -> list[str]:
     """Mark every contact with a bounced/complained address; returns the contact pks."""
     try:
         notification = json.loads(message)
@@ -52,14 +51,17 @@ def handle(message: str, now: float) -> List[str]:
         address = _bare(address)
         for key in Contact.by_email.query(address, limit=200):
             contact = Contact(key.pk, key.contact_id)
-            contact.update(actions=[Contact.email_bounced.set(True),
-                                    Contact.bounce_reason.set(reason),
-                                    Contact.bounced_at.set(at)],
-                           condition=Contact.pk.exists())
+            contact.update(
+                actions=[
+                    Contact.email_bounced.set(True),
+                    Contact.bounce_reason.set(reason),
+                    Contact.bounced_at.set(at),
+                ],
+                condition=Contact.pk.exists(),
+            )
             company_id, customer_no = split_account_pk(key.pk)
             admin_customers.refresh_summary(company_id, customer_no)
-            audit.record(company_id, "email_bounced", customer_no=customer_no, email=address,
-                         reason=reason)
+            audit.record(company_id, "email_bounced", customer_no=customer_no, email=address, reason=reason)
             marked.append(key.pk)
     logger.info("SES notification", extra={"kind": kind, "marked": len(marked)})
     return marked
@@ -69,5 +71,5 @@ def _bare(address: str) -> str:
     """`"Jane" <jane@example.com>` -> jane@example.com, lower-cased."""
     address = address.strip()
     if "<" in address and address.endswith(">"):
-        address = address[address.rindex("<") + 1:-1]
+        address = address[address.rindex("<") + 1 : -1]
     return address.lower()

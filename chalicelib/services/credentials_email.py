@@ -7,9 +7,9 @@ Administration ("Send credentials e-mail", the format editor).
     render(company, customer, user_name, password, link=None) -> (subject, text, html)
     send(company, to, customer, user_name, password, link=None, outbox=None) -> message id
 """
+
 import functools
 import re
-from typing import Optional, Tuple
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError
@@ -67,16 +67,29 @@ def _sandbox() -> SandboxedEnvironment:
     return env
 
 
-ALLOWED = ("The e-mail format allows only {{ placeholder }} substitutions and "
-           "{% if placeholder %}…{% else %}…{% endif %}")
+ALLOWED = (
+    "The e-mail format allows only {{ placeholder }} substitutions and {% if placeholder %}…{% else %}…{% endif %}"
+)
 
 
 def _tag(node) -> str:
-    return {"For": "for", "Assign": "set", "AssignBlock": "set", "Macro": "macro",
-            "CallBlock": "call", "FilterBlock": "filter", "With": "with", "Block": "block",
-            "Include": "include", "Import": "import", "FromImport": "from", "Extends": "extends",
-            "ExprStmt": "do", "Break": "break", "Continue": "continue",
-            }.get(type(node).__name__, type(node).__name__.lower())
+    return {
+        "For": "for",
+        "Assign": "set",
+        "AssignBlock": "set",
+        "Macro": "macro",
+        "CallBlock": "call",
+        "FilterBlock": "filter",
+        "With": "with",
+        "Block": "block",
+        "Include": "include",
+        "Import": "import",
+        "FromImport": "from",
+        "Extends": "extends",
+        "ExprStmt": "do",
+        "Break": "break",
+        "Continue": "continue",
+    }.get(type(node).__name__, type(node).__name__.lower())
 
 
 def _condition_ok(test) -> bool:
@@ -85,7 +98,7 @@ def _condition_ok(test) -> bool:
     return isinstance(test, nodes.Name) and test.name in PLACEHOLDERS
 
 
-def _structure_error(body) -> Optional[str]:
+def _structure_error(body) -> str | None:
     """Only text, {{ placeholder }} and {% if placeholder %} blocks: no loops, filters,
     attribute access, calls or arithmetic, so a format renders in time linear in its length
     (four nested loops once took 21 s in one request)."""
@@ -96,13 +109,14 @@ def _structure_error(body) -> Optional[str]:
                     continue
                 if isinstance(part, nodes.Name) and part.name in PLACEHOLDERS:
                     continue
-                return (f"{ALLOWED} (line {part.lineno}): filters (|), attribute access (.), "
-                        "calls, arithmetic and literals are not allowed.")
+                return (
+                    f"{ALLOWED} (line {part.lineno}): filters (|), attribute access (.), "
+                    "calls, arithmetic and literals are not allowed."
+                )
         elif isinstance(node, nodes.If):
             for branch in [node, *node.elif_]:
                 if not _condition_ok(branch.test):
-                    return (f"{ALLOWED} (line {branch.lineno}): an if tests one placeholder "
-                            "(or not one placeholder).")
+                    return f"{ALLOWED} (line {branch.lineno}): an if tests one placeholder (or not one placeholder)."
                 error = _structure_error(branch.body)
                 if error:
                     return error
@@ -114,7 +128,7 @@ def _structure_error(body) -> Optional[str]:
     return None
 
 
-def validate_format(text: Optional[str]) -> Optional[str]:
+def validate_format(text: str | None) -> str | None:
     """None when the format can be saved, else what is wrong (names the placeholder)."""
     if text is None:
         return None
@@ -127,8 +141,7 @@ def validate_format(text: Optional[str]) -> Optional[str]:
     unknown = sorted(meta.find_undeclared_variables(tree) - set(PLACEHOLDERS))
     if unknown:
         allowed = ", ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)
-        return (f"Unknown placeholder {{{{ {unknown[0]} }}}} in the e-mail format; "
-                f"use only {allowed}.")
+        return f"Unknown placeholder {{{{ {unknown[0]} }}}} in the e-mail format; use only {allowed}."
     error = _structure_error(tree.body)
     if error:
         return error
@@ -154,19 +167,23 @@ def _name(customer) -> str:
     return customer if isinstance(customer, str) else (getattr(customer, "name", None) or "")
 
 
-def render(company, customer, user_name: str, password: Optional[str],
-           link: Optional[str] = None) -> Tuple[str, str, str]:
+def render(company, customer, user_name: str, password: str | None, link: str | None = None) -> tuple[str, str, str]:
     """(subject, text, html).  With `link` (set-password delivery) no password is shown."""
     from .. import email as mail
     from ..templating import render as render_template
 
     portal_url = mail.company_url(company, "/")
     fmt = company.credentials_email_format or (LINK_FORMAT if link else DEFAULT_FORMAT)
-    body = _render_format(fmt, {
-        "portal_url": portal_url, "user_name": user_name,
-        "password": password or "(choose it with the link in this e-mail)",
-        "customer_name": _name(customer), "company_name": company.name,
-    }).strip()
+    body = _render_format(
+        fmt,
+        {
+            "portal_url": portal_url,
+            "user_name": user_name,
+            "password": password or "(choose it with the link in this e-mail)",
+            "customer_name": _name(customer),
+            "company_name": company.name,
+        },
+    ).strip()
     paragraphs = [p for p in re.split(r"\n\s*\n", body) if p.strip()]
     context = mail.context_for(company, body=body, paragraphs=paragraphs, link=link)
     subject = render_template("emails/credentials.subject.txt", **context).strip()
@@ -175,17 +192,15 @@ def render(company, customer, user_name: str, password: Optional[str],
     return subject, text, html
 
 
-def primary_email(contacts) -> Optional[str]:
+def primary_email(contacts) -> str | None:
     """The contact the ERP marks primary (if its address is valid), else the first valid one."""
-    valid = [c for c in contacts if c.email and EMAIL.match(c.email.strip())
-             and not getattr(c, "email_bounced", False)]
+    valid = [c for c in contacts if c.email and EMAIL.match(c.email.strip()) and not getattr(c, "email_bounced", False)]
     marked = [c for c in valid if getattr(c, "primary", False)]
     chosen = (marked or valid or [None])[0]
     return chosen.email.strip() if chosen else None
 
 
-def send(company, to: str, customer, user_name: str, password: Optional[str],
-         link: Optional[str] = None, outbox=None) -> str:
+def send(company, to: str, customer, user_name: str, password: str | None, link: str | None = None, outbox=None) -> str:
     """Render and queue for sending (chalicelib/email.py); returns the queue's message id."""
     from .. import email as mail
 

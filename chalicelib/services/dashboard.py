@@ -5,9 +5,9 @@ reads it (`balance.account_balance`: the AR totals item, the unapplied portal pa
 0–1 BatchGetItem), one Query of the newest open orders (status and back-ordered lines)
 and one Query of the newest ledger entries for the last payment the ERP recorded.
 """
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Dict, List, Optional, Tuple
 
 from ..models import Company
 from ..repositories import invoices, ledger
@@ -32,10 +32,10 @@ class StatusCount:
 @dataclass
 class BackorderedLine:
     invoice_no: str
-    part_no: Optional[str]
-    description: Optional[str]
+    part_no: str | None
+    description: str | None
     qty_backordered: int
-    expected_on: Optional[str]
+    expected_on: str | None
 
 
 @dataclass
@@ -50,28 +50,28 @@ class LastPayment:
 class Dashboard:
     balance_due_cents: int
     past_due_cents: int
-    next_due: Optional[date]  # the earliest due date from today on with an open balance
-    oldest_due: Optional[date]  # the earliest due date with an open balance (may be past)
+    next_due: date | None  # the earliest due date from today on with an open balance
+    oldest_due: date | None  # the earliest due date with an open balance (may be past)
     open_orders: int
     more_orders: bool  # more open orders than the page counts
-    by_status: List[StatusCount] = field(default_factory=list)
+    by_status: list[StatusCount] = field(default_factory=list)
     backordered_lines: int = 0
-    backordered: List[BackorderedLine] = field(default_factory=list)
-    last_payment: Optional[LastPayment] = None
+    backordered: list[BackorderedLine] = field(default_factory=list)
+    last_payment: LastPayment | None = None
 
 
-def status_label(status: Optional[str]) -> str:
+def status_label(status: str | None) -> str:
     return STATUS_LABELS.get(status or "", status or "No status")
 
 
-def _status_rank(status: str) -> Tuple[int, str]:
+def _status_rank(status: str) -> tuple[int, str]:
     return (STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER), status)
 
 
-def _due_days(totals, terms_days: int) -> Dict[date, int]:
+def _due_days(totals, terms_days: int) -> dict[date, int]:
     """Open invoice cents per due day, from the totals item (no invoice read).  The folded
     entry (OLD: over 90 days past due) has no day of its own and is left out."""
-    days: Dict[date, int] = {}
+    days: dict[date, int] = {}
     for day, cents in totals.by_due.items():
         if day != OLD and cents > 0:
             due = date.fromisoformat(day)
@@ -83,7 +83,7 @@ def _due_days(totals, terms_days: int) -> Dict[date, int]:
     return days
 
 
-def _last_payment(portal_payments, erp_entry, company: Company) -> Optional[LastPayment]:
+def _last_payment(portal_payments, erp_entry, company: Company) -> LastPayment | None:
     """The newer of the newest portal payment the ERP has not applied yet (already read
     for the balance) and the newest payment the ERP recorded."""
     from .payments import METHOD_LABELS
@@ -93,19 +93,24 @@ def _last_payment(portal_payments, erp_entry, company: Company) -> Optional[Last
         if payment.kind == "payment" and int(payment.amount_cents) > 0:
             day = balance_rule.company_today(company, payment.created_at)
             method = METHOD_LABELS.get(payment.method, payment.method).lower()
-            candidates.append(LastPayment(day, int(payment.amount_cents),
-                                          f"Paid here by {method}",
-                                          processing=payment.status == "pending"))
+            candidates.append(
+                LastPayment(
+                    day, int(payment.amount_cents), f"Paid here by {method}", processing=payment.status == "pending"
+                )
+            )
             break
     if erp_entry is not None:
-        candidates.append(LastPayment(date.fromisoformat(erp_entry.entry_date[:10]),
-                                      -int(erp_entry.amount_cents),
-                                      f"Recorded by {company.name}"))
+        candidates.append(
+            LastPayment(
+                date.fromisoformat(erp_entry.entry_date[:10]),
+                -int(erp_entry.amount_cents),
+                f"Recorded by {company.name}",
+            )
+        )
     return max(candidates, key=lambda p: p.day) if candidates else None
 
 
-def dashboard(company: Company, customer_no: str, terms_days: int = 30,
-              now: Optional[datetime] = None) -> Dashboard:
+def dashboard(company: Company, customer_no: str, terms_days: int = 30, now: datetime | None = None) -> Dashboard:
     account = balance_rule.account_balance(company, customer_no, terms_days, now)
     today = account.today
     owed = account.balance.total_cents
@@ -114,22 +119,32 @@ def dashboard(company: Company, customer_no: str, terms_days: int = 30,
     upcoming = [day for day in days if day >= today]
 
     orders = invoices.open_order_summary(company.company_id, customer_no, ORDERS_READ)
-    counts: Dict[str, int] = {}
-    lines: List[BackorderedLine] = []
+    counts: dict[str, int] = {}
+    lines: list[BackorderedLine] = []
     for invoice in orders.items:
         status = invoice.status or ""
         counts[status] = counts.get(status, 0) + 1
         for line in invoice.lines:
-            lines.append(BackorderedLine(invoice.invoice_no, line.part_no, line.description,
-                                         int(line.qty_backordered), line.expected_on))
+            lines.append(
+                BackorderedLine(
+                    invoice.invoice_no, line.part_no, line.description, int(line.qty_backordered), line.expected_on
+                )
+            )
     lines.sort(key=lambda line: (line.expected_on or "9999", line.invoice_no))
-    by_status = [StatusCount(status, status_label(status), counts[status])
-                 for status in sorted(counts, key=_status_rank)]
+    by_status = [
+        StatusCount(status, status_label(status), counts[status]) for status in sorted(counts, key=_status_rank)
+    ]
 
     erp_payment = ledger.latest_payment(company.company_id, customer_no)
     return Dashboard(
-        balance_due_cents=owed, past_due_cents=past_due,
-        next_due=upcoming[0] if upcoming else None, oldest_due=days[0] if days else None,
-        open_orders=len(orders.items), more_orders=orders.cursor is not None,
-        by_status=by_status, backordered_lines=len(lines), backordered=lines[:BACKORDERS_SHOWN],
-        last_payment=_last_payment(account.portal_payments, erp_payment, company))
+        balance_due_cents=owed,
+        past_due_cents=past_due,
+        next_due=upcoming[0] if upcoming else None,
+        oldest_due=days[0] if days else None,
+        open_orders=len(orders.items),
+        more_orders=orders.cursor is not None,
+        by_status=by_status,
+        backordered_lines=len(lines),
+        backordered=lines[:BACKORDERS_SHOWN],
+        last_payment=_last_payment(account.portal_payments, erp_payment, company),
+    )

@@ -13,16 +13,16 @@
 
 Every step finds what an earlier run created, so running it again is safe.
 """
+
 from dataclasses import asdict, dataclass
-from typing import Any, List, Optional
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from .. import aws, config
 
 # AWS error codes that mean "this host name is not acceptable", not "try again".
-REFUSED_INPUT = {"ValidationException", "InvalidParameterValue",
-                 "InvalidDomainValidationOptionsException"}
+REFUSED_INPUT = {"ValidationException", "InvalidParameterValue", "InvalidDomainValidationOptionsException"}
 
 
 @dataclass
@@ -51,11 +51,12 @@ def _certificate_arn(acm, host: str) -> str:
         for summary in page.get("CertificateSummaryList", []):
             if summary.get("DomainName") == host:
                 return summary["CertificateArn"]
-    return acm.request_certificate(DomainName=host, ValidationMethod="DNS",
-                                   IdempotencyToken=host.replace(".", "")[:32])["CertificateArn"]
+    return acm.request_certificate(
+        DomainName=host, ValidationMethod="DNS", IdempotencyToken=host.replace(".", "")[:32]
+    )["CertificateArn"]
 
 
-def _api_domain(apigateway, host: str, certificate_arn: str) -> Optional[dict]:
+def _api_domain(apigateway, host: str, certificate_arn: str) -> dict | None:
     try:
         return apigateway.get_domain_name(domainName=host)
     except ClientError as error:
@@ -63,8 +64,11 @@ def _api_domain(apigateway, host: str, certificate_arn: str) -> Optional[dict]:
             raise
     try:
         return apigateway.create_domain_name(
-            domainName=host, regionalCertificateArn=certificate_arn,
-            endpointConfiguration={"types": ["REGIONAL"]}, securityPolicy="TLS_1_2")
+            domainName=host,
+            regionalCertificateArn=certificate_arn,
+            endpointConfiguration={"types": ["REGIONAL"]},
+            securityPolicy="TLS_1_2",
+        )
     except ClientError as error:
         if error.response["Error"]["Code"] == "BadRequestException":  # certificate not issued
             return None
@@ -79,40 +83,57 @@ def _map_to_api(apigateway, host: str, rest_api_id: str, stage: str) -> None:
             raise
 
 
-def provision(host: str, clients: Optional[Clients] = None) -> dict:
+def provision(host: str, clients: Clients | None = None) -> dict:
     clients = clients or Clients.default()
-    records: List[DnsRecord] = []
-    notes: List[str] = []
+    records: list[DnsRecord] = []
+    notes: list[str] = []
     tokens = clients.ses.verify_domain_dkim(Domain=host)["DkimTokens"]
-    records += [DnsRecord(f"{token}._domainkey.{host}", "CNAME", f"{token}.dkim.amazonses.com",
-                          "SES DKIM (verifies the domain as the company's mail sender)")
-                for token in tokens]
+    records += [
+        DnsRecord(
+            f"{token}._domainkey.{host}",
+            "CNAME",
+            f"{token}.dkim.amazonses.com",
+            "SES DKIM (verifies the domain as the company's mail sender)",
+        )
+        for token in tokens
+    ]
 
     certificate_arn = _certificate_arn(clients.acm, host)
     certificate = clients.acm.describe_certificate(CertificateArn=certificate_arn)["Certificate"]
-    validation = [option["ResourceRecord"] for option in
-                  certificate.get("DomainValidationOptions", []) if option.get("ResourceRecord")]
-    records += [DnsRecord(r["Name"].rstrip("."), r["Type"], r["Value"].rstrip("."),
-                          "ACM certificate validation") for r in validation]
+    validation = [
+        option["ResourceRecord"]
+        for option in certificate.get("DomainValidationOptions", [])
+        if option.get("ResourceRecord")
+    ]
+    records += [
+        DnsRecord(r["Name"].rstrip("."), r["Type"], r["Value"].rstrip("."), "ACM certificate validation")
+        for r in validation
+    ]
     if not validation:  # ACM fills them in a few seconds after the request
-        notes.append("ACM has not published the validation record yet: run the command "
-                     "again in a minute to see it.")
+        notes.append("ACM has not published the validation record yet: run the command again in a minute to see it.")
 
     api_domain = _api_domain(clients.apigateway, host, certificate_arn)
     target = (api_domain or {}).get("regionalDomainName")
     if target:
-        records.append(DnsRecord(host, "CNAME", target,
-                                 "the portal (API Gateway custom domain, regional)"))
+        records.append(DnsRecord(host, "CNAME", target, "the portal (API Gateway custom domain, regional)"))
         rest_api_id = config.rest_api_id()
         if rest_api_id:
             _map_to_api(clients.apigateway, host, rest_api_id, config.api_stage())
         else:
-            notes.append("PORTAL_REST_API_ID is not set: map the custom domain to the "
-                         "portal's API yourself (API Gateway, API mappings).")
+            notes.append(
+                "PORTAL_REST_API_ID is not set: map the custom domain to the "
+                "portal's API yourself (API Gateway, API mappings)."
+            )
     else:
-        notes.append("The certificate is not issued yet, so API Gateway cannot create the "
-                     "custom domain: create the records above, wait for ACM to issue the "
-                     "certificate, then run the command again for the host's CNAME.")
-    return {"dns_records": [asdict(r) for r in records], "certificate_arn": certificate_arn,
-            "certificate_status": certificate.get("Status", ""), "api_gateway_target": target,
-            "notes": notes}
+        notes.append(
+            "The certificate is not issued yet, so API Gateway cannot create the "
+            "custom domain: create the records above, wait for ACM to issue the "
+            "certificate, then run the command again for the host's CNAME."
+        )
+    return {
+        "dns_records": [asdict(r) for r in records],
+        "certificate_arn": certificate_arn,
+        "certificate_status": certificate.get("Status", ""),
+        "api_gateway_target": target,
+        "notes": notes,
+    }

@@ -6,9 +6,10 @@ Stale rule: a record changes the stored one only if its `updated_at` is later th
 stored `erp_updated_at` (checked again by a conditional write, so concurrent pushes
 cannot overwrite a newer record).  Same content → "unchanged".
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Dict, List, Optional
 
 from pydantic import ValidationError
 
@@ -50,14 +51,19 @@ class Result:
     index: int
     key: str
     outcome: str = REJECTED
-    errors: List[FieldError] = field(default_factory=list)
-    ignored_fields: List[str] = field(default_factory=list)
-    warnings: List[str] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+    ignored_fields: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"index": self.index, "key": self.key, "outcome": self.outcome,
-                "errors": [e.model_dump() for e in self.errors],
-                "ignored_fields": self.ignored_fields, "warnings": self.warnings}
+        return {
+            "index": self.index,
+            "key": self.key,
+            "outcome": self.outcome,
+            "errors": [e.model_dump() for e in self.errors],
+            "ignored_fields": self.ignored_fields,
+            "warnings": self.warnings,
+        }
 
 
 @dataclass
@@ -65,7 +71,7 @@ class Context:
     company: Company
     now: datetime
     # Called for a NEW invoice: returns warnings (auto-generated credentials, §7).
-    on_new_invoice: Optional[Callable[[Company, Invoice], List[str]]] = None
+    on_new_invoice: Callable[[Company, Invoice], list[str]] | None = None
 
 
 def _validate(kind_model, records: list, key_of) -> tuple:
@@ -87,7 +93,7 @@ def _validate(kind_model, records: list, key_of) -> tuple:
     return results, valid
 
 
-def _answer(results: List[Result]) -> dict:
+def _answer(results: list[Result]) -> dict:
     summary = {name: 0 for name in (CREATED, UPDATED, UNCHANGED, STALE, REJECTED, DELETED)}
     for result in results:
         summary[result.outcome] += 1
@@ -109,6 +115,7 @@ def delete(kind: str, records: list, ctx: Context) -> dict:
 
 
 # --- one item per record -----------------------------------------------------------------
+
 
 def _content(item, keep=()) -> dict:
     data = item.serialize()
@@ -177,36 +184,63 @@ def _delete_single(pairs, ctx: Context, key, after=None, delete=None) -> None:
             after(old, ctx)
 
 
-def _iso(day) -> Optional[str]:
+def _iso(day) -> str | None:
     return day.isoformat() if day else None
 
 
 # invoices
 
+
 def _invoice(record, ctx: Context) -> Invoice:
     company_id = ctx.company.company_id
-    keys = invoice_keys(company_id, record.invoice_no, record.customer_no, record.state,
-                        record.invoice_date.isoformat(), _iso(record.due_date), record.balance,
-                        record.dealer_code)
-    lines = [InvoiceLine(line_no=line.line_no, part_no=line.part_no,
-                         description=line.description, qty_ordered=line.qty_ordered,
-                         qty_shipped=line.qty_shipped, qty_backordered=line.qty_backordered,
-                         price_cents=line.price,
-                         extension_cents=(line.extension if line.extension is not None
-                                          else line.qty_ordered * line.price),
-                         expected_on=_iso(line.expected_on))
-             for line in sorted(record.lines, key=lambda line: line.line_no)]
-    return Invoice(keys.pop("pk"), company_id=company_id, invoice_no=record.invoice_no,
-                   customer_no=record.customer_no, location_id=record.location_id or BILL_TO,
-                   dealer_code=record.dealer_code, state=record.state, status=record.status,
-                   status_dates={k: v.isoformat() for k, v in record.status_dates.items()},
-                   invoice_date=record.invoice_date.isoformat(), due_date=_iso(record.due_date),
-                   po_number=record.po_number, ship_to=record.ship_to,
-                   equipment_serial=record.equipment_serial, lines=lines,
-                   subtotal_cents=record.subtotal, tax_cents=record.tax,
-                   total_cents=record.total, balance_cents=record.balance,
-                   applied_payment_ids=list(record.applied_payment_ids),
-                   erp_updated_at=record.updated_at, **keys)
+    keys = invoice_keys(
+        company_id,
+        record.invoice_no,
+        record.customer_no,
+        record.state,
+        record.invoice_date.isoformat(),
+        _iso(record.due_date),
+        record.balance,
+        record.dealer_code,
+    )
+    lines = [
+        InvoiceLine(
+            line_no=line.line_no,
+            part_no=line.part_no,
+            description=line.description,
+            qty_ordered=line.qty_ordered,
+            qty_shipped=line.qty_shipped,
+            qty_backordered=line.qty_backordered,
+            price_cents=line.price,
+            extension_cents=(line.extension if line.extension is not None else line.qty_ordered * line.price),
+            expected_on=_iso(line.expected_on),
+        )
+        for line in sorted(record.lines, key=lambda line: line.line_no)
+    ]
+    return Invoice(
+        keys.pop("pk"),
+        company_id=company_id,
+        invoice_no=record.invoice_no,
+        customer_no=record.customer_no,
+        location_id=record.location_id or BILL_TO,
+        dealer_code=record.dealer_code,
+        state=record.state,
+        status=record.status,
+        status_dates={k: v.isoformat() for k, v in record.status_dates.items()},
+        invoice_date=record.invoice_date.isoformat(),
+        due_date=_iso(record.due_date),
+        po_number=record.po_number,
+        ship_to=record.ship_to,
+        equipment_serial=record.equipment_serial,
+        lines=lines,
+        subtotal_cents=record.subtotal,
+        tax_cents=record.tax,
+        total_cents=record.total,
+        balance_cents=record.balance,
+        applied_payment_ids=list(record.applied_payment_ids),
+        erp_updated_at=record.updated_at,
+        **keys,
+    )
 
 
 def _after_invoice(result, record, item, old, ctx: Context) -> None:
@@ -234,27 +268,41 @@ def _save_invoice(moves, item, old, updated_at):
 def _upsert_invoices(pairs, ctx):
     company_id = ctx.company.company_id
     with ar_totals.Moves(account_pk(company_id, record.customer_no) for _, record in pairs) as moves:
-        _write_single(pairs, ctx, _invoice, _after_invoice, preserve=("pdf_key",),
-                      save=lambda item, old, updated_at: _save_invoice(moves, item, old, updated_at))
+        _write_single(
+            pairs,
+            ctx,
+            _invoice,
+            _after_invoice,
+            preserve=("pdf_key",),
+            save=lambda item, old, updated_at: _save_invoice(moves, item, old, updated_at),
+        )
 
 
 def _delete_invoices(pairs, ctx):
-    _delete_single(pairs, ctx, lambda r, c: Invoice(invoice_pk(c.company.company_id, r.invoice_no)),
-                   delete=ar_totals.delete_invoice)
+    _delete_single(
+        pairs,
+        ctx,
+        lambda r, c: Invoice(invoice_pk(c.company.company_id, r.invoice_no)),
+        delete=ar_totals.delete_invoice,
+    )
 
 
 # ledger, statements, equipment
 
+
 def _ledger(record, ctx) -> LedgerEntry:
     company_id = ctx.company.company_id
-    return LedgerEntry(account_pk(company_id, record.customer_no),
-                       ledger_entry_key(record.entry_date.isoformat(), record.entry_id), kind=record.kind,
-                       reference=record.reference, amount_cents=record.amount,
-                       entry_date=record.entry_date.isoformat(),
-                       open_cents=record.open_amount or None,
-                       credit_pk=credit_key(company_id, record.customer_no, record.kind,
-                                            record.open_amount),
-                       erp_updated_at=record.updated_at)
+    return LedgerEntry(
+        account_pk(company_id, record.customer_no),
+        ledger_entry_key(record.entry_date.isoformat(), record.entry_id),
+        kind=record.kind,
+        reference=record.reference,
+        amount_cents=record.amount,
+        entry_date=record.entry_date.isoformat(),
+        open_cents=record.open_amount or None,
+        credit_pk=credit_key(company_id, record.customer_no, record.kind, record.open_amount),
+        erp_updated_at=record.updated_at,
+    )
 
 
 def _save_ledger(item, old, updated_at):
@@ -270,36 +318,54 @@ def _save_ledger(item, old, updated_at):
 
 
 def _statement(record, ctx) -> Statement:
-    return Statement(account_pk(ctx.company.company_id, record.customer_no),
-                     record.statement_date.isoformat(), balance_cents=record.balance,
-                     erp_updated_at=record.updated_at)
+    return Statement(
+        account_pk(ctx.company.company_id, record.customer_no),
+        record.statement_date.isoformat(),
+        balance_cents=record.balance,
+        erp_updated_at=record.updated_at,
+    )
 
 
 def _equipment(record, ctx) -> Equipment:
-    return Equipment(account_pk(ctx.company.company_id, record.customer_no), record.serial_no,
-                     make=record.make, model=record.model, description=record.description,
-                     location_id=record.location_id, purchased_on=_iso(record.purchased_on),
-                     installed_on=_iso(record.installed_on),
-                     warranty_ends_on=_iso(record.warranty_ends_on),
-                     invoice_nos=list(record.invoice_nos), erp_updated_at=record.updated_at)
+    return Equipment(
+        account_pk(ctx.company.company_id, record.customer_no),
+        record.serial_no,
+        make=record.make,
+        model=record.model,
+        description=record.description,
+        location_id=record.location_id,
+        purchased_on=_iso(record.purchased_on),
+        installed_on=_iso(record.installed_on),
+        warranty_ends_on=_iso(record.warranty_ends_on),
+        invoice_nos=list(record.invoice_nos),
+        erp_updated_at=record.updated_at,
+    )
 
 
 # parts (+ description-word tokens)
+
 
 def _part(record, ctx) -> Part:
     from ..models.commerce import BranchStock
 
     branches = [BranchStock(branch=b.branch.upper(), qty=b.qty) for b in record.branches]
     part_no = record.part_no.upper()
-    return Part(ctx.company.company_id, part_no, number_key=part_number_key(part_no),
-                description=record.description, unit=record.unit.upper(),
-                pack_qty=record.pack_qty, prices=dict(record.prices),
-                qty_available=sum(b.qty for b in branches) if branches
-                else record.qty_available,
-                branches=branches or None, superseded_by=record.superseded_by,
-                alternates=[a for a in dict.fromkeys(record.alternates) if a != part_no] or None,
-                discontinued=record.discontinued, core_charge_cents=record.core_charge,
-                erp_updated_at=record.updated_at)
+    return Part(
+        ctx.company.company_id,
+        part_no,
+        number_key=part_number_key(part_no),
+        description=record.description,
+        unit=record.unit.upper(),
+        pack_qty=record.pack_qty,
+        prices=dict(record.prices),
+        qty_available=sum(b.qty for b in branches) if branches else record.qty_available,
+        branches=branches or None,
+        superseded_by=record.superseded_by,
+        alternates=[a for a in dict.fromkeys(record.alternates) if a != part_no] or None,
+        discontinued=record.discontinued,
+        core_charge_cents=record.core_charge,
+        erp_updated_at=record.updated_at,
+    )
 
 
 def _replace_derived(items_of, company_id: str, key: str, before: set, after: set) -> None:
@@ -310,21 +376,30 @@ def _replace_derived(items_of, company_id: str, key: str, before: set, after: se
 
 
 def _after_part(result, record, item, old, ctx) -> None:
-    _replace_derived(erp.part_tokens, ctx.company.company_id, item.part_no,
-                     part_words(old.description) if old else set(), part_words(item.description))
+    _replace_derived(
+        erp.part_tokens,
+        ctx.company.company_id,
+        item.part_no,
+        part_words(old.description) if old else set(),
+        part_words(item.description),
+    )
 
 
 def _after_part_deleted(old, ctx) -> None:
-    erp.delete_all(erp.part_tokens(ctx.company.company_id, old.part_no,
-                                   part_words(old.description)))
+    erp.delete_all(erp.part_tokens(ctx.company.company_id, old.part_no, part_words(old.description)))
 
 
 # dealers (+ one link item per linked account)
 
+
 def _dealer(record, ctx) -> Dealer:
-    return Dealer(ctx.company.company_id, record.dealer_code, name=record.name,
-                  linked_customer_nos=list(dict.fromkeys(record.linked_customer_nos)),
-                  erp_updated_at=record.updated_at)
+    return Dealer(
+        ctx.company.company_id,
+        record.dealer_code,
+        name=record.name,
+        linked_customer_nos=list(dict.fromkeys(record.linked_customer_nos)),
+        erp_updated_at=record.updated_at,
+    )
 
 
 def _after_dealer(result, record, item, old, ctx) -> None:
@@ -332,18 +407,16 @@ def _after_dealer(result, record, item, old, ctx) -> None:
     after = set(item.linked_customer_nos)
     _replace_derived(erp.dealer_links, ctx.company.company_id, item.dealer_code, before, after)
     # The accounts' dealer codes as the request context reads them (models/customer.py).
-    dealers.change_account_codes(ctx.company.company_id, item.dealer_code,
-                                 after - before, before - after)
+    dealers.change_account_codes(ctx.company.company_id, item.dealer_code, after - before, before - after)
 
 
 def _after_dealer_deleted(old, ctx) -> None:
-    erp.delete_all(erp.dealer_links(ctx.company.company_id, old.dealer_code,
-                                    old.linked_customer_nos))
-    dealers.change_account_codes(ctx.company.company_id, old.dealer_code, (),
-                                 old.linked_customer_nos)
+    erp.delete_all(erp.dealer_links(ctx.company.company_id, old.dealer_code, old.linked_customer_nos))
+    dealers.change_account_codes(ctx.company.company_id, old.dealer_code, (), old.linked_customer_nos)
 
 
 # --- customers: location rows, contacts, web access ---------------------------------------
+
 
 def _customer_items(record, ctx):
     company_id = ctx.company.company_id
@@ -351,24 +424,52 @@ def _customer_items(record, ctx):
     locations = {loc.location_id: loc for loc in record.locations}
     if BILL_TO not in locations:
         from ..contract.schemas import Location
-        locations[BILL_TO] = Location(location_id=BILL_TO, address=record.address,
-                                      city=record.city, state=record.state,
-                                      postal_code=record.postal_code, phone=record.phone)
+
+        locations[BILL_TO] = Location(
+            location_id=BILL_TO,
+            address=record.address,
+            city=record.city,
+            state=record.state,
+            postal_code=record.postal_code,
+            phone=record.phone,
+        )
     rows = []
     for location_id, loc in locations.items():
-        rows.append(Customer(
-            pk, location_id, company_id=company_id, customer_no=record.customer_no,
-            name=record.name, name_key=customer_name_key(record.name, record.customer_no, location_id),
-            location_name=loc.name, address=loc.address, city=loc.city, state=loc.state,
-            postal_code=loc.postal_code, phone=loc.phone, erp_active=record.erp_active,
-            price_level=(record.price_level or "").strip().lower() or None,
-            charge_to_account=record.charge_to_account,
-            terms_days=record.terms_days if record.terms_days is not None else 30,
-            erp_updated_at=record.updated_at))
+        rows.append(
+            Customer(
+                pk,
+                location_id,
+                company_id=company_id,
+                customer_no=record.customer_no,
+                name=record.name,
+                name_key=customer_name_key(record.name, record.customer_no, location_id),
+                location_name=loc.name,
+                address=loc.address,
+                city=loc.city,
+                state=loc.state,
+                postal_code=loc.postal_code,
+                phone=loc.phone,
+                erp_active=record.erp_active,
+                price_level=(record.price_level or "").strip().lower() or None,
+                charge_to_account=record.charge_to_account,
+                terms_days=record.terms_days if record.terms_days is not None else 30,
+                erp_updated_at=record.updated_at,
+            )
+        )
     accounts.with_location_list(rows)
-    contacts = [Contact(pk, c.contact_id, name=c.name, email=c.email, phone=c.phone,
-                        role=c.role, primary=c.primary, erp_updated_at=record.updated_at)
-                for c in record.contacts]
+    contacts = [
+        Contact(
+            pk,
+            c.contact_id,
+            name=c.name,
+            email=c.email,
+            phone=c.phone,
+            role=c.role,
+            primary=c.primary,
+            erp_updated_at=record.updated_at,
+        )
+        for c in record.contacts
+    ]
     return rows, contacts
 
 
@@ -387,6 +488,7 @@ def _carry_admin_summary(rows, contacts, old_main) -> None:
 def _same(old_items, new_items, keep=()) -> bool:
     def by_key(items):
         return {erp.key_of(i): _content(i, keep) for i in items}
+
     return by_key(old_items) == by_key(new_items)
 
 
@@ -400,7 +502,8 @@ def _apply_web_access(record, ctx, result) -> bool:
     changes = record.web_access.model_dump(exclude_unset=True)
     company_id = ctx.company.company_id
     current = accounts.get_web_access(company_id, record.customer_no) or WebAccess(
-        account_pk(company_id, record.customer_no))
+        account_pk(company_id, record.customer_no)
+    )
     before = current.serialize()
     for name, value in changes.items():
         if value is not None:
@@ -414,8 +517,7 @@ def _apply_web_access(record, ctx, result) -> bool:
 
 def _upsert_customers(pairs, ctx: Context) -> None:
     company_id = ctx.company.company_id
-    stored = erp.batch_get(Customer, [(account_pk(company_id, r.customer_no), BILL_TO)
-                                      for _, r in pairs])
+    stored = erp.batch_get(Customer, [(account_pk(company_id, r.customer_no), BILL_TO) for _, r in pairs])
     for result, record in pairs:
         rows, contacts = _customer_items(record, ctx)
         main = next(r for r in rows if r.location_id == BILL_TO)
@@ -426,8 +528,7 @@ def _upsert_customers(pairs, ctx: Context) -> None:
         for contact in contacts:  # a bounce stays known while the address is the same
             contact.email_bounced = bounced.get(contact.contact_id) == contact.email
         _carry_admin_summary(rows, contacts, old_main)
-        if old_main is not None and old_main.erp_updated_at \
-                and old_main.erp_updated_at >= record.updated_at:
+        if old_main is not None and old_main.erp_updated_at and old_main.erp_updated_at >= record.updated_at:
             result.outcome = STALE
             if _same(old_rows, rows) and _same(old_contacts, contacts):
                 result.outcome = UNCHANGED
@@ -446,8 +547,10 @@ def _upsert_customers(pairs, ctx: Context) -> None:
         erp.save_all(others + contacts)
         keep_rows = {erp.key_of(r) for r in rows}
         keep_contacts = {erp.key_of(c) for c in contacts}
-        erp.delete_all([r for r in old_rows if erp.key_of(r) not in keep_rows]
-                       + [c for c in old_contacts if erp.key_of(c) not in keep_contacts])
+        erp.delete_all(
+            [r for r in old_rows if erp.key_of(r) not in keep_rows]
+            + [c for c in old_contacts if erp.key_of(c) not in keep_contacts]
+        )
         result.outcome = CREATED if old_main is None else UPDATED
 
 
@@ -457,11 +560,14 @@ def _customer_delete_key(record, ctx) -> Customer:
 
 def _after_customer_deleted(old, ctx) -> None:
     # The portal's own records (web access, memberships) stay: the ERP owns only these.
-    erp.delete_all(erp.customer_rows(ctx.company.company_id, old.customer_no)
-                   + erp.contacts(ctx.company.company_id, old.customer_no))
+    erp.delete_all(
+        erp.customer_rows(ctx.company.company_id, old.customer_no)
+        + erp.contacts(ctx.company.company_id, old.customer_no)
+    )
 
 
 # --- ACH settlements ---------------------------------------------------------------------
+
 
 def _upsert_ach(pairs, ctx: Context) -> None:
     company_id = ctx.company.company_id
@@ -472,12 +578,15 @@ def _upsert_ach(pairs, ctx: Context) -> None:
             result.errors = [FieldError(field="payment_id", reason="no portal payment has this id")]
             continue
         if payment.method != "ach":
-            result.errors = [FieldError(field="payment_id",
-                                        reason=f"payment is a {payment.method} payment, not ACH")]
+            result.errors = [FieldError(field="payment_id", reason=f"payment is a {payment.method} payment, not ACH")]
             continue
         if payment.status not in ("approved", "settled", "returned"):
-            result.errors = [FieldError(field="payment_id", reason=(
-                f"payment is {payment.status}; only approved ACH payments settle or return"))]
+            result.errors = [
+                FieldError(
+                    field="payment_id",
+                    reason=(f"payment is {payment.status}; only approved ACH payments settle or return"),
+                )
+            ]
             continue
         if payment.erp_updated_at and payment.erp_updated_at >= record.updated_at:
             result.outcome = UNCHANGED if payment.status == record.outcome else STALE
@@ -491,13 +600,12 @@ def _upsert_ach(pairs, ctx: Context) -> None:
         result.outcome = UPDATED
 
 
-UPSERTS: Dict[str, Callable] = {
+UPSERTS: dict[str, Callable] = {
     "customers": _upsert_customers,
     "dealers": lambda pairs, ctx: _write_single(pairs, ctx, _dealer, _after_dealer),
     "invoices": _upsert_invoices,
     "ledger": lambda pairs, ctx: _write_single(pairs, ctx, _ledger, save=_save_ledger),
-    "statements": lambda pairs, ctx: _write_single(pairs, ctx, _statement,
-                                                   preserve=("pdf_key",)),
+    "statements": lambda pairs, ctx: _write_single(pairs, ctx, _statement, preserve=("pdf_key",)),
     "parts": lambda pairs, ctx: _write_single(pairs, ctx, _part, _after_part),
     "equipment": lambda pairs, ctx: _write_single(pairs, ctx, _equipment),
     "ach-settlements": _upsert_ach,
@@ -515,26 +623,32 @@ def _upsert_order_status(pairs, ctx: Context) -> None:
         if error:
             result.errors = [FieldError(field="order_id", reason=error)]
 
-DELETES: Dict[str, Callable] = {
-    "customers": lambda pairs, ctx: _delete_single(pairs, ctx, _customer_delete_key,
-                                                   _after_customer_deleted),
+
+DELETES: dict[str, Callable] = {
+    "customers": lambda pairs, ctx: _delete_single(pairs, ctx, _customer_delete_key, _after_customer_deleted),
     "dealers": lambda pairs, ctx: _delete_single(
-        pairs, ctx, lambda r, c: Dealer(c.company.company_id, r.dealer_code),
-        _after_dealer_deleted),
+        pairs, ctx, lambda r, c: Dealer(c.company.company_id, r.dealer_code), _after_dealer_deleted
+    ),
     "invoices": _delete_invoices,
     "ledger": lambda pairs, ctx: _delete_single(
-        pairs, ctx, lambda r, c: LedgerEntry(account_pk(c.company.company_id, r.customer_no),
-                                             ledger_entry_key(r.entry_date.isoformat(), r.entry_id)),
-        delete=ar_totals.delete_ledger_entry),
+        pairs,
+        ctx,
+        lambda r, c: LedgerEntry(
+            account_pk(c.company.company_id, r.customer_no), ledger_entry_key(r.entry_date.isoformat(), r.entry_id)
+        ),
+        delete=ar_totals.delete_ledger_entry,
+    ),
     "statements": lambda pairs, ctx: _delete_single(
-        pairs, ctx, lambda r, c: Statement(account_pk(c.company.company_id, r.customer_no),
-                                           r.statement_date.isoformat())),
+        pairs,
+        ctx,
+        lambda r, c: Statement(account_pk(c.company.company_id, r.customer_no), r.statement_date.isoformat()),
+    ),
     "parts": lambda pairs, ctx: _delete_single(
-        pairs, ctx, lambda r, c: Part(c.company.company_id, r.part_no.upper()),
-        _after_part_deleted),
+        pairs, ctx, lambda r, c: Part(c.company.company_id, r.part_no.upper()), _after_part_deleted
+    ),
     "equipment": lambda pairs, ctx: _delete_single(
-        pairs, ctx, lambda r, c: Equipment(account_pk(c.company.company_id, r.customer_no),
-                                           r.serial_no)),
+        pairs, ctx, lambda r, c: Equipment(account_pk(c.company.company_id, r.customer_no), r.serial_no)
+    ),
 }
 
 

@@ -15,10 +15,10 @@ The code carries the second factor the source's sign-in proved (services/two_fac
 the target does not ask again; a login with two-factor whose sign-in lacks it is asked
 on the target (a pending sign-in, as after a password).
 """
+
 import hmac
 import re
 from dataclasses import dataclass
-from typing import Optional, Tuple
 from urllib.parse import urlencode
 
 from .. import email as mail
@@ -49,7 +49,7 @@ def _switchable(session: Session, from_company: Company, target_company_id: str)
     return target
 
 
-def start_url(session: Session, from_company: Company, target_company_id: str) -> Tuple[str, str]:
+def start_url(session: Session, from_company: Company, target_company_id: str) -> tuple[str, str]:
     """Step 1 (source host): where the browser goes to start the switch on the target,
     and the target's name."""
     target = _switchable(session, from_company, target_company_id)
@@ -57,7 +57,7 @@ def start_url(session: Session, from_company: Company, target_company_id: str) -
     return mail.company_url(target, f"/switch-company/start?{query}"), target.name
 
 
-def begin(target: Company, source_company_id: str) -> Tuple[str, str]:
+def begin(target: Company, source_company_id: str) -> tuple[str, str]:
     """Step 2 (target host): a new state for this browser's cookie, and the source host's
     authorize URL carrying the state's hash."""
     source = companies.get_company((source_company_id or "")[:64]) if source_company_id else None
@@ -68,8 +68,9 @@ def begin(target: Company, source_company_id: str) -> Tuple[str, str]:
     return state, mail.company_url(source, f"/switch-company/authorize?{query}")
 
 
-def issue_code(user: User, session: Session, from_company: Company, target_company_id: str,
-               state_hash: str, now: float) -> Tuple[str, str]:
+def issue_code(
+    user: User, session: Session, from_company: Company, target_company_id: str, state_hash: str, now: float
+) -> tuple[str, str]:
     """Step 3 (source host, signed in): a single-use code for this state and target;
     returns the target's /handoff/<code> URL and the target's name."""
     if not STATE_HASH.match(state_hash or ""):
@@ -77,24 +78,37 @@ def issue_code(user: User, session: Session, from_company: Company, target_compa
     target = _switchable(session, from_company, target_company_id)
     code = new_secret()
     at = int(now)
-    tokens.create(Token(sha256(code), kind=KIND, user_id=user.user_id,
-                        company_id=target.company_id, state_hash=state_hash,
-                        second_factor=session.second_factor, created=at,
-                        expires_at=at + HANDOFF_SECONDS, expires=at + HANDOFF_SECONDS + 86400))
-    audit.record(from_company.company_id, "company_switch", actor=user.user_id,
-                 to=target.company_id)
+    tokens.create(
+        Token(
+            sha256(code),
+            kind=KIND,
+            user_id=user.user_id,
+            company_id=target.company_id,
+            state_hash=state_hash,
+            second_factor=session.second_factor,
+            created=at,
+            expires_at=at + HANDOFF_SECONDS,
+            expires=at + HANDOFF_SECONDS + 86400,
+        )
+    )
+    audit.record(from_company.company_id, "company_switch", actor=user.user_id, to=target.company_id)
     return mail.company_url(target, f"/handoff/{code}"), target.name
 
 
-def valid_code(company: Company, code: str, state: Optional[str], now: float) -> Optional[Token]:
+def valid_code(company: Company, code: str, state: str | None, now: float) -> Token | None:
     """The code's token if it is live, for this company, and bound to this browser's state."""
     if not code or len(code) > 128 or not state or len(state) > 128:
         return None
     token = tokens.get(sha256(code))
-    if (token is None or token.kind != KIND or token.company_id != company.company_id
-            or token.used_at is not None or token.expires_at <= int(now)
-            or not token.state_hash
-            or not hmac.compare_digest(token.state_hash, sha256(state))):
+    if (
+        token is None
+        or token.kind != KIND
+        or token.company_id != company.company_id
+        or token.used_at is not None
+        or token.expires_at <= int(now)
+        or not token.state_hash
+        or not hmac.compare_digest(token.state_hash, sha256(state))
+    ):
         return None
     return token
 
@@ -103,13 +117,13 @@ def valid_code(company: Company, code: str, state: Optional[str], now: float) ->
 class Completed:
     """A new session here (`started`), or a pending sign-in still to prove its second
     factor on this host (`pending_secret`, the cookie for /sign-in/two-factor)."""
+
     user: User
-    started: Optional[sessions.StartedSession] = None
-    pending_secret: Optional[str] = None
+    started: sessions.StartedSession | None = None
+    pending_secret: str | None = None
 
 
-def complete(company: Company, code: str, state: Optional[str], now: float,
-             source_ip: str) -> Optional[Completed]:
+def complete(company: Company, code: str, state: str | None, now: float, source_ip: str) -> Completed | None:
     """Step 4 (target host): consume the code and start a new session here, or None."""
     from . import two_factor  # pyotp stays out of the cold start
 
@@ -119,17 +133,21 @@ def complete(company: Company, code: str, state: Optional[str], now: float,
         return None
     memberships = users.memberships_in_company(user.user_id, company.company_id)
     if not auth.may_use_company(user, company.company_id, memberships):
-        logger.info("hand-off refused: no access", extra={"user": user.user_id,
-                                                          "company": company.company_id})
+        logger.info("hand-off refused: no access", extra={"user": user.user_id, "company": company.company_id})
         return None
     if not tokens.mark_used(token, int(now)):  # another request consumed it first
         return None
     if two_factor.enrolled(user) and not token.second_factor:
         return Completed(user, pending_secret=two_factor.start_pending(user, company, "/", now))
     active = sorted(m.account_pk for m in memberships if m.status == "active")
-    started = sessions.start(user.user_id, company.company_id, active[0] if active else None,
-                             now, account_pks=active, companies=auth.switchable_companies(user),
-                             second_factor=token.second_factor)
-    audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip,
-                 via="handoff")
+    started = sessions.start(
+        user.user_id,
+        company.company_id,
+        active[0] if active else None,
+        now,
+        account_pks=active,
+        companies=auth.switchable_companies(user),
+        second_factor=token.second_factor,
+    )
+    audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip, via="handoff")
     return Completed(user, started=started)

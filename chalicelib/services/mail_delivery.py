@@ -10,8 +10,9 @@ maxReceiveCount receives, moves it to the dead-letter queue (infra/resources.py)
 where an alarm (and in the local stage the dev mailbox) shows it.  Records of the
 same batch that were sent are not reported, so they are not sent twice.
 """
+
 import json
-from typing import Dict, Iterable, List, Optional
+from collections.abc import Iterable
 
 from .. import config
 from .. import email as mail
@@ -27,9 +28,9 @@ class VerifiedSenders:
 
     def __init__(self, ses):
         self._ses = ses
-        self._status: Dict[str, bool] = {}
+        self._status: dict[str, bool] = {}
 
-    def among(self, address: Optional[str]) -> List[str]:
+    def among(self, address: str | None) -> list[str]:
         if not address:
             return []
         candidates = [address.lower(), address.rsplit("@", 1)[-1].lower()]
@@ -52,18 +53,22 @@ def deliver_batch(records: Iterable[dict], *, ses, now: float) -> dict:
         try:
             deliver(json.loads(record["body"]), ses=ses, senders=senders, now=now)
         except Exception as error:  # noqa: BLE001 (this record only; SQS retries it)
-            logger.warning("queued e-mail not sent; it will be delivered again", extra={
-                "message_id": record.get("messageId"), "error": str(error)[:300],
-                "receive_count": (record.get("attributes") or {}).get(
-                    "ApproximateReceiveCount")})
+            logger.warning(
+                "queued e-mail not sent; it will be delivered again",
+                extra={
+                    "message_id": record.get("messageId"),
+                    "error": str(error)[:300],
+                    "receive_count": (record.get("attributes") or {}).get("ApproximateReceiveCount"),
+                },
+            )
             failures.append({"itemIdentifier": record.get("messageId")})
     return {"batchItemFailures": failures}
 
 
-def deliver(job: dict, *, ses, senders: VerifiedSenders, now: float) -> Optional[str]:
+def deliver(job: dict, *, ses, senders: VerifiedSenders, now: float) -> str | None:
     """Send one queue message; the SES message id (None when there was nothing to send)."""
     kind = job.get("kind") if isinstance(job, dict) else None
-    message: Optional[dict]
+    message: dict | None
     if kind == "email":
         message = job
     elif kind == "password_reset":
@@ -79,20 +84,28 @@ def deliver(job: dict, *, ses, senders: VerifiedSenders, now: float) -> Optional
 
 def send_through_ses(message: dict, *, ses, senders: VerifiedSenders) -> str:
     configuration_set = config.ses_configuration_set()
-    source = mail.sender(message["company_name"], message.get("from_address"),
-                         senders.among(message.get("from_address")))
+    source = mail.sender(
+        message["company_name"], message.get("from_address"), senders.among(message.get("from_address"))
+    )
     answer = ses.send_email(
         Source=source,
         Destination={"ToAddresses": [message["to"]]},
         Message={
             "Subject": {"Data": message["subject"], "Charset": "UTF-8"},
-            "Body": {"Text": {"Data": message["text"], "Charset": "UTF-8"},
-                     "Html": {"Data": message["html"], "Charset": "UTF-8"}},
+            "Body": {
+                "Text": {"Data": message["text"], "Charset": "UTF-8"},
+                "Html": {"Data": message["html"], "Charset": "UTF-8"},
+            },
         },
         # The stage's configuration set sends bounces and complaints to its SNS topic.
         **({"ConfigurationSetName": configuration_set} if configuration_set else {}),
     )
-    logger.info("e-mail sent", extra={"template": message.get("template") or "",
-                                      "company": message.get("company_id"),
-                                      "ses_message_id": answer["MessageId"]})
+    logger.info(
+        "e-mail sent",
+        extra={
+            "template": message.get("template") or "",
+            "company": message.get("company_id"),
+            "ses_message_id": answer["MessageId"],
+        },
+    )
     return answer["MessageId"]

@@ -3,8 +3,9 @@
 Pages check `may_see()` too, so a hidden page answers 404 rather than only
 losing its link.
 """
+
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, List, Optional
 
 from ..models import DEFAULT_PAGES
 
@@ -44,8 +45,15 @@ DEALER_ONLY = {"dealer_orders", "dealer_history"}
 SERVICE_LINK = "service_link"  # the menu item of a company's external service-request page
 
 
-def may_see(page: str, *, company_pages: dict, customer_pages: Optional[dict],
-            access_type: str, has_dealer_link: bool, search_all: bool) -> bool:
+def may_see(
+    page: str,
+    *,
+    company_pages: dict,
+    customer_pages: dict | None,
+    access_type: str,
+    has_dealer_link: bool,
+    search_all: bool,
+) -> bool:
     if not company_pages.get(page, DEFAULT_PAGES.get(page, False)):
         return False
     if customer_pages and customer_pages.get(page) is False:
@@ -57,17 +65,30 @@ def may_see(page: str, *, company_pages: dict, customer_pages: Optional[dict],
     return True
 
 
-def menu(*, company_pages: dict, customer_pages: Optional[dict], access_type: str,
-         has_dealer_link: bool, search_all: bool, oem_label: str = "OEM",
-         service_mode: str = "off", service_url: Optional[str] = None) -> List[MenuItem]:
+def menu(
+    *,
+    company_pages: dict,
+    customer_pages: dict | None,
+    access_type: str,
+    has_dealer_link: bool,
+    search_all: bool,
+    oem_label: str = "OEM",
+    service_mode: str = "off",
+    service_url: str | None = None,
+) -> list[MenuItem]:
     """`service_mode` (services/service_requests.py): "builtin" shows the portal's own
     pages; "link" the dealership's https URL under its own key, so the built-in pages
     stay 404; "off" nothing."""
     items = []
     for key, label, url in PAGES:
-        if not may_see(key, company_pages=company_pages, customer_pages=customer_pages,
-                       access_type=access_type, has_dealer_link=has_dealer_link,
-                       search_all=search_all):
+        if not may_see(
+            key,
+            company_pages=company_pages,
+            customer_pages=customer_pages,
+            access_type=access_type,
+            has_dealer_link=has_dealer_link,
+            search_all=search_all,
+        ):
             continue
         if key == "service":
             if service_mode == "link" and service_url:
@@ -78,5 +99,5 @@ def menu(*, company_pages: dict, customer_pages: Optional[dict], access_type: st
     return items
 
 
-def page_keys(items: Iterable[MenuItem]) -> List[str]:
+def page_keys(items: Iterable[MenuItem]) -> list[str]:
     return [item.key for item in items]

@@ -4,6 +4,7 @@ settings, and the rules of a cart (docs/parts.md).
 Collaborators are passed in (`repo`: chalicelib/repositories/parts.py) so the bench and
 tests count and drive the real queries.
 """
+
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,8 +22,9 @@ MAX_CART_LINES = 100
 MULTI_WORD_READ = 100  # candidates one round of a multi-word search examines
 MULTI_WORD_ROUNDS = 2  # rounds a page may take: at most 200 candidates, 4 calls
 LIST = "list"
-STALE_CART = ("Your cart was changed in another tab or on another device. "
-              "Here it is as it is now; make your change again.")
+STALE_CART = (
+    "Your cart was changed in another tab or on another device. Here it is as it is now; make your change again."
+)
 
 
 class PartsInputError(ValueError):
@@ -37,6 +39,7 @@ class StaleCart(PartsInputError):
 @dataclass
 class View:
     """How this customer sees parts: which price level (None: hidden) and availability."""
+
     price_level: str | None
     order_level: str  # the level an order is priced at (also when prices are hidden)
     qty_display: str  # quantity | in_stock | hide
@@ -52,11 +55,13 @@ def view_for(company: Company, customer_level: str | None) -> View:
     own = (customer_level or LIST).lower()
     display = company.parts_price_display or "price"
     order_level = LIST if display == "list" else own
-    return View(price_level=None if display == "hide" else order_level, order_level=order_level,
-                qty_display=company.parts_qty_display or "quantity",
-                low_stock=int(company.parts_low_stock if company.parts_low_stock is not None
-                              else 5),
-                branches=plain_dict(company.parts_branches or {}))
+    return View(
+        price_level=None if display == "hide" else order_level,
+        order_level=order_level,
+        qty_display=company.parts_qty_display or "quantity",
+        low_stock=int(company.parts_low_stock if company.parts_low_stock is not None else 5),
+        branches=plain_dict(company.parts_branches or {}),
+    )
 
 
 def customer_view(company: Company, customer_no: str, bill_to=None) -> View:
@@ -102,9 +107,14 @@ def row(part: Part, view: View) -> PartRow:
         for branch in part.branches or []:
             label = view.branches.get(branch.branch, branch.branch)
             bq = int(branch.qty or 0)
-            branches.append((label, (f"{bq:,}" if bq > 0 else "Out of stock")
-                             if view.qty_display == "quantity" else
-                             stock_label(bq, view.low_stock)))
+            branches.append(
+                (
+                    label,
+                    (f"{bq:,}" if bq > 0 else "Out of stock")
+                    if view.qty_display == "quantity"
+                    else stock_label(bq, view.low_stock),
+                )
+            )
     price = price_of(part, view.price_level) if view.price_level is not None else None
     result = PartRow(part, price, availability, stock, branches)
     if part.discontinued:
@@ -136,22 +146,19 @@ def _cursor(mode: str, key: dict | None) -> str | None:
     return paging.encode({"m": mode, "k": key}) if key else None
 
 
-def _start(cursor: str | None, mode: str, company_id: str, hash_attr: str,
-           hash_value: str) -> dict | None:
+def _start(cursor: str | None, mode: str, company_id: str, hash_attr: str, hash_value: str) -> dict | None:
     if not cursor:
         return None
     data = paging.load(cursor)
     if not isinstance(data, dict) or data.get("m") != mode or not isinstance(data.get("k"), dict):
         raise paging.BadCursor("cursor for another search")
     key = data["k"]
-    if key.get(hash_attr) != {"S": hash_value} or key.get("company_id", {"S": company_id}) \
-            != {"S": company_id}:
+    if key.get(hash_attr) != {"S": hash_value} or key.get("company_id", {"S": company_id}) != {"S": company_id}:
         raise paging.BadCursor("cursor for another search")
     return key
 
 
-def search(company: Company, view: View, text: str, cursor: str | None = None,
-           repo=parts_repo) -> SearchPage:
+def search(company: Company, view: View, text: str, cursor: str | None = None, repo=parts_repo) -> SearchPage:
     """Number prefix (ignoring case, spaces and dashes), else description words.
 
     One word: 1 Query by number; when the first page finds no number, 1 Query of
@@ -174,16 +181,13 @@ def search(company: Company, view: View, text: str, cursor: str | None = None,
         items, key = repo.by_number(company_id, number, PAGE_SIZE, start)
         calls += 1
         if items or cursor:
-            return SearchPage(text, "number", [row(p, view) for p in items],
-                              _cursor("n", key), calls)
+            return SearchPage(text, "number", [row(p, view) for p in items], _cursor("n", key), calls)
     if not words:
-        return SearchPage(text, "words", [], None, calls,
-                          note="Description words need at least 3 letters.")
+        return SearchPage(text, "words", [], None, calls, note="Description words need at least 3 letters.")
     from ..repositories.keys import part_token_pk
 
     first = words[0]
-    start = _start(cursor, "w", company_id, "token_pk", part_token_pk(company_id, first)) \
-        if mode == "w" else None
+    start = _start(cursor, "w", company_id, "token_pk", part_token_pk(company_id, first)) if mode == "w" else None
     if len(words) == 1:
         part_nos, key = repo.by_word(company_id, first, PAGE_SIZE, start)
         found = repo.many(company_id, part_nos)
@@ -201,8 +205,7 @@ def search(company: Company, view: View, text: str, cursor: str | None = None,
                 rows.append(row(part, view))
         if not key or len(rows) >= PAGE_SIZE:
             break
-    note = "" if len(rows) >= PAGE_SIZE or not key else \
-        "More parts may match: look further with “More results”."
+    note = "" if len(rows) >= PAGE_SIZE or not key else "More parts may match: look further with “More results”."
     return SearchPage(text, "words", rows, _cursor("w", key), calls, note=note)
 
 
@@ -243,8 +246,7 @@ def parse_quantity(text: str, pack_qty: int = 1) -> int:
     if not 1 <= qty <= MAX_QTY:
         raise PartsInputError("Enter the quantity as a whole number from 1 to 9,999.")
     if pack_qty > 1 and qty % pack_qty:
-        raise PartsInputError(f"This part is sold in packs of {pack_qty}: order a multiple "
-                              f"of {pack_qty}.")
+        raise PartsInputError(f"This part is sold in packs of {pack_qty}: order a multiple of {pack_qty}.")
     return qty
 
 
@@ -269,16 +271,20 @@ class CartView:
 
 def _line_dict(line) -> dict:
     data = plain_dict(line) if not isinstance(line, dict) else line
-    return {"part_no": data["part_no"], "quantity": int(data["quantity"]),
-            "price_cents": None if data.get("price_cents") is None
-            else int(data["price_cents"]), "stock": data.get("stock")}
+    return {
+        "part_no": data["part_no"],
+        "quantity": int(data["quantity"]),
+        "price_cents": None if data.get("price_cents") is None else int(data["price_cents"]),
+        "stock": data.get("stock"),
+    }
 
 
 class Carts:
     """The rules of the cart, over the parts repository."""
 
-    def __init__(self, company: Company, customer_no: str, user_id: str, repo=parts_repo,
-                 now=clock.utcnow, bill_to=None):
+    def __init__(
+        self, company: Company, customer_no: str, user_id: str, repo=parts_repo, now=clock.utcnow, bill_to=None
+    ):
         self.company, self.customer_no, self.user_id = company, customer_no, user_id
         self.repo, self.now = repo, now
         self._bill_to = bill_to
@@ -304,8 +310,7 @@ class Carts:
         return self.repo.get_cart(self.company.company_id, self.customer_no, self.user_id)
 
     def _orderable_part(self, part_no: str) -> Part:
-        part = self.repo.get(self.company.company_id, part_number_stored(part_no)) \
-            if part_no else None
+        part = self.repo.get(self.company.company_id, part_number_stored(part_no)) if part_no else None
         if part is None:
             part = exact(self.company.company_id, part_no, self.repo) if part_no else None
         if part is None:
@@ -323,8 +328,12 @@ class Carts:
 
     def _snapshot(self, part: Part, qty: int) -> dict:
         r = row(part, self.view)
-        return {"part_no": part.part_no, "quantity": qty,
-                "price_cents": price_of(part, self.view.order_level), "stock": r.stock}
+        return {
+            "part_no": part.part_no,
+            "quantity": qty,
+            "price_cents": price_of(part, self.view.order_level),
+            "stock": r.stock,
+        }
 
     def add(self, part_no: str, qty_text: str, version: int | None = None) -> Part:
         """Add (or add to) a line; the quantity is checked against the part's pack."""
@@ -338,8 +347,9 @@ class Carts:
         for line in lines:
             if line["part_no"] == part.part_no:
                 if line["quantity"] + qty > MAX_QTY:
-                    raise PartsInputError(f"{part.part_no}: at most 9,999 in one order "
-                                          f"(the cart has {line['quantity']:,}).")
+                    raise PartsInputError(
+                        f"{part.part_no}: at most 9,999 in one order (the cart has {line['quantity']:,})."
+                    )
                 line.update(self._snapshot(part, line["quantity"] + qty))
                 break
         else:
@@ -393,8 +403,7 @@ class Carts:
         seen = int(cart.version or 0)
         if version != seen:
             raise StaleCart(STALE_CART)
-        lines = [line for line in (_line_dict(x) for x in cart.lines or [])
-                 if line["part_no"] != part_no]
+        lines = [line for line in (_line_dict(x) for x in cart.lines or []) if line["part_no"] != part_no]
         self._save(cart, lines, seen)
 
     def empty(self, version: int) -> None:
@@ -422,8 +431,7 @@ class Carts:
             r = row(part, self.view)
             price = price_of(part, self.view.order_level)
             changes: list[tuple[str, int | None, int | None]] = []
-            if line["price_cents"] is not None and price is not None \
-                    and price != line["price_cents"]:
+            if line["price_cents"] is not None and price is not None and price != line["price_cents"]:
                 changes.append(("Price changed from {old} to {new}", line["price_cents"], price))
             if self.view.qty_display != "hide" and line.get("stock") and line["stock"] != r.stock:
                 changes.append((f"Availability changed: now {r.stock.lower()}", None, None))
@@ -431,8 +439,7 @@ class Carts:
                 blocked.append(f"{part.part_no}: {r.why_not} Remove it to check out.")
             pack = int(part.pack_qty or 1)
             if pack > 1 and line["quantity"] % pack:
-                blocked.append(f"{part.part_no} is now sold in packs of {pack}: change the "
-                               "quantity.")
+                blocked.append(f"{part.part_no} is now sold in packs of {pack}: change the quantity.")
             texts = []
             for template, old, new in changes:
                 if old is not None and new is not None and self.view.prices_shown:
@@ -450,13 +457,18 @@ class Carts:
                 total += ext
             elif r.orderable:
                 total = None
-            views.append(CartLineView(r, line["quantity"],
-                                      price if self.view.prices_shown else None,
-                                      ext if self.view.prices_shown else None, texts))
+            views.append(
+                CartLineView(
+                    r,
+                    line["quantity"],
+                    price if self.view.prices_shown else None,
+                    ext if self.view.prices_shown else None,
+                    texts,
+                )
+            )
         if changed and remember and self.repo.save_cart(cart, lines, version, self.now()):
             version += 1
-        return CartView(version, views, notices,
-                        total if self.view.prices_shown else None, len(lines), blocked), cart
+        return CartView(version, views, notices, total if self.view.prices_shown else None, len(lines), blocked), cart
 
 
 def _dollars(cents: int) -> str:

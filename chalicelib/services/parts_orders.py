@@ -9,6 +9,7 @@
   approved (ACH: pending settlement), by whichever of the request or the reconciler
   sees the approval first.  Only the placer sends the confirmation and empties the cart.
 """
+
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,10 +23,16 @@ from ..repositories import accounts
 from ..repositories import parts as parts_repo
 from . import parts as parts_service
 
-STATUS_LABELS = {"awaiting_payment": "Awaiting payment", "placed": "Placed",
-                 "received": "Received", "picking": "Being picked", "shipped": "Shipped",
-                 "backordered": "Back-ordered", "invoiced": "Invoiced",
-                 "cancelled": "Cancelled"}
+STATUS_LABELS = {
+    "awaiting_payment": "Awaiting payment",
+    "placed": "Placed",
+    "received": "Received",
+    "picking": "Being picked",
+    "shipped": "Shipped",
+    "backordered": "Back-ordered",
+    "invoiced": "Invoiced",
+    "cancelled": "Cancelled",
+}
 ORDER_ID = re.compile(r"^[0-9a-f]{24}$")
 PO = re.compile(r"^[\w .,/#&()-]{1,40}$")
 
@@ -59,17 +66,18 @@ class CheckoutForm:
 
     @classmethod
     def parse(cls, form: dict) -> "CheckoutForm":
-        return cls(order_id=(form.get("order_id") or "")[:40],
-                   cart_version=(form.get("cart_version") or "")[:12],
-                   delivery=(form.get("delivery") or "")[:90],
-                   po_number=" ".join((form.get("po_number") or "").split())[:41],
-                   notes=(form.get("notes") or "").strip()[:1001],
-                   method=(form.get("method") or "")[:10])
+        return cls(
+            order_id=(form.get("order_id") or "")[:40],
+            cart_version=(form.get("cart_version") or "")[:12],
+            delivery=(form.get("delivery") or "")[:90],
+            po_number=" ".join((form.get("po_number") or "").split())[:41],
+            notes=(form.get("notes") or "").strip()[:1001],
+            method=(form.get("method") or "")[:10],
+        )
 
 
-def payment_options(company: Company, bill_to, enabled_methods: list[str],
-                    view: parts_service.View) -> list[str]:
-    """"account" when the company offers it and the ERP allows it for this customer;
+def payment_options(company: Company, bill_to, enabled_methods: list[str], view: parts_service.View) -> list[str]:
+    """ "account" when the company offers it and the ERP allows it for this customer;
     card/ACH with credentials, when the customer can see what they pay."""
     options = []
     if company.parts_charge_to_account and bill_to is not None and bill_to.charge_to_account:
@@ -85,9 +93,11 @@ def delivery_of(form: CheckoutForm, locations, branches: dict, bill_to) -> Deliv
         location = next((loc for loc in locations if loc.location_id == value), None)
         if location is None:
             raise CheckoutError("Choose where to ship the order: one of your locations.")
-        address = {"location_id": location.location_id,
-                   "name": location.location_name or (bill_to.name if bill_to else ""),
-                   "city": location.city or ""}
+        address = {
+            "location_id": location.location_id,
+            "name": location.location_name or (bill_to.name if bill_to else ""),
+            "city": location.city or "",
+        }
         return Delivery(address, None)
     if kind == "pickup" and value in branches:
         return Delivery(None, value)
@@ -104,13 +114,21 @@ def check_form(company: Company, form: CheckoutForm, options: list[str]) -> None
     if len(form.notes) > 1000:
         raise CheckoutError("Notes can be at most 1,000 characters.")
     if form.method not in options:
-        raise CheckoutError("Choose how to pay." if options else
-                            "Online ordering is not available for your account; call us.")
+        raise CheckoutError(
+            "Choose how to pay." if options else "Online ordering is not available for your account; call us."
+        )
 
 
-def build_order(company: Company, customer_no: str, user, form: CheckoutForm,
-                delivery: Delivery, cart_view, carts: parts_service.Carts,
-                now: datetime) -> PartsOrder:
+def build_order(
+    company: Company,
+    customer_no: str,
+    user,
+    form: CheckoutForm,
+    delivery: Delivery,
+    cart_view,
+    carts: parts_service.Carts,
+    now: datetime,
+) -> PartsOrder:
     found = {line.row.part.part_no: line.row.part for line in cart_view.lines}
     lines, total = [], 0
     for line in cart_view.lines:
@@ -118,28 +136,51 @@ def build_order(company: Company, customer_no: str, user, form: CheckoutForm,
         price = parts_service.price_of(part, carts.view.order_level)
         ext = price * line.quantity
         total += ext
-        lines.append({"part_no": part.part_no, "description": part.description,
-                      "unit": part.unit or "EA", "quantity": line.quantity,
-                      "price_cents": price, "extension_cents": ext})
+        lines.append(
+            {
+                "part_no": part.part_no,
+                "description": part.description,
+                "unit": part.unit or "EA",
+                "quantity": line.quantity,
+                "price_cents": price,
+                "extension_cents": ext,
+            }
+        )
     return PartsOrder(
-        company.company_id, form.order_id, customer_no=customer_no, user_id=user.user_id,
+        company.company_id,
+        form.order_id,
+        customer_no=customer_no,
+        user_id=user.user_id,
         status=parts_repo.AWAITING_PAYMENT if form.method != "account" else parts_repo.PLACED,
-        po_number=form.po_number or None, notes=form.notes or None,
-        ship_to=delivery.ship_to, pickup_branch=delivery.pickup_branch, lines=lines,
-        total_cents=total, payment_method=form.method, receipt_email=user.email,
-        cart_version=cart_view.version, created_at=now,
+        po_number=form.po_number or None,
+        notes=form.notes or None,
+        ship_to=delivery.ship_to,
+        pickup_branch=delivery.pickup_branch,
+        lines=lines,
+        total_cents=total,
+        payment_method=form.method,
+        receipt_email=user.email,
+        cart_version=cart_view.version,
+        created_at=now,
         placed_at=now if form.method == "account" else None,
-        history=[{"status": "placed", "at": now.isoformat()}] if form.method == "account"
-        else [])
+        history=[{"status": "placed", "at": now.isoformat()}] if form.method == "account" else [],
+    )
 
 
-def review(company: Company, customer_no: str, user, form: CheckoutForm, *,
-           enabled_methods: list[str], carts: parts_service.Carts, repo=parts_repo,
-           now=clock.utcnow):
+def review(
+    company: Company,
+    customer_no: str,
+    user,
+    form: CheckoutForm,
+    *,
+    enabled_methods: list[str],
+    carts: parts_service.Carts,
+    repo=parts_repo,
+    now=clock.utcnow,
+):
     """Check the checkout as sent against the cart as it is now.  Returns
     (order, cart_view): an order placed (charge to account) or awaiting payment."""
-    existing = repo.get_order(company.company_id, form.order_id) \
-        if ORDER_ID.match(form.order_id) else None
+    existing = repo.get_order(company.company_id, form.order_id) if ORDER_ID.match(form.order_id) else None
     if existing is not None:
         if existing.customer_no != customer_no:
             raise CheckoutError("This checkout page is out of date. Start again from your cart.")
@@ -149,16 +190,17 @@ def review(company: Company, customer_no: str, user, form: CheckoutForm, *,
     if not cart_view.lines:
         raise CheckoutError("Your cart is empty.")
     if str(cart_view.version) != form.cart_version or cart_view.notices:
-        raise CartChanged("Your cart changed since this page was shown" +
-                          (": " + " ".join(cart_view.notices) if cart_view.notices else ".") +
-                          " Check it and place the order again.")
+        raise CartChanged(
+            "Your cart changed since this page was shown"
+            + (": " + " ".join(cart_view.notices) if cart_view.notices else ".")
+            + " Check it and place the order again."
+        )
     if cart_view.blocked:
         raise CheckoutError(" ".join(cart_view.blocked))
     bill_to = carts.bill_to
     options = payment_options(company, bill_to, enabled_methods, carts.view)
     check_form(company, form, options)
-    delivery = delivery_of(form, accounts.locations(company.company_id, customer_no),
-                           carts.view.branches, bill_to)
+    delivery = delivery_of(form, accounts.locations(company.company_id, customer_no), carts.view.branches, bill_to)
     order = build_order(company, customer_no, user, form, delivery, cart_view, carts, now())
     if form.method == "account":
         if repo.create_placed(order):
@@ -191,32 +233,32 @@ def place_paid(company: Company, payment: Payment, repo=parts_repo, now=clock.ut
     return True
 
 
-def after_placed(company: Company, order: PartsOrder, repo=parts_repo, now=clock.utcnow,
-                 send=None) -> None:
+def after_placed(company: Company, order: PartsOrder, repo=parts_repo, now=clock.utcnow, send=None) -> None:
     """Empty the cart the order came from (unless it changed since) and send the
     confirmation; a mail failure leaves the order placed (the page shows it)."""
-    repo.empty_after_order(company.company_id, order.customer_no, order.user_id,
-                           int(order.cart_version or 0), now())
+    repo.empty_after_order(company.company_id, order.customer_no, order.user_id, int(order.cart_version or 0), now())
     if not order.receipt_email:
         return
     from .. import email
 
     try:
-        (send or email.send)(company, order.receipt_email, "parts_order", order=order,
-                             lines=[plain_dict(line) for line in order.lines or []],
-                             status=status_label(order),
-                             ship_to=plain_dict(order.ship_to) if order.ship_to else None,
-                             branch_name=plain_dict(company.parts_branches or {}).get(
-                                 order.pickup_branch or "", order.pickup_branch))
+        (send or email.send)(
+            company,
+            order.receipt_email,
+            "parts_order",
+            order=order,
+            lines=[plain_dict(line) for line in order.lines or []],
+            status=status_label(order),
+            ship_to=plain_dict(order.ship_to) if order.ship_to else None,
+            branch_name=plain_dict(company.parts_branches or {}).get(order.pickup_branch or "", order.pickup_branch),
+        )
     except EmailError as error:
-        logger.warning("order confirmation not sent", extra={
-            "order_id": order.order_id, "error": str(error)[:200]})
+        logger.warning("order confirmation not sent", extra={"order_id": order.order_id, "error": str(error)[:200]})
         return
     repo.mark_confirmation_sent(order)
 
 
-def own_order(company_id: str, customer_no: str, order_id: str,
-              repo=parts_repo) -> PartsOrder | None:
+def own_order(company_id: str, customer_no: str, order_id: str, repo=parts_repo) -> PartsOrder | None:
     """The account's order, or None (another account's id answers the same)."""
     if not ORDER_ID.match(order_id or ""):
         return None
@@ -229,16 +271,15 @@ def own_order(company_id: str, customer_no: str, order_id: str,
 # ------------------------------------------------------------ the ERP's status
 def apply_erp_status(company: Company, record, repo=parts_repo) -> tuple[str, str | None]:
     """(outcome, error) of one `parts-order-status` record (stale rule as for records)."""
-    order = repo.get_order(company.company_id, record.order_id) \
-        if ORDER_ID.match(record.order_id) else None
+    order = repo.get_order(company.company_id, record.order_id) if ORDER_ID.match(record.order_id) else None
     if order is None or order.status == parts_repo.AWAITING_PAYMENT:
         return "rejected", "no placed parts order with this id"
     if order.erp_updated_at is not None and order.erp_updated_at >= record.updated_at:
         same = order.status == record.status
         return ("unchanged" if same else "skipped_stale"), None
-    history = list(order.history or []) + [{"status": record.status,
-                                            "at": record.updated_at.isoformat(),
-                                            "note": record.note or ""}]
+    history = list(order.history or []) + [
+        {"status": record.status, "at": record.updated_at.isoformat(), "note": record.note or ""}
+    ]
     actions = [PartsOrder.status.set(record.status), PartsOrder.history.set(history[-50:])]
     if record.carrier:
         actions.append(PartsOrder.carrier.set(record.carrier))
@@ -247,8 +288,7 @@ def apply_erp_status(company: Company, record, repo=parts_repo) -> tuple[str, st
     if record.invoice_no:
         actions.append(PartsOrder.invoice_no.set(record.invoice_no))
     if record.backordered_lines:
-        actions.append(PartsOrder.backordered.set(
-            {line.part_no: line.qty for line in record.backordered_lines}))
+        actions.append(PartsOrder.backordered.set({line.part_no: line.qty for line in record.backordered_lines}))
     if not repo.set_erp_status(order, actions, record.updated_at):
         return "skipped_stale", None
     return "updated", None

@@ -1,8 +1,8 @@
 """Password hashing (argon2id) and the password policy (README "Security at a glance")."""
+
 import functools
 import gzip
 from pathlib import Path
-from typing import Optional
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -19,6 +19,7 @@ def _hasher():
     from argon2 import PasswordHasher
 
     return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
 
 # 20,000 most common passwords (Django's list, by Royce Williams; BSD licence),
 # trimmed to the ones long enough to pass the length rule.
@@ -40,7 +41,7 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def verify(password_hash: Optional[str], password: str) -> bool:
+def verify(password_hash: str | None, password: str) -> bool:
     """Exactly one argon2 verification, whether or not a hash exists."""
     from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -54,7 +55,7 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
 
 
-def policy_error(password: str, *, user_inputs=(), min_length=MIN_LENGTH) -> Optional[str]:
+def policy_error(password: str, *, user_inputs=(), min_length=MIN_LENGTH) -> str | None:
     """What is wrong with a new password, in words a user understands, or None."""
     if len(password) < min_length:
         return f"Use at least {min_length} characters."
@@ -69,8 +70,7 @@ def policy_error(password: str, *, user_inputs=(), min_length=MIN_LENGTH) -> Opt
     return None
 
 
-def new_password_error(user, password: str, *, also=(),
-                       min_length=MIN_LENGTH) -> Optional[str]:
+def new_password_error(user, password: str, *, also=(), min_length=MIN_LENGTH) -> str | None:
     """The one policy for every way a password is set (change, reset, first-login change,
     invitation, the administrator's credentials form): the rules above, and not the
     login's e-mail address, any user name or number of its accounts, nor `also`
@@ -82,7 +82,7 @@ def new_password_error(user, password: str, *, also=(),
     return policy_error(password, user_inputs=[*identifiers, *also], min_length=min_length)
 
 
-def first_password_error(user, password: str, *, also=()) -> Optional[str]:
+def first_password_error(user, password: str, *, also=()) -> str | None:
     """The rule for a first password set by an administrator (Send credentials e-mail, Edit
     web access): new_password_error with FIRST_MIN_LENGTH, so an invoice number qualifies.
     Only for logins that must change it at their first sign-in

@@ -5,6 +5,7 @@ A device is a browser: a long-lived random cookie (`portal_device`) set at sign-
 SHA-256 prefix of it is kept, on the user item the sign-in reads anyway, so a sign-in from a
 known device costs no extra DynamoDB call and a new one a single UpdateItem.
 """
+
 from datetime import UTC, datetime
 from typing import TypeGuard
 
@@ -37,8 +38,15 @@ def valid_device_id(value: str | None) -> TypeGuard[str]:
     return value is not None and 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum()
 
 
-def note_sign_in(company: Company, user: User, device_id: str | None,
-                 client: sessions.Client, now: float, *, outbox: mail.Outbox | None = None) -> str:
+def note_sign_in(
+    company: Company,
+    user: User,
+    device_id: str | None,
+    client: sessions.Client,
+    now: float,
+    *,
+    outbox: mail.Outbox | None = None,
+) -> str:
     """Call after every successful sign-in.  Returns the device id the browser keeps (its own,
     or a new one); e-mails the login when this device has not signed in to it before."""
     if not valid_device_id(device_id):  # none yet, or not one we made: a new device
@@ -51,20 +59,42 @@ def note_sign_in(company: Company, user: User, device_id: str | None,
     if known:
         # The first device a login is seen on is its baseline, not news (README "Sessions,
         # devices" says what that costs).
-        _send(company, user, "new_device_sign_in", outbox, now=now,
-              device=sessions.describe_device(client.user_agent),
-              source_ip=client.source_ip or "unknown")
+        _send(
+            company,
+            user,
+            "new_device_sign_in",
+            outbox,
+            now=now,
+            device=sessions.describe_device(client.user_agent),
+            source_ip=client.source_ip or "unknown",
+        )
     return device_id
 
 
-def notify_change(company: Company, user: User, change: str, now: float, *,
-                  detail: str = "", source_ip: str = "", outbox: mail.Outbox | None = None) -> bool:
+def notify_change(
+    company: Company,
+    user: User,
+    change: str,
+    now: float,
+    *,
+    detail: str = "",
+    source_ip: str = "",
+    outbox: mail.Outbox | None = None,
+) -> bool:
     """E-mail the login that its password or two-factor changed; `change` is a key of
     CHANGES.  Returns whether an e-mail was queued (a login without an address gets none)."""
     if change not in CHANGES:
         raise ValueError(f"unknown security change {change!r}")
-    return _send(company, user, "security_change", outbox, now=now, what=CHANGES[change],
-                 detail=detail, source_ip=source_ip or "unknown")
+    return _send(
+        company,
+        user,
+        "security_change",
+        outbox,
+        now=now,
+        what=CHANGES[change],
+        detail=detail,
+        source_ip=source_ip or "unknown",
+    )
 
 
 def _send(company: Company, user: User, template: str, outbox, now: float, **context) -> bool:
@@ -75,6 +105,5 @@ def _send(company: Company, user: User, template: str, outbox, now: float, **con
         mail.send(company, user.email, template, outbox=outbox, user=user, when=when, **context)
         return True
     except mail.EmailError:  # the sign-in or change stands; the log says the e-mail did not go
-        logger.exception("security e-mail not sent", extra={"user": user.user_id,
-                                                            "template": template})
+        logger.exception("security e-mail not sent", extra={"user": user.user_id, "template": template})
         return False

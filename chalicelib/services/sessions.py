@@ -1,7 +1,7 @@
 """Server-side sessions (README "Security at a glance"): 256-bit random id, only its SHA-256 stored,
 idle timeout 30 minutes, absolute 12 hours, a new id at every sign-in."""
+
 from dataclasses import dataclass
-from typing import List, Optional
 
 from ..ids import new_secret, sha256
 from ..models import Session
@@ -23,30 +23,46 @@ class StartedSession:
 @dataclass
 class Client:
     """Who is signing in, as the request shows it (listed on /preferences/sessions)."""
+
     user_agent: str = ""
     source_ip: str = ""
 
 
-def start(user_id: str, company_id: str, account_pk: Optional[str], now: float,
-          account_pks=None, companies=None, second_factor: Optional[str] = None,
-          client: Optional[Client] = None) -> StartedSession:
+def start(
+    user_id: str,
+    company_id: str,
+    account_pk: str | None,
+    now: float,
+    account_pks=None,
+    companies=None,
+    second_factor: str | None = None,
+    client: Client | None = None,
+) -> StartedSession:
     """`companies`: id -> name of every company the login may switch to (header switcher);
     `second_factor`: what this sign-in proved besides the password (services/two_factor.py);
     `client`: the browser's user agent and IP (the sessions page)."""
     cookie_value = new_secret()
     at = int(now)
-    session = Session(sha256(cookie_value), user_id=user_id, company_id=company_id,
-                      account_pk=account_pk, account_pks=set(account_pks or []) or None,
-                      companies=dict(companies) if companies and len(companies) > 1 else None,
-                      second_factor=second_factor, csrf_token=new_secret(), created=at,
-                      last_seen=at, expires=at + ABSOLUTE_SECONDS,
-                      user_agent=(client.user_agent[:256] or None) if client else None,
-                      source_ip=(client.source_ip[:64] or None) if client else None)
+    session = Session(
+        sha256(cookie_value),
+        user_id=user_id,
+        company_id=company_id,
+        account_pk=account_pk,
+        account_pks=set(account_pks or []) or None,
+        companies=dict(companies) if companies and len(companies) > 1 else None,
+        second_factor=second_factor,
+        csrf_token=new_secret(),
+        created=at,
+        last_seen=at,
+        expires=at + ABSOLUTE_SECONDS,
+        user_agent=(client.user_agent[:256] or None) if client else None,
+        source_ip=(client.source_ip[:64] or None) if client else None,
+    )
     repo.create(session)
     return StartedSession(cookie_value, session)
 
 
-def load(cookie_value: Optional[str], company_id: str, now: float) -> Optional[Session]:
+def load(cookie_value: str | None, company_id: str, now: float) -> Session | None:
     """The live session for this cookie on this company's host, or None."""
     if not cookie_value or len(cookie_value) > 128:
         return None
@@ -66,7 +82,7 @@ def end(session: Session) -> None:
     repo.delete(session.session_hash)
 
 
-def end_all_for_user(user_id: str, keep: Optional[Session] = None) -> int:
+def end_all_for_user(user_id: str, keep: Session | None = None) -> int:
     return repo.delete_all_for_user(user_id, keep=keep.session_hash if keep else None)
 
 
@@ -96,17 +112,25 @@ class ActiveSession:
     current: bool
 
 
-def active_for_user(user_id: str, current: Optional[Session], now: float) -> List[ActiveSession]:
+def active_for_user(user_id: str, current: Session | None, now: float) -> list[ActiveSession]:
     """Every live session of the login, on every company, this one first then newest."""
-    listed = [ActiveSession(ref=session_ref(s), company_id=s.company_id,
-                            device=describe_device(s.user_agent), source_ip=s.source_ip or "",
-                            signed_in=int(s.created), last_seen=int(s.last_seen),
-                            current=current is not None and s.session_hash == current.session_hash)
-              for s in repo.list_for_user(user_id) if alive(s, now)]
+    listed = [
+        ActiveSession(
+            ref=session_ref(s),
+            company_id=s.company_id,
+            device=describe_device(s.user_agent),
+            source_ip=s.source_ip or "",
+            signed_in=int(s.created),
+            last_seen=int(s.last_seen),
+            current=current is not None and s.session_hash == current.session_hash,
+        )
+        for s in repo.list_for_user(user_id)
+        if alive(s, now)
+    ]
     return sorted(listed, key=lambda a: (not a.current, -a.last_seen))
 
 
-def end_by_ref(user_id: str, ref: str) -> Optional[Session]:
+def end_by_ref(user_id: str, ref: str) -> Session | None:
     """End one session of this login named by its ref; None when the login has none such
     (another login's session is never found: only this login's are searched)."""
     for session in repo.list_for_user(user_id):
@@ -118,16 +142,30 @@ def end_by_ref(user_id: str, ref: str) -> Optional[Session]:
 
 # (token in the User-Agent, name shown), first match wins: Edge and Opera also say "Chrome",
 # Chrome also says "Safari".
-BROWSERS = [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("FxiOS", "Firefox"),
-            ("CriOS", "Chrome"), ("Chrome/", "Chrome"), ("Chromium/", "Chromium"),
-            ("Safari/", "Safari")]
-SYSTEMS = [("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("CrOS", "ChromeOS"),
-           ("Windows", "Windows"), ("Mac OS X", "macOS"), ("Macintosh", "macOS"),
-           ("Linux", "Linux")]
+BROWSERS = [
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+]
+SYSTEMS = [
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("CrOS", "ChromeOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Macintosh", "macOS"),
+    ("Linux", "Linux"),
+]
 
 
-def describe_device(user_agent: Optional[str]) -> str:
-    """"Chrome on Windows": enough to recognise one's own devices, no parsing library."""
+def describe_device(user_agent: str | None) -> str:
+    """ "Chrome on Windows": enough to recognise one's own devices, no parsing library."""
     ua = user_agent or ""
     browser = next((name for token, name in BROWSERS if token in ua), None)
     system = next((name for token, name in SYSTEMS if token in ua), None)

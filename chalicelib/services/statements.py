@@ -19,11 +19,11 @@ including the statement date:
 
 Portal payments made after the statement date are shown apart ("paid since").
 """
+
 import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import List, Optional, Tuple
 
 from .. import clock
 from ..models import Company, Payment, Statement
@@ -45,7 +45,7 @@ def month_before(day: date) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def current_date(company: Company, now: Optional[datetime] = None) -> date:
+def current_date(company: Company, now: datetime | None = None) -> date:
     """The latest statement date on or before today in the company's time zone (monthly)."""
     today = account.company_today(company, now)
     cut = today.replace(day=statement_day(company))
@@ -56,7 +56,7 @@ def current_date(company: Company, now: Optional[datetime] = None) -> date:
 class Activity:
     entry_date: str
     label: str
-    reference: Optional[str]
+    reference: str | None
     amount_cents: int  # charges positive, payments and credits negative
 
 
@@ -66,12 +66,12 @@ class StatementView:
     previous_date: date
     previous_balance_cents: int
     previous_known: bool  # False when the ledger before the period was not read to its start
-    activity: List[Activity]
+    activity: list[Activity]
     total_due_cents: int
     open_items: account.ArSummary
     paid_since_cents: int  # approved portal payments after the statement date
     complete: bool  # False when the period had more activity than one read takes
-    past: List[Statement] = field(default_factory=list)  # the ERP's, newest first
+    past: list[Statement] = field(default_factory=list)  # the ERP's, newest first
     other_balance_cents: int = 0  # owed at the statement date, not on an open item
     unapplied_credits_cents: int = 0  # open credits and portal payments not against an open item
 
@@ -92,29 +92,39 @@ def _local_date(payment: Payment, company: Company) -> date:
     return payment.created_at.astimezone(clock.zone(company.time_zone)).date()
 
 
-def build(company: Company, customer_no: str, statement_date: date, terms_days: int = 30,
-          previous_date: Optional[date] = None) -> StatementView:
+def build(
+    company: Company, customer_no: str, statement_date: date, terms_days: int = 30, previous_date: date | None = None
+) -> StatementView:
     """The statement of one customer as of `statement_date`."""
     company_id = company.company_id
     previous = previous_date or month_before(statement_date)
-    history = account.account_history(company_id, customer_no,
-                                      (previous + timedelta(days=1)).isoformat(),
-                                      statement_date.isoformat(), None, want=MAX_ACTIVITY)
+    history = account.account_history(
+        company_id,
+        customer_no,
+        (previous + timedelta(days=1)).isoformat(),
+        statement_date.isoformat(),
+        None,
+        want=MAX_ACTIVITY,
+    )
     rows, opening = history.rows, history.opening_cents
     restated = [i for i, row in enumerate(rows) if row.kind == BALANCE_FORWARD]
     if restated:  # the ERP restated the balance inside the period: the statement starts there
-        opening, rows = rows[restated[-1]].amount_cents, rows[restated[-1] + 1:]
-    activity = [Activity(row.entry_date, row.kind, row.reference, row.amount_cents)
-                for row in rows]
+        opening, rows = rows[restated[-1]].amount_cents, rows[restated[-1] + 1 :]
+    activity = [Activity(row.entry_date, row.kind, row.reference, row.amount_cents) for row in rows]
     portal, paid_since, portal_total = [], 0, 0
-    for payment in sorted(ledger.unapplied_payments(company_id, customer_no),
-                          key=lambda p: p.payment_id):
+    for payment in sorted(ledger.unapplied_payments(company_id, customer_no), key=lambda p: p.payment_id):
         paid_on = _local_date(payment, company)
         if paid_on > statement_date:
             paid_since += int(payment.amount_cents)
             continue
-        activity.append(Activity(paid_on.isoformat(), account.portal_label(payment),
-                                 account.portal_reference(payment), -int(payment.amount_cents)))
+        activity.append(
+            Activity(
+                paid_on.isoformat(),
+                account.portal_label(payment),
+                account.portal_reference(payment),
+                -int(payment.amount_cents),
+            )
+        )
         portal_total += int(payment.amount_cents)
         portal.append(payment)
     activity.sort(key=lambda a: a.entry_date)
@@ -123,8 +133,7 @@ def build(company: Company, customer_no: str, statement_date: date, terms_days: 
     dated = [inv for inv in page.items if inv.invoice_date <= day]
     credits = [c for c in ledger.open_credits(company_id, customer_no) if c.entry_date <= day]
     # The balance rule as of the statement date (services.balance), over what was dated by it.
-    open_items = account.aging(dated, credits, portal, statement_date, terms_days,
-                               complete=page.cursor is None)
+    open_items = account.aging(dated, credits, portal, statement_date, terms_days, complete=page.cursor is None)
     total_due = history.closing_cents - portal_total
     # What the ledger says was owed at the statement date beyond those open items: invoices
     # dated by then that ERP payments or credits dated after it have lowered (the ledger
@@ -134,25 +143,31 @@ def build(company: Company, customer_no: str, statement_date: date, terms_days: 
     if other_balance:
         open_items.buckets[0] += other_balance
         open_items.total_cents = total_due
-    return StatementView(statement_date, previous, opening,
-                         history.opening_known or bool(restated),
-                         activity, total_due, open_items, paid_since,
-                         history.cursor is None and not history.stopped_early,
-                         other_balance_cents=other_balance,
-                         unapplied_credits_cents=(open_items.balance.unallocated_cents
-                                                  if open_items.balance else 0))
+    return StatementView(
+        statement_date,
+        previous,
+        opening,
+        history.opening_known or bool(restated),
+        activity,
+        total_due,
+        open_items,
+        paid_since,
+        history.cursor is None and not history.stopped_early,
+        other_balance_cents=other_balance,
+        unapplied_credits_cents=(open_items.balance.unallocated_cents if open_items.balance else 0),
+    )
 
 
-def current(company: Company, customer_no: str, terms_days: int = 30,
-            now: Optional[datetime] = None) -> StatementView:
+def current(company: Company, customer_no: str, terms_days: int = 30, now: datetime | None = None) -> StatementView:
     """The statement page: the current statement plus the ERP's past ones (with their PDFs)."""
     view = build(company, customer_no, current_date(company, now), terms_days)
     view.past = statements.recent(company.company_id, customer_no)
     return view
 
 
-def resolve(company: Company, customer_no: str, statement_date: str,
-            now: Optional[datetime] = None) -> Optional[Tuple[date, Optional[Statement]]]:
+def resolve(
+    company: Company, customer_no: str, statement_date: str, now: datetime | None = None
+) -> tuple[date, Statement | None] | None:
     """`current` or the date of a statement the ERP sent this customer → (date, the ERP's
     statement if any).  None for any other date: there is nothing to show."""
     if statement_date == "current":

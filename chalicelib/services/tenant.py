@@ -1,8 +1,8 @@
 """Which company a request is for, from its Host header (cached a minute)."""
+
 import re
 import threading
 import time
-from typing import Dict, Optional, Tuple
 
 from .. import config
 from ..models import Company
@@ -11,11 +11,11 @@ from ..repositories import companies
 CACHE_SECONDS = 60
 # API Gateway's own host of a REST API: https://<api id>.execute-api.<region>.amazonaws.com
 EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com$")
-_cache: Dict[str, Tuple[float, Optional[Company]]] = {}  # host -> (good until, company)
+_cache: dict[str, tuple[float, Company | None]] = {}  # host -> (good until, company)
 _lock = threading.Lock()
 
 
-def normalise_host(host: Optional[str]) -> str:
+def normalise_host(host: str | None) -> str:
     """`ABC.Localhost:8000` -> `abc.localhost` (port ignored, case-insensitive)."""
     host = (host or "").strip().lower()
     if host.startswith("["):  # IPv6 literal
@@ -23,7 +23,7 @@ def normalise_host(host: Optional[str]) -> str:
     return host.rsplit(":", 1)[0].rstrip(".") if host else ""
 
 
-def company_for_host(host: Optional[str], now: Optional[float] = None) -> Optional[Company]:
+def company_for_host(host: str | None, now: float | None = None) -> Company | None:
     name = normalise_host(host)
     if not name:
         return None
@@ -41,11 +41,11 @@ def company_for_host(host: Optional[str], now: Optional[float] = None) -> Option
     return company
 
 
-def is_execute_api_host(host: Optional[str]) -> bool:
+def is_execute_api_host(host: str | None) -> bool:
     return bool(EXECUTE_API_HOST.match(normalise_host(host)))
 
 
-def is_platform_host(host: Optional[str]) -> bool:
+def is_platform_host(host: str | None) -> bool:
     """The platform's own host (no company's): PORTAL_PLATFORM_HOSTS, comma-separated, and
     API Gateway's execute-api host unless a company has it as one of its domains."""
     name = normalise_host(host)

@@ -10,6 +10,7 @@ factor="passkey".
 pyotp and segno are imported inside the functions that use them: `import app` (cold start)
 never loads them.
 """
+
 import hmac
 import secrets
 from dataclasses import dataclass, field
@@ -96,12 +97,11 @@ def must_enrol(company: Company, user: User) -> bool:
 
 # ------------------------------------------------------------------ recovery codes
 def new_recovery_codes() -> list[str]:
-    return ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
-            for _ in range(RECOVERY_CODES)]
+    return ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH)) for _ in range(RECOVERY_CODES)]
 
 
 def show_recovery_code(code: str) -> str:
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def recovery_hash(user_id: str, code: str) -> str:
@@ -126,8 +126,7 @@ def count_failure(user: User, company: Company, reason: str, now: float, source_
     counter = throttles.add_failure(key, at, WINDOW_SECONDS, WINDOW_SECONDS + LOCK_SECONDS)
     if counter.failures >= FAILURE_LIMIT:
         throttles.lock(key, at + LOCK_SECONDS)
-    audit.record(company.company_id, "two_factor_failed", actor=user.user_id,
-                 source_ip=source_ip, reason=reason)
+    audit.record(company.company_id, "two_factor_failed", actor=user.user_id, source_ip=source_ip, reason=reason)
     logger.info("second factor refused", extra={"user": user.user_id, "reason": reason})
 
 
@@ -162,8 +161,13 @@ def check_code(user: User, company: Company, code: str, now: float, source_ip: s
             count_failure(user, company, "recovery", now, source_ip)
             return Check(False, error=RECOVERY_USED, status=400)
         factor = "recovery"
-        audit.record(company.company_id, "recovery_code_used", actor=user.user_id,
-                     source_ip=source_ip, left=len(user.recovery_code_hashes or ()) - 1)
+        audit.record(
+            company.company_id,
+            "recovery_code_used",
+            actor=user.user_id,
+            source_ip=source_ip,
+            left=len(user.recovery_code_hashes or ()) - 1,
+        )
     throttles.clear(_throttle_key(user.user_id))
     return Check(True, factor=factor)
 
@@ -173,9 +177,18 @@ def start_pending(user: User, company: Company, next_path: str, now: float) -> s
     """Password proven: a single-use pending sign-in; returns the cookie's secret."""
     secret = new_secret()
     at = int(now)
-    tokens.create(Token(sha256(secret), kind=PENDING_KIND, user_id=user.user_id,
-                        company_id=company.company_id, next_path=next_path, created=at,
-                        expires_at=at + PENDING_SECONDS, expires=at + PENDING_SECONDS + 86400))
+    tokens.create(
+        Token(
+            sha256(secret),
+            kind=PENDING_KIND,
+            user_id=user.user_id,
+            company_id=company.company_id,
+            next_path=next_path,
+            created=at,
+            expires_at=at + PENDING_SECONDS,
+            expires=at + PENDING_SECONDS + 86400,
+        )
+    )
     return secret
 
 
@@ -184,8 +197,13 @@ def pending(company: Company, secret: str | None, now: float) -> tuple[Token, Us
     if not secret or len(secret) > 128:
         return None
     token = tokens.get(sha256(secret))
-    if (token is None or token.kind != PENDING_KIND or token.company_id != company.company_id
-            or token.used_at is not None or token.expires_at <= int(now)):
+    if (
+        token is None
+        or token.kind != PENDING_KIND
+        or token.company_id != company.company_id
+        or token.used_at is not None
+        or token.expires_at <= int(now)
+    ):
         return None
     user = users.get_user(token.user_id)
     if user is None or not user.active:
@@ -196,15 +214,23 @@ def pending(company: Company, secret: str | None, now: float) -> tuple[Token, Us
 @dataclass
 class Proven:
     """A session started (`started`, a sessions.StartedSession) and where to go next."""
+
     started: object
     user: User
     next_path: str = "/"
     device_secret: str | None = None
 
 
-def second_factor_proven(company: Company, token: Token, user: User, factor: str, now: float,
-                         source_ip: str, remember_device: bool = False,
-                         client=None) -> Proven | None:
+def second_factor_proven(
+    company: Company,
+    token: Token,
+    user: User,
+    factor: str,
+    now: float,
+    source_ip: str,
+    remember_device: bool = False,
+    client=None,
+) -> Proven | None:
     """THE interface for every second factor (TOTP, recovery code, passkey): the factor was
     verified for this pending sign-in, so consume it and start the session.  None if the
     pending sign-in was consumed by another request first."""
@@ -217,19 +243,30 @@ def second_factor_proven(company: Company, token: Token, user: User, factor: str
     if not auth.may_use_company(user, company.company_id, here):
         return None
     active = sorted(m.account_pk for m in here if m.status == "active")
-    started = sessions.start(user.user_id, company.company_id, active[0] if active else None,
-                             now, account_pks=active,
-                             companies=auth.switchable_companies(user, memberships),
-                             second_factor=factor,
-                             client=client or sessions.Client(source_ip=source_ip))
-    audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip,
-                 second_factor=factor)
+    started = sessions.start(
+        user.user_id,
+        company.company_id,
+        active[0] if active else None,
+        now,
+        account_pks=active,
+        companies=auth.switchable_companies(user, memberships),
+        second_factor=factor,
+        client=client or sessions.Client(source_ip=source_ip),
+    )
+    audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip, second_factor=factor)
     device = remember(user, company, now) if remember_device else None
     return Proven(started, user, token.next_path or "/", device)
 
 
-def verify_pending(company: Company, secret: str | None, code: str, now: float,
-                   source_ip: str, remember_device: bool = False, client=None):
+def verify_pending(
+    company: Company,
+    secret: str | None,
+    code: str,
+    now: float,
+    source_ip: str,
+    remember_device: bool = False,
+    client=None,
+):
     """The challenge page's answer: (Proven or None, error, status).  `client`: the browser's
     user agent and IP for the sessions page (services/sessions.Client)."""
     found = pending(company, secret, now)
@@ -241,8 +278,7 @@ def verify_pending(company: Company, secret: str | None, code: str, now: float,
         return None, check.error, check.status
     if check.factor is None:  # check_code names the factor of every code it accepts
         raise RuntimeError("an accepted code without its factor")
-    proven = second_factor_proven(company, token, user, check.factor, now, source_ip,
-                                  remember_device, client)
+    proven = second_factor_proven(company, token, user, check.factor, now, source_ip, remember_device, client)
     if proven is None:
         return None, EXPIRED, 410
     return proven, None, 200
@@ -253,24 +289,37 @@ def remember(user: User, company: Company, now: float) -> str:
     """A device record (only the cookie's SHA-256 stored); returns the cookie's secret."""
     secret = new_secret()
     at = int(now)
-    tokens.create(Token(sha256(secret), kind=DEVICE_KIND, user_id=user.user_id,
-                        company_id=company.company_id, epoch=int(user.device_epoch or 0),
-                        created=at, expires_at=at + DEVICE_SECONDS,
-                        expires=at + DEVICE_SECONDS + 86400))
+    tokens.create(
+        Token(
+            sha256(secret),
+            kind=DEVICE_KIND,
+            user_id=user.user_id,
+            company_id=company.company_id,
+            epoch=int(user.device_epoch or 0),
+            created=at,
+            expires_at=at + DEVICE_SECONDS,
+            expires=at + DEVICE_SECONDS + 86400,
+        )
+    )
     return secret
 
 
 def device_state(user: User, company: Company, secret: str | None, now: float) -> str:
-    """"none" (no cookie, or another login's device), "valid", or "invalid" (forged,
+    """ "none" (no cookie, or another login's device), "valid", or "invalid" (forged,
     expired, or revoked by a password change, 2FA disable or reset)."""
     if not secret:
         return "none"
     token = tokens.get(sha256(secret)) if len(secret) <= 128 else None
     if token is not None and token.kind == DEVICE_KIND and token.user_id != user.user_id:
         return "none"
-    if (token is None or token.kind != DEVICE_KIND or token.company_id != company.company_id
-            or token.expires_at <= int(now) or token.used_at is not None
-            or int(token.epoch or 0) != int(user.device_epoch or 0)):
+    if (
+        token is None
+        or token.kind != DEVICE_KIND
+        or token.company_id != company.company_id
+        or token.expires_at <= int(now)
+        or token.used_at is not None
+        or int(token.epoch or 0) != int(user.device_epoch or 0)
+    ):
         return "invalid"
     return "valid"
 
@@ -280,14 +329,16 @@ def device_state(user: User, company: Company, secret: str | None, now: float) -
 class AfterPassword:
     """What the sign-in does once the password is right: start a session now (with the
     factor a remembered device proves), or a pending sign-in (its cookie secret)."""
+
     pending_secret: str | None = None
     second_factor: str | None = None
     notice: str | None = None
     clear_device: bool = False
 
 
-def after_password(user: User, company: Company, next_path: str, device_secret: str | None,
-                   now: float, source_ip: str) -> AfterPassword:
+def after_password(
+    user: User, company: Company, next_path: str, device_secret: str | None, now: float, source_ip: str
+) -> AfterPassword:
     if not enrolled(user):
         return AfterPassword()  # a company that requires it sends the login to enrol
     state = device_state(user, company, device_secret, now)
@@ -297,18 +348,17 @@ def after_password(user: User, company: Company, next_path: str, device_secret: 
     if state == "invalid":
         count_failure(user, company, "device", now, source_ip)
         notice = DEVICE_FORGOTTEN
-    audit.record(company.company_id, "second_factor_asked", actor=user.user_id,
-                 source_ip=source_ip)
-    return AfterPassword(pending_secret=start_pending(user, company, next_path, now),
-                         notice=notice, clear_device=state == "invalid")
+    audit.record(company.company_id, "second_factor_asked", actor=user.user_id, source_ip=source_ip)
+    return AfterPassword(
+        pending_secret=start_pending(user, company, next_path, now), notice=notice, clear_device=state == "invalid"
+    )
 
 
 # ------------------------------------------------------------------ enrolment
 def provisioning_uri(user: User, company: Company, secret: str) -> str:
     import pyotp
 
-    return pyotp.TOTP(secret).provisioning_uri(name=user.email or user.user_id,
-                                                issuer_name=company.name)
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email or user.user_id, issuer_name=company.name)
 
 
 def qr_svg_data_uri(uri: str) -> str:
@@ -333,8 +383,7 @@ class Enrolment:
     recovery_codes: list[str] = field(default_factory=list)
 
 
-def confirm_enrolment(user: User, company: Company, code: str, now: float,
-                      source_ip: str) -> Enrolment:
+def confirm_enrolment(user: User, company: Company, code: str, now: float, source_ip: str) -> Enrolment:
     if enrolled(user):
         return Enrolment("Two-factor sign-in is already on.")
     secret = user.totp_pending_secret
@@ -347,16 +396,15 @@ def confirm_enrolment(user: User, company: Company, code: str, now: float,
         count_failure(user, company, "enrol", now, source_ip)
         return Enrolment(WRONG)
     codes = new_recovery_codes()
-    if not repo.confirm(user, secret, step, [recovery_hash(user.user_id, c) for c in codes],
-                        datetime.fromtimestamp(now, UTC)):
+    if not repo.confirm(
+        user, secret, step, [recovery_hash(user.user_id, c) for c in codes], datetime.fromtimestamp(now, UTC)
+    ):
         return Enrolment("Start the set-up again.")
-    audit.record(company.company_id, "two_factor_enabled", actor=user.user_id,
-                 source_ip=source_ip)
+    audit.record(company.company_id, "two_factor_enabled", actor=user.user_id, source_ip=source_ip)
     return Enrolment(recovery_codes=[show_recovery_code(c) for c in codes])
 
 
-def disable(user: User, company: Company, password: str, code: str, now: float,
-            source_ip: str) -> str | None:
+def disable(user: User, company: Company, password: str, code: str, now: float, source_ip: str) -> str | None:
     """Password and a current code (or a recovery code); returns an error or None."""
     from . import passwords
 
@@ -369,8 +417,7 @@ def disable(user: User, company: Company, password: str, code: str, now: float,
     if not check.ok:
         return check.error
     repo.clear(user)
-    audit.record(company.company_id, "two_factor_disabled", actor=user.user_id,
-                 source_ip=source_ip)
+    audit.record(company.company_id, "two_factor_disabled", actor=user.user_id, source_ip=source_ip)
     return None
 
 
@@ -382,8 +429,7 @@ def admin_reset(company: Company, admin: User, target: User, source_ip: str) -> 
     if not enrolled(target):
         return False
     repo.clear(target)
-    audit.record(company.company_id, "two_factor_reset", actor=admin.user_id,
-                 source_ip=source_ip, user=target.user_id)
+    audit.record(company.company_id, "two_factor_reset", actor=admin.user_id, source_ip=source_ip, user=target.user_id)
     if target.email:
         try:
             mail.send(company, target.email, "two_factor_reset", user=target)

@@ -2,6 +2,7 @@
 
 Other features add their admin page here (one line): (label, url).
 """
+
 ADMIN_NAV = [
     ("Customers", "/admin/customers"),
     ("Dealers", "/admin/dealers"),

@@ -1,5 +1,6 @@
 """Dealer Administration: the selected company's parts orders (/admin/parts-orders), so
 staff can act when the ERP is slow: list with filters (status, customer, dates), detail."""
+
 import functools
 
 from chalice import BadRequestError, Blueprint, NotFoundError
@@ -31,6 +32,7 @@ def admin_only(view):
             return view(state, state.managed_company, *args, **kwargs)
         except paging.BadCursor:
             raise BadRequestError("This page link is out of date.") from None
+
     return wrapper
 
 
@@ -42,30 +44,48 @@ def parts_orders_list(state, company):
     date_to = params.iso_date(query, "to", "To date")
     status = query.get("status") if query.get("status") in _statuses() else ""
     customer = (params.text(query, "customer") or "").upper()[:40]
-    listing = parts_repo.company_orders(company.company_id, status=status, customer_no=customer,
-                                        date_from=date_from or "", date_to=date_to or "",
-                                        cursor=query.get("after"))
-    return admin_page(bp.current_request, "admin/parts_orders.html", listing=listing,
-                      query=query, statuses=_statuses(), qs=params.query_string,
-                      label=parts_orders.status_label, labels=parts_orders.STATUS_LABELS)
+    listing = parts_repo.company_orders(
+        company.company_id,
+        status=status,
+        customer_no=customer,
+        date_from=date_from or "",
+        date_to=date_to or "",
+        cursor=query.get("after"),
+    )
+    return admin_page(
+        bp.current_request,
+        "admin/parts_orders.html",
+        listing=listing,
+        query=query,
+        statuses=_statuses(),
+        qs=params.query_string,
+        label=parts_orders.status_label,
+        labels=parts_orders.STATUS_LABELS,
+    )
 
 
 @bp.route("/admin/parts-orders/{order_id}", methods=["GET"])
 @admin_only
 def parts_order_detail(state, company, order_id):
-    order = parts_repo.get_order(company.company_id, order_id[:40]) \
-        if parts_orders.ORDER_ID.match(order_id or "") else None
+    order = (
+        parts_repo.get_order(company.company_id, order_id[:40]) if parts_orders.ORDER_ID.match(order_id or "") else None
+    )
     if order is None:
         raise NotFoundError("Page not found")
-    payment = payments_repo.get(company.company_id, order.paying_payment_id or order.payment_id) \
-        if order.payment_id else None
-    return admin_page(bp.current_request, "admin/parts_order.html", order=order,
-                      payment=payment, status_text=parts_orders.status_label(order),
-                      payment_status=payments_service.status_label(payment) if payment else None,
-                      lines=[plain_dict(line) for line in order.lines or []],
-                      ship_to=plain_dict(order.ship_to) if order.ship_to else None,
-                      backordered=plain_dict(order.backordered or {}),
-                      history=[plain_dict(h) for h in order.history or []],
-                      branch_name=plain_dict(company.parts_branches or {}).get(
-                          order.pickup_branch or "", order.pickup_branch),
-                      labels=dict(payments_service.METHOD_LABELS, account="Charged to account"))
+    payment = (
+        payments_repo.get(company.company_id, order.paying_payment_id or order.payment_id) if order.payment_id else None
+    )
+    return admin_page(
+        bp.current_request,
+        "admin/parts_order.html",
+        order=order,
+        payment=payment,
+        status_text=parts_orders.status_label(order),
+        payment_status=payments_service.status_label(payment) if payment else None,
+        lines=[plain_dict(line) for line in order.lines or []],
+        ship_to=plain_dict(order.ship_to) if order.ship_to else None,
+        backordered=plain_dict(order.backordered or {}),
+        history=[plain_dict(h) for h in order.history or []],
+        branch_name=plain_dict(company.parts_branches or {}).get(order.pickup_branch or "", order.pickup_branch),
+        labels=dict(payments_service.METHOD_LABELS, account="Charged to account"),
+    )

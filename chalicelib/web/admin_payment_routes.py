@@ -5,6 +5,7 @@ List with filters (status, method, date, customer, needs attention), detail, voi
 `guards.administrator` (404 for anyone else); everything works on
 `state.managed_company`, the company chosen with "Select Dealer".
 """
+
 from datetime import UTC, datetime, time
 from urllib.parse import quote
 
@@ -50,16 +51,32 @@ def payments_list(state, company):
     customer = (params.text(query, "customer") or "").upper() or None
     attention = query.get("attention") == "1"
     listing = payments_repo.for_company(
-        company.company_id, date_from=_day_bound(date_from, company, False),
-        date_to=_day_bound(date_to, company, True), status=status, method=method,
-        customer_no=customer, needs_attention=attention, cursor=query.get("after"))
-    return admin_page(bp.current_request, "admin/payments.html", listing=listing, query=query,
-                statuses=STATUSES, qs=params.query_string, label=payments_service.status_label)
+        company.company_id,
+        date_from=_day_bound(date_from, company, False),
+        date_to=_day_bound(date_to, company, True),
+        status=status,
+        method=method,
+        customer_no=customer,
+        needs_attention=attention,
+        cursor=query.get("after"),
+    )
+    return admin_page(
+        bp.current_request,
+        "admin/payments.html",
+        listing=listing,
+        query=query,
+        statuses=STATUSES,
+        qs=params.query_string,
+        label=payments_service.status_label,
+    )
 
 
 def _payment(company, payment_id):
-    payment = payments_repo.get(company.company_id, payment_id[:40]) \
-        if payments_service.PAYMENT_ID.match(payment_id or "") else None
+    payment = (
+        payments_repo.get(company.company_id, payment_id[:40])
+        if payments_service.PAYMENT_ID.match(payment_id or "")
+        else None
+    )
     if payment is None:
         raise NotFoundError("Page not found")
     return payment
@@ -71,11 +88,17 @@ def payment_detail(state, company, payment_id):
     payment = _payment(company, payment_id)
     refunds = payments_repo.refunds_of(payment) if payment.kind == "payment" else []
     notice = (bp.current_request.query_params or {}).get("notice")
-    return admin_page(bp.current_request, "admin/payment.html", payment=payment, refunds=refunds,
-                allocations=sorted(plain_dict(payment.allocations).items()),
-                label=payments_service.status_label, notice=notice[:300] if notice else None,
-                refund_id=service().new_payment_id(),
-                room_cents=int(payment.amount_cents) - int(payment.refunded_cents or 0))
+    return admin_page(
+        bp.current_request,
+        "admin/payment.html",
+        payment=payment,
+        refunds=refunds,
+        allocations=sorted(plain_dict(payment.allocations).items()),
+        label=payments_service.status_label,
+        notice=notice[:300] if notice else None,
+        refund_id=service().new_payment_id(),
+        room_cents=int(payment.amount_cents) - int(payment.refunded_cents or 0),
+    )
 
 
 @bp.route("/admin/payments/{payment_id}/void", methods=["POST"], content_types=forms.FORM)
@@ -83,8 +106,7 @@ def payment_detail(state, company, payment_id):
 def payment_void(state, company, payment_id):
     payment = _payment(company, payment_id)
     try:
-        message = service().void(company, payment.payment_id, actor=state.user.user_id,
-                                 source_ip=state.source_ip)
+        message = service().void(company, payment.payment_id, actor=state.user.user_id, source_ip=state.source_ip)
     except (payments_service.PaymentInputError, payments_service.PaymentNotFound) as error:
         message = str(error) or "Not found."
     return redirect(f"/admin/payments/{payment.payment_id}?notice={quote(message)}")
@@ -97,9 +119,14 @@ def payment_refund(state, company, payment_id):
     fields = forms.parse(bp.current_request)
     try:
         cents = payments_service.parse_cents(fields.get("amount", ""))
-        message = service().refund(company, payment.payment_id,
-                                   fields.get("refund_id", ""), cents,
-                                   actor=state.user.user_id, source_ip=state.source_ip)
+        message = service().refund(
+            company,
+            payment.payment_id,
+            fields.get("refund_id", ""),
+            cents,
+            actor=state.user.user_id,
+            source_ip=state.source_ip,
+        )
     except payments_service.PaymentInputError as error:
         message = str(error)
     except payments_service.PaymentNotFound:

@@ -1,4 +1,5 @@
 """Dealer Administration → Theme: edit a draft, upload images to S3, preview, publish, restore."""
+
 import functools
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
@@ -28,6 +29,7 @@ NOTICES = {
 def theme_admin(view):
     """Dealer Administration's guard (the managed company, "Select Dealer"), then that
     company read fresh: the tenant cache may be a minute old."""
+
     @functools.wraps(view)
     @administrator(bp)
     def wrapper(*args, **kwargs):
@@ -36,6 +38,7 @@ def theme_admin(view):
         if company is None:
             raise NotFoundError("Page not found")
         return view(state, company, *args, **kwargs)
+
     return wrapper
 
 
@@ -53,16 +56,27 @@ def _upload_forms(state, company):
 
 def _editor(state, company, status=200, draft=None, errors=None, error=None, notice=None):
     draft = draft or theme_service.current_draft(company)
-    images = {kind: theme_service.asset_url(getattr(draft, attr))
-              for kind, (attr, _label) in theme_service.IMAGE_KINDS.items()}
-    return admin_page(bp.current_request, "admin_theme.html", status=status, draft=draft,
-                errors=errors or {}, error=error, notice=notice, images=images,
-                kinds=theme_service.IMAGE_KINDS, uploads=_upload_forms(state, company),
-                oem_label=draft.oem_label or theme_service.live_oem_label(company),
-                max_mb=theme_service.MAX_IMAGE_BYTES // 1024 // 1024,
-                version=int(company.theme_version or 0),
-                unpublished=theme_service.has_unpublished_changes(company),
-                versions=theme_service.versions(company))
+    images = {
+        kind: theme_service.asset_url(getattr(draft, attr))
+        for kind, (attr, _label) in theme_service.IMAGE_KINDS.items()
+    }
+    return admin_page(
+        bp.current_request,
+        "admin_theme.html",
+        status=status,
+        draft=draft,
+        errors=errors or {},
+        error=error,
+        notice=notice,
+        images=images,
+        kinds=theme_service.IMAGE_KINDS,
+        uploads=_upload_forms(state, company),
+        oem_label=draft.oem_label or theme_service.live_oem_label(company),
+        max_mb=theme_service.MAX_IMAGE_BYTES // 1024 // 1024,
+        version=int(company.theme_version or 0),
+        unpublished=theme_service.has_unpublished_changes(company),
+        versions=theme_service.versions(company),
+    )
 
 
 @bp.route("/admin/theme", methods=["GET"])
@@ -77,8 +91,14 @@ def editor(state, company):
 def save(state, company):
     draft, errors = theme_service.draft_from_form(company, forms.parse(bp.current_request))
     if errors:
-        return _editor(state, company, status=400, draft=draft, errors=errors,
-                       error="The draft was not saved. Correct the fields marked below.")
+        return _editor(
+            state,
+            company,
+            status=400,
+            draft=draft,
+            errors=errors,
+            error="The draft was not saved. Correct the fields marked below.",
+        )
     theme_service.save_draft(company, draft)
     return redirect("/admin/theme?notice=saved")
 
@@ -91,8 +111,13 @@ def uploaded(state, company):
     kind, key = params.get("kind", ""), params.get("key", "")
     if kind not in theme_service.IMAGE_KINDS:
         raise NotFoundError("Page not found")
-    return admin_page(bp.current_request, "admin_theme_uploaded.html", kind=kind, key=key[:200],
-                label=theme_service.IMAGE_KINDS[kind][1])
+    return admin_page(
+        bp.current_request,
+        "admin_theme_uploaded.html",
+        kind=kind,
+        key=key[:200],
+        label=theme_service.IMAGE_KINDS[kind][1],
+    )
 
 
 @bp.route("/admin/theme/image", methods=["POST"], content_types=forms.FORM)
@@ -123,9 +148,14 @@ def remove_image(state, company):
 @theme_admin
 def preview(state, company):
     draft = theme_service.current_draft(company)
-    return page(bp.current_request, "admin_theme_preview.html", theme=draft, managed=company,
-                version=int(company.theme_version or 0),
-                unpublished=theme_service.has_unpublished_changes(company))
+    return page(
+        bp.current_request,
+        "admin_theme_preview.html",
+        theme=draft,
+        managed=company,
+        version=int(company.theme_version or 0),
+        unpublished=theme_service.has_unpublished_changes(company),
+    )
 
 
 def _number(form, name) -> int:
@@ -149,13 +179,22 @@ def _published(state, company, action, notice):
 @bp.route("/admin/theme/publish", methods=["POST"], content_types=forms.FORM)
 @theme_admin
 def publish(state, company):
-    return _published(state, company, lambda form, now: theme_service.publish(
-        company, _number(form, "version"), state.user.user_id, now), "published")
+    return _published(
+        state,
+        company,
+        lambda form, now: theme_service.publish(company, _number(form, "version"), state.user.user_id, now),
+        "published",
+    )
 
 
 @bp.route("/admin/theme/restore", methods=["POST"], content_types=forms.FORM)
 @theme_admin
 def restore(state, company):
-    return _published(state, company, lambda form, now: theme_service.restore(
-        company, _number(form, "restore"), _number(form, "version"), state.user.user_id, now),
-        "restored")
+    return _published(
+        state,
+        company,
+        lambda form, now: theme_service.restore(
+            company, _number(form, "restore"), _number(form, "version"), state.user.user_id, now
+        ),
+        "restored",
+    )

@@ -1,4 +1,5 @@
 """Sign-in, sign-out, forgotten and changed passwords."""
+
 from chalice import Blueprint
 
 from .. import clock
@@ -22,11 +23,18 @@ def login_form():
         next_path = (bp.current_request.query_params or {}).get("next")
         return redirect(safe_next(next_path, bp.current_app))
     params = bp.current_request.query_params or {}
-    notice = {"reset": "Your password has been changed. Sign in with the new one.",
-              "signed-out": "You have signed out."}.get(params.get("notice"))
-    return page(bp.current_request, "login.html",
-                next=safe_next(params.get("next"), bp.current_app),
-                login="", error=None, notice=notice)
+    notice = {
+        "reset": "Your password has been changed. Sign in with the new one.",
+        "signed-out": "You have signed out.",
+    }.get(params.get("notice"))
+    return page(
+        bp.current_request,
+        "login.html",
+        next=safe_next(params.get("next"), bp.current_app),
+        login="",
+        error=None,
+        notice=notice,
+    )
 
 
 @bp.route("/login", methods=["POST"], content_types=forms.FORM)
@@ -35,18 +43,27 @@ def login_submit():
     state = _state()
     form = forms.parse(request)
     next_path = safe_next(form.get("next"), bp.current_app)
-    client = sessions.Client(user_agent=request.headers.get("user-agent") or "",
-                             source_ip=state.source_ip)
-    result = auth.sign_in(state.company, form.get("login", ""), form.get("password", ""),
-                          state.source_ip, clock.now(), next_path=next_path,
-                          device_secret=cookies.read(request.headers,
-                                                     cookies.device_name(state.path_prefix)),
-                          client=client)
+    client = sessions.Client(user_agent=request.headers.get("user-agent") or "", source_ip=state.source_ip)
+    result = auth.sign_in(
+        state.company,
+        form.get("login", ""),
+        form.get("password", ""),
+        state.source_ip,
+        clock.now(),
+        next_path=next_path,
+        device_secret=cookies.read(request.headers, cookies.device_name(state.path_prefix)),
+        client=client,
+    )
     if not result.ok:
-        return page(request, "login.html", status=result.status, error=result.error,
-                    login=form.get("login", "")[:254],
-                    next=safe_next(form.get("next"), bp.current_app),
-                    notice=None)
+        return page(
+            request,
+            "login.html",
+            status=result.status,
+            error=result.error,
+            login=form.get("login", "")[:254],
+            next=safe_next(form.get("next"), bp.current_app),
+            notice=None,
+        )
     return redirect(finish_sign_in(state, request, result, next_path, client))
 
 
@@ -65,8 +82,12 @@ def finish_sign_in(state, request, result, next_path: str, client: "sessions.Cli
         return "/sign-in/two-factor" + ("?notice=device" if result.notice else "")
     state.cookies.append(cookies.session_cookie(result.started.cookie_value, state.path_prefix))
     browser = security_notices.note_sign_in(
-        state.company, result.user,
-        cookies.read(request.headers, cookies.browser_name(state.path_prefix)), client, clock.now())
+        state.company,
+        result.user,
+        cookies.read(request.headers, cookies.browser_name(state.path_prefix)),
+        client,
+        clock.now(),
+    )
     state.cookies.append(cookies.browser_cookie(browser, state.path_prefix))
     if result.user.must_change_password:
         return "/change-password"
@@ -101,8 +122,7 @@ def reset_form(secret):
     state = _state()
     state.referrer_policy = "no-referrer"  # the token is in this page's URL
     valid = auth.valid_reset_token(state.company, secret, clock.now()) is not None
-    return page(bp.current_request, "reset_password.html", status=200 if valid else 410,
-                valid=valid, error=None)
+    return page(bp.current_request, "reset_password.html", status=200 if valid else 410, valid=valid, error=None)
 
 
 @bp.route("/reset-password/{secret}", methods=["POST"], content_types=forms.FORM)
@@ -110,20 +130,17 @@ def reset_submit(secret):
     state = _state()
     state.referrer_policy = "no-referrer"
     form = forms.parse(bp.current_request)
-    error = auth.reset_password(state.company, secret, form.get("password", ""),
-                                form.get("confirm", ""), clock.now())
+    error = auth.reset_password(state.company, secret, form.get("password", ""), form.get("confirm", ""), clock.now())
     if error:
         valid = auth.valid_reset_token(state.company, secret, clock.now()) is not None
-        return page(bp.current_request, "reset_password.html", status=400 if valid else 410,
-                    valid=valid, error=error)
+        return page(bp.current_request, "reset_password.html", status=400 if valid else 410, valid=valid, error=error)
     return redirect("/login?notice=reset")
 
 
 @bp.route("/change-password", methods=["GET"])
 @signed_in(bp)
 def change_form():
-    return page(bp.current_request, "change_password.html", error=None,
-                forced=_state().user.must_change_password)
+    return page(bp.current_request, "change_password.html", error=None, forced=_state().user.must_change_password)
 
 
 def _password_field(error: str) -> str:
@@ -140,14 +157,24 @@ def _password_field(error: str) -> str:
 def change_submit():
     state = _state()
     form = forms.parse(bp.current_request)
-    error, started = auth.change_password(state.company, state.user, state.session,
-                                          form.get("current", ""), form.get("password", ""),
-                                          form.get("confirm", ""), clock.now())
+    error, started = auth.change_password(
+        state.company,
+        state.user,
+        state.session,
+        form.get("current", ""),
+        form.get("password", ""),
+        form.get("confirm", ""),
+        clock.now(),
+    )
     if error:  # the same form again (passwords are never sent back), the field marked
-        template = "preferences.html" if form.get("return_to") == "preferences" \
-            else "change_password.html"
-        return page(bp.current_request, template, status=400, forced=state.user.must_change_password,
-                    error="Your password was not changed: correct the field marked below.",
-                    field_errors={_password_field(error): error})
+        template = "preferences.html" if form.get("return_to") == "preferences" else "change_password.html"
+        return page(
+            bp.current_request,
+            template,
+            status=400,
+            forced=state.user.must_change_password,
+            error="Your password was not changed: correct the field marked below.",
+            field_errors={_password_field(error): error},
+        )
     state.cookies.append(cookies.session_cookie(started.cookie_value, state.path_prefix))
     return redirect("/?notice=password-changed")

@@ -4,8 +4,8 @@
 "/api" on API Gateway's own URL, where the cookies are scoped to the stage's path.
 A `__Host-` cookie must have `Path=/`, so there the name carries `__Secure-` instead.
 """
+
 from http.cookies import SimpleCookie
-from typing import Optional
 
 from .. import config
 from ..services import sessions
@@ -29,7 +29,7 @@ def handoff_state_name(prefix: str = "") -> str:
     return _name("portal_handoff", prefix)
 
 
-def read(headers, name: str) -> Optional[str]:
+def read(headers, name: str) -> str | None:
     raw = headers.get("cookie")
     if not raw:
         return None
@@ -90,7 +90,7 @@ def device_name(prefix: str = "") -> str:
 
 
 def device_cookie(value: str, prefix: str = "") -> str:
-    """"Remember this device": the secret of a server-side, revocable device record."""
+    """ "Remember this device": the secret of a server-side, revocable device record."""
     from ..services.two_factor import DEVICE_SECONDS
 
     return build(device_name(prefix), value, DEVICE_SECONDS, prefix)

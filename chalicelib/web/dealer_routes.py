@@ -1,4 +1,5 @@
 """OEM pages: work the dealership does for a sub-dealer's own customers."""
+
 from chalice import Blueprint, NotFoundError
 
 from ..models.base import plain_dict
@@ -25,19 +26,35 @@ def _dealer_list(state, list_state, title, customer_no=None):
     try:
         criteria = params.criteria(query)
         criteria.customer_no = customer_no
-        listing = orders.dealer_orders(company_id, state.account.dealer_codes,
-                                       list_state, criteria, query.get("after"),
-                                       invoice_no=params.text(query, "invoice", "Invoice #"))
+        listing = orders.dealer_orders(
+            company_id,
+            state.account.dealer_codes,
+            list_state,
+            criteria,
+            query.get("after"),
+            invoice_no=params.text(query, "invoice", "Invoice #"),
+        )
     except params.FieldError as error:  # the search form again, as typed, the field marked
-        return page(bp.current_request, "invoice_list.html", status=400, title=title,
-                    listing=orders.Listing([], None, False), query=query, statuses=STATUSES,
-                    dealer_view=True, customer_names={}, locations=[],
-                    detail_base="/dealer/orders", qs=params.query_string,
-                    field_errors={error.field: str(error)})
+        return page(
+            bp.current_request,
+            "invoice_list.html",
+            status=400,
+            title=title,
+            listing=orders.Listing([], None, False),
+            query=query,
+            statuses=STATUSES,
+            dealer_view=True,
+            customer_names={},
+            locations=[],
+            detail_base="/dealer/orders",
+            qs=params.query_string,
+            field_errors={error.field: str(error)},
+        )
     if customer_no is not None:
         # Rows on the page prove the customer was served; only an empty page asks the index.
         served = bool(listing.rows) or invoices.customer_has_dealer_invoice(
-            company_id, customer_no, state.account.dealer_codes)
+            company_id, customer_no, state.account.dealer_codes
+        )
         customer = accounts.bill_to(company_id, customer_no) if served else None
         if customer is None:
             raise NotFoundError("Page not found")
@@ -45,9 +62,19 @@ def _dealer_list(state, list_state, title, customer_no=None):
         title = title.format(name=customer.name)
     else:
         names = accounts.names(company_id, [row.invoice.customer_no for row in listing.rows])
-    return page(bp.current_request, "invoice_list.html", title=title, listing=listing,
-                query=query, statuses=STATUSES, dealer_view=True, customer_names=names,
-                locations=[], detail_base="/dealer/orders", qs=params.query_string)
+    return page(
+        bp.current_request,
+        "invoice_list.html",
+        title=title,
+        listing=listing,
+        query=query,
+        statuses=STATUSES,
+        dealer_view=True,
+        customer_names=names,
+        locations=[],
+        detail_base="/dealer/orders",
+        qs=params.query_string,
+    )
 
 
 def _oem(state):
@@ -73,8 +100,7 @@ def dealer_customer(state, customer_no):
 
 
 def _dealer_invoice(state, invoice_no):
-    detail = orders.invoice_for_dealer(state.account.company_id, state.account.dealer_codes,
-                                       invoice_no[:40])
+    detail = orders.invoice_for_dealer(state.account.company_id, state.account.dealer_codes, invoice_no[:40])
     if detail is None:
         raise NotFoundError("Page not found")
     return detail
@@ -85,10 +111,15 @@ def _dealer_invoice(state, invoice_no):
 def dealer_invoice(state, invoice_no):
     detail = _dealer_invoice(state, invoice_no)
     back = "/dealer/orders" if detail.invoice.state == "open" else "/dealer/history"
-    return page(bp.current_request, "invoice.html", detail=detail,
-                status_dates=plain_dict(detail.invoice.status_dates), read_only=True,
-                pdf_url=f"/dealer/orders/{detail.invoice.invoice_no}/pdf",
-                back=(back, f"{_oem(state)} orders"))
+    return page(
+        bp.current_request,
+        "invoice.html",
+        detail=detail,
+        status_dates=plain_dict(detail.invoice.status_dates),
+        read_only=True,
+        pdf_url=f"/dealer/orders/{detail.invoice.invoice_no}/pdf",
+        back=(back, f"{_oem(state)} orders"),
+    )
 
 
 @bp.route("/dealer/orders/{invoice_no}/pdf", methods=["GET"])

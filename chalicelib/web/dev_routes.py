@@ -4,6 +4,7 @@ Each message's HTML part is shown as the recipient would see it, in a
 sandboxed frame served by `/dev/mailbox/{id}` with its own relaxed CSP (e-mail
 HTML uses inline styles), never on the portal's own pages.
 """
+
 import json
 import re
 import urllib.request
@@ -38,8 +39,7 @@ def mailbox():
     for message in messages:
         message["links"] = _links(message.get("body"))
         message["is_html"] = "<html" in (message.get("body") or "")[:200].lower()
-    return page(bp.current_request, "dev_mailbox.html", messages=messages,
-                undelivered=dead_letters())
+    return page(bp.current_request, "dev_mailbox.html", messages=messages, undelivered=dead_letters())
 
 
 def dead_letters():
@@ -47,8 +47,9 @@ def dead_letters():
     from .. import aws
 
     sqs = aws.client("sqs")
-    answer = sqs.receive_message(QueueUrl=aws.queue_url(config.mail_queue_name() + "-dlq"),
-                                 MaxNumberOfMessages=10, VisibilityTimeout=0)
+    answer = sqs.receive_message(
+        QueueUrl=aws.queue_url(config.mail_queue_name() + "-dlq"), MaxNumberOfMessages=10, VisibilityTimeout=0
+    )
     parked = []
     for message in answer.get("Messages", []):
         try:
@@ -67,7 +68,5 @@ def mailbox_message(message_id):
         raise NotFoundError("Not found")
     request_state.of(bp.current_request).embedded_email = True
     # Links open in the whole window, as in a mail client (not inside the frame).
-    body = re.sub(r"(<head[^>]*>|<html[^>]*>)", r'\1<base target="_top">',
-                  message.get("body") or "", count=1)
-    return Response(body=body, status_code=200,
-                    headers={"Content-Type": "text/html; charset=utf-8"})
+    body = re.sub(r"(<head[^>]*>|<html[^>]*>)", r'\1<base target="_top">', message.get("body") or "", count=1)
+    return Response(body=body, status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})

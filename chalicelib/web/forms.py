@@ -1,4 +1,5 @@
 """Form bodies (application/x-www-form-urlencoded), parsed from raw_body."""
+
 from urllib.parse import parse_qs
 
 from chalice import BadRequestError

@@ -5,6 +5,7 @@ Every page route is wrapped by one of these guards (all of them start with
 becomes a response: the same status and message on every page.  The middleware
 then renders any error as the company's branded error page.
 """
+
 import functools
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ NOT_FOUND = "Page not found"
 
 def answers(view):
     """The one exception-to-response mapping of the pages."""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         try:
@@ -30,11 +32,13 @@ def answers(view):
             raise BadRequestError(OUT_OF_DATE_LINK) from None
         except errors.NotFound:  # not this account's, or nothing at all: the same answer
             raise NotFoundError(NOT_FOUND) from None
+
     return wrapper
 
 
 def signed_in(blueprint):
     """Redirect to sign-in (and back afterwards) when there is no session."""
+
     def decorate(view):
         @functools.wraps(view)
         @answers
@@ -43,7 +47,9 @@ def signed_in(blueprint):
             if state.user is None:
                 return redirect(f"/login?next={quote(state.path)}")
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorate
 
 
@@ -51,6 +57,7 @@ def customer_page(*page_keys):
     """Signed in, working on an account, and the menu shows one of `page_keys` (a page
     the menu hides answers 404, not only a missing link).  The view gets the request
     state first."""
+
     def decorate(view):
         @functools.wraps(view)
         @answers
@@ -62,7 +69,9 @@ def customer_page(*page_keys):
             if state.account is None or not visible & set(page_keys):
                 raise NotFoundError(NOT_FOUND)
             return view(state, *args, **kwargs)
+
         return wrapper
+
     return decorate
 
 
@@ -93,18 +102,23 @@ def administrator(blueprint):
             ids = admin.managed_ids(state.user)
             state.admin_companies = admin.companies_of(state.user) if len(ids) > 1 else [managed]
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorate
 
 
 def admin_view(blueprint):
     """An administrator's page whose view gets the request state and the company being
     administered."""
+
     def decorate(view):
         @functools.wraps(view)
         @administrator(blueprint)
         def wrapper(*args, **kwargs):
             state = request_state.of(blueprint.current_request)
             return view(state, state.managed_company, *args, **kwargs)
+
         return wrapper
+
     return decorate

@@ -10,6 +10,7 @@ target  POST /handoff/{code}              with the matching state cookie: a new 
 Pages that move on (not redirects) where a form's answer goes to another origin: CSP
 form-action would refuse it (and a form-action listing every company is wider).
 """
+
 from chalice import Blueprint, NotFoundError
 
 from .. import clock
@@ -48,15 +49,13 @@ def switch_start():
         state_secret, url = handoff.begin(state.company, source)
     except handoff.HandoffRefused:
         raise NotFoundError("Page not found") from None
-    state.cookies.append(cookies.handoff_state_cookie(state_secret, handoff.STATE_SECONDS,
-                                                     state.path_prefix))
+    state.cookies.append(cookies.handoff_state_cookie(state_secret, handoff.STATE_SECONDS, state.path_prefix))
     return redirect(url, status=302)
 
 
 def _authorize_params():
     request = bp.current_request
-    values = forms.parse(request) if request.method == "POST" else \
-        (request.query_params or {})
+    values = forms.parse(request) if request.method == "POST" else (request.query_params or {})
     return values.get("state", ""), values.get("target", "")
 
 
@@ -71,8 +70,7 @@ def switch_authorize_form():
         raise NotFoundError("Page not found") from None
     if not handoff.STATE_HASH.match(state_hash):
         raise NotFoundError("Page not found")
-    return page(bp.current_request, "handoff_authorize.html", state_hash=state_hash,
-                target=target)
+    return page(bp.current_request, "handoff_authorize.html", state_hash=state_hash, target=target)
 
 
 @bp.route("/switch-company/authorize", methods=["POST"], content_types=forms.FORM)
@@ -81,8 +79,7 @@ def switch_authorize():
     state = _state()
     state_hash, target = _authorize_params()
     try:
-        url, target_name = handoff.issue_code(state.user, state.session, state.company,
-                                              target, state_hash, clock.now())
+        url, target_name = handoff.issue_code(state.user, state.session, state.company, target, state_hash, clock.now())
     except handoff.HandoffRefused:
         raise NotFoundError("Page not found") from None
     return page(bp.current_request, "switching.html", url=url, target_name=target_name)
@@ -98,18 +95,22 @@ def handoff_form(code):
     token = handoff.valid_code(state.company, code, _browser_state(), clock.now())
     # Signed in here as someone else: ask before replacing that sign-in (no auto-submit).
     other_user = bool(token and state.user and state.user.user_id != token.user_id)
-    return page(bp.current_request, "handoff.html", status=200 if token else 410,
-                valid=token is not None, secret=code, auto=not other_user)
+    return page(
+        bp.current_request,
+        "handoff.html",
+        status=200 if token else 410,
+        valid=token is not None,
+        secret=code,
+        auto=not other_user,
+    )
 
 
 @bp.route("/handoff/{code}", methods=["POST"], content_types=forms.FORM)
 def handoff_submit(code):
     state = _state()
-    result = handoff.complete(state.company, code, _browser_state(), clock.now(),
-                              state.source_ip)
+    result = handoff.complete(state.company, code, _browser_state(), clock.now(), state.source_ip)
     if result is None:
-        return page(bp.current_request, "handoff.html", status=410, valid=False, secret="",
-                    auto=False)
+        return page(bp.current_request, "handoff.html", status=410, valid=False, secret="", auto=False)
     if state.session is not None:  # the sign-in this browser had here ends
         sessions.end(state.session)
     state.cookies.append(cookies.clear_handoff_state_cookie(state.path_prefix))

@@ -2,6 +2,7 @@
 
 tenant from Host → session → CSRF → route → branded error pages → security headers.
 """
+
 import hmac
 import json
 import re
@@ -29,8 +30,12 @@ API_PREFIX = "/api/"
 # Pages a user with a generated first password may still reach.
 PASSWORD_CHANGE_PATHS = {"/change-password", "/logout"}
 # Pages a login that must set up two-factor (its company's policy) may still reach.
-ENROLMENT_PATHS = {"/preferences/two-factor", "/preferences/two-factor/setup",
-                   "/preferences/two-factor/confirm", "/logout"}
+ENROLMENT_PATHS = {
+    "/preferences/two-factor",
+    "/preferences/two-factor/setup",
+    "/preferences/two-factor/confirm",
+    "/logout",
+}
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -54,7 +59,7 @@ def path_prefix(request) -> str:
         return ""
     public, routed = public.rstrip("/"), routed.rstrip("/")
     if public.endswith(routed):
-        prefix = public[:len(public) - len(routed)]
+        prefix = public[: len(public) - len(routed)]
     else:  # the two spelled differently (percent-encoding): the execute-api stage itself
         stage = context.get("stage") or ""
         on_execute_api = tenant.is_execute_api_host(context.get("domainName") or "")
@@ -68,7 +73,7 @@ def path_prefix(request) -> str:
 def request_path(request, prefix: str = "") -> str:
     """The path from the app's root ("/orders"), without the prefix."""
     public = (request.context or {}).get("path") or "/"
-    return public[len(prefix):] or "/"
+    return public[len(prefix) :] or "/"
 
 
 def source_ip(request) -> str:
@@ -83,8 +88,7 @@ def portal_pipeline(request, get_response):
     logger.set_correlation_id(correlation_id)
     prefix = path_prefix(request)
     path = request_path(request, prefix)
-    state = RequestState(company=None, source_ip=source_ip(request), path=path,
-                         path_prefix=prefix)
+    state = RequestState(company=None, source_ip=source_ip(request), path=path, path_prefix=prefix)
     request.portal_state = state
     request_state.begin(state)
     ip_token = audit.request_ip.set(state.source_ip)
@@ -94,24 +98,36 @@ def portal_pipeline(request, get_response):
         unavailable = faults.unavailable_message(error)
         if unavailable is not None:  # throttling or a store not answering: try again
             logger.warning("dependency unavailable", exc_info=True, extra={"path": path})
-            response = api_error(503, "unavailable", unavailable) \
-                if path.startswith(API_PREFIX) else error_page(state, 503, unavailable)
+            response = (
+                api_error(503, "unavailable", unavailable)
+                if path.startswith(API_PREFIX)
+                else error_page(state, 503, unavailable)
+            )
             response.headers["Retry-After"] = str(faults.RETRY_AFTER_SECONDS)
         else:
             logger.exception("unhandled error", extra={"path": path})
-            response = api_error(500, "internal_error", "Something went wrong on our side.") \
-                if path.startswith(API_PREFIX) else error_page(state, 500)
+            response = (
+                api_error(500, "internal_error", "Something went wrong on our side.")
+                if path.startswith(API_PREFIX)
+                else error_page(state, 500)
+            )
     finally:
         audit.request_ip.reset(ip_token)
     _public_urls(response, prefix)
     _secure(response, state, path)
-    logger.info("request", extra={
-        "method": request.method, "path": path, "status": response.status_code,
-        "company": state.company.company_id if state.company else None,
-        "user": state.user.user_id if state.user else None,
-        "ms": round((time.perf_counter() - started) * 1000, 1),
-        "dynamodb_calls": calls.count, "dynamodb_ms": round(calls.seconds * 1000, 1),
-    })
+    logger.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": path,
+            "status": response.status_code,
+            "company": state.company.company_id if state.company else None,
+            "user": state.user.user_id if state.user else None,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+            "dynamodb_calls": calls.count,
+            "dynamodb_ms": round(calls.seconds * 1000, 1),
+        },
+    )
     return response
 
 
@@ -129,13 +145,10 @@ def _handle(request, get_response, state: RequestState):
     if request.method in UNSAFE_METHODS and not _csrf_ok(request, state):
         logger.warning("csrf refused", extra={"path": state.path, "ip": state.source_ip})
         return error_page(state, 403)
-    if (state.user is not None and state.user.must_change_password
-            and state.path not in PASSWORD_CHANGE_PATHS):
+    if state.user is not None and state.user.must_change_password and state.path not in PASSWORD_CHANGE_PATHS:
         return Response(body="", status_code=303, headers={"Location": "/change-password"})
-    if (state.user is not None and state.path not in ENROLMENT_PATHS
-            and _must_enrol(state)):
-        return Response(body="", status_code=303,
-                        headers={"Location": "/preferences/two-factor"})
+    if state.user is not None and state.path not in ENROLMENT_PATHS and _must_enrol(state):
+        return Response(body="", status_code=303, headers={"Location": "/preferences/two-factor"})
     response = get_response(request)
     if response.status_code >= 400 and _is_error_body(response):
         response = error_page(state, response.status_code, _message(response))
@@ -164,8 +177,11 @@ def _public_urls(response: Response, prefix: str) -> None:
 
 
 def api_error(status: int, error: str, message: str) -> Response:
-    return Response(body=json.dumps({"error": error, "message": message}), status_code=status,
-                    headers={"Content-Type": "application/json"})
+    return Response(
+        body=json.dumps({"error": error, "message": message}),
+        status_code=status,
+        headers={"Content-Type": "application/json"},
+    )
 
 
 def _api_response(response):
@@ -174,8 +190,9 @@ def _api_response(response):
         code = str(response.body.get("Code") or "Error")
         message = response.body.get("Message") if response.status_code < 500 else None
         headers = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
-        answer = api_error(response.status_code, code[:1].lower() + code[1:],
-                           str(message or "Something went wrong on our side."))
+        answer = api_error(
+            response.status_code, code[:1].lower() + code[1:], str(message or "Something went wrong on our side.")
+        )
         answer.headers.update(headers)
         return answer
     return response
@@ -186,8 +203,9 @@ def _load_session(request, state: RequestState) -> None:
     (one BatchGetItem, repositories/request_context.py), read fresh on every request so
     that an inactivation or a web-access change applies to the very next one."""
     now = clock.now()
-    session = sessions.load(cookies.read(request.headers, cookies.session_name(state.path_prefix)),
-                            state.company.company_id, now)
+    session = sessions.load(
+        cookies.read(request.headers, cookies.session_name(state.path_prefix)), state.company.company_id, now
+    )
     if session is None:
         state.anon_csrf = cookies.read(request.headers, cookies.csrf_name(state.path_prefix))
         return
@@ -199,8 +217,9 @@ def _load_session(request, state: RequestState) -> None:
     membership = context.membership
     if session.account_pk and (membership is None or membership.status != "active"):
         # Inactivated (or removed) since sign-in: this sign-in ends now, not at its timeout.
-        logger.info("session ended: account access inactive",
-                    extra={"user": user.user_id, "account": session.account_pk})
+        logger.info(
+            "session ended: account access inactive", extra={"user": user.user_id, "account": session.account_pk}
+        )
         sessions.end(session)
         state.cookies.append(cookies.clear_session_cookie(state.path_prefix))
         state.anon_csrf = cookies.read(request.headers, cookies.csrf_name(state.path_prefix))
@@ -209,9 +228,11 @@ def _load_session(request, state: RequestState) -> None:
     if membership is not None:
         customer = context.bill_to
         state.account = Account(
-            company_id=membership.company_id, customer_no=membership.customer_no,
+            company_id=membership.company_id,
+            customer_no=membership.customer_no,
             name=customer.name if customer else membership.customer_no,
-            web_access=context.web_access, dealer_codes=list(context.dealer_codes),
+            web_access=context.web_access,
+            dealer_codes=list(context.dealer_codes),
             terms_days=int(customer.terms_days or 30) if customer else 30,
             locations=accounts.listed_locations(customer),
         )
@@ -224,8 +245,7 @@ def _same_origin(request) -> bool:
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return origin is None  # "null" origins (sandboxed frames) are refused
-    return tenant.normalise_host(urlsplit(origin).netloc) == \
-        tenant.normalise_host(request.headers.get("host"))
+    return tenant.normalise_host(urlsplit(origin).netloc) == tenant.normalise_host(request.headers.get("host"))
 
 
 def _csrf_ok(request, state: RequestState) -> bool:
@@ -251,15 +271,16 @@ def _message(response):
 
 TITLES = {
     400: ("Something in the request was not right", "Please go back and try again."),
-    403: ("This request was refused",
-          "The form may have expired or come from another site. Reload the page and try again."),
+    403: (
+        "This request was refused",
+        "The form may have expired or come from another site. Reload the page and try again.",
+    ),
     404: ("Page not found", "The page you asked for does not exist or is not available to you."),
     405: ("Not allowed", "That action is not available on this page."),
     413: ("Too large", "What you sent is larger than we accept."),
     429: ("Too many requests", "Please wait a little and try again."),
     503: ("Please try again in a minute", faults.BUSY_MESSAGE),
-    500: ("Something went wrong on our side",
-          "We have been told about it. Please try again in a few minutes."),
+    500: ("Something went wrong on our side", "We have been told about it. Please try again in a few minutes."),
 }
 
 
@@ -271,31 +292,52 @@ def error_page(state: RequestState, status: int, message=None) -> Response:
         # back (nothing is read for them: the request state already holds them).
         branded = state.company is not None
         keep = branded and state.account is not None
-        body = render("error.html", state=state, company=state.company, theme=theme,
-                      logo_url=pages.asset_url(theme.logo_key) if branded and theme else None,
-                      favicon_url=pages.asset_url(theme.favicon_key) if branded and theme else None,
-                      home_image_url=None, switch_companies=[],
-                      menu=pages.menu_items(state) if keep else [], user=state.user,
-                      account=state.account if keep else None,
-                      csrf_token=state.session.csrf_token if state.session else "",  # Sign out
-                      nonce=state.nonce, local=config.is_local(),
-                      status=status, title=title, message=message or default)
+        body = render(
+            "error.html",
+            state=state,
+            company=state.company,
+            theme=theme,
+            logo_url=pages.asset_url(theme.logo_key) if branded and theme else None,
+            favicon_url=pages.asset_url(theme.favicon_key) if branded and theme else None,
+            home_image_url=None,
+            switch_companies=[],
+            menu=pages.menu_items(state) if keep else [],
+            user=state.user,
+            account=state.account if keep else None,
+            csrf_token=state.session.csrf_token if state.session else "",  # Sign out
+            nonce=state.nonce,
+            local=config.is_local(),
+            status=status,
+            title=title,
+            message=message or default,
+        )
     except Exception:  # the error page itself must never fail
         logger.exception("error page failed")
         body = f"<!doctype html><title>{status}</title><h1>{title}</h1>"
-    return Response(body=body, status_code=status,
-                    headers={"Content-Type": "text/html; charset=utf-8"})
+    return Response(body=body, status_code=status, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
 def platform_page(state: RequestState) -> Response:
     """The bare platform host: a neutral page that names no company (never a list of them)."""
     status = 200 if state.path == "/" else 404
-    body = render("platform.html", state=state, company=None, theme=None, logo_url=None,
-                  favicon_url=None, home_image_url=None, switch_companies=[], menu=[],
-                  user=None, account=None, csrf_token="", nonce=state.nonce,
-                  local=config.is_local(), status=status)
-    return Response(body=body, status_code=status,
-                    headers={"Content-Type": "text/html; charset=utf-8"})
+    body = render(
+        "platform.html",
+        state=state,
+        company=None,
+        theme=None,
+        logo_url=None,
+        favicon_url=None,
+        home_image_url=None,
+        switch_companies=[],
+        menu=[],
+        user=None,
+        account=None,
+        csrf_token="",
+        nonce=state.nonce,
+        local=config.is_local(),
+        status=status,
+    )
+    return Response(body=body, status_code=status, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
 def _csp(state: RequestState) -> str:
@@ -305,25 +347,29 @@ def _csp(state: RequestState) -> str:
     # The pay page loads the gateway's hosted-fields script, which frames its own
     # origin (the local stand-in's only in the local stage; see payments/gateway.py).
     gateway = " ".join(state.frame_origins)
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' {nonce} {gateway}".strip(),
-        f"frame-src 'self' {gateway}".strip(),
-        f"style-src 'self' {nonce}",
-        f"img-src 'self' data: {assets_origin}".strip(),
-        "font-src 'self'",
-        "connect-src 'self'",
-        " ".join(["form-action 'self'", *state.form_targets]),
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {nonce} {gateway}".strip(),
+            f"frame-src 'self' {gateway}".strip(),
+            f"style-src 'self' {nonce}",
+            f"img-src 'self' data: {assets_origin}".strip(),
+            "font-src 'self'",
+            "connect-src 'self'",
+            " ".join(["form-action 'self'", *state.form_targets]),
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 # The local dev mailbox frames a sent e-mail's HTML: inline styles, images from
 # anywhere, no scripts, and only the portal's own pages may frame it.
-EMBEDDED_EMAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src * data:; "
-                      "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+EMBEDDED_EMAIL_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
 
 
 def _secure(response: Response, state: RequestState, path: str) -> None:

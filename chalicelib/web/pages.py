@@ -1,4 +1,5 @@
 """Page responses: render a template with the request's state, or redirect."""
+
 from urllib.parse import unquote
 
 from chalice import Response
@@ -38,13 +39,11 @@ def menu_items(state):
 def cart_count(state, menu):
     """The header's cart badge (distinct parts): one GetItem, only where the customer
     may order parts."""
-    if state.account is None or state.user is None or \
-            not any(item.key == "parts" for item in menu):
+    if state.account is None or state.user is None or not any(item.key == "parts" for item in menu):
         return None
     from ..services import parts
 
-    return parts.badge_count(state.account.company_id, state.account.customer_no,
-                             state.user.user_id)
+    return parts.badge_count(state.account.company_id, state.account.customer_no, state.user.user_id)
 
 
 def switch_companies(state):
@@ -99,7 +98,7 @@ def safe_next(value, app) -> str:
     path, _, query = value.partition("?")
     decoded = unquote(path)
     for text in (value, decoded, unquote(query)):
-        if "\\" in text or any(ord(c) < 0x20 or ord(c) == 0x7f for c in text):
+        if "\\" in text or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
             return "/"
     if "//" in decoded or "%2f" in path.lower() or "%5c" in path.lower():
         return "/"
@@ -113,6 +112,12 @@ def admin_page(request, template: str, status: int = 200, **context) -> Response
     from .admin_nav import ADMIN_NAV
 
     state = request_state.of(request)
-    return page(request, template, status=status, admin_nav=ADMIN_NAV,
-                managed=state.managed_company, admin_companies=state.admin_companies,
-                **context)
+    return page(
+        request,
+        template,
+        status=status,
+        admin_nav=ADMIN_NAV,
+        managed=state.managed_company,
+        admin_companies=state.admin_companies,
+        **context,
+    )

@@ -1,4 +1,5 @@
 """Query-string parsing for list pages: clear 400s for bad input."""
+
 import re
 from datetime import date
 
@@ -62,5 +63,6 @@ def criteria(params) -> "invoices.Criteria":
 def query_string(params, **changes) -> str:
     """The current search with some values changed (pager links)."""
     from urllib.parse import urlencode
+
     merged = {k: v for k, v in dict(params, **changes).items() if v}
     return "?" + urlencode(merged) if merged else ""

@@ -4,6 +4,7 @@ Every page is behind the "parts" menu item (company setting ∩ customer page fl
 hidden, it answers 404.  A cart is the signed-in login's, on the account it works on;
 an order id of another account answers 404 like an unknown one.
 """
+
 from urllib.parse import quote
 
 from chalice import BadRequestError, Blueprint, NotFoundError
@@ -48,10 +49,10 @@ def lookup(state):
     query = _query()
     text = (query.get("q") or "").strip()[:80]
     carts = _carts(state)
-    result = parts_service.search(state.company, carts.view, text, query.get("after")) \
-        if text else None
-    return page(bp.current_request, "parts.html", result=result, q=text,
-                view=carts.view, query=query, error=None, values={})
+    result = parts_service.search(state.company, carts.view, text, query.get("after")) if text else None
+    return page(
+        bp.current_request, "parts.html", result=result, q=text, view=carts.view, query=query, error=None, values={}
+    )
 
 
 @bp.route("/parts/{part_no}", methods=["GET"])
@@ -64,12 +65,9 @@ def part_detail(state, part_no):
     if part is None:
         raise NotFoundError("Page not found")
     row = parts_service.row(part, carts.view)
-    alternates = [parts_service.row(p, carts.view) for p in
-                  parts_repo.many(company_id, part.alternates or []).values()]
-    chain = [parts_service.row(p, carts.view)
-             for p in parts_service.chain(company_id, part)]
-    return page(bp.current_request, "part.html", row=row, alternates=alternates,
-                chain=chain, view=carts.view)
+    alternates = [parts_service.row(p, carts.view) for p in parts_repo.many(company_id, part.alternates or []).values()]
+    chain = [parts_service.row(p, carts.view) for p in parts_service.chain(company_id, part)]
+    return page(bp.current_request, "part.html", row=row, alternates=alternates, chain=chain, view=carts.view)
 
 
 def _unquote(value: str) -> str:
@@ -84,8 +82,7 @@ def quick_order(state):
     """A part number and a quantity straight into the cart."""
     form = forms.parse(bp.current_request)
     try:
-        part = _carts(state).add((form.get("part_no") or "").strip()[:60],
-                                 form.get("quantity", ""))
+        part = _carts(state).add((form.get("part_no") or "").strip()[:60], form.get("quantity", ""))
     except parts_service.PartsInputError as error:
         return _lookup_error(state, str(error), form)
     return redirect(f"/cart?added={quote(part.part_no)}")
@@ -93,16 +90,33 @@ def quick_order(state):
 
 def _lookup_error(state, message, form):
     carts = _carts(state)
-    return page(bp.current_request, "parts.html", status=400, result=None, q="",
-                view=carts.view, query={}, error=message, values=form)
+    return page(
+        bp.current_request,
+        "parts.html",
+        status=400,
+        result=None,
+        q="",
+        view=carts.view,
+        query={},
+        error=message,
+        values=form,
+    )
 
 
 # -------------------------------------------------------------------- cart
 def _cart_page(state, *, error=None, status=200, notice=None):
     carts = _carts(state)
     view, _ = carts.show(remember=True)
-    return page(bp.current_request, "cart.html", status=status, cart=view, view=carts.view,
-                error=error, notice=notice, added=_query().get("added", "")[:40])
+    return page(
+        bp.current_request,
+        "cart.html",
+        status=status,
+        cart=view,
+        view=carts.view,
+        error=error,
+        notice=notice,
+        added=_query().get("added", "")[:40],
+    )
 
 
 @bp.route("/cart", methods=["GET"])
@@ -118,8 +132,7 @@ def cart_add(state):
     try:
         part = _carts(state).add((form.get("part_no") or "")[:60], form.get("quantity", ""))
     except parts_service.PartsInputError as error:
-        return _cart_page(state, error=str(error), status=409 if isinstance(
-            error, parts_service.StaleCart) else 400)
+        return _cart_page(state, error=str(error), status=409 if isinstance(error, parts_service.StaleCart) else 400)
     return redirect(f"/cart?added={quote(part.part_no)}")
 
 
@@ -134,11 +147,9 @@ def cart_update(state):
         elif form.get("action") == "empty":
             carts.empty(_version(form))
         else:
-            carts.change((form.get("part_no") or "")[:60], form.get("quantity", ""),
-                         _version(form))
+            carts.change((form.get("part_no") or "")[:60], form.get("quantity", ""), _version(form))
     except parts_service.PartsInputError as error:
-        return _cart_page(state, error=str(error), status=409 if isinstance(
-            error, parts_service.StaleCart) else 400)
+        return _cart_page(state, error=str(error), status=409 if isinstance(error, parts_service.StaleCart) else 400)
     return redirect("/cart")
 
 
@@ -148,18 +159,32 @@ def _checkout_page(state, *, values=None, error=None, status=200, notice=None):
     cart_view, _ = carts.show(remember=True)
     methods = payments().enabled_methods(state.company.company_id)
     options = parts_orders.payment_options(state.company, carts.bill_to, methods, carts.view)
-    values = values or {"order_id": payments().new_payment_id(), "method": options[0]
-                        if options else "", "po_number": "", "notes": "", "delivery": "",
-                        "billing_name": state.account.name, "billing_zip": "",
-                        "receipt_email": state.user.email or "", "account_type": "Checking"}
-    return page(bp.current_request, "checkout.html", status=status, cart=cart_view,
-                view=carts.view, options=options, labels=dict(
-                    payments_service.METHOD_LABELS, account="Charge to my account"),
-                locations=accounts.locations(state.company.company_id,
-                                             state.account.customer_no),
-                branches=sorted(carts.view.branches.items()), values=dict(
-                    values, cart_version=str(cart_view.version)),
-                error=error, notice=notice, po_required=bool(state.company.parts_po_required))
+    values = values or {
+        "order_id": payments().new_payment_id(),
+        "method": options[0] if options else "",
+        "po_number": "",
+        "notes": "",
+        "delivery": "",
+        "billing_name": state.account.name,
+        "billing_zip": "",
+        "receipt_email": state.user.email or "",
+        "account_type": "Checking",
+    }
+    return page(
+        bp.current_request,
+        "checkout.html",
+        status=status,
+        cart=cart_view,
+        view=carts.view,
+        options=options,
+        labels=dict(payments_service.METHOD_LABELS, account="Charge to my account"),
+        locations=accounts.locations(state.company.company_id, state.account.customer_no),
+        branches=sorted(carts.view.branches.items()),
+        values=dict(values, cart_version=str(cart_view.version)),
+        error=error,
+        notice=notice,
+        po_required=bool(state.company.parts_po_required),
+    )
 
 
 @bp.route("/checkout", methods=["GET"])
@@ -169,9 +194,21 @@ def checkout(state):
 
 
 def _pay_values(form: dict) -> dict:
-    return {key: (form.get(key) or "")[:254] for key in (
-        "order_id", "method", "po_number", "notes", "delivery", "billing_name", "billing_zip",
-        "receipt_email", "account_type", "cart_version")}
+    return {
+        key: (form.get(key) or "")[:254]
+        for key in (
+            "order_id",
+            "method",
+            "po_number",
+            "notes",
+            "delivery",
+            "billing_name",
+            "billing_zip",
+            "receipt_email",
+            "account_type",
+            "cart_version",
+        )
+    }
 
 
 @bp.route("/checkout", methods=["POST"], content_types=forms.FORM)
@@ -186,8 +223,13 @@ def checkout_review(state):
     methods = payments().enabled_methods(company.company_id)
     try:
         order, _cart = parts_orders.review(
-            company, state.account.customer_no, state.user, parts_orders.CheckoutForm.parse(form),
-            enabled_methods=methods, carts=carts)
+            company,
+            state.account.customer_no,
+            state.user,
+            parts_orders.CheckoutForm.parse(form),
+            enabled_methods=methods,
+            carts=carts,
+        )
     except parts_orders.CartChanged as error:
         return _checkout_page(state, values=values, error=str(error), status=409)
     except parts_orders.CheckoutError as error:
@@ -196,13 +238,21 @@ def checkout_review(state):
         return redirect(f"/parts-orders/{order.order_id}")
     try:
         payment = payments().review(
-            company, state.account.customer_no, state.user.user_id,
-            order.payment_id or order.order_id, selected=[],
+            company,
+            state.account.customer_no,
+            state.user.user_id,
+            order.payment_id or order.order_id,
+            selected=[],
             amount_cents=int(order.total_cents),
             details=lambda: payments_service.PayDetails(
-                values["method"], values["billing_name"], values["billing_zip"],
-                values["receipt_email"], values["account_type"] or None).validate(methods),
-            parts_order_id=order.order_id)
+                values["method"],
+                values["billing_name"],
+                values["billing_zip"],
+                values["receipt_email"],
+                values["account_type"] or None,
+            ).validate(methods),
+            parts_order_id=order.order_id,
+        )
         if payment.status != "reviewed":
             return redirect(f"/parts-orders/{order.order_id}")
         if not parts_orders.set_payment(order, payment.payment_id):
@@ -212,18 +262,35 @@ def checkout_review(state):
         return _checkout_page(state, values=values, error=str(error), status=400)
     except payments_service.PaymentNotFound:
         raise NotFoundError("Page not found") from None
-    except (payments_service.PaymentUnavailable, gateway_module.GatewayError,
-            gateway_module.GatewayUncertain, gateway_module.NotConfigured):
-        return _checkout_page(state, values=values, status=503, error=(
-            "The payment service is not answering. Nothing was charged and nothing was "
-            "ordered; please try again in a few minutes."))
+    except (
+        payments_service.PaymentUnavailable,
+        gateway_module.GatewayError,
+        gateway_module.GatewayUncertain,
+        gateway_module.NotConfigured,
+    ):
+        return _checkout_page(
+            state,
+            values=values,
+            status=503,
+            error=(
+                "The payment service is not answering. Nothing was charged and nothing was "
+                "ordered; please try again in a few minutes."
+            ),
+        )
     state.frame_origins = gateway_module.asset_origins()
     cents = int(payment.amount_cents)
-    return page(bp.current_request, "checkout_pay.html", order=order, payment=payment,
-                amount_text=f"{cents // 100}.{cents % 100:02d}", token=token,
-                script_url=script_url, labels=payments_service.METHOD_LABELS,
-                transaction_type=gateway_module.TRANSACTION_TYPES[payment.method],
-                lines=[plain_dict(line) for line in order.lines or []])
+    return page(
+        bp.current_request,
+        "checkout_pay.html",
+        order=order,
+        payment=payment,
+        amount_text=f"{cents // 100}.{cents % 100:02d}",
+        token=token,
+        script_url=script_url,
+        labels=payments_service.METHOD_LABELS,
+        transaction_type=gateway_module.TRANSACTION_TYPES[payment.method],
+        lines=[plain_dict(line) for line in order.lines or []],
+    )
 
 
 @bp.route("/checkout/confirm", methods=["POST"], content_types=forms.FORM)
@@ -232,35 +299,48 @@ def checkout_confirm(state):
     """Pay the reviewed payment of the order (once); the order is placed when approved."""
     form = forms.parse(bp.current_request)
     company = state.company
-    order = parts_orders.own_order(company.company_id, state.account.customer_no,
-                                   (form.get("order_id") or "")[:40])
+    order = parts_orders.own_order(company.company_id, state.account.customer_no, (form.get("order_id") or "")[:40])
     payment_id = (form.get("payment_id") or "")[:40]
     if order is None:
         raise NotFoundError("Page not found")
     if order.status != parts_repo.AWAITING_PAYMENT:
         return redirect(f"/parts-orders/{order.order_id}")
     if not parts_repo.start_paying(order, payment_id):
-        return _checkout_page(state, status=409, error=(
-            "This checkout was changed in another tab or is already being paid. "
-            "Nothing more was charged. Check your parts orders, or start again here."))
+        return _checkout_page(
+            state,
+            status=409,
+            error=(
+                "This checkout was changed in another tab or is already being paid. "
+                "Nothing more was charged. Check your parts orders, or start again here."
+            ),
+        )
     try:
-        amount = payments_service.parse_cents(form.get("amount", "")) \
-            if form.get("amount") else None
-        payment = payments().pay(company, state.account.customer_no, payment_id,
-                                 (form.get("transaction_token") or "").strip(), amount)
-    except (payments_service.PaymentConflict, payments_service.PaymentInputError,
-            payments_service.PaymentUnavailable) as error:
-        return _checkout_page(state, status=400, error=(
-            f"{error} Nothing was charged and nothing was ordered; start the checkout again."))
+        amount = payments_service.parse_cents(form.get("amount", "")) if form.get("amount") else None
+        payment = payments().pay(
+            company, state.account.customer_no, payment_id, (form.get("transaction_token") or "").strip(), amount
+        )
+    except (
+        payments_service.PaymentConflict,
+        payments_service.PaymentInputError,
+        payments_service.PaymentUnavailable,
+    ) as error:
+        return _checkout_page(
+            state, status=400, error=(f"{error} Nothing was charged and nothing was ordered; start the checkout again.")
+        )
     except payments_service.PaymentNotFound:
         raise NotFoundError("Page not found") from None
     if payment.status in ("approved", "settled"):
         parts_orders.place_paid(company, payment)  # a repeat (or the hook did it) is a no-op
     elif payment.status in ("declined", "failed"):
-        return _checkout_page(state, status=402, error=(
-            f"The payment was not accepted: {payment.result_message or payment.status}. "
-            "Nothing was ordered and your cart is unchanged. Try again or choose another "
-            "way to pay."))
+        return _checkout_page(
+            state,
+            status=402,
+            error=(
+                f"The payment was not accepted: {payment.result_message or payment.status}. "
+                "Nothing was ordered and your cart is unchanged. Try again or choose another "
+                "way to pay."
+            ),
+        )
     return redirect(f"/parts-orders/{order.order_id}")
 
 
@@ -269,51 +349,52 @@ def checkout_confirm(state):
 @customer_page("parts")
 def orders_list(state):
     query = _query()
-    listing = parts_repo.customer_orders(state.company.company_id, state.account.customer_no,
-                                         25, query.get("after"))
-    return page(bp.current_request, "parts_orders.html", listing=listing, query=query,
-                label=parts_orders.status_label)
+    listing = parts_repo.customer_orders(state.company.company_id, state.account.customer_no, 25, query.get("after"))
+    return page(bp.current_request, "parts_orders.html", listing=listing, query=query, label=parts_orders.status_label)
 
 
 @bp.route("/parts-orders/{order_id}", methods=["GET"])
 @customer_page("parts")
 def order_detail(state, order_id):
-    order = parts_orders.own_order(state.company.company_id, state.account.customer_no,
-                                   order_id[:40])
+    order = parts_orders.own_order(state.company.company_id, state.account.customer_no, order_id[:40])
     if order is None:
         raise NotFoundError("Page not found")
     payment = None
     if order.payment_id and order.payment_method in ("card", "ach"):
         from ..repositories import payments as payments_repo
 
-        payment = payments_repo.get(state.company.company_id,
-                                    order.paying_payment_id or order.payment_id)
-        if payment is not None and payment.status in ("approved", "settled") \
-                and order.status == parts_repo.AWAITING_PAYMENT:
+        payment = payments_repo.get(state.company.company_id, order.paying_payment_id or order.payment_id)
+        if (
+            payment is not None
+            and payment.status in ("approved", "settled")
+            and order.status == parts_repo.AWAITING_PAYMENT
+        ):
             # the request that paid was cut short: the approval places it here
             parts_orders.place_paid(state.company, payment)
             order = parts_repo.get_order(state.company.company_id, order.order_id) or order
-    return page(bp.current_request, "parts_order.html", order=order, payment=payment,
-                status_text=parts_orders.status_label(order),
-                payment_status=payments_service.status_label(payment) if payment else None,
-                lines=[plain_dict(line) for line in order.lines or []],
-                ship_to=plain_dict(order.ship_to) if order.ship_to else None,
-                backordered=plain_dict(order.backordered or {}),
-                history=[plain_dict(h) for h in order.history or []],
-                branch_name=plain_dict(state.company.parts_branches or {}).get(
-                    order.pickup_branch or "", order.pickup_branch),
-                labels=dict(payments_service.METHOD_LABELS, account="Charged to account"))
+    return page(
+        bp.current_request,
+        "parts_order.html",
+        order=order,
+        payment=payment,
+        status_text=parts_orders.status_label(order),
+        payment_status=payments_service.status_label(payment) if payment else None,
+        lines=[plain_dict(line) for line in order.lines or []],
+        ship_to=plain_dict(order.ship_to) if order.ship_to else None,
+        backordered=plain_dict(order.backordered or {}),
+        history=[plain_dict(h) for h in order.history or []],
+        branch_name=plain_dict(state.company.parts_branches or {}).get(order.pickup_branch or "", order.pickup_branch),
+        labels=dict(payments_service.METHOD_LABELS, account="Charged to account"),
+    )
 
 
 @bp.route("/parts-orders/{order_id}/again", methods=["POST"], content_types=forms.FORM)
 @customer_page("parts")
 def order_again(state, order_id):
-    order = parts_orders.own_order(state.company.company_id, state.account.customer_no,
-                                   order_id[:40])
+    order = parts_orders.own_order(state.company.company_id, state.account.customer_no, order_id[:40])
     if order is None or order.status == parts_repo.AWAITING_PAYMENT:
         raise NotFoundError("Page not found")
-    wanted = [(plain_dict(line)["part_no"], int(plain_dict(line)["quantity"]))
-              for line in order.lines or []]
+    wanted = [(plain_dict(line)["part_no"], int(plain_dict(line)["quantity"])) for line in order.lines or []]
     return _again(state, wanted)
 
 
@@ -344,8 +425,7 @@ def _again(state, wanted):
         added, skipped = _carts(state).add_many(wanted)
     except parts_service.PartsInputError as error:
         return _cart_page(state, error=str(error), status=409)
-    notice = (f"Added {', '.join(added)} to your cart." if added else "") + \
-        (" Not added: " + " ".join(skipped) if skipped else "")
-    return _cart_page(state, notice=notice.strip() or None,
-                      status=200 if added else 400)
-
+    notice = (f"Added {', '.join(added)} to your cart." if added else "") + (
+        " Not added: " + " ".join(skipped) if skipped else ""
+    )
+    return _cart_page(state, notice=notice.strip() or None, status=200 if added else 400)

@@ -1,4 +1,5 @@
 """Your sessions (Preferences): every live session of the login, sign out one or all others."""
+
 from datetime import UTC, datetime
 
 from chalice import Blueprint, NotFoundError
@@ -14,8 +15,10 @@ from .pages import page, redirect
 
 bp = Blueprint(__name__)
 
-SESSION_NOTICES = {"ended": "That session has been signed out.",
-                   "others-ended": "Every other session has been signed out."}
+SESSION_NOTICES = {
+    "ended": "That session has been signed out.",
+    "others-ended": "Every other session has been signed out.",
+}
 
 
 def _state():
@@ -28,6 +31,7 @@ def _when(epoch) -> str:
 
 # ------------------------------------------------------------------ sessions
 
+
 @bp.route("/preferences/sessions", methods=["GET"])
 @signed_in(bp)
 def sessions_page():
@@ -35,12 +39,17 @@ def sessions_page():
     names = dict(plain_dict(state.session.companies), **{state.company.company_id: state.company.name})
     listed = sessions.active_for_user(state.user.user_id, state.session, clock.now())
     params = bp.current_request.query_params or {}
-    return page(bp.current_request, "sessions.html", sessions=listed, company_names=names,
-                when=_when, notice=SESSION_NOTICES.get(params.get("notice")))
+    return page(
+        bp.current_request,
+        "sessions.html",
+        sessions=listed,
+        company_names=names,
+        when=_when,
+        notice=SESSION_NOTICES.get(params.get("notice")),
+    )
 
 
-@bp.route("/preferences/sessions/{session_ref}/sign-out", methods=["POST"],
-          content_types=forms.FORM)
+@bp.route("/preferences/sessions/{session_ref}/sign-out", methods=["POST"], content_types=forms.FORM)
 @signed_in(bp)
 def sign_out_session(session_ref):
     state = _state()
@@ -49,8 +58,13 @@ def sign_out_session(session_ref):
     ended = sessions.end_by_ref(state.user.user_id, session_ref[:64])
     if ended is None:
         raise NotFoundError("Page not found")
-    audit.record(state.company.company_id, "session_ended", actor=state.user.user_id,
-                 source_ip=state.source_ip, company=ended.company_id)
+    audit.record(
+        state.company.company_id,
+        "session_ended",
+        actor=state.user.user_id,
+        source_ip=state.source_ip,
+        company=ended.company_id,
+    )
     return redirect("/preferences/sessions?notice=ended")
 
 
@@ -59,8 +73,9 @@ def sign_out_session(session_ref):
 def sign_out_others():
     state = _state()
     count = sessions.end_all_for_user(state.user.user_id, keep=state.session)
-    audit.record(state.company.company_id, "sessions_ended", actor=state.user.user_id,
-                 source_ip=state.source_ip, count=count)
+    audit.record(
+        state.company.company_id, "sessions_ended", actor=state.user.user_id, source_ip=state.source_ip, count=count
+    )
     return redirect("/preferences/sessions?notice=others-ended")
 
 

@@ -4,6 +4,7 @@ detail; Dealer Administration's list and detail.  Rules in services/service_requ
 Customer pages need the menu's "service" item, which exists only when the company chose the
 built-in form (services/menu.py); another account's request id answers 404 like an unknown one.
 """
+
 import functools
 import re
 from datetime import UTC, date, datetime, time
@@ -24,9 +25,11 @@ from .pages import admin_page, page, redirect
 
 bp = Blueprint(__name__)
 REQUEST_ID = re.compile(r"^[0-9a-f]{24}$")
-NOTICES = {"photo": "Photo checked and added.",
-           "sent": "Your service request was sent. We e-mailed you a confirmation.",
-           "resent": "This request had been sent already."}
+NOTICES = {
+    "photo": "Photo checked and added.",
+    "sent": "Your service request was sent. We e-mailed you a confirmation.",
+    "resent": "This request had been sent already.",
+}
 
 
 def _request():
@@ -34,8 +37,11 @@ def _request():
 
 
 def _own(state, request_id):
-    found = repo.of_customer(state.account.company_id, state.account.customer_no, request_id) \
-        if REQUEST_ID.match(request_id or "") else None
+    found = (
+        repo.of_customer(state.account.company_id, state.account.customer_no, request_id)
+        if REQUEST_ID.match(request_id or "")
+        else None
+    )
     if found is None:
         raise NotFoundError("Page not found")
     return found
@@ -44,27 +50,39 @@ def _own(state, request_id):
 def _choices(state):
     account = state.account
     units = account_service.equipment(account.company_id, account.customer_no)
-    return ([unit.equipment for unit in units],
-            accounts.locations(account.company_id, account.customer_no))
+    return ([unit.equipment for unit in units], accounts.locations(account.company_id, account.customer_no))
 
 
 def _form_page(state, form, status=200, error=None):
     units, locations = _choices(state)
-    return page(_request(), "service_request_new.html", status=status, form=form,
-                units=units, locations=locations, windows=service.TIME_WINDOWS,
-                today=service.today(state.company).isoformat(), error=error,
-                other=service.OTHER)
+    return page(
+        _request(),
+        "service_request_new.html",
+        status=status,
+        form=form,
+        units=units,
+        locations=locations,
+        windows=service.TIME_WINDOWS,
+        today=service.today(state.company).isoformat(),
+        error=error,
+        other=service.OTHER,
+    )
 
 
 @bp.route("/service-requests", methods=["GET"])
 @customer_page("service")
 def request_list(state):
     query = _query()
-    listing = repo.for_customer(state.account.company_id, state.account.customer_no,
-                                query.get("after"))
-    return page(_request(), "service_requests.html", listing=listing, query=query,
-                qs=params.query_string, label=service.status_label,
-                equipment=service.equipment_text)
+    listing = repo.for_customer(state.account.company_id, state.account.customer_no, query.get("after"))
+    return page(
+        _request(),
+        "service_requests.html",
+        listing=listing,
+        query=query,
+        qs=params.query_string,
+        label=service.status_label,
+        equipment=service.equipment_text,
+    )
 
 
 @bp.route("/service-requests/new", methods=["GET"])
@@ -72,8 +90,7 @@ def request_list(state):
 def new_request(state):
     units, _ = _choices(state)
     wanted = params.text(_query(), "serial") or ""
-    form = service.RequestForm(equipment=wanted if any(u.serial_no == wanted for u in units)
-                               else "")
+    form = service.RequestForm(equipment=wanted if any(u.serial_no == wanted for u in units) else "")
     return _form_page(state, form)
 
 
@@ -84,12 +101,17 @@ def create_request(state):
     units, locations = _choices(state)
     service.validate(form, units=units, locations=locations, today=service.today(state.company))
     if form.errors:
-        return _form_page(state, form, status=400,
-                          error="The request was not saved. Correct the fields marked below.")
+        return _form_page(state, form, status=400, error="The request was not saved. Correct the fields marked below.")
     try:
-        created = service.create_draft(state.company, state.account.customer_no, state.user,
-                                       form, units=units, locations=locations,
-                                       now=clock.utcnow())
+        created = service.create_draft(
+            state.company,
+            state.account.customer_no,
+            state.user,
+            form,
+            units=units,
+            locations=locations,
+            now=clock.utcnow(),
+        )
     except service.ServiceRequestError as refused:
         return _form_page(state, form, status=409, error=str(refused))
     return redirect(f"/service-requests/{created.order_id}")
@@ -99,22 +121,31 @@ def _detail(state, found, status=200, error=None, notice=None):
     upload = None
     if found.status == repo.DRAFT and len(found.photo_keys or []) < service.MAX_PHOTOS:
         host = _request().headers.get("host", state.company.primary_domain)
-        back = (f"{config.url_scheme()}://{host}{state.path_prefix}"
-                f"/service-requests/{found.order_id}/photo-uploaded")
+        back = f"{config.url_scheme()}://{host}{state.path_prefix}/service-requests/{found.order_id}/photo-uploaded"
         upload = service.upload_form(found, back)
         state.form_targets.append("{0.scheme}://{0.netloc}".format(urlsplit(upload["url"])))
     work_order = None
     if found.work_order_no:
         from ..services import orders
 
-        work_order = orders.invoice_for_customer(state.account.company_id,
-                                                 state.account.customer_no, found.work_order_no)
-    return page(_request(), "service_request.html", status=status, found=found, upload=upload,
-                error=error, notice=notice, label=service.status_label(found),
-                equipment=service.equipment_text(found),
-                window=service.TIME_WINDOWS.get(found.time_window or "", ""),
-                max_photos=service.MAX_PHOTOS, max_mb=service.MAX_PHOTO_BYTES // 1024 // 1024,
-                work_order=work_order)
+        work_order = orders.invoice_for_customer(
+            state.account.company_id, state.account.customer_no, found.work_order_no
+        )
+    return page(
+        _request(),
+        "service_request.html",
+        status=status,
+        found=found,
+        upload=upload,
+        error=error,
+        notice=notice,
+        label=service.status_label(found),
+        equipment=service.equipment_text(found),
+        window=service.TIME_WINDOWS.get(found.time_window or "", ""),
+        max_photos=service.MAX_PHOTOS,
+        max_mb=service.MAX_PHOTO_BYTES // 1024 // 1024,
+        work_order=work_order,
+    )
 
 
 @bp.route("/service-requests/{request_id}", methods=["GET"])
@@ -128,8 +159,7 @@ def request_detail(state, request_id):
 def photo_uploaded(state, request_id):
     """S3's redirect after the upload: a form posting the key back (no change on GET)."""
     found = _own(state, request_id)
-    return page(_request(), "service_request_uploaded.html", found=found,
-                key=(_query().get("key") or "")[:200])
+    return page(_request(), "service_request_uploaded.html", found=found, key=(_query().get("key") or "")[:200])
 
 
 @bp.route("/service-requests/{request_id}/photos", methods=["POST"], content_types=forms.FORM)
@@ -140,8 +170,9 @@ def add_photo(state, request_id):
         service.add_photo(found, forms.parse(_request()).get("key", ""))
     except service.ServiceRequestError as refused:
         unavailable = isinstance(refused, service.PhotoStoreUnavailable)
-        return _detail(state, repo.get(found.company_id, found.order_id),
-                       status=503 if unavailable else 400, error=str(refused))
+        return _detail(
+            state, repo.get(found.company_id, found.order_id), status=503 if unavailable else 400, error=str(refused)
+        )
     return redirect(f"/service-requests/{found.order_id}?notice=photo")
 
 
@@ -155,10 +186,10 @@ def send_request(state, request_id):
     if sent.mail_problems:
         from ..logs import logger
 
-        logger.warning("service request e-mail not queued", extra={
-            "request_id": found.order_id, "problems": sent.mail_problems})
-    return redirect(f"/service-requests/{found.order_id}?notice="
-                    f"{'sent' if sent.sent_now else 'resent'}")
+        logger.warning(
+            "service request e-mail not queued", extra={"request_id": found.order_id, "problems": sent.mail_problems}
+        )
+    return redirect(f"/service-requests/{found.order_id}?notice={'sent' if sent.sent_now else 'resent'}")
 
 
 def _photo(found, number) -> Response:
@@ -184,6 +215,7 @@ def _query():
 
 # ------------------------------------------------------------ Dealer Administration
 
+
 def admin_only(view):
     @functools.wraps(view)
     @administrator(bp)
@@ -193,14 +225,14 @@ def admin_only(view):
             return view(state, state.managed_company, *args, **kwargs)
         except paging.BadCursor:
             raise BadRequestError("This page link is out of date.") from None
+
     return wrapper
 
 
 def _day_bound(day, company, end: bool):
     if not day:
         return None
-    moment = datetime.combine(date.fromisoformat(day), time.max if end else time.min,
-                              clock.zone(company.time_zone))
+    moment = datetime.combine(date.fromisoformat(day), time.max if end else time.min, clock.zone(company.time_zone))
     return moment.astimezone(UTC)
 
 
@@ -216,19 +248,31 @@ def admin_list(state, company):
     date_to = params.iso_date(query, "to", "To date")
     status = query.get("status") if query.get("status") in _statuses() else None
     customer = (params.text(query, "customer") or "").upper() or None
-    listing = repo.for_company(company.company_id,
-                               date_from=_day_bound(date_from, company, False),
-                               date_to=_day_bound(date_to, company, True), status=status,
-                               customer_no=customer, cursor=query.get("after"))
-    return admin_page(_request(), "admin/service_requests.html", listing=listing, query=query,
-                      statuses=_statuses(), labels=service.LABELS, qs=params.query_string,
-                      label=service.status_label, equipment=service.equipment_text,
-                      mode=service.mode(company), modes=service.MODES)
+    listing = repo.for_company(
+        company.company_id,
+        date_from=_day_bound(date_from, company, False),
+        date_to=_day_bound(date_to, company, True),
+        status=status,
+        customer_no=customer,
+        cursor=query.get("after"),
+    )
+    return admin_page(
+        _request(),
+        "admin/service_requests.html",
+        listing=listing,
+        query=query,
+        statuses=_statuses(),
+        labels=service.LABELS,
+        qs=params.query_string,
+        label=service.status_label,
+        equipment=service.equipment_text,
+        mode=service.mode(company),
+        modes=service.MODES,
+    )
 
 
 def _admin_request(company, request_id):
-    found = repo.get(company.company_id, request_id) if REQUEST_ID.match(request_id or "") \
-        else None
+    found = repo.get(company.company_id, request_id) if REQUEST_ID.match(request_id or "") else None
     if found is None:
         raise NotFoundError("Page not found")
     return found
@@ -238,13 +282,17 @@ def _admin_request(company, request_id):
 @admin_only
 def admin_detail(state, company, request_id):
     found = _admin_request(company, request_id)
-    return admin_page(_request(), "admin/service_request.html", found=found,
-                      label=service.status_label(found), equipment=service.equipment_text(found),
-                      window=service.TIME_WINDOWS.get(found.time_window or "", ""))
+    return admin_page(
+        _request(),
+        "admin/service_request.html",
+        found=found,
+        label=service.status_label(found),
+        equipment=service.equipment_text(found),
+        window=service.TIME_WINDOWS.get(found.time_window or "", ""),
+    )
 
 
 @bp.route("/admin/service-requests/{request_id}/photos/{number}", methods=["GET"])
 @admin_only
 def admin_photo(state, company, request_id, number):
     return _photo(_admin_request(company, request_id), number)
-

@@ -1,8 +1,8 @@
 """What the middleware learned about the current request, for routes and templates."""
+
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import List, Optional
 
 from ..models import Company, Session, User, WebAccess
 
@@ -10,14 +10,15 @@ from ..models import Company, Session, User, WebAccess
 @dataclass
 class Account:
     """The customer account the signed-in user is working on."""
+
     company_id: str
     customer_no: str
     name: str
-    web_access: Optional[WebAccess]
-    dealer_codes: List[str]
+    web_access: WebAccess | None
+    dealer_codes: list[str]
     terms_days: int = 30  # due date = invoice date + terms when the ERP gives none
     # The Location filter's choices as the bill-to lists them (None: not listed there).
-    locations: Optional[list] = None
+    locations: list | None = None
 
     @property
     def access_type(self) -> str:
@@ -26,7 +27,7 @@ class Account:
 
 @dataclass
 class RequestState:
-    company: Optional[Company]
+    company: Company | None
     source_ip: str
     path: str  # from the app's root, e.g. "/orders" (without path_prefix)
     # What API Gateway removed from the public path before routing: "/api" (the stage)
@@ -34,22 +35,22 @@ class RequestState:
     # cookie paths get it back (chalicelib/web/middleware.py).
     path_prefix: str = ""
     nonce: str = field(default_factory=lambda: secrets.token_urlsafe(16))
-    session: Optional[Session] = None
-    user: Optional[User] = None
-    account: Optional[Account] = None
-    anon_csrf: Optional[str] = None  # double-submit value for pages before sign-in
+    session: Session | None = None
+    user: User | None = None
+    account: Account | None = None
+    anon_csrf: str | None = None  # double-submit value for pages before sign-in
     set_anon_csrf: bool = False
-    cookies: List[str] = field(default_factory=list)  # extra Set-Cookie values
+    cookies: list[str] = field(default_factory=list)  # extra Set-Cookie values
     referrer_policy: str = "strict-origin-when-cross-origin"
-    form_targets: List[str] = field(default_factory=list)  # extra form-action origins (S3 upload)
+    form_targets: list[str] = field(default_factory=list)  # extra form-action origins (S3 upload)
     # Origins whose scripts and frames this page needs (the gateway's hosted fields).
-    frame_origins: List[str] = field(default_factory=list)
+    frame_origins: list[str] = field(default_factory=list)
     # Dealer Administration (guards.administrator): the company being administered
     # ("Select Dealer"; may differ from the host's company) and every company this
     # administrator manages, for the drop-down.
     embedded_email: bool = False  # dev mailbox frame: e-mail HTML with its inline styles
-    managed_company: Optional[Company] = None
-    admin_companies: List[Company] = field(default_factory=list)
+    managed_company: Company | None = None
+    admin_companies: list[Company] = field(default_factory=list)
 
     @property
     def csrf_token(self) -> str:
@@ -62,8 +63,7 @@ class RequestState:
 
     @property
     def is_admin(self) -> bool:
-        return bool(self.user and self.company and
-                    self.company.company_id in (self.user.admin_company_ids or set()))
+        return bool(self.user and self.company and self.company.company_id in (self.user.admin_company_ids or set()))
 
 
 def of(request) -> RequestState:

@@ -8,6 +8,7 @@ POST     /preferences/two-factor/disable     password + code: off
 GET      /admin/customers/{no}/logins        the account's logins and whether they use it
 POST     /admin/customers/{no}/logins/{id}/reset-two-factor
 """
+
 from urllib.parse import quote, urlencode
 
 from chalice import Blueprint, NotFoundError
@@ -31,6 +32,7 @@ def _two_factor():
 
     return two_factor
 
+
 PREFERENCE_NOTICES = {"disabled": "Two-factor sign-in is off."}
 
 
@@ -45,8 +47,9 @@ def _pending_secret():
 
 
 def _challenge(status=200, error=None, notice=None, expired=False):
-    return page(bp.current_request, "two_factor_challenge.html", status=status, error=error,
-                notice=notice, expired=expired)
+    return page(
+        bp.current_request, "two_factor_challenge.html", status=status, error=error, notice=notice, expired=expired
+    )
 
 
 @bp.route("/sign-in/two-factor", methods=["GET"])
@@ -58,8 +61,7 @@ def challenge_form():
     if two_factor.pending(state.company, _pending_secret(), clock.now()) is None:
         state.cookies.append(cookies.clear_pending_cookie(state.path_prefix))
         return _challenge(status=410, error=two_factor.EXPIRED, expired=True)
-    notice = two_factor.DEVICE_FORGOTTEN if (bp.current_request.query_params or {}).get(
-        "notice") == "device" else None
+    notice = two_factor.DEVICE_FORGOTTEN if (bp.current_request.query_params or {}).get("notice") == "device" else None
     return _challenge(notice=notice)
 
 
@@ -69,11 +71,16 @@ def challenge_submit():
     state = _state()
     form = forms.parse(bp.current_request)
     request = bp.current_request
-    client = sessions.Client(user_agent=request.headers.get("user-agent") or "",
-                             source_ip=state.source_ip)
+    client = sessions.Client(user_agent=request.headers.get("user-agent") or "", source_ip=state.source_ip)
     proven, error, status = two_factor.verify_pending(
-        state.company, _pending_secret(), form.get("code", ""), clock.now(), state.source_ip,
-        remember_device=form.get("remember") == "on", client=client)
+        state.company,
+        _pending_secret(),
+        form.get("code", ""),
+        clock.now(),
+        state.source_ip,
+        remember_device=form.get("remember") == "on",
+        client=client,
+    )
     if proven is None:
         expired = status == 410
         if expired:
@@ -85,8 +92,12 @@ def challenge_submit():
         state.cookies.append(cookies.device_cookie(proven.device_secret, state.path_prefix))
     # The same new-device e-mail as a sign-in without a second factor (web/auth_routes.py).
     browser = security_notices.note_sign_in(
-        state.company, proven.user,
-        cookies.read(request.headers, cookies.browser_name(state.path_prefix)), client, clock.now())
+        state.company,
+        proven.user,
+        cookies.read(request.headers, cookies.browser_name(state.path_prefix)),
+        client,
+        clock.now(),
+    )
     state.cookies.append(cookies.browser_cookie(browser, state.path_prefix))
     if proven.user.must_change_password:
         return redirect("/change-password")
@@ -100,15 +111,21 @@ def _preferences(status=200, error=None, notice=None, recovery_codes=None):
     user, company = state.user, state.company
     secret = None if two_factor.enrolled(user) else user.totp_pending_secret
     uri = two_factor.provisioning_uri(user, company, secret) if secret else None
-    return page(bp.current_request, "two_factor.html", status=status, error=error,
-                notice=notice, enrolled=two_factor.enrolled(user),
-                forced=two_factor.must_enrol(company, user),
-                required=two_factor.required(company, user),
-                secret=secret,
-                spaced_secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) if secret else None,
-                qr=two_factor.qr_svg_data_uri(uri) if uri else None,
-                recovery_codes=recovery_codes,
-                codes_left=len(user.recovery_code_hashes or ()))
+    return page(
+        bp.current_request,
+        "two_factor.html",
+        status=status,
+        error=error,
+        notice=notice,
+        enrolled=two_factor.enrolled(user),
+        forced=two_factor.must_enrol(company, user),
+        required=two_factor.required(company, user),
+        secret=secret,
+        spaced_secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) if secret else None,
+        qr=two_factor.qr_svg_data_uri(uri) if uri else None,
+        recovery_codes=recovery_codes,
+        codes_left=len(user.recovery_code_hashes or ()),
+    )
 
 
 @bp.route("/preferences/two-factor", methods=["GET"])
@@ -134,8 +151,7 @@ def confirm():
     two_factor = _two_factor()
     state = _state()
     code = forms.parse(bp.current_request).get("code", "")
-    result = two_factor.confirm_enrolment(state.user, state.company, code, clock.now(),
-                                          state.source_ip)
+    result = two_factor.confirm_enrolment(state.user, state.company, code, clock.now(), state.source_ip)
     if result.error:
         return _preferences(status=400, error=result.error)
     # This sign-in has just proven the factor: a switch to another company carries it.
@@ -150,8 +166,9 @@ def disable():
     two_factor = _two_factor()
     state = _state()
     form = forms.parse(bp.current_request)
-    error = two_factor.disable(state.user, state.company, form.get("password", ""),
-                               form.get("code", ""), clock.now(), state.source_ip)
+    error = two_factor.disable(
+        state.user, state.company, form.get("password", ""), form.get("code", ""), clock.now(), state.source_ip
+    )
     if error:
         return _preferences(status=400, error=error)
     return redirect("/preferences/two-factor?notice=disabled")
@@ -160,17 +177,22 @@ def disable():
 # ---------------------------------------------------------------- administrators
 def _logins(customer):
     """(membership, user) of every login of this account of the managed company."""
-    memberships = admin_customers.account_memberships(
-        _state().managed_company.company_id, customer.customer_no)
+    memberships = admin_customers.account_memberships(_state().managed_company.company_id, customer.customer_no)
     found = admin_customers.users_by_id(m.user_id for m in memberships)
     return [(m, found[m.user_id]) for m in memberships if m.user_id in found]
 
 
 def _logins_page(customer, status=200, notice=None, error=None):
-    return admin_page(bp.current_request, "admin/logins.html", status=status,
-                      customer=customer, logins=_logins(customer), notice=notice, error=error,
-                      back="/admin/customers?" + urlencode({"retrieve": "1",
-                                                             "number": customer.customer_no}))
+    return admin_page(
+        bp.current_request,
+        "admin/logins.html",
+        status=status,
+        customer=customer,
+        logins=_logins(customer),
+        notice=notice,
+        error=error,
+        back="/admin/customers?" + urlencode({"retrieve": "1", "number": customer.customer_no}),
+    )
 
 
 @bp.route("/admin/customers/{customer_no}/logins", methods=["GET"])
@@ -178,12 +200,14 @@ def _logins_page(customer, status=200, notice=None, error=None):
 def logins(customer_no):
     customer = customer_of_managed(customer_no)
     notice = {"reset": "Two-factor sign-in was reset; the login was told by e-mail."}.get(
-        (bp.current_request.query_params or {}).get("notice"))
+        (bp.current_request.query_params or {}).get("notice")
+    )
     return _logins_page(customer, notice=notice)
 
 
-@bp.route("/admin/customers/{customer_no}/logins/{user_id}/reset-two-factor",
-          methods=["POST"], content_types=forms.FORM)
+@bp.route(
+    "/admin/customers/{customer_no}/logins/{user_id}/reset-two-factor", methods=["POST"], content_types=forms.FORM
+)
 @administrator(bp)
 def reset(customer_no, user_id):
     two_factor = _two_factor()
@@ -194,6 +218,5 @@ def reset(customer_no, user_id):
     if target is None:
         raise NotFoundError("Page not found")
     if not two_factor.admin_reset(state.managed_company, state.user, target, state.source_ip):
-        return _logins_page(customer, status=400,
-                            error="This login has no two-factor sign-in to reset.")
+        return _logins_page(customer, status=400, error="This login has no two-factor sign-in to reset.")
     return redirect(f"/admin/customers/{quote(customer.customer_no, safe='')}/logins?notice=reset")

@@ -4,14 +4,17 @@ Made to look like a real dealership's branding (a monogram and word mark; a dusk
 scene with the company's own storefront), in the company's colours, in well under a
 second.  Local demo data only: Pillow is imported here, never by the app.
 """
+
 import io
 import math
 import random
 from pathlib import Path
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation")]
-FONT_FILES = {True: ["DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf"],
-              False: ["DejaVuSans.ttf", "LiberationSans-Regular.ttf"]}
+FONT_FILES = {
+    True: ["DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf"],
+    False: ["DejaVuSans.ttf", "LiberationSans-Regular.ttf"],
+}
 
 
 def _font(size: int, bold: bool = True):
@@ -25,7 +28,7 @@ def _font(size: int, bold: bool = True):
 
 
 def _rgb(hex_color: str):
-    return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
 
 
 def _mix(a, b, t: float):
@@ -54,8 +57,9 @@ def _monogram(draw, box, text, primary, accent, radius):
     draw.rectangle((x0, y1 - band * 2, x1, y1 - band), fill=accent)
     draw.rectangle((x0, y1 - band * 2 - 1, x1, y1 - band * 2 + 1), fill=primary)
     font = _font(int(size * 0.46))
-    draw.text(((x0 + x1) / 2, y0 + (size - band * 2) / 2 + band * 0.3), text, font=font,
-              fill=(255, 255, 255), anchor="mm")
+    draw.text(
+        ((x0 + x1) / 2, y0 + (size - band * 2) / 2 + band * 0.3), text, font=font, fill=(255, 255, 255), anchor="mm"
+    )
 
 
 def logo(name: str, primary_hex: str, accent_hex: str, tagline: str = "") -> bytes:
@@ -67,14 +71,25 @@ def logo(name: str, primary_hex: str, accent_hex: str, tagline: str = "") -> byt
     first, rest = words[0], " ".join(words[1:])
     big, small = _font(50), _font(22, bold=False)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    width = 150 + max(probe.textlength(first, font=big) + 12 + probe.textlength(rest, font=big),
-                      probe.textlength(tagline.upper(), font=small) * 1.1) + 24
+    width = (
+        150
+        + max(
+            probe.textlength(first, font=big) + 12 + probe.textlength(rest, font=big),
+            probe.textlength(tagline.upper(), font=small) * 1.1,
+        )
+        + 24
+    )
     image = Image.new("RGB", (int(width), 140), (255, 255, 255))
     draw = ImageDraw.Draw(image)
     _monogram(draw, (12, 12, 128, 128), initials(name), primary, accent, 18)
     draw.text((150, 70), first, font=big, fill=primary, anchor="ls")
-    draw.text((150 + probe.textlength(first, font=big) + 12, 70), rest, font=big,
-              fill=_mix(primary, (40, 40, 40), 0.55), anchor="ls")
+    draw.text(
+        (150 + probe.textlength(first, font=big) + 12, 70),
+        rest,
+        font=big,
+        fill=_mix(primary, (40, 40, 40), 0.55),
+        anchor="ls",
+    )
     draw.rectangle((150, 84, 150 + 60, 88), fill=accent)
     if tagline:
         draw.text((150, 120), tagline.upper(), font=small, fill=(85, 85, 85), anchor="ls")
@@ -85,13 +100,13 @@ def favicon(name: str, primary_hex: str, accent_hex: str) -> bytes:
     from PIL import Image, ImageDraw
 
     image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
-    _monogram(ImageDraw.Draw(image), (0, 0, 63, 63), initials(name), _rgb(primary_hex),
-              _rgb(accent_hex), 12)
+    _monogram(ImageDraw.Draw(image), (0, 0, 63, 63), initials(name), _rgb(primary_hex), _rgb(accent_hex), 12)
     return _png(image)
 
 
-def hero(name: str, primary_hex: str, accent_hex: str, building: str = "shop",
-         width: int = 1200, height: int = 400) -> bytes:
+def hero(
+    name: str, primary_hex: str, accent_hex: str, building: str = "shop", width: int = 1200, height: int = 400
+) -> bytes:
     """A dusk street scene: graded sky and sun glow, hills fading into haze, and the
     company's building (a "shop" with a shop window, or a "warehouse" with loading doors)
     carrying its sign, softly lit."""
@@ -109,20 +124,19 @@ def hero(name: str, primary_hex: str, accent_hex: str, building: str = "shop",
         draw.line([(0, y), (width, y)], fill=_mix(sky_top, horizon, t))
 
     glow = Image.new("L", (width, height), 0)  # the low sun, blurred into a halo
-    ImageDraw.Draw(glow).ellipse((width * 0.16, ground_y - 170, width * 0.16 + 260, ground_y + 90),
-                                 fill=200)
+    ImageDraw.Draw(glow).ellipse((width * 0.16, ground_y - 170, width * 0.16 + 260, ground_y + 90), fill=200)
     glow = glow.filter(ImageFilter.GaussianBlur(60))
     image.paste(Image.new("RGB", (width, height), _mix(accent, (255, 250, 235), 0.6)), mask=glow)
 
-    for layer, (depth, amplitude, base) in enumerate([(0.75, 40, 0.60), (0.5, 55, 0.68),
-                                                      (0.25, 35, 0.74)]):
+    for layer, (depth, amplitude, base) in enumerate([(0.75, 40, 0.60), (0.5, 55, 0.68), (0.25, 35, 0.74)]):
         # Hills: nearer ones darker and sharper (atmospheric perspective).
         colour = _mix(_mix(primary, (15, 20, 30), 0.5), horizon, depth)
         phase, step = rng.uniform(0, 6.28), rng.uniform(140, 260)
         points: list[tuple[float, float]] = [(0, height)]
         for x in range(0, width + 40, 40):
-            ridge_y = height * base - amplitude * (math.sin(x / step + phase) * 0.6
-                                                   + math.sin(x / (step / 2.7) + phase * 2) * 0.4)
+            ridge_y = height * base - amplitude * (
+                math.sin(x / step + phase) * 0.6 + math.sin(x / (step / 2.7) + phase * 2) * 0.4
+            )
             points.append((x, ridge_y))
         points.append((width, height))
         hills = Image.new("L", (width, height), 0)
@@ -145,8 +159,7 @@ def hero(name: str, primary_hex: str, accent_hex: str, building: str = "shop",
     draw.rectangle((left + 30, top + 18, right - 30, top + 18 + sign_h), fill=primary)
     draw.rectangle((left + 30, top + 18 + sign_h, right - 30, top + 24 + sign_h), fill=accent)
     font = _font(30)
-    draw.text(((left + right) / 2, top + 18 + sign_h / 2), name.upper(), font=font,
-              fill=(255, 255, 255), anchor="mm")
+    draw.text(((left + right) / 2, top + 18 + sign_h / 2), name.upper(), font=font, fill=(255, 255, 255), anchor="mm")
     lit = _mix(accent, (255, 245, 215), 0.7)
     inner_top = top + 18 + sign_h + 24
     if building == "warehouse":

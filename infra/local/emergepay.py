@@ -39,6 +39,7 @@ with `process()`.  It shows the card (number, expiry, CVV) or ACH (account,
 routing, holder) fields in an iframe from this server's origin; the numbers go
 from that iframe to this server only, and the page receives the token back.
 """
+
 import hashlib
 import json
 import re
@@ -46,14 +47,12 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Optional
 from urllib.parse import parse_qs, urlsplit
 
 API_PREFIX = "/virtualterminal/v1"
 HANG = object()  # "answer nothing": the HTTP server sleeps, the in-process transport times out
 
-APPROVE_CARDS = {"4111111111111111": "Visa", "5454545454545454": "Mastercard",
-                 "4242424242424242": "Visa"}
+APPROVE_CARDS = {"4111111111111111": "Visa", "5454545454545454": "Mastercard", "4242424242424242": "Visa"}
 DECLINE_CARDS = {"4000000000000002"}
 APPROVE_ACCOUNTS = {"000123456789"}
 DECLINE_ACCOUNTS = {"999999999"}
@@ -78,16 +77,16 @@ class StandIn:
 
     def reset(self):
         with self.lock:
-            self.tokens = {}        # token -> {"oid", "type", "entered": {...} | None, "used"}
+            self.tokens = {}  # token -> {"oid", "type", "entered": {...} | None, "used"}
             self.transactions = {}  # (oid, externalTransactionId) -> result dict (+ private keys)
-            self.by_unique = {}     # uniqueTransId -> (oid, externalTransactionId)
-            self.idempotent = {}    # (oid, endpoint, key) -> (body hash, status, body)
+            self.by_unique = {}  # uniqueTransId -> (oid, externalTransactionId)
+            self.idempotent = {}  # (oid, endpoint, key) -> (body hash, status, body)
             self.latency = 0.0
-            self.failures = []      # [{"status", "count", "path"}]
-            self.hangs = []         # [{"count", "path", "after"}]
+            self.failures = []  # [{"status", "count", "path"}]
+            self.hangs = []  # [{"count", "path", "after"}]
             self.settled = False
-            self.calls = []         # (method, endpoint) log
-            self.requests = []      # what each call sent: method, endpoint, fields, key
+            self.calls = []  # (method, endpoint) log
+            self.requests = []  # what each call sent: method, endpoint, fields, key
 
     # ------------------------------------------------------------- switches
     def control(self, command: dict) -> dict:
@@ -113,11 +112,15 @@ class StandIn:
     def approved_sales(self) -> dict:
         """externalTransactionId -> result, for sales approved and not voided."""
         with self.lock:
-            return {ext: dict(r) for (_, ext), r in self.transactions.items()
-                    if r["transactionType"] in ("CreditSale", "AchSale")
-                    and r["resultStatus"] == "true" and not r.get("_voided")}
+            return {
+                ext: dict(r)
+                for (_, ext), r in self.transactions.items()
+                if r["transactionType"] in ("CreditSale", "AchSale")
+                and r["resultStatus"] == "true"
+                and not r.get("_voided")
+            }
 
-    def _take(self, switches: list, endpoint: str) -> Optional[dict]:
+    def _take(self, switches: list, endpoint: str) -> dict | None:
         for switch in switches:
             if switch.get("count", 1) > 0 and switch.get("path", endpoint) in endpoint:
                 switch["count"] = switch.get("count", 1) - 1
@@ -125,27 +128,31 @@ class StandIn:
         return None
 
     # ------------------------------------------------------------ dispatch
-    def handle(self, method: str, path: str, headers: dict, body: Optional[dict]):
+    def handle(self, method: str, path: str, headers: dict, body: dict | None):
         headers = {k.lower(): v for k, v in headers.items()}
         if not path.startswith(API_PREFIX + "/orgs/"):
             return 404, {"message": "Not found"}
-        match = re.fullmatch(r"/orgs/([^/]+)/transactions/(.+)", path[len(API_PREFIX):])
+        match = re.fullmatch(r"/orgs/([^/]+)/transactions/(.+)", path[len(API_PREFIX) :])
         if not match:
             return 404, {"message": "Not found"}
         oid, rest = match.groups()
-        endpoint = "lookup" if method == "GET" else (
-            rest.split("/")[0] if not rest.startswith("ach/") else rest)
+        endpoint = "lookup" if method == "GET" else (rest.split("/")[0] if not rest.startswith("ach/") else rest)
         if self.latency:
             time.sleep(self.latency)
         with self.lock:
             self.calls.append((method, endpoint))
-            self.requests.append({
-                "method": method, "endpoint": endpoint,
-                "envelope": sorted(body) if isinstance(body, dict) else [],
-                "fields": sorted(((body or {}).get("transactionData") or {}).keys()),
-                "idempotency_key": bool(headers.get("idempotency-key"))})
-            if not headers.get("authorization", "").startswith("Bearer ") or \
-                    len(headers["authorization"]) <= len("Bearer "):
+            self.requests.append(
+                {
+                    "method": method,
+                    "endpoint": endpoint,
+                    "envelope": sorted(body) if isinstance(body, dict) else [],
+                    "fields": sorted(((body or {}).get("transactionData") or {}).keys()),
+                    "idempotency_key": bool(headers.get("idempotency-key")),
+                }
+            )
+            if not headers.get("authorization", "").startswith("Bearer ") or len(headers["authorization"]) <= len(
+                "Bearer "
+            ):
                 return 401, {"message": "Unauthorized"}
             failure = self._take(self.failures, endpoint)
             if failure:
@@ -172,7 +179,7 @@ class StandIn:
         if method == "POST" and rest == "start":
             return self._start(oid, data)
         if method == "PUT" and rest.startswith("checkout/"):
-            return self._checkout(oid, rest[len("checkout/"):], data)
+            return self._checkout(oid, rest[len("checkout/") :], data)
         if method == "PUT" and rest == "void":
             return self._void(oid, data)
         if method == "PUT" and rest == "tokenizedRefund":
@@ -229,28 +236,50 @@ class StandIn:
             number = entered["accountNumber"]
             approved = number not in DECLINE_ACCOUNTS and cents % 100 != 51
             masked, card_type, expiry = "*" * (len(number) - 4) + number[-4:], "Checking", ""
-        result = self._record(oid, ext, record["type"], approved, cents, data, masked=masked,
-                              card_type=card_type, expiry=expiry,
-                              billing_name=data.get("billingName") or entered.get(
-                                  "accountHolderName", ""))
+        result = self._record(
+            oid,
+            ext,
+            record["type"],
+            approved,
+            cents,
+            data,
+            masked=masked,
+            card_type=card_type,
+            expiry=expiry,
+            billing_name=data.get("billingName") or entered.get("accountHolderName", ""),
+        )
         return 200, {"transactionResponse": _public(result)}
 
-    def _record(self, oid, ext, kind, approved, cents, data, *, masked="", card_type="",
-                expiry="", billing_name=""):
+    def _record(self, oid, ext, kind, approved, cents, data, *, masked="", card_type="", expiry="", billing_name=""):
         unique = uuid.uuid4().hex[:20] if approved else ""
         result = {
-            "externalTransactionId": ext, "transactionType": kind,
+            "externalTransactionId": ext,
+            "transactionType": kind,
             "resultStatus": "true" if approved else "false",
             "resultMessage": "Approved" if approved else "Declined",
-            "uniqueTransId": unique, "transactionReference": data.get("transactionReference", ""),
+            "uniqueTransId": unique,
+            "transactionReference": data.get("transactionReference", ""),
             "approvalNumberResult": f"{abs(hash(ext)) % 1000000:06d}" if approved else "",
-            "amount": _amount(cents), "amountBalance": "", "amountProcessed":
-                _amount(cents) if approved else "0.00",
-            "amountTaxed": "0.00", "amountTipped": "0.00", "billingName": billing_name,
-            "maskedAccount": masked, "accountCardType": card_type, "accountExpiryDate": expiry,
-            "accountEntryMethod": "Keyed", "avsResponseCode": "", "avsResponseText": "",
-            "cvvResponseCode": "", "cvvResponseText": "", "batchNumber": "0", "cashier": "",
-            "_oid": oid, "_cents": cents, "_refunded": 0, "_voided": False,
+            "amount": _amount(cents),
+            "amountBalance": "",
+            "amountProcessed": _amount(cents) if approved else "0.00",
+            "amountTaxed": "0.00",
+            "amountTipped": "0.00",
+            "billingName": billing_name,
+            "maskedAccount": masked,
+            "accountCardType": card_type,
+            "accountExpiryDate": expiry,
+            "accountEntryMethod": "Keyed",
+            "avsResponseCode": "",
+            "avsResponseText": "",
+            "cvvResponseCode": "",
+            "cvvResponseText": "",
+            "batchNumber": "0",
+            "cashier": "",
+            "_oid": oid,
+            "_cents": cents,
+            "_refunded": 0,
+            "_voided": False,
             "_settled": self.settled,
         }
         self.transactions[(oid, ext)] = result
@@ -263,8 +292,10 @@ class StandIn:
         if key is None or key[0] != oid:
             return None
         original = self.transactions[key]
-        if data.get("externalTransactionId") not in (None, "") and \
-                original["transactionType"] in ("CreditSale", "AchSale"):
+        if data.get("externalTransactionId") not in (None, "") and original["transactionType"] in (
+            "CreditSale",
+            "AchSale",
+        ):
             return original
         return None
 
@@ -273,12 +304,16 @@ class StandIn:
         if original is None or data.get("externalTransactionId") != original["externalTransactionId"]:
             return 400, {"message": "Transaction not found for void"}
         if original["_settled"] or original["_refunded"]:
-            return 200, {"transactionResponse": dict(_public(original), resultStatus="false",
-                                                     resultMessage="Transaction already settled",
-                                                     transactionType="Void")}
+            return 200, {
+                "transactionResponse": dict(
+                    _public(original),
+                    resultStatus="false",
+                    resultMessage="Transaction already settled",
+                    transactionType="Void",
+                )
+            }
         original["_voided"] = True
-        return 200, {"transactionResponse": dict(_public(original), transactionType="Void",
-                                                 resultMessage="Voided")}
+        return 200, {"transactionResponse": dict(_public(original), transactionType="Void", resultMessage="Voided")}
 
     def _refund(self, oid, data):
         original = self._original(oid, data)
@@ -293,26 +328,38 @@ class StandIn:
         kind = "CreditReturn" if original["transactionType"] == "CreditSale" else "AchReturn"
         if approved:
             original["_refunded"] += cents
-        result = self._record(oid, ext, kind, approved, cents, data,
-                              masked=original["maskedAccount"],
-                              card_type=original["accountCardType"],
-                              billing_name=original["billingName"])
+        result = self._record(
+            oid,
+            ext,
+            kind,
+            approved,
+            cents,
+            data,
+            masked=original["maskedAccount"],
+            card_type=original["accountCardType"],
+            billing_name=original["billingName"],
+        )
         return 200, {"transactionResponse": _public(result)}
 
     def _ach_refund(self, oid, data):
         ext = data.get("externalTransactionId")
-        needed = ("amount", "externalTransactionId", "accountHolderName", "routingNumber",
-                  "accountNumber")
+        needed = ("amount", "externalTransactionId", "accountHolderName", "routingNumber", "accountNumber")
         if not all(data.get(k) for k in needed):
             return 400, {"message": "Missing " + ", ".join(k for k in needed if not data.get(k))}
         if (oid, ext) in self.transactions:
             return 400, {"message": "External transaction id already used"}
         number = data["accountNumber"]
-        result = self._record(oid, ext, "AchReturn", number not in DECLINE_ACCOUNTS,
-                              _cents(data["amount"]), data,
-                              masked="*" * (len(number) - 4) + number[-4:],
-                              card_type=data.get("accountType", "Checking"),
-                              billing_name=data["accountHolderName"])
+        result = self._record(
+            oid,
+            ext,
+            "AchReturn",
+            number not in DECLINE_ACCOUNTS,
+            _cents(data["amount"]),
+            data,
+            masked="*" * (len(number) - 4) + number[-4:],
+            card_type=data.get("accountType", "Checking"),
+            billing_name=data["accountHolderName"],
+        )
         return 200, {"transactionResponse": _public(result)}
 
 
@@ -358,8 +405,7 @@ class InProcessTransport:
         from chalicelib.payments.gateway import TransportTimeout
 
         path = urlsplit(url).path
-        answer = self.stand_in.handle(method, path, headers, json.loads(json.dumps(body))
-                                      if body is not None else None)
+        answer = self.stand_in.handle(method, path, headers, json.loads(json.dumps(body)) if body is not None else None)
         if answer is HANG:
             raise TransportTimeout("stand-in: no answer in time")
         return answer
@@ -392,12 +438,16 @@ window.addEventListener("message", async (event) => {
 send({type: "loaded", height: document.body.scrollHeight + 8});
 </script></body></html>"""
 
-CARD_FIELDS = [("cardNumber", "Card number", "cc-number", "numeric"),
-               ("cardExpirationDate", "Expiry (MM/YY)", "cc-exp", "numeric"),
-               ("cardSecurityCode", "Security code (CVV)", "cc-csc", "numeric")]
-ACH_FIELDS = [("accountHolderName", "Account holder name", "name", "text"),
-              ("routingNumber", "Routing number", "off", "numeric"),
-              ("accountNumber", "Account number", "off", "numeric")]
+CARD_FIELDS = [
+    ("cardNumber", "Card number", "cc-number", "numeric"),
+    ("cardExpirationDate", "Expiry (MM/YY)", "cc-exp", "numeric"),
+    ("cardSecurityCode", "Security code (CVV)", "cc-csc", "numeric"),
+]
+ACH_FIELDS = [
+    ("accountHolderName", "Account holder name", "name", "text"),
+    ("routingNumber", "Routing number", "off", "numeric"),
+    ("accountNumber", "Account number", "off", "numeric"),
+]
 
 SCRIPT = r"""// Local stand-in of emergepay's cip-hosted-fields.js (same init options and process()).
 (function () {
@@ -446,9 +496,13 @@ def frame_page(token: str, kind: str, parent_origin: str) -> str:
         f'<div class="row"><label for="{n}">{html.escape(label)}</label>'
         f'<input id="{n}" name="{n}" autocomplete="{auto}" inputmode="{mode}" '
         f'aria-describedby="e-{n}"><p class="error" id="e-{n}" role="alert"></p></div>'
-        for n, label, auto, mode in fields)
-    return (FRAME_HTML.replace("__FIELDS__", rows).replace("__TOKEN__", json.dumps(token))
-            .replace("__ORIGIN__", json.dumps(parent_origin)))
+        for n, label, auto, mode in fields
+    )
+    return (
+        FRAME_HTML.replace("__FIELDS__", rows)
+        .replace("__TOKEN__", json.dumps(token))
+        .replace("__ORIGIN__", json.dumps(parent_origin))
+    )
 
 
 def make_handler(stand_in: StandIn, hang_seconds: float = 30.0):
@@ -459,8 +513,11 @@ def make_handler(stand_in: StandIn, hang_seconds: float = 30.0):
             pass
 
         def _send(self, status, body, content_type="application/json"):
-            raw = body if isinstance(body, bytes) else (
-                json.dumps(body).encode() if content_type == "application/json" else body.encode())
+            raw = (
+                body
+                if isinstance(body, bytes)
+                else (json.dumps(body).encode() if content_type == "application/json" else body.encode())
+            )
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(raw)))
@@ -492,14 +549,16 @@ def make_handler(stand_in: StandIn, hang_seconds: float = 30.0):
         def do_GET(self):
             parts = urlsplit(self.path)
             if parts.path == "/cip-hosted-fields.js":
-                return self._send(200, SCRIPT.replace("__ORIGIN__", json.dumps(self._origin())),
-                                  "application/javascript")
+                return self._send(
+                    200, SCRIPT.replace("__ORIGIN__", json.dumps(self._origin())), "application/javascript"
+                )
             if parts.path == "/hosted-fields/frame":
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                return self._send(200, frame_page(query.get("token", ""),
-                                                  query.get("type", "CreditSale"),
-                                                  query.get("origin", "")),
-                                  "text/html; charset=utf-8")
+                return self._send(
+                    200,
+                    frame_page(query.get("token", ""), query.get("type", "CreditSale"), query.get("origin", "")),
+                    "text/html; charset=utf-8",
+                )
             if parts.path == "/_state":
                 return self._send(200, {"transactions": stand_in.state()})
             self._api("GET")
@@ -519,7 +578,7 @@ def make_handler(stand_in: StandIn, hang_seconds: float = 30.0):
     return Handler
 
 
-def serve(port: int, host: str = "127.0.0.1", stand_in: Optional[StandIn] = None):
+def serve(port: int, host: str = "127.0.0.1", stand_in: StandIn | None = None):
     """Start the stand-in on a daemon thread; returns (server, stand_in)."""
     stand_in = stand_in or StandIn()
     server = ThreadingHTTPServer((host, port), make_handler(stand_in))

@@ -8,9 +8,10 @@ dead-letter queue, as it does in AWS).
 
 raises for the whole batch, or reports the records that failed (app.send_queued_mail).
 """
+
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, List
 
 from chalicelib import aws, config
 
@@ -19,15 +20,21 @@ from chalicelib import aws, config
 class Round:
     received: int = 0
     sent: int = 0
-    failed: List[str] = field(default_factory=list)  # message ids left on the queue
+    failed: list[str] = field(default_factory=list)  # message ids left on the queue
 
 
 def _record(message: dict, queue_arn: str) -> dict:
-    return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"], "attributes": message.get("Attributes", {}),
-            "messageAttributes": {}, "md5OfBody": message.get("MD5OfBody", ""),
-            "eventSource": "aws:sqs", "eventSourceARN": queue_arn,
-            "awsRegion": config.region()}
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {},
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": config.region(),
+    }
 
 
 def queue_url(dead_letters: bool = False) -> str:
@@ -35,19 +42,19 @@ def queue_url(dead_letters: bool = False) -> str:
     return aws.queue_url(name)
 
 
-def run_once(handler: Callable, *, batch_size: int = 1, retry_after: int = 0,
-             dead_letters: bool = False, wait_seconds: int = 0) -> Round:
+def run_once(
+    handler: Callable, *, batch_size: int = 1, retry_after: int = 0, dead_letters: bool = False, wait_seconds: int = 0
+) -> Round:
     """One poll (a long poll with `wait_seconds`): at most `batch_size` messages, one
     invocation of `handler`."""
     sqs = aws.client("sqs")
     url = queue_url(dead_letters)
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch_size,
-                                   AttributeNames=["All"],
-                                   WaitTimeSeconds=wait_seconds).get("Messages", [])
+    messages = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=batch_size, AttributeNames=["All"], WaitTimeSeconds=wait_seconds
+    ).get("Messages", [])
     if not messages:
         return Round()
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     records = [_record(m, arn) for m in messages]
     try:
         answer = handler({"Records": records}, None) or {}
@@ -56,12 +63,14 @@ def run_once(handler: Callable, *, batch_size: int = 1, retry_after: int = 0,
         failed = {r["messageId"] for r in records}
     for message in messages:
         if message["MessageId"] in failed:
-            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
-                                          VisibilityTimeout=retry_after)
+            sqs.change_message_visibility(
+                QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=retry_after
+            )
         else:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return Round(len(messages), len(messages) - len(failed),
-                 [m["MessageId"] for m in messages if m["MessageId"] in failed])
+    return Round(
+        len(messages), len(messages) - len(failed), [m["MessageId"] for m in messages if m["MessageId"] in failed]
+    )
 
 
 def drain(handler: Callable, *, max_rounds: int = 1000, **options) -> Round:
@@ -78,12 +87,15 @@ def drain(handler: Callable, *, max_rounds: int = 1000, **options) -> Round:
     return total
 
 
-def dead_letters(limit: int = 10) -> List[dict]:
+def dead_letters(limit: int = 10) -> list[dict]:
     """Messages waiting in the dead-letter queue (read without taking them)."""
     sqs = aws.client("sqs")
-    answer = sqs.receive_message(QueueUrl=queue_url(dead_letters=True),
-                                 MaxNumberOfMessages=min(limit, 10), VisibilityTimeout=0,
-                                 AttributeNames=["All"])
+    answer = sqs.receive_message(
+        QueueUrl=queue_url(dead_letters=True),
+        MaxNumberOfMessages=min(limit, 10),
+        VisibilityTimeout=0,
+        AttributeNames=["All"],
+    )
     return answer.get("Messages", [])
 
 

@@ -5,6 +5,7 @@ moto builds by serialising every tracked object of every service: with the demo'
 parts and their search tokens in DynamoDB it took over 10 s.  Only the mail is needed, so the
 document lists SES's objects alone; everything else moto does is unchanged.
 """
+
 import sys
 from collections.abc import Mapping
 

@@ -15,6 +15,7 @@ request, and failed ones are retried and end in the dead-letter queue as in AWS.
 Environment: PORT (default 8000), MOTO_PORT (default 5055), HOST (127.0.0.1),
 EMERGEPAY_PORT (default: a free port), RECONCILE_SECONDS (default 60).
 """
+
 import os
 import signal
 import socket
@@ -56,7 +57,10 @@ def start_moto(moto_port: int) -> subprocess.Popen:
     env = dict(os.environ, MOTO_DISABLE_GLOBAL_CORS="true")
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local.moto_server", "-H", "127.0.0.1", "-p", str(moto_port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for_port(moto_port)
     return process
 
@@ -103,6 +107,7 @@ def start_emergepay() -> str:
 def start_reconciler(seconds: float) -> None:
     """What `@app.schedule` does in AWS: resolve pending payments, retry receipts,
     recount the AR totals of ERP batches cut off midway."""
+
     def loop():
         from chalicelib.logs import logger
         from chalicelib.repositories import ar_totals
@@ -137,8 +142,8 @@ def make_server(host: str, port: int):
     config = factory.create_config_obj(chalice_stage_name="local")
     server = local.create_local_server(config.chalice_app, config, host, port)
     server.server.RequestHandlerClass = functools.partial(
-        redacting_request_handler(), app_object=OneRequestAtATime(server.app_object),
-        config=config)
+        redacting_request_handler(), app_object=OneRequestAtATime(server.app_object), config=config
+    )
     return server
 
 
@@ -175,7 +180,8 @@ def main() -> int:
         start_reconciler(float(os.environ.get("RECONCILE_SECONDS", "60")))
         start_mail_consumer()
         server = make_server(host, port)
-        print(f"""
+        print(
+            f"""
 Dealer Portal is running (stage local; data lives in memory and resets on restart).
 
   ABC Appliance Service   http://localhost:{port}/  (also http://abc.localhost:{port}/)
@@ -191,7 +197,9 @@ Demo logins (local only):
 {seed.demo_logins()}
 
 Seeded {sum(counts.values())} records; ready in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.
-""", flush=True)
+""",
+            flush=True,
+        )
         server.serve_forever()
     except KeyboardInterrupt:
         pass
