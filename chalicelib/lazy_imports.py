@@ -7,7 +7,7 @@ So route modules import services and repositories as modules (`from ..services i
 payments`, then `payments.PaymentService` inside a function), and the modules below the
 deferred packages get a module object at once whose code runs on its first attribute
 read.  The first request that uses a service pays for it once per instance, like any
-import.  `bench/cold_start.py` measures the effect; tests/test_lazy_imports.py proves it.
+import.  `bench/cold_start.py` measures the effect; tests/unit/test_lazy_imports.py proves it.
 
 This is the idea of the standard library's `importlib.util.LazyLoader`, whose Python 3.11
 version lets a second thread see a module half-run (3.12 added a lock); tests drive

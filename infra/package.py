@@ -19,7 +19,7 @@ in Lambda is the root of the zip.  So this:
    (`finish_lambda_package`): refuses wheels and shared objects the runtime cannot
    load, leaves out what the app never imports, adds unchecked-hash pycs.
 
-tests/test_packaging.py builds a package, renders a page from the extracted zip
+tests/integration/test_packaging.py builds a package, renders a page from the extracted zip
 and runs cfn-lint on the template.
 """
 

@@ -1,7 +1,7 @@
 """One IAM policy per Lambda function: the actions its handler makes, on the stage's resources.
 
 Kept as data (function -> resource kind -> actions) so that
-tests/test_least_privilege.py can compare it with the AWS operations each handler
+tests/functional/test_least_privilege.py can compare it with the AWS operations each handler
 makes against moto, in both directions: a missing action fails, and so does an
 action nothing uses.  The keys are the function resources of Chalice's template
 (APIHandler serves every route; the others are app.py's event handlers).

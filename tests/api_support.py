@@ -71,3 +71,28 @@ class Answer:
 
     def __repr__(self):
         return f"<Answer {self.status} {self.body[:300]!r}>"
+
+
+def invoice(invoice_no="W500", customer_no="C1", **over):
+    record = {"invoice_no": invoice_no, "customer_no": customer_no, "invoice_date": "2026-11-02",
+              "due_date": "2026-12-02", "state": "open", "status": "Scheduled",
+              "dealer_code": None, "lines": [
+                  {"line_no": 1, "part_no": "WP1", "description": "Door gasket",
+                   "qty_ordered": 2, "qty_shipped": 1, "qty_backordered": 1, "price": "12.50"}],
+              "subtotal": "25.00", "tax": "1.81", "total": "26.81", "balance": "26.81",
+              "applied_payment_ids": [], "updated_at": UPDATED}
+    record.update(over)
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def customer(customer_no="C1", **over):
+    record = {"customer_no": customer_no, "name": "Rita's Kitchen", "updated_at": UPDATED,
+              "address": "1 Oak St", "city": "Springfield", "state": "IL",
+              "locations": [{"location_id": "LAKE", "name": "Lake house", "city": "Lakeview"}],
+              "contacts": [{"contact_id": "1", "name": "Rita", "email": "rita@example.com",
+                            "primary": True}]}
+    record.update(over)
+    return record
+
+
+PDF = b"%PDF-1.4\n% test\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"

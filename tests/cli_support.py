@@ -84,7 +84,6 @@ def make_api_token(scope="platform", company_id=None, label="test"):
     """A bearer token stored the way the API checks it (only its SHA-256 is kept)."""
     from chalicelib.ids import new_id, new_secret, sha256
     from chalicelib.models import ApiToken
-
     from tests.support import NOW
 
     secret = new_secret()

@@ -6,9 +6,9 @@ PORTAL_TEST_PACKAGE=<dir of a `make package` output> reuses that build instead
 (its template is completed again by infra.package.complete_template, so a change
 to infra/ is seen; a change to the app's code is not: rebuild then).
 """
-import os
 import atexit
 import functools
+import os
 import shutil
 import tempfile
 import time

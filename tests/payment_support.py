@@ -3,11 +3,17 @@ process (the app's real gateway client talks to it through PORTAL_EMERGEPAY_URL)
 or called in-process with fault switches."""
 import re
 import socket
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 
+from chalicelib import clock
+from chalicelib.email import EmailError
 from chalicelib.payments import credentials
 from chalicelib.payments.gateway import Gateway
+from chalicelib.repositories import payments as payments_repo
+from chalicelib.services.payments import PayDetails
 from infra.local.emergepay import API_PREFIX, InProcessTransport, StandIn, serve
 
 CARD_OK = {"cardNumber": "4111111111111111", "cardExpirationDate": "12/30",
@@ -83,3 +89,55 @@ def review_and_authorize(browser, stand_in, fields, entered=None):
     status, _ = stand_in.authorize(token, dict(entered))
     assert status == 200
     return review, dict(fields, transaction_token=token)
+
+
+class Clock:
+    def __init__(self):
+        self.offset = timedelta()
+
+    def __call__(self):
+        return clock.utcnow() + self.offset
+
+
+class CrashingRepo:
+    """The payments repository, except that `resolve` can fail once (a Lambda dying
+    between the gateway's answer and the database write)."""
+
+    def __init__(self):
+        self.crash_next = False
+
+    def __getattr__(self, name):
+        return getattr(payments_repo, name)
+
+    def resolve(self, *args, **kwargs):
+        if self.crash_next:
+            self.crash_next = False
+            raise RuntimeError("process died before the database write")
+        return payments_repo.resolve(*args, **kwargs)
+
+
+@dataclass
+class Mailbox:
+    down: bool = False
+    sent: list = field(default_factory=list)
+
+    def __call__(self, company, to, template, **context):
+        if self.down:
+            raise EmailError("SES unreachable")
+        self.sent.append((to, context["payment"].payment_id))
+        return "id"
+
+
+def authorized_token(stand_in, method="card", entered=CARD_OK):
+    gateway = in_process_gateway(stand_in)("abc", method)
+    token = gateway.start()
+    assert stand_in.authorize(token, dict(entered))[0] == 200
+    return token
+
+
+DETAILS = PayDetails("card", "Rita", "62704", "rita@example.com")
+
+
+def reconcile_later(world, minutes=5):
+    world["now"].offset += timedelta(minutes=minutes)
+    return world["service"].reconcile(world["company"])

@@ -1,10 +1,14 @@
 """Helpers for tests: a cookie-keeping client, factories, the sent-mail box."""
+import html
 import re
+import struct
+import zlib
 from datetime import datetime, timezone
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
-from chalicelib.models import Company, Domain, LoginName, Membership, Theme, User, WebAccess
+from chalicelib.models import Company, Contact, Customer, Domain, LoginName, Membership, Theme, User, WebAccess
+from chalicelib.repositories import admin_customers
 from chalicelib.repositories.keys import account_pk, email_login, name_login
 from chalicelib.services import passwords
 
@@ -184,3 +188,58 @@ def set_pages(company, **pages):
     company.pages = dict(DEFAULT_PAGES, **pages)
     company.save()
     tenant.forget()
+
+
+ADMIN = "boss@abc.example"
+
+
+def make_customer(company_id, customer_no, name, location="MAIN", city="Springfield", state="IL",
+                  location_name=None, erp_active=True, emails=()):
+    Customer(account_pk(company_id, customer_no), location, company_id=company_id,
+             customer_no=customer_no, name=name,
+             name_key=f"{name.lower()}#{customer_no}#{location}", city=city, state=state,
+             location_name=location_name, erp_active=erp_active).save()
+    for n, email in enumerate(emails):
+        Contact(account_pk(company_id, customer_no), f"c{n}", name=f"Contact {n}",
+                email=email).save()
+    admin_customers.refresh_summary(company_id, customer_no)
+
+
+def sign_in_rita(browser, abc, **pages):
+    set_pages(abc, **{"open_parts": True, "search_all": True, **pages})
+    make_user("rita@example.com", accounts=[("abc", "C1")])
+    Customer(account_pk("abc", "C1"), "MAIN", company_id="abc", customer_no="C1",
+             name="Rita's Kitchen", name_key="rita's kitchen#C1#MAIN", location_name="Main").save()
+    Customer(account_pk("abc", "C1"), "LAKE", company_id="abc", customer_no="C1",
+             name="Rita's Kitchen", name_key="rita's kitchen#C1#LAKE", location_name="Lake house",
+             city="Lakeview").save()
+    browser.sign_in("rita@example.com")
+
+
+def png(color=(200, 30, 30), size=4):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + bytes(color) * size for _ in range(size))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def s3():
+    from chalicelib import aws
+    return aws.client("s3")
+
+
+def upload_fields(page_html, kind):
+    """The hidden fields of the presigned POST form of one image on the editor page."""
+    form = re.search(rf'<form method="post" action="([^"]+)" enctype="multipart/form-data" '
+                     rf'data-image-upload="{kind}">(.*?)</form>', page_html, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2)))
+    return html.unescape(form.group(1)), {k: html.unescape(v) for k, v in fields.items()}
+
+
+def abc_company():
+    return Company.get("abc", consistent_read=True)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

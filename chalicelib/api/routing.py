@@ -1,5 +1,5 @@
 """One route table for the admin API: it registers the Chalice routes and produces the
-OpenAPI document, so the two cannot drift (tests/test_api_openapi.py checks both ways).
+OpenAPI document, so the two cannot drift (tests/functional/test_api_openapi.py checks both ways).
 
 Every route answers JSON, errors included: `{"error": code, "message": text}` (plus
 `errors: [{field, reason}]` for validation).  Auth is a bearer token (services.api_tokens).

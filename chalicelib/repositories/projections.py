@@ -1,7 +1,7 @@
 """Read projections: plain rows built straight from DynamoDB's answer, read the way the model's
 own attributes say (a page of 50 list items as PynamoDB objects cost most of a list page's own
 time, bench/pages.py). A view names the model attributes it holds; how each is read comes from
-the model, so a view cannot drift from it (tests/test_layers.py checks the names)."""
+the model, so a view cannot drift from it (tests/unit/test_layers.py checks the names)."""
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from .browser_support import Contexts
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -111,3 +113,11 @@ def assert_accessible(page, impacts=BLOCKING_IMPACTS):
             lines.append(f"  {violation['id']} ({violation['impact']}): {violation['help']}"
                          f" -> {', '.join(targets)}" + (f" (+{more} more)" if more > 0 else ""))
         pytest.fail("\n".join(lines), pytrace=False)
+
+
+@pytest.fixture
+def browser_context(chromium):
+    contexts = Contexts(chromium)
+    yield contexts
+    contexts.close()
+    assert not contexts.unexpected_errors()

@@ -6,17 +6,16 @@ the tests compare what the browser computed (header colour, loaded images).
 """
 import html
 import re
-import struct
-import zlib
 
 import pyotp
 import pytest
 import requests
 
 from infra.local.seed import COMPANIES, DEMO_PASSWORD, DEMO_TOTP_KEYS
+from tests.support import png
 
+from .browser_support import Contexts, base_url, sign_in
 from .conftest import assert_accessible
-from .test_journeys import Contexts, base_url, sign_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -108,15 +107,6 @@ def test_the_switcher_takes_a_login_from_abc_to_pacific_and_back_without_a_passw
     assert_accessible(page)
 
 
-def _png(color, size=24):
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    rows = b"".join(b"\x00" + bytes(color) * size for _ in range(size))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
 def test_an_administrator_uploads_a_logo_from_the_browser_publishes_and_restores(
         stack, contexts, tmp_path):
     """Through the presigned POST to the local stack's moto server, then back."""
@@ -152,7 +142,7 @@ def test_an_administrator_uploads_a_logo_from_the_browser_publishes_and_restores
     assert page.get_by_role("alert").get_by_text("SVG images are not accepted").is_visible()
 
     logo = tmp_path / "new-logo.png"
-    logo.write_bytes(_png((120, 20, 160)))
+    logo.write_bytes(png((120, 20, 160), size=24))
     page.get_by_label("New logo").set_input_files(str(logo))
     page.get_by_role("button", name="Upload the logo").click()
     page.wait_for_url("**/admin/theme?notice=image")

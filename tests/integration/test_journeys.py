@@ -9,8 +9,7 @@ import re
 
 import pytest
 
-from infra.local.seed import DEMO_PASSWORD
-
+from .browser_support import assert_no_horizontal_overflow, base_url, sign_in
 from .conftest import assert_accessible
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -38,60 +37,12 @@ CUSTOMER_PAGES = {
 
 
 # ------------------------------------------------------------------ helpers
-class Contexts:
-    """Fresh browser contexts for one test; their console errors must stay empty.
-
-    A page that answers 404 on purpose logs "Failed to load resource" for
-    itself: `allow_error(path)` expects that one.
-    """
-
-    def __init__(self, browser):
-        self.browser, self.contexts, self.errors, self.allowed = browser, [], [], []
-
-    def __call__(self, **options):
-        context = self.browser.new_context(**options)
-        context.set_default_timeout(10_000)
-        context.on("console", self._console)
-        self.contexts.append(context)
-        return context
-
-    def _console(self, message):
-        if message.type == "error":
-            self.errors.append((message.location.get("url") or "", message.text))
-
-    def allow_error(self, path):
-        self.allowed.append(path)
-
-    def unexpected_errors(self):
-        return [f"{url}: {text}" for url, text in self.errors
-                if not any(url.endswith(path) for path in self.allowed)]
-
-    def close(self):
-        for context in self.contexts:
-            context.close()
 
 
-@pytest.fixture
-def browser_context(chromium):
-    contexts = Contexts(chromium)
-    yield contexts
-    contexts.close()
-    assert not contexts.unexpected_errors()
 
 
-def base_url(stack, host=ABC):
-    return f"http://{host}:{stack['port']}"
 
 
-def sign_in(context, stack, login, host=ABC):
-    page = context.new_page()
-    page.goto(f"{base_url(stack, host)}/login")
-    page.get_by_label("E-mail address or user name").fill(login)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url(stack, host)}/")
-    assert page.get_by_role("heading", name=re.compile("^Welcome")).is_visible()
-    return page
 
 
 def main_menu(page):
@@ -122,9 +73,6 @@ def column(page, header):
             .all_inner_texts()]
 
 
-def assert_no_horizontal_overflow(page):
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"{page.url} scrolls sideways at {widths[1]} px: {widths}"
 
 
 # ------------------------------------------------------------ anonymous pages

@@ -15,8 +15,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .browser_support import base_url, sign_in
 from .conftest import assert_accessible
-from .test_journeys import base_url, browser_context, sign_in  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

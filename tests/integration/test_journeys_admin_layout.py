@@ -15,8 +15,8 @@ import urllib.request
 
 import pytest
 
+from .browser_support import base_url
 from .conftest import assert_accessible
-from .test_journeys import base_url
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

@@ -14,9 +14,8 @@ import pytest
 
 from infra.local.seed import LOCAL_PLATFORM_TOKEN
 
+from .browser_support import Contexts, assert_no_horizontal_overflow, base_url, card, sign_in
 from .conftest import assert_accessible
-from .test_journeys import Contexts, assert_no_horizontal_overflow, base_url, sign_in
-from .test_payments_browser import card
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 PHONE_375 = {"width": 375, "height": 812}

@@ -12,6 +12,7 @@ import pytest
 
 from infra.local.seed import DEMO_PASSWORD
 
+from .browser_support import card
 from .conftest import assert_accessible
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -99,10 +100,6 @@ def pay(page, base, invoices, method, fill, double_click=False):
     return receipt.lower(), page.locator("main").inner_text()
 
 
-def card(frame):
-    frame.get_by_label("Card number").fill("4111 1111 1111 1111")
-    frame.get_by_label("Expiry (MM/YY)").fill("12/30")
-    frame.get_by_label("Security code (CVV)").fill("123")
 
 
 def bank(frame):

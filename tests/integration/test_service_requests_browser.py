@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 
 from infra.local.seed import DEMO_PASSWORD
+from tests.support import png
 
+from .browser_support import Contexts, assert_no_horizontal_overflow, base_url, sign_in
 from .conftest import assert_accessible
-from .test_branding_browser import _png
-from .test_journeys import Contexts, assert_no_horizontal_overflow, base_url, sign_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 PHONE_375 = {"width": 375, "height": 812}
@@ -59,7 +59,7 @@ def test_a_retail_customer_files_a_service_request_with_a_photo_and_an_admin_see
     assert_no_horizontal_overflow(page)
 
     photo = tmp_path / "dryer.png"
-    photo.write_bytes(_png((200, 40, 40)))
+    photo.write_bytes(png((200, 40, 40), size=24))
     page.get_by_label(re.compile("Photo 1 of up to 3")).set_input_files(str(photo))
     page.get_by_role("button", name="Upload the photo").click()
     page.wait_for_url(f"**/service-requests/{request_id}?notice=photo")

@@ -14,13 +14,8 @@ from playwright.sync_api import expect
 
 from infra.local.seed import DEMO_PASSWORD
 
+from .browser_support import assert_no_horizontal_overflow, base_url, sign_in
 from .conftest import assert_accessible
-from .test_journeys import (  # noqa: F401 (browser_context: fixture)
-    assert_no_horizontal_overflow,
-    base_url,
-    browser_context,
-    sign_in,
-)
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

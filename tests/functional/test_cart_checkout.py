@@ -1,0 +1,407 @@
+"""Cart, checkout (charge to account, card, ACH), parts orders, the ERP feed and status,
+administrators' parts orders."""
+import re
+
+import pytest
+
+from chalicelib.models import Cart, PartsOrder, Payment
+from chalicelib.services import tenant
+from tests.api_support import LATER, UPDATED
+from tests.parts_support import PARTS, checkout_fields
+from tests.payment_support import CARD_DECLINED, post_lists
+from tests.support import make_invoice, make_user, sent_mail, text
+
+TOKEN = re.compile(r'data-transaction-token="([^"]+)"')
+PAYMENT_ID = re.compile(r'name="payment_id" value="([0-9a-f]{24})"')
+
+
+@pytest.fixture
+def rita(shop, browser):
+    shop.parts_charge_to_account = True
+    shop.save()
+    tenant.forget()
+    browser.sign_in("rita@example.com")
+    return browser
+
+
+def add(browser, part_no, quantity="1"):
+    return browser.post("/cart/add", {"part_no": part_no, "quantity": str(quantity)})
+
+
+def cart_version(browser):
+    return re.search(r'name="version" value="(\d+)"', text(browser.get("/cart"))).group(1)
+
+
+def orders():
+    return [o for o in PartsOrder.query("abc")]
+
+
+def placed():
+    return [o for o in orders() if o.status != "awaiting_payment"]
+
+
+# -------------------------------------------------------------------- cart
+def test_cart_add_change_remove_empty_and_the_badge(rita):
+    assert add(rita, "W10295370A", 2).status_code == 303
+    assert add(rita, "WP8544771").status_code == 303
+    assert add(rita, "W10295370A", 1).status_code == 303  # adds to the line
+    page = text(rita.get("/cart"))
+    assert 'data-cart-count>2<' in page and 'value="3"' in page
+    assert "$119.97" in page  # 3 × 39.99 at C1's dealer level
+    version = cart_version(rita)
+    assert rita.post("/cart/update", {"part_no": "W10295370A", "quantity": "5",
+                                      "version": version, "action": "change"}).status_code == 303
+    assert 'value="5"' in text(rita.get("/cart"))
+    version = cart_version(rita)
+    rita.post("/cart/update", {"part_no": "WP8544771", "version": version, "action": "remove"})
+    assert 'data-cart-count>1<' in text(rita.get("/cart"))
+    version = cart_version(rita)
+    rita.post("/cart/update", {"version": version, "action": "empty"})
+    assert "Your cart is empty" in text(rita.get("/cart"))
+
+
+def test_the_cart_survives_sign_out_and_another_device(rita, app):
+    add(rita, "W10295370A", 2)
+    rita.post("/logout", {})
+    from chalice.test import Client
+
+    from tests.support import Browser
+
+    with Client(app, stage_name="local") as client:
+        other = Browser(client)
+        other.sign_in("rita@example.com")
+        assert 'data-cart-count>1<' in text(other.get("/cart"))
+
+
+def test_one_cart_per_login_and_account(rita, shop, app):
+    add(rita, "W10295370A")
+    from chalice.test import Client
+
+    from tests.support import Browser
+
+    make_user("bob@example.com", accounts=[("abc", "C1")])
+    with Client(app, stage_name="local") as client:
+        bob = Browser(client)
+        bob.sign_in("bob@example.com")
+        assert 'data-cart-count>0<' in text(bob.get("/cart"))
+
+
+def test_a_stale_cart_in_a_second_tab_is_refused_plainly(rita):
+    add(rita, "W10295370A")
+    old_version = cart_version(rita)
+    add(rita, "WP8544771")  # the other tab
+    answer = rita.post("/cart/update", {"part_no": "W10295370A", "quantity": "4",
+                                        "version": old_version, "action": "change"})
+    assert answer.status_code == 409 and "another tab" in text(answer)
+    assert 'value="4"' not in text(rita.get("/cart"))
+
+
+def test_changed_prices_and_availability_are_told_on_the_cart(rita, erp):
+    add(rita, "W10295370A", 2)
+    erp.batch("abc", "parts", [dict(PARTS[0], prices={"list": "49.99", "dealer": "42.00"},
+                                    qty_available=0, updated_at=LATER)])
+    page = text(rita.get("/cart"))
+    assert "Price changed from $39.99 to $42.00" in page
+    assert "Availability changed: now out of stock" in page
+    assert "$84.00" in page
+    assert "Price changed" not in text(rita.get("/cart"))  # told once, then remembered
+
+
+def test_order_again_adds_a_past_orders_lines(rita):
+    add(rita, "W10295370A", 2)
+    rita.post("/checkout", checkout_fields(rita))
+    [order] = placed()
+    answer = rita.post(f"/parts-orders/{order.order_id}/again", {})
+    assert answer.status_code == 200 and "Added W10295370A" in text(answer)
+    assert 'value="2"' in text(answer)
+
+
+def test_order_again_from_purchase_history_lines(rita):
+    make_invoice("abc", "W500", "C1", "2026-10-01",
+                 lines=[("W10295370A", "Filter", 1, 1, 4999), ("DE-GONE", "Belt", 1, 1, 1200)])
+    answer = post_lists(rita, "/purchases/again", {"part_no": ["W10295370A", "DE-GONE"],
+                                                   "quantity": ["3", "1"]})
+    assert answer.status_code == 200
+    page = text(answer)
+    assert "Added W10295370A" in page and "Not added: DE-GONE: Discontinued" in page
+
+
+# ------------------------------------------------------ charge to account
+def test_charge_to_account_places_one_order_and_sends_the_confirmation(rita):
+    add(rita, "W10295370A", 2)
+    add(rita, "WP8544771", 1)
+    fields = checkout_fields(rita, notes="Leave at the back door")
+    first = rita.post("/checkout", fields)
+    second = rita.post("/checkout", fields)  # double click / refresh
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    [order] = placed()
+    assert order.status == "placed" and order.payment_method == "account"
+    assert order.total_cents == 2 * 3999 + 7120
+    assert order.po_number == "PO-77" and order.notes == "Leave at the back door"
+    assert dict(order.ship_to.as_dict())["location_id"] == "MAIN"
+    page = text(rita.get(first.headers["Location"]))
+    assert "Thank you: your order" in page and "Placed" in page
+    assert "Your cart is empty" in text(rita.get("/cart"))
+    [mail] = sent_mail()
+    assert mail.destinations["ToAddresses"] == ["rita@example.com"]
+    assert order.order_id.upper() in mail.subject and "ABC Appliance Service" in mail.subject
+    assert order.order_id in text(rita.get("/parts-orders"))
+
+
+def test_charge_to_account_needs_the_company_and_the_erp(rita, shop, browser):
+    shop.parts_charge_to_account = False
+    shop.save()
+    tenant.forget()
+    add(rita, "W10295370A")
+    answer = rita.post("/checkout", checkout_fields(rita))
+    assert answer.status_code == 400 and "Online ordering is not available" in text(answer)
+    assert orders() == []
+
+
+def test_checkout_bad_input_is_refused_and_nothing_is_written(rita, shop):
+    add(rita, "W10295370A")
+    shop.parts_po_required = True
+    shop.save()
+    tenant.forget()
+    for change, message in (({"po_number": ""}, "PO number"),
+                            ({"po_number": "<script>"}, "PO number"),
+                            ({"delivery": "ship:NOPE"}, "Choose where"),
+                            ({"delivery": "pickup:XXX"}, "Choose where"),
+                            ({"notes": "x" * 1001}, "Notes"),
+                            ({"method": "cash"}, "Choose how to pay"),
+                            ({"order_id": "not-an-id"}, "out of date")):
+        answer = rita.post("/checkout", checkout_fields(rita, **change))
+        assert answer.status_code == 400, change
+        assert message in text(answer), (change, text(answer)[:3000])
+    assert orders() == []
+    answer = rita.post("/checkout", checkout_fields(rita, delivery="pickup:SEA"))
+    assert answer.status_code == 303
+    assert placed()[0].pickup_branch == "SEA"
+
+
+def test_a_price_change_after_the_checkout_page_is_shown_needs_a_new_look(rita, erp):
+    add(rita, "W10295370A")
+    fields = checkout_fields(rita)
+    erp.batch("abc", "parts", [dict(PARTS[0], prices={"list": "49.99", "dealer": "44.00"},
+                                    updated_at=LATER)])
+    answer = rita.post("/checkout", fields)
+    assert answer.status_code == 409
+    assert "Price changed from $39.99 to $44.00" in text(answer)
+    assert orders() == []
+    assert rita.post("/checkout", checkout_fields(rita)).status_code == 303
+    assert placed()[0].total_cents == 4400
+
+
+def test_a_cart_changed_in_another_tab_during_checkout_is_refused(rita):
+    add(rita, "W10295370A")
+    fields = checkout_fields(rita)
+    add(rita, "WP8544771")
+    answer = rita.post("/checkout", fields)
+    assert answer.status_code == 409 and "Your cart changed" in text(answer)
+    assert orders() == []
+
+
+def test_discontinued_since_added_blocks_checkout(rita, erp):
+    add(rita, "W10295370A")
+    erp.batch("abc", "parts", [dict(PARTS[0], discontinued=True, updated_at=LATER)])
+    assert "Discontinued" in text(rita.get("/cart"))
+    # the checkout page offers no form now; a form sent anyway is refused
+    answer = rita.post("/checkout", {"order_id": "0" * 24, "cart_version": "1",
+                                     "delivery": "ship:MAIN", "method": "account",
+                                     "po_number": "", "notes": ""})
+    assert answer.status_code in (400, 409) and orders() == []
+
+
+# ----------------------------------------------------------- card and ACH
+def _pay(browser, stand_in, method="card", card=None, **overrides):
+    fields = checkout_fields(browser, method=method, **overrides)
+    review = browser.post("/checkout", fields)
+    assert review.status_code == 200, text(review)[:3000]
+    body = text(review)
+    token = TOKEN.search(body).group(1)
+    payment_id = PAYMENT_ID.search(body).group(1)
+    from tests.payment_support import ACH_OK, CARD_OK
+
+    status, _ = stand_in.authorize(token, dict(card or (CARD_OK if method == "card" else ACH_OK)))
+    assert status == 200
+    amount = re.search(r'name="amount" value="([^"]+)"', body).group(1)
+    return {"order_id": fields["order_id"], "payment_id": payment_id,
+            "transaction_token": token, "amount": amount}, body
+
+
+def test_card_checkout_places_the_order_once_with_one_charge(rita, emergepay):
+    add(rita, "W10295370A", 2)
+    confirm, review = _pay(rita, emergepay)
+    assert "You are paying $79.98" in review
+    assert orders()[0].status == "awaiting_payment" and placed() == []
+    first = rita.post("/checkout/confirm", confirm)
+    second = rita.post("/checkout/confirm", confirm)  # double click
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    [order] = placed()
+    [payment] = list(Payment.query("abc"))
+    assert len(emergepay.approved_sales()) == 1
+    assert payment.status == "approved" and payment.parts_order_id == order.order_id
+    assert payment.allocations.as_dict() == {} and payment.unapplied_pk is None
+    assert order.payment_id == payment.payment_id and order.payment_method == "card"
+    page = text(rita.get(first.headers["Location"]))
+    assert "Thank you: your order" in page and "ending 1111" in page
+    mails = sent_mail()
+    subjects = sorted(m.subject for m in mails)
+    assert any("Parts order" in s for s in subjects) and any("receipt" in s.lower()
+                                                             for s in subjects)
+    assert len(mails) == 2
+
+
+def test_a_parts_payment_does_not_lower_the_account_balance(rita, emergepay):
+    make_invoice("abc", "W700", "C1", "2026-10-01", balance=10000)
+    add(rita, "W10295370A", 1)
+    confirm, _ = _pay(rita, emergepay)
+    rita.post("/checkout/confirm", confirm)
+    assert len(placed()) == 1
+    assert "Balance due: <span class=\"amount\">$100.00" in text(rita.get("/account"))
+
+
+def test_a_declined_card_orders_nothing_and_keeps_the_cart(rita, emergepay):
+    add(rita, "W10295370A", 1)
+    confirm, _ = _pay(rita, emergepay, card=CARD_DECLINED)
+    answer = rita.post("/checkout/confirm", confirm)
+    assert answer.status_code == 402 and "Nothing was ordered" in text(answer)
+    assert placed() == [] and not emergepay.approved_sales()
+    assert 'data-cart-count>1<' in text(rita.get("/cart"))
+
+
+def test_ach_checkout_is_placed_when_pending_settlement(rita, emergepay):
+    add(rita, "W10295370A", 1)
+    confirm, _ = _pay(rita, emergepay, method="ach")
+    answer = rita.post("/checkout/confirm", confirm)
+    assert answer.status_code == 303
+    [order] = placed()
+    page = text(rita.get(answer.headers["Location"]))
+    assert "Pending settlement" in page and order.payment_method == "ach"
+
+
+def test_a_stale_review_in_another_tab_cannot_charge(rita, emergepay):
+    add(rita, "W10295370A", 1)
+    fields = checkout_fields(rita, method="card")
+    first = text(rita.post("/checkout", fields))
+    second = text(rita.post("/checkout", fields))  # reviewed again (back, refresh)
+    old_id = PAYMENT_ID.search(first).group(1)
+    assert PAYMENT_ID.search(second).group(1) != old_id
+    token = TOKEN.search(first).group(1)
+    from tests.payment_support import CARD_OK
+
+    emergepay.authorize(token, dict(CARD_OK))
+    answer = rita.post("/checkout/confirm", {"order_id": fields["order_id"],
+                                             "payment_id": old_id, "transaction_token": token,
+                                             "amount": "39.99"})
+    assert answer.status_code == 409 and not emergepay.approved_sales()
+    assert placed() == []
+
+
+def test_another_accounts_order_id_is_not_found(rita, app, emergepay):
+    add(rita, "W10295370A", 1)
+    rita.post("/checkout", checkout_fields(rita))
+    [order] = placed()
+    from chalice.test import Client
+
+    from tests.support import Browser
+
+    with Client(app, stage_name="local") as client:
+        sue = Browser(client)
+        sue.sign_in("sue@example.com")
+        assert sue.get(f"/parts-orders/{order.order_id}").status_code == 404
+        assert sue.post(f"/parts-orders/{order.order_id}/again", {}).status_code == 404
+        assert sue.post("/checkout/confirm", {"order_id": order.order_id,
+                                              "payment_id": "0" * 24}).status_code == 404
+        assert order.order_id not in text(sue.get("/parts-orders"))
+
+
+# ---------------------------------------------------------- ERP and admin
+def test_the_erp_feed_returns_the_order_once_with_payment_and_ship_to(rita, erp, emergepay):
+    add(rita, "W10295370A", 2)
+    confirm, _ = _pay(rita, emergepay)
+    rita.post("/checkout/confirm", confirm)
+    rita.post("/checkout/confirm", confirm)
+    items = erp.get("/companies/abc/feeds/parts-orders").json["items"]
+    [item] = items
+    [order] = placed()
+    assert item["order_id"] == order.order_id and item["total"] == "79.98"
+    assert item["payment"] == {"method": "card", "payment_id": order.payment_id}
+    assert item["ship_to"]["location_id"] == "MAIN" and item["po_number"] == "PO-77"
+    assert item["lines"] == [{"part_no": "W10295370A", "description": "Refrigerator water filter",
+                              "quantity": 2, "unit": "EA", "price": "39.99",
+                              "extension": "79.98"}]
+    payments_feed = erp.get("/companies/abc/feeds/payments").json["items"]
+    assert [p["parts_order_id"] for p in payments_feed] == [order.order_id]
+    assert erp.post("/companies/abc/feeds/parts-orders/ack",
+                    {"ids": [order.order_id]}).json["acknowledged"] == [order.order_id]
+    assert erp.get("/companies/abc/feeds/parts-orders").json["items"] == []
+
+
+def test_an_order_awaiting_payment_is_not_in_the_feed_or_the_list(rita, erp, emergepay):
+    add(rita, "W10295370A", 1)
+    _pay(rita, emergepay)
+    assert orders() and not placed()
+    assert erp.get("/companies/abc/feeds/parts-orders").json["items"] == []
+    assert "No parts orders yet" in text(rita.get("/parts-orders"))
+
+
+def test_erp_status_push_received_picking_shipped_backordered_invoiced(rita, erp):
+    add(rita, "W10295370A", 2)
+    rita.post("/checkout", checkout_fields(rita))
+    [order] = placed()
+    make_invoice("abc", "INV-9", "C1", "2026-11-22")
+
+    def push(status, at, **fields):
+        record = dict({"order_id": order.order_id, "status": status, "updated_at": at}, **fields)
+        return erp.batch("abc", "parts-order-status", [record]).json["results"][0]
+
+    assert push("received", "2026-11-21T10:00:00Z")["outcome"] == "updated"
+    assert push("picking", "2026-11-21T11:00:00Z")["outcome"] == "updated"
+    assert push("received", "2026-11-21T10:30:00Z")["outcome"] == "skipped_stale"
+    bad = push("shipped", "2026-11-21T12:00:00Z")
+    assert bad["outcome"] == "rejected"
+    assert push("shipped", "2026-11-21T12:00:00Z", carrier="UPS",
+                tracking_no="1Z999")["outcome"] == "updated"
+    assert push("backordered", "2026-11-21T13:00:00Z", backordered_lines=[
+        {"part_no": "W10295370A", "qty": 1}])["outcome"] == "updated"
+    assert push("invoiced", "2026-11-22T09:00:00Z", invoice_no="INV-9")["outcome"] == "updated"
+    assert erp.batch("abc", "parts-order-status", [{
+        "order_id": "0" * 24, "status": "received",
+        "updated_at": UPDATED}]).json["results"][0]["outcome"] == "rejected"
+    page = text(rita.get(f"/parts-orders/{order.order_id}"))
+    assert "Invoiced" in page and "UPS" in page and "1Z999" in page
+    assert 'href="/orders/INV-9"' in page
+    assert "Shipped" in page and "Picking" in page
+
+
+def test_administrators_list_filter_and_open_parts_orders(rita, app):
+    add(rita, "W10295370A", 1)
+    rita.post("/checkout", checkout_fields(rita, po_number="PO-ADMIN"))
+    [order] = placed()
+    make_user("ada@example.com", admin_of=["abc"])
+    from chalice.test import Client
+
+    from tests.support import Browser
+
+    with Client(app, stage_name="local") as client:
+        ada = Browser(client)
+        ada.sign_in("ada@example.com")
+        page = text(ada.get("/admin/parts-orders"))
+        assert "PO-ADMIN" in page and "Not yet picked up" in page
+        assert "PO-ADMIN" in text(ada.get("/admin/parts-orders?customer=c1&status=placed"))
+        assert "PO-ADMIN" not in text(ada.get("/admin/parts-orders?customer=C2"))
+        assert "PO-ADMIN" not in text(ada.get("/admin/parts-orders?status=shipped"))
+        assert "PO-ADMIN" not in text(ada.get("/admin/parts-orders?from=2099-01-01"))
+        detail = ada.get(f"/admin/parts-orders/{order.order_id}")
+        assert detail.status_code == 200 and "W10295370A" in text(detail)
+        assert ada.get("/admin/parts-orders/" + "f" * 24).status_code == 404
+        assert rita.get("/admin/parts-orders").status_code == 404
+
+
+def test_the_cart_row_is_one_item_per_login_and_account(rita):
+    add(rita, "W10295370A")
+    [cart] = list(Cart.query("abc#C1"))
+    assert cart.cart_id == "u-rita-example.com" and len(cart.lines) == 1
