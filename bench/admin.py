@@ -31,9 +31,8 @@ import time
 from datetime import datetime, timezone
 
 import _bench  # noqa: F401  (first: environment, items-read counting)
-from _bench import PROJECT_DIR  # noqa: E402
+from _bench import PROJECT_DIR, sign_in  # noqa: E402
 from _bench import request as _request  # noqa: E402
-from _bench import sign_in  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from pages import floor_app  # noqa: E402  (bench/pages.py: the shared floor)
 
@@ -163,7 +162,7 @@ def main(argv=None) -> int:
         print(f"{label:<{width}}  {'  '.join(f'{c:>16}' for c in cells)}  {verdict}")
     print("\nOperations of the first page:", results[sizes[-1]][labels[0]][0].op_summary())
 
-    print(f"\nOur own time per request, ms (median) and ratio to the floor of the same run")
+    print("\nOur own time per request, ms (median) and ratio to the floor of the same run")
     print(f"{'request':<{width}}  " + "  ".join(f"{f'{s:,}':>16}" for s in sizes) + "   moto ms")
     for label in ["floor"] + labels:
         cells = []

@@ -50,9 +50,8 @@ from typing import Dict, List
 from urllib.parse import urlsplit
 
 import _bench  # noqa: F401  (first: a moto-only environment for importing the seed)
-from _bench import CSRF_FIELD, PROJECT_DIR
-
 import requests  # noqa: E402
+from _bench import CSRF_FIELD, PROJECT_DIR
 
 from infra.local import seed  # noqa: E402
 

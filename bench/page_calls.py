@@ -19,8 +19,7 @@ import statistics
 import time
 from datetime import date, timedelta
 
-from _bench import PROJECT_DIR  # noqa: E402  (first: environment, items-read counting)
-from _bench import HOST, request  # noqa: E402
+from _bench import HOST, PROJECT_DIR, request  # noqa: E402  (first: environment, items-read counting)
 from _bench import sign_in as sign_in_as  # noqa: E402
 from moto import mock_aws  # noqa: E402
 

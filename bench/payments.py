@@ -17,8 +17,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode
 
-from _bench import PROJECT_DIR  # noqa: F401,E402  (first: environment, items-read counting)
-from _bench import HOST, request, sign_in  # noqa: E402
+from _bench import HOST, PROJECT_DIR, request, sign_in  # noqa: F401,E402  (first: environment, items-read counting)
 from moto import mock_aws  # noqa: E402
 
 PAYMENT_ID = re.compile(r'name="payment_id" value="([0-9a-f]{24})"')

@@ -1,9 +1,13 @@
 """Helpers shared by the browser tests: contexts that watch the console, signing in, layout checks."""
+import json
 import re
+import urllib.request
 
-from infra.local.seed import DEMO_PASSWORD
+from infra.local.seed import DEMO_PASSWORD, LOCAL_PLATFORM_TOKEN
 
 ABC = "localhost"
+PHONE_375 = {"width": 375, "height": 812}
+DESKTOP_1280 = {"width": 1280, "height": 800}
 
 
 class Contexts:
@@ -63,3 +67,27 @@ def card(frame):
     frame.get_by_label("Card number").fill("4111 1111 1111 1111")
     frame.get_by_label("Expiry (MM/YY)").fill("12/30")
     frame.get_by_label("Security code (CVV)").fill("123")
+
+
+def local_dynamodb(stack):
+    """A DynamoDB client on the stack's moto server, to check what was stored."""
+    import boto3
+
+    return boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{stack['moto_port']}",
+                        region_name="us-east-1", aws_access_key_id="local",
+                        aws_secret_access_key="local")
+
+
+def erp_feed(stack, feed):
+    """Every page of one admin-API feed of company abc (`payments`, `parts-orders`), as the ERP reads it."""
+    items, cursor = [], None
+    while True:
+        url = f"{stack['url']}/api/v1/companies/abc/feeds/{feed}" + (f"?cursor={cursor}" if cursor else "")
+        request = urllib.request.Request(url, headers={
+            "Authorization": f"Bearer {LOCAL_PLATFORM_TOKEN}", "Host": "localhost"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            page = json.load(answer)
+        items += page["items"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items

@@ -14,7 +14,7 @@ import requests
 from infra.local.seed import COMPANIES, DEMO_PASSWORD, DEMO_TOTP_KEYS
 from tests.support import png
 
-from .browser_support import Contexts, base_url, sign_in
+from .browser_support import base_url, sign_in
 from .conftest import assert_accessible
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -36,14 +36,6 @@ def image_loaded(page, selector):
     return page.locator(selector).first.evaluate("img => img.complete && img.naturalWidth > 0")
 
 
-@pytest.fixture
-def contexts(chromium):
-    made = Contexts(chromium)
-    yield made
-    made.close()
-    assert not made.unexpected_errors()
-
-
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory):
     folder = tmp_path_factory.mktemp("brand-screenshots")
@@ -52,10 +44,10 @@ def shots(tmp_path_factory):
 
 
 @pytest.mark.parametrize("company_id", ["abc", "pacific"])
-def test_each_demo_company_shows_its_own_brand_on_home_and_orders(stack, contexts, shots,
+def test_each_demo_company_shows_its_own_brand_on_home_and_orders(stack, browser_context, shots,
                                                                   company_id):
     spec, host = SPECS[company_id], HOSTS[company_id]
-    page = sign_in(contexts(), stack, CUSTOMERS[company_id], host=host)
+    page = sign_in(browser_context(), stack, CUSTOMERS[company_id], host=host)
     page.wait_for_load_state("load")
     assert header_colour(page) == rgb(spec["primary_color"])
     assert page.get_by_text(spec["welcome"]).is_visible()
@@ -90,8 +82,8 @@ def test_the_two_demo_companies_look_different(stack):
 
 
 def test_the_switcher_takes_a_login_from_abc_to_pacific_and_back_without_a_password(stack,
-                                                                                     contexts):
-    page = sign_in(contexts(), stack, "both@example.com", host="localhost")
+                                                                                     browser_context):
+    page = sign_in(browser_context(), stack, "both@example.com", host="localhost")
     assert header_colour(page) == rgb(SPECS["abc"]["primary_color"])
     page.get_by_text("Switch company").click()
     page.get_by_role("button", name="Pacific Distribution").click()
@@ -108,10 +100,10 @@ def test_the_switcher_takes_a_login_from_abc_to_pacific_and_back_without_a_passw
 
 
 def test_an_administrator_uploads_a_logo_from_the_browser_publishes_and_restores(
-        stack, contexts, tmp_path):
+        stack, browser_context, tmp_path):
     """Through the presigned POST to the local stack's moto server, then back."""
     host = "pacific.localhost"
-    page = contexts().new_page()
+    page = browser_context().new_page()
     page.goto(f"{base_url(stack, host)}/login")
     # Pacific requires two-factor of its administrators: its demo administrator Pat has it.
     page.get_by_label("E-mail address or user name").fill("pat@example.com")
@@ -138,7 +130,7 @@ def test_an_administrator_uploads_a_logo_from_the_browser_publishes_and_restores
     page.get_by_label("New logo").set_input_files(str(tmp_path / "disguised.png"))
     page.get_by_role("button", name="Upload the logo").click()
     page.wait_for_url("**/admin/theme/image")
-    contexts.allow_error("/admin/theme/image")  # the 400 answer itself
+    browser_context.allow_error("/admin/theme/image")  # the 400 answer itself
     assert page.get_by_role("alert").get_by_text("SVG images are not accepted").is_visible()
 
     logo = tmp_path / "new-logo.png"
@@ -155,7 +147,7 @@ def test_an_administrator_uploads_a_logo_from_the_browser_publishes_and_restores
     page.get_by_role("link", name="Back to the theme editor").click()
     page.get_by_role("button", name="Publish the draft").click()
     page.wait_for_url("**/admin/theme?notice=published")
-    customer = sign_in(contexts(), stack, "both@example.com", host=host)
+    customer = sign_in(browser_context(), stack, "both@example.com", host=host)
     assert customer.locator("img.brand-logo").get_attribute("src") == draft_logo
     assert image_loaded(customer, "img.brand-logo")
 

@@ -15,13 +15,12 @@ import urllib.request
 
 import pytest
 
-from .browser_support import base_url
+from .browser_support import base_url, sign_in
 from .conftest import assert_accessible
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 ADMIN = "admin@example.com"
-PASSWORD = "demo-portal-1"  # infra/local/seed.py DEMO_PASSWORD
 LONG_NAME = ("Northwestern Consolidated Appliance Repair, Installation and Warranty "
              "Servicing Cooperative of Greater Springfield")
 LONG_NO = "C9LONGNAMEACCOUNT01"
@@ -94,13 +93,7 @@ def admin_pages():
 def signed_in_admin(chromium, stack, width, height, javascript=True):
     context = chromium.new_context(viewport={"width": width, "height": height},
                                    java_script_enabled=javascript)
-    page = context.new_page()
-    page.goto(f"{base_url(stack)}/login")
-    page.get_by_label("E-mail address or user name").fill(ADMIN)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url(stack)}/")
-    return context, page
+    return context, sign_in(context, stack, ADMIN)
 
 
 def assert_fits(page, width, where):

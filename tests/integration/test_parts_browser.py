@@ -5,54 +5,30 @@ the cart (header badge 1), checkout pays by card through the emergepay stand-in'
 fields, the order page confirms it, the ERP's parts-orders feed returns it exactly once,
 and an administrator (1280 px) finds it at /admin/parts-orders.  axe (0 serious/critical)
 on every page; /parts, /cart, /checkout and /parts-orders never scroll sideways."""
-import json
 import re
-import urllib.request
 
-import boto3
 import pytest
 
-from infra.local.seed import LOCAL_PLATFORM_TOKEN
-
-from .browser_support import Contexts, assert_no_horizontal_overflow, base_url, card, sign_in
+from .browser_support import (
+    DESKTOP_1280,
+    PHONE_375,
+    assert_no_horizontal_overflow,
+    base_url,
+    card,
+    erp_feed,
+    local_dynamodb,
+    sign_in,
+)
 from .conftest import assert_accessible
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
-PHONE_375 = {"width": 375, "height": 812}
-DESKTOP_1280 = {"width": 1280, "height": 800}
 STOCK_LABELS = {"In stock", "Low stock", "Out of stock"}
 
 
-@pytest.fixture
-def contexts(chromium):
-    made = Contexts(chromium)
-    yield made
-    made.close()
-    assert not made.unexpected_errors()
-
-
 def stored_part(stack, part_no):
-    dynamodb = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{stack['moto_port']}",
-                            region_name="us-east-1", aws_access_key_id="local",
-                            aws_secret_access_key="local")
+    dynamodb = local_dynamodb(stack)
     return dynamodb.get_item(TableName="portal-parts", Key={
         "company_id": {"S": "abc"}, "part_no": {"S": part_no}})["Item"]
-
-
-def parts_orders_feed(stack):
-    """The parts-orders feed of the admin API, every page, as the ERP reads it."""
-    items, cursor = [], None
-    while True:
-        url = f"{stack['url']}/api/v1/companies/abc/feeds/parts-orders" + (
-            f"?cursor={cursor}" if cursor else "")
-        request = urllib.request.Request(url, headers={
-            "Authorization": f"Bearer {LOCAL_PLATFORM_TOKEN}", "Host": "localhost"})
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            page = json.load(answer)
-        items += page["items"]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return items
 
 
 def dollars(cents):
@@ -77,9 +53,9 @@ def check_page(page):
 
 
 def test_a_dealer_orders_a_part_by_card_and_the_erp_and_an_admin_see_it_once(
-        stack, contexts):
+        stack, browser_context):
     base = base_url(stack)
-    page = sign_in(contexts(viewport=PHONE_375), stack, "dealer@example.com")
+    page = sign_in(browser_context(viewport=PHONE_375), stack, "dealer@example.com")
     open_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Parts Lookup", exact=True).click()
@@ -141,7 +117,7 @@ def test_a_dealer_orders_a_part_by_card_and_the_erp_and_an_admin_see_it_once(
     assert page.get_by_role("link", name=order_id.upper()).is_visible()
     check_page(page)
 
-    orders = [item for item in parts_orders_feed(stack) if item["order_id"] == order_id]
+    orders = [item for item in erp_feed(stack, "parts-orders") if item["order_id"] == order_id]
     assert len(orders) == 1, orders
     (order,) = orders
     assert order["customer_no"] == "D2001" and order["po_number"] == "PO-4711"
@@ -149,7 +125,7 @@ def test_a_dealer_orders_a_part_by_card_and_the_erp_and_an_admin_see_it_once(
     assert order["payment"]["method"] == "card" and order["payment"]["payment_id"]
     assert order["placed_at"]
 
-    admin = sign_in(contexts(viewport=DESKTOP_1280), stack, "admin@example.com")
+    admin = sign_in(browser_context(viewport=DESKTOP_1280), stack, "admin@example.com")
     admin.goto(f"{base}/admin/parts-orders")
     check_page(admin)
     admin.get_by_role("link", name=order_id.upper()).click()

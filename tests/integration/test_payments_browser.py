@@ -7,12 +7,11 @@ import re
 import urllib.request
 from decimal import Decimal
 
-import boto3
 import pytest
 
 from infra.local.seed import DEMO_PASSWORD
 
-from .browser_support import card
+from .browser_support import card, erp_feed, local_dynamodb
 from .conftest import assert_accessible
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -40,31 +39,11 @@ def gateway_sales(stack):
 
 
 def payment_rows(stack):
-    dynamodb = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{stack['moto_port']}",
-                            region_name="us-east-1", aws_access_key_id="local",
-                            aws_secret_access_key="local")
+    dynamodb = local_dynamodb(stack)
     items = dynamodb.query(TableName="portal-payments",
                            KeyConditionExpression="company_id = :c",
                            ExpressionAttributeValues={":c": {"S": "abc"}})["Items"]
     return {item["payment_id"]["S"]: item for item in items}
-
-
-def erp_feed(stack):
-    """The payments feed of the admin API, as the ERP reads it."""
-    from infra.local.seed import LOCAL_PLATFORM_TOKEN
-
-    items, cursor = [], None
-    while True:
-        url = f"{stack['url']}/api/v1/companies/abc/feeds/payments" + (
-            f"?cursor={cursor}" if cursor else "")
-        request = urllib.request.Request(url, headers={
-            "Authorization": f"Bearer {LOCAL_PLATFORM_TOKEN}", "Host": "localhost"})
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            page = json.load(answer)
-        items += page["items"]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return items
 
 
 def balance(page, base):
@@ -143,7 +122,7 @@ def test_customer_pays_by_card_and_ach_through_the_hosted_fields(stack, chromium
         [card_receipt, ach_receipt])
 
     rows = payment_rows(stack)
-    feed = {item["payment_id"]: item for item in erp_feed(stack)}
+    feed = {item["payment_id"]: item for item in erp_feed(stack, "payments")}
     for receipt, method in ((card_receipt, "card"), (ach_receipt, "ach")):
         assert rows[receipt]["status"]["S"] == "approved"
         assert feed[receipt]["method"] == method and feed[receipt]["status"] == "approved"

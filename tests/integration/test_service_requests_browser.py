@@ -9,24 +9,15 @@ import pytest
 from infra.local.seed import DEMO_PASSWORD
 from tests.support import png
 
-from .browser_support import Contexts, assert_no_horizontal_overflow, base_url, sign_in
+from .browser_support import PHONE_375, assert_no_horizontal_overflow, base_url, sign_in
 from .conftest import assert_accessible
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
-PHONE_375 = {"width": 375, "height": 812}
-
-
-@pytest.fixture
-def contexts(chromium):
-    made = Contexts(chromium)
-    yield made
-    made.close()
-    assert not made.unexpected_errors()
 
 
 def test_a_retail_customer_files_a_service_request_with_a_photo_and_an_admin_sees_it(
-        stack, contexts, tmp_path):
-    page = sign_in(contexts(viewport=PHONE_375), stack, "retail@example.com")
+        stack, browser_context, tmp_path):
+    page = sign_in(browser_context(viewport=PHONE_375), stack, "retail@example.com")
     page.locator("label[for=nav-toggle]").click()  # at 375 px the menu sits behind "Menu"
     page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Service Requests", exact=True).click()
@@ -45,7 +36,7 @@ def test_a_retail_customer_files_a_service_request_with_a_photo_and_an_admin_see
     page.get_by_label("First date").fill("2020-01-02")
     page.get_by_label("Contact phone").fill("555-010-3344")
     page.get_by_role("button", name="Continue").click()
-    contexts.allow_error("/service-requests/new")  # the 400 answer itself
+    browser_context.allow_error("/service-requests/new")  # the 400 answer itself
     assert page.locator("#date_from-error").get_by_text("is in the past").is_visible()
     assert page.get_by_label("What is the problem?").input_value() == \
         "The dryer squeals loudly when it starts."
@@ -72,7 +63,7 @@ def test_a_retail_customer_files_a_service_request_with_a_photo_and_an_admin_see
     page.get_by_role("link", name="Your service requests").click()
     assert page.get_by_role("link", name=request_id.upper()).is_visible()
 
-    admin = contexts().new_page()
+    admin = browser_context().new_page()
     admin.goto(f"{base_url(stack)}/login")
     admin.get_by_label("E-mail address or user name").fill("admin@example.com")
     admin.get_by_label("Password").fill(DEMO_PASSWORD)

@@ -1,5 +1,6 @@
 """The code checks itself: ruff (lint, and the formatter's check) and mypy, configured in
-pyproject.toml for chalicelib/, infra/, portal_cli/ and app.py, report nothing."""
+pyproject.toml for chalicelib/, infra/, portal_cli/ and app.py (tests/ and bench/: pyflakes and import
+order only), report nothing."""
 import os
 import shutil
 import subprocess
