@@ -448,3 +448,33 @@ def test_an_administrator_cannot_reset_a_login_outside_the_account(browser, paci
                         {}).status_code == 404
     assert browser.get("/admin/customers/P1/logins").status_code == 404
     assert User.get(foreign.user_id).totp_secret == SECRET
+
+
+def test_a_reset_signs_the_login_out_everywhere_and_forgets_its_devices(browser, pacific):
+    """The login's phone (or a thief's browser) stays signed in after a reset unless the
+    reset ends its sessions: the next click goes to sign-in, and the device cookie of the
+    old set-up does not skip the code of the new one."""
+    _customer_row("abc", "C1")
+    target = enrolled_user("lost@example.com", accounts=[("abc", "C1")])
+    phone = Browser(browser.client)
+    phone.sign_in("lost@example.com")
+    phone.post("/sign-in/two-factor", {"code": code(), "remember": "on"})
+    assert phone.get("/orders").status_code == 200 and "portal_device" in phone.cookies
+    make_user("boss@example.com", admin_of=["abc"])
+    browser.sign_in("boss@example.com")
+    done = browser.post(f"/admin/customers/C1/logins/{target.user_id}/reset-two-factor", {})
+    assert done.status_code == 303
+
+    refused = phone.get("/orders")  # the next request of the other session
+    assert refused.status_code == 303 and refused.headers["Location"].startswith("/login")
+    assert not list(Session.by_user.query(target.user_id))
+    event = next(e for e in AuditEvent.query("abc") if e.action == "two_factor_reset")
+    assert event.details["sessions_ended"] == "1"
+    assert "signed out everywhere" in [
+        m for m in sent_mail() if "lost@example.com" in m.destinations["ToAddresses"]][-1].body
+
+    # Set up again (a new phone), then sign in from the browser that kept its device cookie.
+    User.get(target.user_id).update(actions=[User.totp_secret.set(SECRET)])
+    again = phone.sign_in("lost@example.com")
+    assert again.headers["Location"] == "/sign-in/two-factor?notice=device"
+    assert phone.get("/orders").headers["Location"].startswith("/login")  # no session

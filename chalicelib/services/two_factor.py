@@ -422,14 +422,25 @@ def disable(user: User, company: Company, password: str, code: str, now: float, 
 
 
 def admin_reset(company: Company, admin: User, target: User, source_ip: str) -> bool:
-    """An administrator turns a login's two-factor off (lost phone and codes): audited, and
-    the login is told by e-mail.  False if it had none."""
+    """An administrator turns a login's two-factor off (lost phone and codes): its remembered
+    devices are revoked and every session of it ends, since any of them may be the one a
+    thief holds (the reason for a reset); audited, and the login is told by e-mail.  False if
+    it had none."""
     from .. import email as mail
+    from . import sessions
 
     if not enrolled(target):
         return False
-    repo.clear(target)
-    audit.record(company.company_id, "two_factor_reset", actor=admin.user_id, source_ip=source_ip, user=target.user_id)
+    repo.clear(target)  # also revokes every remembered device (device_epoch + 1)
+    ended = sessions.end_all_for_user(target.user_id)
+    audit.record(
+        company.company_id,
+        "two_factor_reset",
+        actor=admin.user_id,
+        source_ip=source_ip,
+        user=target.user_id,
+        sessions_ended=ended,
+    )
     if target.email:
         try:
             mail.send(company, target.email, "two_factor_reset", user=target)
