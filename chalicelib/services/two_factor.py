@@ -28,6 +28,7 @@ DIGITS = 6
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 RECOVERY_LENGTH = 12  # 31^12 ≈ 2^59
+FEW_RECOVERY_CODES = 2  # at or below this many left, the preferences page says to make new ones
 PENDING_SECONDS = 5 * 60
 DEVICE_SECONDS = 30 * 24 * 60 * 60
 FAILURE_LIMIT = 5  # wrong codes per login in the window before a lock
@@ -401,7 +402,15 @@ def confirm_enrolment(user: User, company: Company, code: str, now: float, sourc
     ):
         return Enrolment("Start the set-up again.")
     audit.record(company.company_id, "two_factor_enabled", actor=user.user_id, source_ip=source_ip)
+    _notify(company, user, "two_factor_enabled", now, source_ip)
     return Enrolment(recovery_codes=[show_recovery_code(c) for c in codes])
+
+
+def _notify(company: Company, user: User, change: str, now: float, source_ip: str) -> None:
+    """The login is told of every change of its second factor (services/security_notices.py)."""
+    from . import security_notices
+
+    security_notices.notify_change(company, user, change, now, source_ip=source_ip)
 
 
 def disable(user: User, company: Company, password: str, code: str, now: float, source_ip: str) -> str | None:
@@ -418,7 +427,44 @@ def disable(user: User, company: Company, password: str, code: str, now: float, 
         return check.error
     repo.clear(user)
     audit.record(company.company_id, "two_factor_disabled", actor=user.user_id, source_ip=source_ip)
+    _notify(company, user, "two_factor_disabled", now, source_ip)
     return None
+
+
+def few_recovery_codes(user: User) -> bool:
+    return enrolled(user) and len(user.recovery_code_hashes or ()) <= FEW_RECOVERY_CODES
+
+
+NEED_APP_CODE = "Enter the 6-digit code your authenticator app shows now."
+
+
+def renew_recovery_codes(
+    user: User, company: Company, password: str, code: str, now: float, source_ip: str
+) -> Enrolment:
+    """A fresh set of recovery codes for password + a current code of the app (not a
+    recovery code: someone holding only old codes must not mint new ones).  The old ones stop
+    working in the same write; the new ones are returned once; the login is e-mailed."""
+    from . import passwords
+
+    if not enrolled(user):
+        return Enrolment("Two-factor sign-in is not on.")
+    if locked(user.user_id, now):
+        return Enrolment(LOCKED)
+    if not passwords.verify(user.password_hash, password or ""):
+        count_failure(user, company, "password", now, source_ip)
+        return Enrolment("Your password is not correct.")
+    if not normalise_code(code).isdigit():
+        count_failure(user, company, "renew", now, source_ip)
+        return Enrolment(NEED_APP_CODE)
+    check = check_code(user, company, code, now, source_ip)
+    if not check.ok:
+        return Enrolment(check.error)
+    codes = new_recovery_codes()
+    if not repo.replace_recovery_codes(user, [recovery_hash(user.user_id, c) for c in codes]):
+        return Enrolment("Two-factor sign-in is not on.")
+    audit.record(company.company_id, "recovery_codes_renewed", actor=user.user_id, source_ip=source_ip)
+    _notify(company, user, "recovery_codes_renewed", now, source_ip)
+    return Enrolment(recovery_codes=[show_recovery_code(c) for c in codes])
 
 
 def admin_reset(company: Company, admin: User, target: User, source_ip: str) -> bool:
