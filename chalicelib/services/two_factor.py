@@ -174,8 +174,10 @@ def check_code(user: User, company: Company, code: str, now: float, source_ip: s
 
 
 # ------------------------------------------------------------------ pending sign-ins
-def start_pending(user: User, company: Company, next_path: str, now: float) -> str:
-    """Password proven: a single-use pending sign-in; returns the cookie's secret."""
+def start_pending(user: User, company: Company, next_path: str, now: float, vouched_device: str | None = None) -> str:
+    """Password proven: a single-use pending sign-in; returns the cookie's secret.
+    `vouched_device`: a hand-off's source browser (services/handoff.py), for the new-device
+    e-mail once the factor is proven."""
     secret = new_secret()
     at = int(now)
     tokens.create(
@@ -185,6 +187,7 @@ def start_pending(user: User, company: Company, next_path: str, now: float) -> s
             user_id=user.user_id,
             company_id=company.company_id,
             next_path=next_path,
+            device_key=vouched_device,
             created=at,
             expires_at=at + PENDING_SECONDS,
             expires=at + PENDING_SECONDS + 86400,
@@ -220,6 +223,7 @@ class Proven:
     user: User
     next_path: str = "/"
     device_secret: str | None = None
+    vouched_device: str | None = None  # a hand-off's source browser (security_notices.note_sign_in)
 
 
 def second_factor_proven(
@@ -256,7 +260,7 @@ def second_factor_proven(
     )
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip, second_factor=factor)
     device = remember(user, company, now) if remember_device else None
-    return Proven(started, user, token.next_path or "/", device)
+    return Proven(started, user, token.next_path or "/", device, token.device_key)
 
 
 def verify_pending(

@@ -98,6 +98,7 @@ def challenge_submit():
         cookies.read(request.headers, cookies.browser_name(state.path_prefix)),
         client,
         clock.now(),
+        vouched_by=proven.vouched_device,
     )
     state.cookies.append(cookies.browser_cookie(browser, state.path_prefix))
     if proven.user.must_change_password:
