@@ -49,7 +49,7 @@ def switch_start():
         state_secret, url = handoff.begin(state.company, source)
     except handoff.HandoffRefused:
         raise NotFoundError("Page not found") from None
-    state.cookies.append(cookies.handoff_state_cookie(state_secret, handoff.STATE_SECONDS, state.path_prefix))
+    state.cookies.append(cookies.handoff_state_cookie(state_secret, state.path_prefix))
     return redirect(url, status=302)
 
 
@@ -86,7 +86,7 @@ def switch_authorize():
             target,
             state_hash,
             clock.now(),
-            browser_id=cookies.read(bp.current_request.headers, cookies.browser_name(state.path_prefix)),
+            browser_id=cookies.BROWSER.read(bp.current_request.headers, state.path_prefix),
         )
     except handoff.HandoffRefused:
         raise NotFoundError("Page not found") from None
@@ -94,7 +94,7 @@ def switch_authorize():
 
 
 def _browser_state():
-    return cookies.read(bp.current_request.headers, cookies.handoff_state_name(_state().path_prefix))
+    return cookies.HANDOFF_STATE.read(bp.current_request.headers, _state().path_prefix)
 
 
 @bp.route("/handoff/{code}", methods=["GET"])
@@ -133,7 +133,7 @@ def handoff_submit(code):
     browser = security_notices.note_sign_in(
         state.company,
         result.user,
-        cookies.read(request.headers, cookies.browser_name(state.path_prefix)),
+        cookies.BROWSER.read(request.headers, state.path_prefix),
         client,
         clock.now(),
         vouched_by=result.vouched_device,
