@@ -60,6 +60,10 @@ class Token(PortalModel):
     state_hash = UnicodeAttribute(null=True)
     # Hand-off codes and pending sign-ins: the second factor already proven (None: not yet).
     second_factor = UnicodeAttribute(null=True)
+    # Hand-off codes and pending sign-ins: the known-device key of the browser the switch
+    # started in (services/security_notices.py), so that browser on the target host is not
+    # taken for a new device.
+    device_key = UnicodeAttribute(null=True)
     next_path = UnicodeAttribute(null=True)  # pending sign-ins: where to go once proven
     epoch = NumberAttribute(null=True)  # remembered devices: User.device_epoch when made
     created = NumberAttribute()

@@ -54,6 +54,18 @@ def use_recovery_code(user: User, code_hash: str) -> bool:
         return False
 
 
+def replace_recovery_codes(user: User, code_hashes: Iterable[str]) -> bool:
+    """A fresh set in place of whatever is left; False if two-factor went off meanwhile."""
+    try:
+        user.update(
+            actions=[User.recovery_code_hashes.set(set(code_hashes))],
+            condition=User.totp_secret.exists(),
+        )
+        return True
+    except UpdateError:
+        return False
+
+
 def clear(user: User) -> None:
     """Two-factor off (disabled or reset): secret and codes gone, remembered devices revoked."""
     user.update(

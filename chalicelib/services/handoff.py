@@ -27,7 +27,7 @@ from ..logs import logger
 from ..models import Company, Session, Token, User
 from ..models.base import plain_dict
 from ..repositories import audit, companies, tokens, users
-from . import auth, sessions
+from . import auth, security_notices, sessions
 
 HANDOFF_SECONDS = 60  # the code
 STATE_SECONDS = 5 * 60  # the state cookie: the round trip, plus a sign-in on the source if needed
@@ -69,10 +69,17 @@ def begin(target: Company, source_company_id: str) -> tuple[str, str]:
 
 
 def issue_code(
-    user: User, session: Session, from_company: Company, target_company_id: str, state_hash: str, now: float
+    user: User,
+    session: Session,
+    from_company: Company,
+    target_company_id: str,
+    state_hash: str,
+    now: float,
+    browser_id: str | None = None,
 ) -> tuple[str, str]:
     """Step 3 (source host, signed in): a single-use code for this state and target;
-    returns the target's /handoff/<code> URL and the target's name."""
+    returns the target's /handoff/<code> URL and the target's name.  `browser_id`: this
+    browser's device cookie here (services/security_notices.py), vouching for it there."""
     if not STATE_HASH.match(state_hash or ""):
         raise HandoffRefused(target_company_id)
     target = _switchable(session, from_company, target_company_id)
@@ -86,6 +93,9 @@ def issue_code(
             company_id=target.company_id,
             state_hash=state_hash,
             second_factor=session.second_factor,
+            device_key=security_notices.device_key(browser_id)
+            if security_notices.valid_device_id(browser_id)
+            else None,
             created=at,
             expires_at=at + HANDOFF_SECONDS,
             expires=at + HANDOFF_SECONDS + 86400,
@@ -121,10 +131,19 @@ class Completed:
     user: User
     started: sessions.StartedSession | None = None
     pending_secret: str | None = None
+    vouched_device: str | None = None  # the source browser's device key (security_notices.note_sign_in)
 
 
-def complete(company: Company, code: str, state: str | None, now: float, source_ip: str) -> Completed | None:
-    """Step 4 (target host): consume the code and start a new session here, or None."""
+def complete(
+    company: Company,
+    code: str,
+    state: str | None,
+    now: float,
+    source_ip: str,
+    client: sessions.Client | None = None,
+) -> Completed | None:
+    """Step 4 (target host): consume the code and start a new session here, or None.
+    `client`: this browser's user agent and IP, kept on the session (the sessions page)."""
     from . import two_factor  # pyotp stays out of the cold start
 
     token = valid_code(company, code, state, now)
@@ -138,7 +157,8 @@ def complete(company: Company, code: str, state: str | None, now: float, source_
     if not tokens.mark_used(token, int(now)):  # another request consumed it first
         return None
     if two_factor.enrolled(user) and not token.second_factor:
-        return Completed(user, pending_secret=two_factor.start_pending(user, company, "/", now))
+        pending_secret = two_factor.start_pending(user, company, "/", now, vouched_device=token.device_key)
+        return Completed(user, pending_secret=pending_secret, vouched_device=token.device_key)
     active = sorted(m.account_pk for m in memberships if m.status == "active")
     started = sessions.start(
         user.user_id,
@@ -148,6 +168,7 @@ def complete(company: Company, code: str, state: str | None, now: float, source_
         account_pks=active,
         companies=auth.switchable_companies(user),
         second_factor=token.second_factor,
+        client=client or sessions.Client(source_ip=source_ip),
     )
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip, via="handoff")
-    return Completed(user, started=started)
+    return Completed(user, started=started, vouched_device=token.device_key)

@@ -45,10 +45,15 @@ def note_sign_in(
     client: sessions.Client,
     now: float,
     *,
+    vouched_by: str | None = None,
     outbox: mail.Outbox | None = None,
 ) -> str:
     """Call after every successful sign-in.  Returns the device id the browser keeps (its own,
-    or a new one); e-mails the login when this device has not signed in to it before."""
+    or a new one); e-mails the login when this device has not signed in to it before.
+
+    `vouched_by`: for a company hand-off, the device key of the browser on the source host.
+    The hand-off is bound to the browser (docs/security.md), so it is the same device under
+    another host's cookie: known there means known here, and no e-mail."""
     if not valid_device_id(device_id):  # none yet, or not one we made: a new device
         device_id = new_secret()
     key = device_key(device_id)
@@ -56,7 +61,7 @@ def note_sign_in(
     if key in known:
         return device_id
     users.remember_device(user, key, forget_others=len(known) >= MAX_KNOWN_DEVICES)
-    if known:
+    if known and not (vouched_by and vouched_by in known):
         # The first device a login is seen on is its baseline, not news (README "Sessions,
         # devices" says what that costs).
         _send(

@@ -28,6 +28,7 @@ DIGITS = 6
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 RECOVERY_LENGTH = 12  # 31^12 ≈ 2^59
+FEW_RECOVERY_CODES = 2  # at or below this many left, the preferences page says to make new ones
 PENDING_SECONDS = 5 * 60
 DEVICE_SECONDS = 30 * 24 * 60 * 60
 FAILURE_LIMIT = 5  # wrong codes per login in the window before a lock
@@ -173,8 +174,10 @@ def check_code(user: User, company: Company, code: str, now: float, source_ip: s
 
 
 # ------------------------------------------------------------------ pending sign-ins
-def start_pending(user: User, company: Company, next_path: str, now: float) -> str:
-    """Password proven: a single-use pending sign-in; returns the cookie's secret."""
+def start_pending(user: User, company: Company, next_path: str, now: float, vouched_device: str | None = None) -> str:
+    """Password proven: a single-use pending sign-in; returns the cookie's secret.
+    `vouched_device`: a hand-off's source browser (services/handoff.py), for the new-device
+    e-mail once the factor is proven."""
     secret = new_secret()
     at = int(now)
     tokens.create(
@@ -184,6 +187,7 @@ def start_pending(user: User, company: Company, next_path: str, now: float) -> s
             user_id=user.user_id,
             company_id=company.company_id,
             next_path=next_path,
+            device_key=vouched_device,
             created=at,
             expires_at=at + PENDING_SECONDS,
             expires=at + PENDING_SECONDS + 86400,
@@ -219,6 +223,7 @@ class Proven:
     user: User
     next_path: str = "/"
     device_secret: str | None = None
+    vouched_device: str | None = None  # a hand-off's source browser (security_notices.note_sign_in)
 
 
 def second_factor_proven(
@@ -255,7 +260,7 @@ def second_factor_proven(
     )
     audit.record(company.company_id, "sign_in", actor=user.user_id, source_ip=source_ip, second_factor=factor)
     device = remember(user, company, now) if remember_device else None
-    return Proven(started, user, token.next_path or "/", device)
+    return Proven(started, user, token.next_path or "/", device, token.device_key)
 
 
 def verify_pending(
@@ -401,7 +406,15 @@ def confirm_enrolment(user: User, company: Company, code: str, now: float, sourc
     ):
         return Enrolment("Start the set-up again.")
     audit.record(company.company_id, "two_factor_enabled", actor=user.user_id, source_ip=source_ip)
+    _notify(company, user, "two_factor_enabled", now, source_ip)
     return Enrolment(recovery_codes=[show_recovery_code(c) for c in codes])
+
+
+def _notify(company: Company, user: User, change: str, now: float, source_ip: str) -> None:
+    """The login is told of every change of its second factor (services/security_notices.py)."""
+    from . import security_notices
+
+    security_notices.notify_change(company, user, change, now, source_ip=source_ip)
 
 
 def disable(user: User, company: Company, password: str, code: str, now: float, source_ip: str) -> str | None:
@@ -418,18 +431,66 @@ def disable(user: User, company: Company, password: str, code: str, now: float, 
         return check.error
     repo.clear(user)
     audit.record(company.company_id, "two_factor_disabled", actor=user.user_id, source_ip=source_ip)
+    _notify(company, user, "two_factor_disabled", now, source_ip)
     return None
 
 
+def few_recovery_codes(user: User) -> bool:
+    return enrolled(user) and len(user.recovery_code_hashes or ()) <= FEW_RECOVERY_CODES
+
+
+NEED_APP_CODE = "Enter the 6-digit code your authenticator app shows now."
+
+
+def renew_recovery_codes(
+    user: User, company: Company, password: str, code: str, now: float, source_ip: str
+) -> Enrolment:
+    """A fresh set of recovery codes for password + a current code of the app (not a
+    recovery code: someone holding only old codes must not mint new ones).  The old ones stop
+    working in the same write; the new ones are returned once; the login is e-mailed."""
+    from . import passwords
+
+    if not enrolled(user):
+        return Enrolment("Two-factor sign-in is not on.")
+    if locked(user.user_id, now):
+        return Enrolment(LOCKED)
+    if not passwords.verify(user.password_hash, password or ""):
+        count_failure(user, company, "password", now, source_ip)
+        return Enrolment("Your password is not correct.")
+    if not normalise_code(code).isdigit():
+        count_failure(user, company, "renew", now, source_ip)
+        return Enrolment(NEED_APP_CODE)
+    check = check_code(user, company, code, now, source_ip)
+    if not check.ok:
+        return Enrolment(check.error)
+    codes = new_recovery_codes()
+    if not repo.replace_recovery_codes(user, [recovery_hash(user.user_id, c) for c in codes]):
+        return Enrolment("Two-factor sign-in is not on.")
+    audit.record(company.company_id, "recovery_codes_renewed", actor=user.user_id, source_ip=source_ip)
+    _notify(company, user, "recovery_codes_renewed", now, source_ip)
+    return Enrolment(recovery_codes=[show_recovery_code(c) for c in codes])
+
+
 def admin_reset(company: Company, admin: User, target: User, source_ip: str) -> bool:
-    """An administrator turns a login's two-factor off (lost phone and codes): audited, and
-    the login is told by e-mail.  False if it had none."""
+    """An administrator turns a login's two-factor off (lost phone and codes): its remembered
+    devices are revoked and every session of it ends, since any of them may be the one a
+    thief holds (the reason for a reset); audited, and the login is told by e-mail.  False if
+    it had none."""
     from .. import email as mail
+    from . import sessions
 
     if not enrolled(target):
         return False
-    repo.clear(target)
-    audit.record(company.company_id, "two_factor_reset", actor=admin.user_id, source_ip=source_ip, user=target.user_id)
+    repo.clear(target)  # also revokes every remembered device (device_epoch + 1)
+    ended = sessions.end_all_for_user(target.user_id)
+    audit.record(
+        company.company_id,
+        "two_factor_reset",
+        actor=admin.user_id,
+        source_ip=source_ip,
+        user=target.user_id,
+        sessions_ended=ended,
+    )
     if target.email:
         try:
             mail.send(company, target.email, "two_factor_reset", user=target)

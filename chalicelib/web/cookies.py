@@ -5,6 +5,8 @@
 A `__Host-` cookie must have `Path=/`, so there the name carries `__Secure-` instead.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 
 from .. import config
@@ -15,18 +17,6 @@ def _name(base: str, prefix: str) -> str:
     if config.is_local():
         return base
     return f"__Secure-{base}" if prefix else f"__Host-{base}"
-
-
-def session_name(prefix: str = "") -> str:
-    return _name("portal_session", prefix)
-
-
-def csrf_name(prefix: str = "") -> str:
-    return _name("portal_csrf", prefix)
-
-
-def handoff_state_name(prefix: str = "") -> str:
-    return _name("portal_handoff", prefix)
 
 
 def read(headers, name: str) -> str | None:
@@ -49,62 +39,60 @@ def build(name: str, value: str, max_age: int, prefix: str = "") -> str:
     return "; ".join(parts)
 
 
-def session_cookie(value: str, prefix: str = "") -> str:
-    return build(session_name(prefix), value, sessions.ABSOLUTE_SECONDS, prefix)
+@dataclass(frozen=True)
+class CookieKind:
+    """One cookie of the portal: its name and lifetime; every one gets `build`'s attributes.
+    `lifetime` is a function so that a service's constant is read (and its module imported)
+    only when that cookie is set, not at `import app`."""
+
+    base: str
+    lifetime: Callable[[], int]
+
+    def name(self, prefix: str = "") -> str:
+        return _name(self.base, prefix)
+
+    def set(self, value: str, prefix: str = "") -> str:
+        return build(self.name(prefix), value, self.lifetime(), prefix)
+
+    def clear(self, prefix: str = "") -> str:
+        return build(self.name(prefix), "", 0, prefix)
+
+    def read(self, headers, prefix: str = "") -> str | None:
+        return read(headers, self.name(prefix))
 
 
-def clear_session_cookie(prefix: str = "") -> str:
-    return build(session_name(prefix), "", 0, prefix)
+def _two_factor_seconds(name: str) -> Callable[[], int]:
+    def lifetime() -> int:
+        from ..services import two_factor
+
+        return int(getattr(two_factor, name))
+
+    return lifetime
 
 
-def csrf_cookie(value: str, prefix: str = "") -> str:
-    return build(csrf_name(prefix), value, 2 * 60 * 60, prefix)
+def _handoff_state_seconds() -> int:
+    from ..services import handoff
+
+    return handoff.STATE_SECONDS
 
 
-def handoff_state_cookie(value: str, max_age: int, prefix: str = "") -> str:
-    """The company hand-off's state: ties the code to the browser that started the switch."""
-    return build(handoff_state_name(prefix), value, max_age, prefix)
+SESSION = CookieKind("portal_session", lambda: sessions.ABSOLUTE_SECONDS)
+CSRF = CookieKind("portal_csrf", lambda: 2 * 60 * 60)
+# The company hand-off's state: ties the code to the browser that started the switch.
+HANDOFF_STATE = CookieKind("portal_handoff", _handoff_state_seconds)
+# A sign-in waiting for its second factor (chalicelib/services/two_factor.py).
+PENDING = CookieKind("portal_pending", _two_factor_seconds("PENDING_SECONDS"))
+# "Remember this device": the secret of a server-side, revocable device record.
+DEVICE = CookieKind("portal_device", _two_factor_seconds("DEVICE_SECONDS"))
+# This browser's random id (new-device e-mail, chalicelib/services/security_notices.py), kept
+# as long as browsers keep a cookie (400 days).
+BROWSER = CookieKind("portal_browser", lambda: 400 * 24 * 60 * 60)
 
-
-def clear_handoff_state_cookie(prefix: str = "") -> str:
-    return build(handoff_state_name(prefix), "", 0, prefix)
-
-
-def pending_name(prefix: str = "") -> str:
-    return _name("portal_pending", prefix)
-
-
-def pending_cookie(value: str, prefix: str = "") -> str:
-    """A sign-in waiting for its second factor (chalicelib/services/two_factor.py)."""
-    from ..services.two_factor import PENDING_SECONDS
-
-    return build(pending_name(prefix), value, PENDING_SECONDS, prefix)
-
-
-def clear_pending_cookie(prefix: str = "") -> str:
-    return build(pending_name(prefix), "", 0, prefix)
-
-
-def device_name(prefix: str = "") -> str:
-    return _name("portal_device", prefix)
-
-
-def device_cookie(value: str, prefix: str = "") -> str:
-    """ "Remember this device": the secret of a server-side, revocable device record."""
-    from ..services.two_factor import DEVICE_SECONDS
-
-    return build(device_name(prefix), value, DEVICE_SECONDS, prefix)
-
-
-def clear_device_cookie(prefix: str = "") -> str:
-    return build(device_name(prefix), "", 0, prefix)
-
-
-def browser_name(prefix: str = "") -> str:
-    return _name("portal_browser", prefix)
-
-
-def browser_cookie(value: str, prefix: str = "") -> str:
-    """This browser's random id (new-device e-mail, chalicelib/services/security_notices.py),
-    kept as long as browsers keep a cookie (400 days)."""
-    return build(browser_name(prefix), value, 400 * 24 * 60 * 60, prefix)
+# The names the routes and the middleware use.
+session_name, session_cookie, clear_session_cookie = SESSION.name, SESSION.set, SESSION.clear
+csrf_name, csrf_cookie = CSRF.name, CSRF.set
+handoff_state_name, handoff_state_cookie = HANDOFF_STATE.name, HANDOFF_STATE.set
+clear_handoff_state_cookie = HANDOFF_STATE.clear
+pending_name, pending_cookie, clear_pending_cookie = PENDING.name, PENDING.set, PENDING.clear
+device_name, device_cookie, clear_device_cookie = DEVICE.name, DEVICE.set, DEVICE.clear
+browser_name, browser_cookie = BROWSER.name, BROWSER.set

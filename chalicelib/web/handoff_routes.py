@@ -14,7 +14,7 @@ form-action would refuse it (and a form-action listing every company is wider).
 from chalice import Blueprint, NotFoundError
 
 from .. import clock
-from ..services import handoff, sessions
+from ..services import handoff, security_notices, sessions
 from . import cookies, forms
 from . import state as request_state
 from .guards import signed_in
@@ -49,7 +49,7 @@ def switch_start():
         state_secret, url = handoff.begin(state.company, source)
     except handoff.HandoffRefused:
         raise NotFoundError("Page not found") from None
-    state.cookies.append(cookies.handoff_state_cookie(state_secret, handoff.STATE_SECONDS, state.path_prefix))
+    state.cookies.append(cookies.handoff_state_cookie(state_secret, state.path_prefix))
     return redirect(url, status=302)
 
 
@@ -79,14 +79,22 @@ def switch_authorize():
     state = _state()
     state_hash, target = _authorize_params()
     try:
-        url, target_name = handoff.issue_code(state.user, state.session, state.company, target, state_hash, clock.now())
+        url, target_name = handoff.issue_code(
+            state.user,
+            state.session,
+            state.company,
+            target,
+            state_hash,
+            clock.now(),
+            browser_id=cookies.BROWSER.read(bp.current_request.headers, state.path_prefix),
+        )
     except handoff.HandoffRefused:
         raise NotFoundError("Page not found") from None
     return page(bp.current_request, "switching.html", url=url, target_name=target_name)
 
 
 def _browser_state():
-    return cookies.read(bp.current_request.headers, cookies.handoff_state_name(_state().path_prefix))
+    return cookies.HANDOFF_STATE.read(bp.current_request.headers, _state().path_prefix)
 
 
 @bp.route("/handoff/{code}", methods=["GET"])
@@ -108,7 +116,9 @@ def handoff_form(code):
 @bp.route("/handoff/{code}", methods=["POST"], content_types=forms.FORM)
 def handoff_submit(code):
     state = _state()
-    result = handoff.complete(state.company, code, _browser_state(), clock.now(), state.source_ip)
+    request = bp.current_request
+    client = sessions.Client(user_agent=request.headers.get("user-agent") or "", source_ip=state.source_ip)
+    result = handoff.complete(state.company, code, _browser_state(), clock.now(), state.source_ip, client)
     if result is None:
         return page(bp.current_request, "handoff.html", status=410, valid=False, secret="", auto=False)
     if state.session is not None:  # the sign-in this browser had here ends
@@ -119,4 +129,14 @@ def handoff_submit(code):
         state.cookies.append(cookies.pending_cookie(result.pending_secret, state.path_prefix))
         return redirect("/sign-in/two-factor")
     state.cookies.append(cookies.session_cookie(result.started.cookie_value, state.path_prefix))
+    # The new-device e-mail of any sign-in (web/auth_routes.py); the source vouches for its browser.
+    browser = security_notices.note_sign_in(
+        state.company,
+        result.user,
+        cookies.BROWSER.read(request.headers, state.path_prefix),
+        client,
+        clock.now(),
+        vouched_by=result.vouched_device,
+    )
+    state.cookies.append(cookies.browser_cookie(browser, state.path_prefix))
     return redirect("/")

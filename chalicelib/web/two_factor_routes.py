@@ -5,6 +5,7 @@ GET      /preferences/two-factor             status; set-up (QR code, key); turn
 POST     /preferences/two-factor/setup       a new secret to scan
 POST     /preferences/two-factor/confirm     first code: on, recovery codes shown once
 POST     /preferences/two-factor/disable     password + code: off
+POST     /preferences/two-factor/recovery-codes  password + code: a new set, shown once
 GET      /admin/customers/{no}/logins        the account's logins and whether they use it
 POST     /admin/customers/{no}/logins/{id}/reset-two-factor
 """
@@ -97,6 +98,7 @@ def challenge_submit():
         cookies.read(request.headers, cookies.browser_name(state.path_prefix)),
         client,
         clock.now(),
+        vouched_by=proven.vouched_device,
     )
     state.cookies.append(cookies.browser_cookie(browser, state.path_prefix))
     if proven.user.must_change_password:
@@ -125,6 +127,7 @@ def _preferences(status=200, error=None, notice=None, recovery_codes=None):
         qr=two_factor.qr_svg_data_uri(uri) if uri else None,
         recovery_codes=recovery_codes,
         codes_left=len(user.recovery_code_hashes or ()),
+        few_codes_left=two_factor.few_recovery_codes(user),
     )
 
 
@@ -172,6 +175,22 @@ def disable():
     if error:
         return _preferences(status=400, error=error)
     return redirect("/preferences/two-factor?notice=disabled")
+
+
+@bp.route("/preferences/two-factor/recovery-codes", methods=["POST"], content_types=forms.FORM)
+@signed_in(bp)
+def renew_recovery_codes():
+    two_factor = _two_factor()
+    state = _state()
+    form = forms.parse(bp.current_request)
+    result = two_factor.renew_recovery_codes(
+        state.user, state.company, form.get("password", ""), form.get("code", ""), clock.now(), state.source_ip
+    )
+    if result.error:
+        return _preferences(status=400, error=result.error)
+    return _preferences(
+        notice="New recovery codes were made; the old ones no longer work.", recovery_codes=result.recovery_codes
+    )
 
 
 # ---------------------------------------------------------------- administrators

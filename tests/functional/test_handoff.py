@@ -4,7 +4,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from chalicelib.ids import sha256
-from chalicelib.models import Membership, Session, Token
+from chalicelib.models import Membership, Session, Token, User
 from chalicelib.repositories import companies
 from chalicelib.repositories.keys import account_pk
 from chalicelib.services import handoff
@@ -213,3 +213,54 @@ def test_every_host_of_a_company_serves_it_and_e_mails_use_the_primary(browser, 
     body = str(sent_mail()[-1].body)
     assert "http://localhost/reset-password/" in body  # the primary, not the Host header
     assert "abc.localhost" not in body
+
+
+# ------------------------------------------------------------------ device details and the new-device e-mail
+FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def _new_device_mail(to="bo@example.com"):
+    return [m for m in sent_mail()
+            if m.subject.startswith("New sign-in") and to in m.destinations["ToAddresses"]]
+
+
+def test_a_hand_off_session_records_the_browser_and_ip_for_the_sessions_page(both):
+    pacific = other_host(both)
+    secret = exchange(both, pacific)
+    done = pacific.post(f"/handoff/{secret}", {}, headers={"User-Agent": FIREFOX_LINUX})
+    assert done.status_code == 303
+    stored = Session.get(sha256(pacific.cookies["portal_session"]))
+    assert stored.user_agent == FIREFOX_LINUX and stored.source_ip == "127.0.0.1"
+    page = text(pacific.get("/preferences/sessions"))
+    row = page[page.index("Firefox on Linux"):]
+    assert "Firefox on Linux <strong>(this browser)</strong>" in page
+    assert "127.0.0.1" in row[:row.index("</tr>")]
+
+
+def test_switching_from_a_known_browser_is_not_a_new_device(both):
+    """The first switch to another host sees no device cookie there, but the source vouches
+    for its browser: the same device, no e-mail."""
+    assert "portal_browser" in both.cookies and _new_device_mail() == []  # the baseline
+    pacific = other_host(both)
+    pacific.post(f"/handoff/{exchange(both, pacific)}", {})
+    assert pacific.signed_in and "portal_browser" in pacific.cookies
+    assert _new_device_mail() == []
+    assert len(User.get("u-bo-example.com").known_devices) == 2  # known there from now on
+
+
+def test_a_hand_off_from_a_new_device_sends_the_new_device_e_mail(both, app):
+    """A session in a browser never seen (a copied session cookie, say) switching company:
+    told like a password sign-in from a new device."""
+    from chalice.test import Client
+
+    with Client(app, stage_name="local") as other_client:
+        stranger = Browser(other_client, host="localhost")
+        stranger.cookies["portal_session"] = both.cookies["portal_session"]
+        assert "Welcome, Bo Both" in text(stranger.get("/"))
+        pacific = other_host(stranger)
+        secret = exchange(stranger, pacific)
+        done = pacific.post(f"/handoff/{secret}", {}, headers={"User-Agent": FIREFOX_LINUX})
+        assert done.status_code == 303 and pacific.signed_in
+    mails = _new_device_mail()
+    assert len(mails) == 1 and "Firefox on Linux" in str(mails[0].body)
+    assert "Pacific Distribution" in mails[0].subject

@@ -121,7 +121,7 @@ RULES = {
     ("/sign-in/two-factor", "GET"): PUBLIC, ("/sign-in/two-factor", "POST"): PUBLIC,
     ("/preferences/two-factor", "GET"): SIGNED_IN,
     **{(f"/preferences/two-factor/{action}", "POST"): SIGNED_IN
-       for action in ("setup", "confirm", "disable")},
+       for action in ("setup", "confirm", "disable", "recovery-codes")},
     ("/admin/customers/{customer_no}/logins", "GET"): ADMIN_OBJECT,
     ("/admin/customers/{customer_no}/logins/{user_id}/reset-two-factor", "POST"): ADMIN_OBJECT,
     ("/parts", "GET"): SIGNED_IN,

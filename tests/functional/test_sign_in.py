@@ -310,3 +310,34 @@ def test_an_expired_generated_password_is_refused(browser):
     response = browser.sign_in("C9", "W1")
     assert response.status_code == 401
     assert "temporary password has expired" in text(response)
+
+
+# Every cookie the portal sets: (set, clear, name, lifetime in seconds).
+COOKIE_KINDS = [
+    ("session_cookie", "clear_session_cookie", "portal_session", 12 * 60 * 60),
+    ("csrf_cookie", None, "portal_csrf", 2 * 60 * 60),
+    ("handoff_state_cookie", "clear_handoff_state_cookie", "portal_handoff", 5 * 60),
+    ("pending_cookie", "clear_pending_cookie", "portal_pending", 5 * 60),
+    ("device_cookie", "clear_device_cookie", "portal_device", 30 * 24 * 60 * 60),
+    ("browser_cookie", None, "portal_browser", 400 * 24 * 60 * 60),
+]
+
+
+@pytest.mark.parametrize("set_name, clear_name, base, seconds", COOKIE_KINDS)
+@pytest.mark.parametrize("stage, prefix, name_prefix, path, secure", [
+    ("local", "", "", "/", ""),
+    ("prod", "", "__Host-", "/", "; Secure"),
+    ("prod", "/api", "__Secure-", "/api", "; Secure"),  # API Gateway's own URL: the stage's path
+])
+def test_every_cookie_has_the_same_attributes(monkeypatch, set_name, clear_name, base, seconds,
+                                              stage, prefix, name_prefix, path, secure):
+    from chalicelib.web import cookies
+
+    monkeypatch.setenv("PORTAL_STAGE", stage)
+    name = name_prefix + base
+    assert getattr(cookies, set_name)("v4lue", prefix) == (
+        f"{name}=v4lue; Path={path}; HttpOnly; SameSite=Lax; Max-Age={seconds}{secure}")
+    if clear_name:
+        assert getattr(cookies, clear_name)(prefix) == (
+            f"{name}=; Path={path}; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    assert cookies.read({"cookie": f"other=1; {name}=v4lue"}, getattr(cookies, f"{set_name[:-7]}_name")(prefix)) == "v4lue"

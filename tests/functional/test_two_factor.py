@@ -113,6 +113,8 @@ def test_enrolment_shows_a_qr_code_and_key_confirms_with_a_code_and_shows_codes_
     again = text(browser.get("/preferences/two-factor"))
     assert "Two-factor sign-in is on" in again and not CODES.findall(again)  # shown once
     assert "two_factor_enabled" in audit_actions()
+    told = [m.subject for m in sent_mail() if "en@example.com" in m.destinations["ToAddresses"]]
+    assert told == ["Two-factor sign-in was turned on (ABC Appliance Service portal)"]
 
 
 # ------------------------------------------------------------------ the sign-in
@@ -285,6 +287,8 @@ def test_turning_it_off_needs_the_password_and_a_code_and_forgets_devices(browse
     company = companies.get_company("abc")
     assert two_factor.device_state(user, company, device, time.time()) == "invalid"
     assert "two_factor_disabled" in audit_actions()
+    told = [m.subject for m in sent_mail() if "tf@example.com" in m.destinations["ToAddresses"]]
+    assert "Two-factor sign-in was turned off (ABC Appliance Service portal)" in told
 
 
 # ------------------------------------------------------------------ company policy
@@ -372,6 +376,9 @@ def test_a_hand_off_without_the_factor_is_asked_for_it_on_the_target(two_compani
     assert not target.signed_in and "portal_pending" in target.cookies
     done = target.post("/sign-in/two-factor", {"code": code(at=time.time() + 30)})
     assert done.status_code == 303 and target.signed_in
+    # The same browser as on the source: no new-device e-mail after its code either.
+    assert "portal_browser" in target.cookies
+    assert not [m for m in sent_mail() if m.subject.startswith("New sign-in")]
 
 
 def test_a_company_that_requires_it_sends_an_unenrolled_hand_off_to_the_set_up(browser, pacific):
@@ -421,3 +428,97 @@ def test_an_administrator_cannot_reset_a_login_outside_the_account(browser, paci
                         {}).status_code == 404
     assert browser.get("/admin/customers/P1/logins").status_code == 404
     assert User.get(foreign.user_id).totp_secret == SECRET
+
+
+def test_a_reset_signs_the_login_out_everywhere_and_forgets_its_devices(browser, pacific):
+    """The login's phone (or a thief's browser) stays signed in after a reset unless the
+    reset ends its sessions: the next click goes to sign-in, and the device cookie of the
+    old set-up does not skip the code of the new one."""
+    _customer_row("abc", "C1")
+    target = enrolled_user("lost@example.com", accounts=[("abc", "C1")])
+    phone = Browser(browser.client)
+    phone.sign_in("lost@example.com")
+    phone.post("/sign-in/two-factor", {"code": code(), "remember": "on"})
+    assert phone.get("/orders").status_code == 200 and "portal_device" in phone.cookies
+    make_user("boss@example.com", admin_of=["abc"])
+    browser.sign_in("boss@example.com")
+    done = browser.post(f"/admin/customers/C1/logins/{target.user_id}/reset-two-factor", {})
+    assert done.status_code == 303
+
+    refused = phone.get("/orders")  # the next request of the other session
+    assert refused.status_code == 303 and refused.headers["Location"].startswith("/login")
+    assert not list(Session.by_user.query(target.user_id))
+    event = next(e for e in AuditEvent.query("abc") if e.action == "two_factor_reset")
+    assert event.details["sessions_ended"] == "1"
+    assert "signed out everywhere" in [
+        m for m in sent_mail() if "lost@example.com" in m.destinations["ToAddresses"]][-1].body
+
+    # Set up again (a new phone), then sign in from the browser that kept its device cookie.
+    User.get(target.user_id).update(actions=[User.totp_secret.set(SECRET)])
+    again = phone.sign_in("lost@example.com")
+    assert again.headers["Location"] == "/sign-in/two-factor?notice=device"
+    assert phone.get("/orders").headers["Location"].startswith("/login")  # no session
+
+
+# ------------------------------------------------------------------ new recovery codes
+def _signed_in_enrolled(browser):
+    user = enrolled_user()
+    browser.sign_in("tf@example.com")
+    assert browser.post("/sign-in/two-factor", {"code": code()}).status_code == 303
+    return user
+
+
+def test_new_recovery_codes_need_the_password_and_a_code_and_replace_the_old_set(browser):
+    user = _signed_in_enrolled(browser)
+    page = text(browser.get("/preferences/two-factor"))
+    assert 'action="/preferences/two-factor/recovery-codes"' in page
+    renew = "/preferences/two-factor/recovery-codes"
+    next_code = code(at=time.time() + 30)  # the sign-in used this step's code
+
+    wrong_password = browser.post(renew, {"password": "wrong", "code": next_code})
+    assert wrong_password.status_code == 400 and "password is not correct" in text(wrong_password)
+    old_code = browser.post(renew, {"password": PASSWORD, "code": "recoverycode1"})
+    assert old_code.status_code == 400 and two_factor.NEED_APP_CODE in text(old_code)
+    assert failures(user.user_id) == 2 and not CODES.findall(text(old_code))
+    assert len(User.get(user.user_id).recovery_code_hashes) == 10  # nothing spent or changed
+
+    done = browser.post(renew, {"password": PASSWORD, "code": next_code})
+    assert done.status_code == 200
+    shown = CODES.findall(text(done))
+    assert len(shown) == 10 and "the old ones no longer work" in text(done)
+    stored = User.get(user.user_id)
+    assert stored.recovery_code_hashes == {two_factor.recovery_hash(user.user_id, c) for c in shown}
+    assert not CODES.findall(text(browser.get("/preferences/two-factor")))  # shown once
+    assert "recovery_codes_renewed" in audit_actions()
+    mail = [m for m in sent_mail() if "tf@example.com" in m.destinations["ToAddresses"]]
+    assert mail and "New recovery codes were made" in mail[-1].subject
+
+    # An old code no longer signs in; a new one does.
+    other = Browser(browser.client)
+    other.sign_in("tf@example.com")
+    refused = other.post("/sign-in/two-factor", {"code": "recoverycode1"})
+    assert refused.status_code == 400 and two_factor.RECOVERY_USED in text(refused)
+    assert other.post("/sign-in/two-factor", {"code": shown[0]}).status_code == 303
+
+
+def test_new_recovery_codes_refuse_a_reused_code(browser):
+    user = _signed_in_enrolled(browser)
+    used = browser.post("/preferences/two-factor/recovery-codes", {"password": PASSWORD, "code": code()})
+    assert used.status_code == 400 and two_factor.REUSED in text(used)
+    assert User.get(user.user_id).recovery_code_hashes == {
+        two_factor.recovery_hash(user.user_id, f"recoverycode{n}") for n in range(10)}  # unchanged
+
+
+def test_the_preferences_page_says_when_few_recovery_codes_are_left(browser):
+    user = _signed_in_enrolled(browser)
+    assert 'id="few-codes"' not in text(browser.get("/preferences/two-factor"))
+    User.get(user.user_id).update(actions=[User.recovery_code_hashes.set(
+        {two_factor.recovery_hash(user.user_id, f"recoverycode{n}") for n in range(3)})])
+    assert 'id="few-codes"' not in text(browser.get("/preferences/two-factor"))  # 3 left
+    company = companies.get_company("abc")
+    assert two_factor.check_code(User.get(user.user_id), company, "recoverycode0", time.time(), "ip").ok
+    page = text(browser.get("/preferences/two-factor"))
+    assert "Only 2 recovery codes left." in page and 'id="few-codes"' in page
+    for n in (1, 2):
+        assert two_factor.check_code(User.get(user.user_id), company, f"recoverycode{n}", time.time(), "ip").ok
+    assert "No recovery codes left." in text(browser.get("/preferences/two-factor"))

@@ -24,6 +24,17 @@ def test_a_code_is_accepted_for_its_step_and_one_step_either_side_only():
     assert two_factor.matching_step(SECRET, "abcdef", now) is None
 
 
+def test_codes_are_those_of_the_rfc_6238_test_vectors():
+    """RFC 6238 Appendix B (SHA-1, secret "12345678901234567890"): our 6 digits are the last
+    6 of its 8, at the 30-second step of each time; checked against the RFC, not pyotp."""
+    rfc_secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # base32 of the ASCII secret
+    vectors = {59: "94287082", 1111111109: "07081804", 1111111111: "14050471",
+               1234567890: "89005924", 2000000000: "69279037", 20000000000: "65353130"}
+    for at, eight_digits in vectors.items():
+        assert two_factor.code_for_step(rfc_secret, two_factor.step_at(at)) == eight_digits[-6:]
+        assert two_factor.matching_step(rfc_secret, eight_digits[-6:], at) == at // 30
+
+
 def test_a_used_step_and_every_earlier_one_are_refused():
     assert two_factor.fresh_step(100, None)
     assert two_factor.fresh_step(101, 100)
