@@ -363,3 +363,12 @@ def test_a_second_factor_passkey_needs_a_pending_sign_in(browser, key):
     assert options.status_code == 410
     answer = other.post("/sign-in/two-factor/passkey", {"csrf_token": token, "credential": "{}"})
     assert answer.status_code == 410 and not other.signed_in
+
+
+def test_a_wrong_code_keeps_the_passkey_on_offer(browser, key):
+    _with_totp("u-rita-example.com")
+    other = _fresh(browser)
+    other.sign_in("rita@example.com")
+    other.get("/sign-in/two-factor")
+    wrong = other.post("/sign-in/two-factor", {"code": "000000"})
+    assert wrong.status_code == 400 and "Use a passkey instead" in text(wrong)

@@ -1,7 +1,7 @@
 """E-mails that tell a login about its own security: a sign-in from a new device, and a
 change of password, two-factor or passkeys (README "Sessions, devices and passkeys").
 
-A device is a browser: a long-lived random cookie (`portal_device`) set at sign-in.  Only a
+A device is a browser: a long-lived random cookie (`portal_browser`) set at sign-in.  Only a
 SHA-256 prefix of it is kept, on the user item the sign-in reads anyway, so a sign-in from a
 known device costs no extra DynamoDB call and a new one a single UpdateItem.
 """

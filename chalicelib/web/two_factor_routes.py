@@ -97,7 +97,10 @@ def challenge_submit():
         expired = status == 410
         if expired:
             state.cookies.append(cookies.clear_pending_cookie(state.path_prefix))
-        return _challenge(status=status, error=error, expired=expired)
+            return _challenge(status=status, error=error, expired=True)
+        # Asked again: the passkey stays on offer (one more read, on a refused code only).
+        found = two_factor.pending(state.company, _pending_secret(), clock.now())
+        return _challenge(status=status, error=error, user=found[1] if found else None)
     return redirect(_finish_proven(state, request, proven, client))
 
 
