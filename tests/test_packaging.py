@@ -369,6 +369,24 @@ def test_trimming_keeps_what_the_app_and_pdfs_import():
     assert not packaging.trimmed("PIL/_imaging.cpython-311-x86_64-linux-gnu.so")
     assert not packaging.trimmed("PIL/_webp.cpython-311-x86_64-linux-gnu.so")  # WebP logos
     assert packaging.check_client_services() == []
+    # CFFI's build-time half goes; the backend argon2's compiled bindings load stays.
+    assert packaging.trimmed("cffi/api.py") and packaging.trimmed("pycparser/c_parser.py")
+    assert not packaging.trimmed("_cffi_backend.cpython-311-x86_64-linux-gnu.so")
+    assert not packaging.trimmed("_argon2_cffi_bindings/_ffi.abi3.so")
+
+
+def test_the_layer_takes_the_files_its_distributions_installed(tmp_path):
+    zip_path = tmp_path / "chalice.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        archive.writestr("cbor2-5.9.0.dist-info/RECORD", "cbor2/__init__.py,sha256=x,1\n"
+                         "_cbor2.cpython-311-x86_64-linux-gnu.so,sha256=y,2\n"
+                         "cbor2-5.9.0.dist-info/RECORD,,\n")
+        archive.writestr("jinja2-3.1.6.dist-info/RECORD", "jinja2/__init__.py,sha256=z,3\n")
+    with zipfile.ZipFile(zip_path) as archive:
+        assert packaging.distribution_files(archive, {"cbor2"}) == {
+            "cbor2/__init__.py", "_cbor2.cpython-311-x86_64-linux-gnu.so", "cbor2-5.9.0.dist-info/RECORD"}
+        with pytest.raises(packaging.PackagingError, match="webauthn"):
+            packaging.distribution_files(archive, {"cbor2", "webauthn"})
 
 
 def _cfn_lint_command():
