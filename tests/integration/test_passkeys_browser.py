@@ -78,3 +78,54 @@ def test_add_a_passkey_sign_in_with_it_without_a_password_and_remove_it(stack, c
     assert page.url.startswith(_url(stack, "/login"))
     context.close()
     assert not [e for e in errors if "Failed to load resource" not in e], errors
+
+
+def test_a_passkey_instead_of_the_code_after_the_password(stack, chromium):
+    """Pat (Pacific administrator, two-factor set up with the demo key) adds a passkey on
+    Pacific's host and then proves the second factor with it instead of a code."""
+    import pyotp
+
+    from infra.local.seed import DEMO_TOTP_KEYS
+
+    base = f"http://pacific.localhost:{stack['port']}"
+    errors = []
+    context = chromium.new_context()
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+        "hasUserVerification": True, "isUserVerified": True}})
+
+    def password():
+        page.goto(f"{base}/login")
+        page.get_by_label("E-mail address or user name").fill("pat@example.com")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.wait_for_url(f"{base}/sign-in/two-factor")
+
+    password()
+    assert page.get_by_role("button", name="Use a passkey instead").count() == 0  # none yet
+    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(DEMO_TOTP_KEYS["pat@example.com"]).now())
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(re.escape(base) + r"/(admin)?$"))
+    page.goto(f"{base}/preferences/passkeys")
+    page.get_by_label("Name").fill("Pat's key")
+    page.get_by_role("button", name="Add a passkey").click()
+    page.wait_for_url(f"{base}/preferences/passkeys?notice=added")
+
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    page.wait_for_url(re.compile(r".*/login\?notice=signed-out$"))
+    password()
+    assert_accessible(page)
+    page.get_by_role("button", name="Use a passkey instead").click()
+    page.wait_for_url(re.compile(re.escape(base) + r"/(admin)?$"))
+
+    # Back to the seeded state.
+    page.goto(f"{base}/preferences/passkeys")
+    page.get_by_role("button", name="Remove passkey Pat's key").click()
+    page.wait_for_url(f"{base}/preferences/passkeys?notice=removed")
+    context.close()
+    assert not [e for e in errors if "Failed to load resource" not in e], errors
