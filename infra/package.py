@@ -261,8 +261,8 @@ CFFI_BUILD_TIME = ("cffi", "pycparser")
 OWN_CODE = ("app.py", "chalicelib/")
 # The passkey libraries (chalicelib/services/passkeys.py imports them inside its functions):
 # webauthn and what it pulls in, ~6 MB of the zip, 4.6 MB of it cryptography's Rust extension.
-# They ship in the web function's layer, not its zip (README "The Lambda package").  cffi
-# stays in the zip: argon2-cffi needs it on every sign-in.  Lambda puts a layer's `python/`
+# They ship in the web function's layer, not its zip (README "The Lambda package").  cffi's
+# `_cffi_backend` stays in the zip: argon2 needs it on every sign-in.  Lambda puts a layer's `python/`
 # at /opt/python on sys.path, after the function's /var/task.
 LAYER_DISTRIBUTIONS = frozenset({"webauthn", "cbor2", "cryptography", "pyopenssl", "pyasn1", "pyasn1_modules"})
 LAYER_DIR = "python"
