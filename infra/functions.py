@@ -11,13 +11,17 @@ route, one per scheduled or SNS handler of app.py).  `complete` gives each:
 - alarms for errors and throttles (and the web function's 5xx rate);
 - the SNS topic and SQS queue the template creates for the stage instead of the
   names app.py subscribes to (Chalice would use the same ones in every stage);
-- reserved concurrency only on the web function, from `WebReservedConcurrency`.
+- reserved concurrency only on the web function, from `WebReservedConcurrency`;
+- the passkey libraries' layer (`passkeys-layer.zip`, built by infra/package.py) on the web
+  function only: no other function signs anyone in.
 """
 
 from infra import alarms, policies
 from infra.resources import APP, SES_TOPIC_NAME, function_environment, names
 
 WEB_FUNCTION = "APIHandler"
+PASSKEYS_LAYER = "PasskeysLayer"
+PASSKEYS_LAYER_ZIP = "./passkeys-layer.zip"  # next to sam.json, like Chalice's ./deployment.zip
 # Topic names in app.py -> the topic resource the template creates for the stage.
 TOPICS = {SES_TOPIC_NAME: "SesNotificationsTopic"}
 # Queue names in app.py -> the queue resource the template creates for the stage.
@@ -62,6 +66,22 @@ def _queue_resource(queue) -> str:
     return _stage_resource(queue, QUEUES, "SQS queue", lambda ref: ref.get("Fn::GetAtt", [None])[0])
 
 
+def passkeys_layer(stage: str) -> dict:
+    """webauthn, cryptography, pyOpenSSL, pyasn1(-modules) and cbor2 under python/ (Lambda
+    mounts it at /opt/python, on sys.path after the function's own code)."""
+    return {
+        "Type": "AWS::Serverless::LayerVersion",
+        "Properties": {
+            "LayerName": f"{APP}-{stage}-passkeys",
+            "Description": "Passkey (WebAuthn) libraries of the web function",
+            "ContentUri": PASSKEYS_LAYER_ZIP,
+            "CompatibleRuntimes": ["python3.11"],
+            "CompatibleArchitectures": ["x86_64"],
+            "RetentionPolicy": "Delete",
+        },
+    }
+
+
 def complete(template: dict, stage: str, stage_env: dict) -> dict:
     """Add roles, environment, log groups, alarms and topics to Chalice's functions (in place)."""
     missing_settings = [v for v in DEPLOYED_STAGE_SETTINGS if not stage_env.get(v)]
@@ -100,6 +120,8 @@ def complete(template: dict, stage: str, stage_env: dict) -> dict:
                 "Fn::If": ["ReserveWebConcurrency", {"Ref": "WebReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
             }
             resources.update(alarms.server_error_alarm(function, log_group, stage))
+            resources[PASSKEYS_LAYER] = passkeys_layer(stage)
+            props["Layers"] = [{"Ref": PASSKEYS_LAYER}]
         for event in (props.get("Events") or {}).values():
             if event.get("Type") == "SNS":
                 event["Properties"]["Topic"] = {"Ref": _topic_resource(event["Properties"]["Topic"])}

@@ -17,7 +17,10 @@ in Lambda is the root of the zip.  So this:
    at the same relative paths;
 5. makes the zip one Lambda's python3.11 can load and start fast
    (`finish_lambda_package`): refuses wheels and shared objects the runtime cannot
-   load, leaves out what the app never imports, adds unchecked-hash pycs.
+   load, leaves out what the app never imports, adds unchecked-hash pycs;
+6. moves the passkey libraries (`LAYER_DISTRIBUTIONS`) out of that zip into
+   `<out>/passkeys-layer.zip` under `python/`, the web function's Lambda layer
+   (declared by `infra.functions.complete`; README "The Lambda package").
 
 tests/integration/test_packaging.py builds a package, renders a page from the extracted zip
 and runs cfn-lint on the template.
@@ -38,7 +41,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 BUNDLED_DIRS = ("templates", "static")
 DEFAULT_TABLE_PREFIX = "portal-"
 # What Chalice and this step write into <out>; removed first so nothing stale survives.
-OUTPUTS = ("resources.json", "sam.json", "sam.yaml", "deployment.zip", "layer-deployment.zip")
+OUTPUTS = ("resources.json", "sam.json", "sam.yaml", "deployment.zip", "layer-deployment.zip", "passkeys-layer.zip")
+LAYER_ZIP = "passkeys-layer.zip"
 # Chalice writes this and carries on when it cannot find a Lambda-compatible wheel.
 MISSING_DEPENDENCIES = "Could not install dependencies"
 # Fixed timestamp and world-readable mode (Lambda runs as a non-root user), like Chalice's own entries.
@@ -246,9 +250,23 @@ PILLOW_UNUSED = ("_avif.", "_imagingft.", "_imagingtk.", "_imagingmath.", "_imag
 # chalicelib/logs.py and payments use Powertools' Logger and metrics; nothing uses its
 # event handler (with a 1.5 MB Swagger UI) or these utilities.
 POWERTOOLS_KEPT_UTILITIES = ("jmespath_utils", "typing")
+# CFFI's build-time half: `cffi/` (FFI, its compiler driver) and `pycparser/` (the C parser of
+# `ffi.cdef`) make API-mode extension modules when a wheel is built; at run time such a module
+# (argon2-cffi-bindings' `_ffi.abi3.so`) needs only the `_cffi_backend` extension, which stays.
+# Nothing the app, argon2 or the passkey libraries import names them (tests/integration/test_packaging.py
+# hashes a password and verifies a passkey signature from the extracted zip and layer).
+CFFI_BUILD_TIME = ("cffi", "pycparser")
 # Our own code keeps its source next to its pycs (tracebacks show the lines); the pinned
 # dependencies ship as sourceless pycs (their source is on PyPI at the pinned version).
 OWN_CODE = ("app.py", "chalicelib/")
+# The passkey libraries (chalicelib/services/passkeys.py imports them inside its functions):
+# webauthn and what it pulls in, ~6 MB of the zip, 4.6 MB of it cryptography's Rust extension.
+# They ship in the web function's layer, not its zip (README "The Lambda package").  cffi's
+# `_cffi_backend` stays in the zip: argon2 needs it on every sign-in.  Lambda puts a layer's `python/`
+# at /opt/python on sys.path, after the function's /var/task.
+LAYER_DISTRIBUTIONS = frozenset({"webauthn", "cbor2", "cryptography", "pyopenssl", "pyasn1", "pyasn1_modules"})
+LAYER_DIR = "python"
+LAYER_MOUNT = "/opt"
 CLIENT_CALL = re.compile(r"""\bclient\(\s*["']([a-z0-9-]+)["']""")
 WHEEL_TAG = re.compile(r"^Tag:\s*(\S+)$", re.MULTILINE)
 MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_x86_64$")
@@ -269,6 +287,8 @@ def trimmed(name: str) -> bool:
             return True
         if parts[1] == "utilities" and len(parts) > 3:
             return parts[2] not in POWERTOOLS_KEPT_UTILITIES
+    if parts[0] in CFFI_BUILD_TIME and len(parts) > 1:
+        return True
     if name.endswith(".dist-info/RECORD"):  # pip's uninstall list; nothing reads it at run time
         return True
     if parts[:2] == ["pydantic", "v1"]:  # pydantic 1's API, kept in 2 for migrations
@@ -396,7 +416,7 @@ def check_client_services(project_dir: Path = PROJECT_DIR) -> list:
     return problems
 
 
-def compile_pycs(sources: dict, sourceless=lambda name: False) -> dict:
+def compile_pycs(sources: dict, sourceless=lambda name: False, root: str = "/var/task") -> dict:
     """`{name.py: source}` -> `{pyc name: bytes}`, unchecked-hash pycs: in `__pycache__/`
     next to the source, or, for a module `sourceless(name)` says ships without its source,
     as `name.pyc` in its place (Python imports those directly).
@@ -404,7 +424,8 @@ def compile_pycs(sources: dict, sourceless=lambda name: False) -> dict:
     Lambda's /var/task is read-only: Python cannot write a pyc there, so without them every
     cold start compiles each module again.  Timestamp pycs would be compared with the mtimes
     the files get when Lambda unpacks the zip; unchecked-hash pycs are used as they are (the
-    package is never edited in place).  Code objects name /var/task/<file> (Lambda's path).
+    package is never edited in place).  Code objects name <root>/<file>: /var/task for the
+    function's zip, /opt/python for the layer's (Lambda's paths).
     """
     import importlib.util
     import py_compile
@@ -426,7 +447,7 @@ def compile_pycs(sources: dict, sourceless=lambda name: False) -> dict:
                 py_compile.compile(
                     str(source_file),
                     cfile=str(target),
-                    dfile=f"/var/task/{name}",
+                    dfile=f"{root}/{name}",
                     doraise=True,
                     invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
                 )
@@ -460,16 +481,42 @@ def check_runtime(template_path: Path) -> list:
     ]
 
 
-def finish_lambda_package(zip_path: Path, project_dir: Path = PROJECT_DIR) -> dict:
+def _normalise(project: str) -> str:
+    return re.sub(r"[-_.]+", "_", project).lower()
+
+
+def distribution_files(archive: zipfile.ZipFile, distributions) -> set:
+    """Every file the wheels of `distributions` installed (their dist-info's RECORD, which
+    lists the dist-info itself too); PackagingError when one of them is not in the zip."""
+    wanted = {_normalise(d) for d in distributions}
+    files, found = set(), set()
+    for name in archive.namelist():
+        top, _, rest = name.partition("/")
+        if rest != "RECORD" or not top.endswith(".dist-info"):
+            continue
+        project = _normalise(top[: -len(".dist-info")].rsplit("-", 1)[0])
+        if project in wanted:
+            found.add(project)
+            record = archive.read(name).decode("utf-8")
+            files |= {line.rsplit(",", 2)[0] for line in record.splitlines() if line.strip()}
+    missing = wanted - found
+    if missing:
+        raise PackagingError(f"the layer's distributions {sorted(missing)} are not in {archive.filename}")
+    return files
+
+
+def finish_lambda_package(zip_path: Path, project_dir: Path = PROJECT_DIR, layer_path: Path | None = None) -> dict:
     """Check, trim and compile the zip in place; returns figures for the summary.
 
     Refuses (PackagingError) a wheel or .so the runtime cannot load and a client of a
     service whose model was trimmed; leaves out the unused parts of botocore and fontTools;
-    adds a .pyc for every module.
+    adds a .pyc for every module.  With `layer_path`, the files of LAYER_DISTRIBUTIONS go to
+    that zip under `python/` instead (same checks, trimming and pycs).
     """
     with zipfile.ZipFile(zip_path) as archive:
         problems = check_wheels(archive)
         infos = [info for info in archive.infolist() if not info.is_dir()]
+        in_layer = distribution_files(archive, LAYER_DISTRIBUTIONS) if layer_path else set()
         entries = {info.filename: archive.read(info) for info in infos if not trimmed(info.filename)}
     for name in unreferenced_libraries(entries):
         del entries[name]
@@ -481,30 +528,47 @@ def finish_lambda_package(zip_path: Path, project_dir: Path = PROJECT_DIR) -> di
     def sourceless(name: str) -> bool:
         return not name.startswith(OWN_CODE)
 
+    layer = {name: entries.pop(name) for name in sorted(in_layer & set(entries))}
+    attributes = {info.filename: info.external_attr for info in infos}
+    pycs = _compiled(entries, sourceless, "/var/task")
+    _write(zip_path, entries, pycs, attributes, prefix="")
+    figures = {"trimmed": len(infos) - len(entries) - len(layer), "pycs": len(pycs)}
+    if layer_path is not None:
+        layer_pycs = _compiled(layer, sourceless, f"{LAYER_MOUNT}/{LAYER_DIR}")
+        _write(layer_path, layer, layer_pycs, attributes, prefix=f"{LAYER_DIR}/")
+        figures.update(layer_files=len(layer), layer_pycs=len(layer_pycs))
+    return figures
+
+
+def _compiled(entries: dict, sourceless, root: str) -> dict:
+    """Pycs of the modules in `entries`; the sources that ship without theirs are removed."""
     sources = {
         name: data
         for name, data in entries.items()
         if name.endswith(".py") and name.split("/", 1)[0] not in BUNDLED_DIRS
     }
-    pycs = compile_pycs(sources, sourceless)
+    pycs = compile_pycs(sources, sourceless, root)
     for name in sources:
         if sourceless(name):
             del entries[name]
-    rewritten = zip_path.with_suffix(".tmp")
+    return pycs
+
+
+def _write(path: Path, entries: dict, pycs: dict, attributes: dict, prefix: str) -> None:
+    rewritten = path.with_suffix(".tmp")
     with zipfile.ZipFile(rewritten, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as out:
-        for info in infos:
-            if info.filename in entries:
-                kept = _entry(info.filename)
-                kept.external_attr = info.external_attr or kept.external_attr
-                out.writestr(kept, entries[info.filename])
+        for name, data in entries.items():
+            kept = _entry(prefix + name)
+            kept.external_attr = attributes.get(name) or kept.external_attr
+            out.writestr(kept, data)
         for name, data in sorted(pycs.items()):
-            out.writestr(_entry(name), data)
-    rewritten.replace(zip_path)
-    return {"trimmed": len(infos) - len(entries), "pycs": len(pycs)}
+            out.writestr(_entry(prefix + name), data)
+    rewritten.replace(path)
 
 
 def build(stage: str, out_dir, *, project_dir: Path = PROJECT_DIR) -> Path:
-    """Package `stage` into `out_dir` (sam.json, deployment.zip, resources.json); returns out_dir."""
+    """Package `stage` into `out_dir` (sam.json, deployment.zip, passkeys-layer.zip,
+    resources.json); returns out_dir."""
     project_dir = Path(project_dir).resolve()
     out_dir = Path(out_dir).resolve()  # chalice runs in project_dir
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -525,7 +589,7 @@ def build(stage: str, out_dir, *, project_dir: Path = PROJECT_DIR) -> Path:
     runtime_problems = check_runtime(out_dir / "sam.json")
     if runtime_problems:
         raise PackagingError("\n".join(runtime_problems))
-    finish_lambda_package(zip_path, project_dir)
+    finish_lambda_package(zip_path, project_dir, layer_path=out_dir / LAYER_ZIP)
     prune_chalice_cache(project_dir)
     return out_dir
 
@@ -542,9 +606,11 @@ def summary(out_dir: Path, project_dir: Path = PROJECT_DIR) -> str:
         shown = out_dir.relative_to(project_dir)
     except ValueError:
         shown = out_dir
+    layer_path = out_dir / LAYER_ZIP
+    layer = f"{shown}/{LAYER_ZIP}: {layer_path.stat().st_size / 1e6:.1f} MB; " if layer_path.is_file() else ""
     return (
         f"{shown}/deployment.zip: {zip_path.stat().st_size / 1e6:.1f} MB, {len(names)} files "
-        f"({added} added from {' and '.join(d + '/' for d in BUNDLED_DIRS)}); "
+        f"({added} added from {' and '.join(d + '/' for d in BUNDLED_DIRS)}); {layer}"
         f"{shown}/sam.json with {tables} tables and {len(resources) - tables} other "
         f"resources merged from {shown}/resources.json"
     )

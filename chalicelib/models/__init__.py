@@ -14,7 +14,7 @@ _MODULES = {
     "company": ("DEFAULT_PAGES", "Company", "Domain", "Theme", "ThemeVersion"),
     "customer": ("Contact", "Customer", "Dealer", "DealerLink", "Equipment", "WebAccess"),
     "invoice": ("ArJournal", "ArTotals", "Invoice", "InvoiceLine", "LedgerEntry", "Payment", "Statement"),
-    "security": ("ApiToken", "AuditEvent", "Session", "Token"),
+    "security": ("ApiToken", "AuditEvent", "Passkey", "Session", "Token"),
     "user": ("LoginName", "Membership", "Throttle", "User"),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names}
@@ -50,6 +50,7 @@ _ALL_MODEL_NAMES = [
     "Token",
     "ApiToken",
     "AuditEvent",
+    "Passkey",
 ]
 # TTL attribute per table (DynamoDB deletes expired items; code still checks).
 _TTL_ATTRIBUTES = {"Session": "expires", "Token": "expires", "Throttle": "expires"}
@@ -73,7 +74,7 @@ if TYPE_CHECKING:  # what the type checker sees: the names as if imported eagerl
     from .company import DEFAULT_PAGES, Company, Domain, Theme, ThemeVersion  # noqa: F401
     from .customer import Contact, Customer, Dealer, DealerLink, Equipment, WebAccess  # noqa: F401
     from .invoice import ArJournal, ArTotals, Invoice, InvoiceLine, LedgerEntry, Payment, Statement  # noqa: F401
-    from .security import ApiToken, AuditEvent, Session, Token  # noqa: F401
+    from .security import ApiToken, AuditEvent, Passkey, Session, Token  # noqa: F401
     from .user import LoginName, Membership, Throttle, User  # noqa: F401
 
     ALL_MODELS: list

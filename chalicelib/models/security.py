@@ -43,6 +43,35 @@ class Session(PortalModel):
     by_user = SessionsByUser()
 
 
+class PasskeysByUser(GlobalSecondaryIndex):
+    """A login's passkeys (Preferences list, exclude list at registration)."""
+
+    class Meta:
+        index_name = "by_user"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created = NumberAttribute(range_key=True)
+
+
+class Passkey(PortalModel):
+    """A WebAuthn credential of one login, bound to the host (RP ID) it was registered on."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("passkeys")
+
+    credential_id = UnicodeAttribute(hash_key=True)  # base64url, as the browser sends it
+    user_id = UnicodeAttribute()
+    company_id = UnicodeAttribute()  # the company whose host registered it
+    rp_id = UnicodeAttribute()  # that host, e.g. portal.abc.example
+    public_key = UnicodeAttribute()  # COSE key, base64url
+    sign_count = NumberAttribute(default=0)
+    name = UnicodeAttribute()  # the user's label, e.g. "Work laptop"
+    created = NumberAttribute()  # epoch seconds
+    last_used = NumberAttribute(null=True)
+    by_user = PasskeysByUser()
+
+
 class Token(PortalModel):
     """Invitation, e-mail confirmation, password reset, company hand-off, a sign-in waiting
     for its second factor, a remembered device."""
@@ -51,7 +80,9 @@ class Token(PortalModel):
         table_name = table_name("tokens")
 
     token_hash = UnicodeAttribute(hash_key=True)
-    kind = UnicodeAttribute()  # invite | confirm | reset | handoff | sign_in_pending | device
+    kind = (
+        UnicodeAttribute()
+    )  # invite | confirm | reset | handoff | sign_in_pending | device | passkey_register | passkey_sign_in
     user_id = UnicodeAttribute(null=True)
     company_id = UnicodeAttribute()
     account_pk = UnicodeAttribute(null=True)

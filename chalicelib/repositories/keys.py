@@ -1,5 +1,7 @@
 """Key builders: every key begins with the company id (docs/data-model.md, "Rules")."""
 
+from ..ids import sha256
+
 HIGH = "\uffff"  # sorts after any suffix (invoice number, entry id) in a sort key
 
 
@@ -138,3 +140,8 @@ def key_chars_ok(value: str) -> bool:
 def two_factor_throttle_key(user_id: str) -> str:
     """The throttles item counting a login's wrong two-factor codes."""
     return f"2fa#user#{user_id}"
+
+
+def passkey_challenge_key(challenge: str) -> str:
+    """Tokens-table key of a passkey ceremony's challenge (base64url, as clientDataJSON names it)."""
+    return sha256(f"passkey-challenge:{challenge}")

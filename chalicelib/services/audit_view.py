@@ -16,6 +16,8 @@ ACTIONS = {
     "sign_out": "Signed out",
     "session_ended": "Session signed out (from Preferences)",
     "sessions_ended": "Other sessions signed out",
+    "passkey_added": "Passkey added",
+    "passkey_removed": "Passkey removed",
     "password_changed": "Password changed",
     "password_reset_requested": "Password reset requested",
     "password_reset": "Password reset",

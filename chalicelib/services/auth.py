@@ -107,7 +107,7 @@ def sign_in(
         audit.record(
             company.company_id, "sign_in_failed", source_ip=source_ip, login=login.lower()[:254], reason="invalid"
         )
-        locked = [_count_failure(account_key, at), _count_failure(ip_key, at, limit=IP_LIMIT)]
+        locked = [count_failure(account_key, at), count_failure(ip_key, at, limit=IP_LIMIT)]
         if any(locked):
             audit.record(
                 company.company_id,
@@ -165,8 +165,11 @@ def start_signed_in(
     method: str = "password",
     second_factor: str | None = None,
 ) -> SignIn:
-    """The session of a proven sign-in: the same whatever proved it."""
+    """The session of a proven sign-in (password, password and second factor, passkey): the same
+    whatever proved it.  A passkey is itself two factors (the device and its user verification)."""
     memberships = [m for m in every_membership if m.company_id == company.company_id]
+    if method == "passkey":
+        second_factor = "passkey"
     # The sign-in may switch between its active accounts; it starts on the first.
     active = sorted(m.account_pk for m in memberships if m.status == "active")
     started = sessions.start(
@@ -228,7 +231,7 @@ def switchable_companies(user: User, every_membership=None) -> dict:
     return {c.company_id: c.name for c in companies.get_companies(ids) if c.active}
 
 
-def _count_failure(key: str, at: int, limit: int = ACCOUNT_LIMIT) -> bool:
+def count_failure(key: str, at: int, limit: int = ACCOUNT_LIMIT) -> bool:
     """Count one failure; True when this failure locks the key."""
     counter = throttles.add_failure(key, at, WINDOW_SECONDS, WINDOW_SECONDS + LOCK_SECONDS)
     if counter.failures >= limit:

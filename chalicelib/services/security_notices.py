@@ -1,7 +1,7 @@
 """E-mails that tell a login about its own security: a sign-in from a new device, and a
-change of password or two-factor (README "Sessions and devices").
+change of password, two-factor or passkeys (README "Sessions, devices and passkeys").
 
-A device is a browser: a long-lived random cookie (`portal_device`) set at sign-in.  Only a
+A device is a browser: a long-lived random cookie (`portal_browser`) set at sign-in.  Only a
 SHA-256 prefix of it is kept, on the user item the sign-in reads anyway, so a sign-in from a
 known device costs no extra DynamoDB call and a new one a single UpdateItem.
 """
@@ -23,6 +23,8 @@ MAX_KNOWN_DEVICES = 30
 # What changed -> the sentence the e-mail says.  The two-factor entries are for the code that
 # enrols, disables and resets it: it calls `notify_change(..., "two_factor_enabled")`.
 CHANGES = {
+    "passkey_added": "A passkey was added to your sign-in",
+    "passkey_removed": "A passkey was removed from your sign-in",
     "two_factor_enabled": "Two-factor sign-in was turned on",
     "two_factor_disabled": "Two-factor sign-in was turned off",
     "two_factor_reset": "Two-factor sign-in was reset by an administrator",
@@ -86,7 +88,7 @@ def notify_change(
     source_ip: str = "",
     outbox: mail.Outbox | None = None,
 ) -> bool:
-    """E-mail the login that its password or two-factor changed; `change` is a key of
+    """E-mail the login that its password, two-factor or passkeys changed; `change` is a key of
     CHANGES.  Returns whether an e-mail was queued (a login without an address gets none)."""
     if change not in CHANGES:
         raise ValueError(f"unknown security change {change!r}")

@@ -68,7 +68,7 @@ def login_submit():
 
 
 def finish_sign_in(state, request, result, next_path: str, client: "sessions.Client") -> str:
-    """After any successful sign-in (password, or password and second factor): end this browser's older session
+    """After any successful sign-in (password, password and second factor, passkey): end this browser's older session
     here, set the session and device cookies, e-mail the login if the device is new
     (chalicelib/services/security_notices.py).  Returns where to go."""
     if state.session is not None:  # the sign-in this browser had here ends on the server

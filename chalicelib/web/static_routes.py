@@ -7,7 +7,7 @@ from chalice import Blueprint, NotFoundError, Response
 from ..templating import STATIC_DIR, static_url
 
 bp = Blueprint(__name__)
-ALLOWED = {"portal.css", "portal.js", "admin.css", "admin.js", "theme-editor.js", "payments.js"}
+ALLOWED = {"portal.css", "portal.js", "admin.css", "admin.js", "theme-editor.js", "payments.js", "passkeys.js"}
 
 
 @bp.route("/static/{digest}/{name}", methods=["GET"])

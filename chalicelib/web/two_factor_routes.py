@@ -4,25 +4,28 @@ GET/POST /sign-in/two-factor                 the challenge of a pending sign-in 
 GET      /preferences/two-factor             status; set-up (QR code, key); turn off
 POST     /preferences/two-factor/setup       a new secret to scan
 POST     /preferences/two-factor/confirm     first code: on, recovery codes shown once
+POST     /sign-in/two-factor/passkey[/options] a passkey of the login instead of a code (JSON)
 POST     /preferences/two-factor/disable     password + code: off
 POST     /preferences/two-factor/recovery-codes  password + code: a new set, shown once
 GET      /admin/customers/{no}/logins        the account's logins and whether they use it
 POST     /admin/customers/{no}/logins/{id}/reset-two-factor
 """
 
+import json
 from urllib.parse import quote, urlencode
 
-from chalice import Blueprint, NotFoundError
+from chalice import Blueprint, NotFoundError, Response
 
 from .. import clock
 from ..repositories import admin_customers, users
 from ..repositories import sessions as session_repo
-from ..services import security_notices, sessions
+from ..services import passkeys, security_notices, sessions
 from . import cookies, forms
 from . import state as request_state
 from .admin_routes import customer_of_managed
 from .guards import administrator, signed_in
 from .pages import admin_page, page, redirect
+from .security_routes import relying_party
 
 bp = Blueprint(__name__)
 
@@ -47,9 +50,17 @@ def _pending_secret():
     return cookies.read(bp.current_request.headers, cookies.pending_name(state.path_prefix))
 
 
-def _challenge(status=200, error=None, notice=None, expired=False):
+def _challenge(status=200, error=None, notice=None, expired=False, user=None):
+    """`user`: the pending sign-in's login; offered a passkey if it has one for this host."""
+    with_passkey = bool(user is not None and passkeys.for_host(user, relying_party(bp.current_request)))
     return page(
-        bp.current_request, "two_factor_challenge.html", status=status, error=error, notice=notice, expired=expired
+        bp.current_request,
+        "two_factor_challenge.html",
+        status=status,
+        error=error,
+        notice=notice,
+        expired=expired,
+        with_passkey=with_passkey,
     )
 
 
@@ -59,11 +70,12 @@ def challenge_form():
     state = _state()
     if state.user is not None:
         return redirect("/")
-    if two_factor.pending(state.company, _pending_secret(), clock.now()) is None:
+    found = two_factor.pending(state.company, _pending_secret(), clock.now())
+    if found is None:
         state.cookies.append(cookies.clear_pending_cookie(state.path_prefix))
         return _challenge(status=410, error=two_factor.EXPIRED, expired=True)
     notice = two_factor.DEVICE_FORGOTTEN if (bp.current_request.query_params or {}).get("notice") == "device" else None
-    return _challenge(notice=notice)
+    return _challenge(notice=notice, user=found[1])
 
 
 @bp.route("/sign-in/two-factor", methods=["POST"], content_types=forms.FORM)
@@ -86,12 +98,20 @@ def challenge_submit():
         expired = status == 410
         if expired:
             state.cookies.append(cookies.clear_pending_cookie(state.path_prefix))
-        return _challenge(status=status, error=error, expired=expired)
+            return _challenge(status=status, error=error, expired=True)
+        # Asked again: the passkey stays on offer (one more read, on a refused code only).
+        found = two_factor.pending(state.company, _pending_secret(), clock.now())
+        return _challenge(status=status, error=error, user=found[1] if found else None)
+    return redirect(_finish_proven(state, request, proven, client))
+
+
+def _finish_proven(state, request, proven, client: "sessions.Client") -> str:
+    """A second factor proven (code or passkey): the session and device cookies, the
+    new-device e-mail as a sign-in without a second factor (web/auth_routes.py).  Where to go."""
     state.cookies.append(cookies.clear_pending_cookie(state.path_prefix))
     state.cookies.append(cookies.session_cookie(proven.started.cookie_value, state.path_prefix))
     if proven.device_secret:
         state.cookies.append(cookies.device_cookie(proven.device_secret, state.path_prefix))
-    # The same new-device e-mail as a sign-in without a second factor (web/auth_routes.py).
     browser = security_notices.note_sign_in(
         state.company,
         proven.user,
@@ -102,8 +122,46 @@ def challenge_submit():
     )
     state.cookies.append(cookies.browser_cookie(browser, state.path_prefix))
     if proven.user.must_change_password:
-        return redirect("/change-password")
-    return redirect(proven.next_path)
+        return "/change-password"
+    return proven.next_path
+
+
+# ---------------------------------------------------------------- a passkey as the second factor
+def _json(body: dict, status: int = 200) -> Response:
+    return Response(body=json.dumps(body), status_code=status, headers={"Content-Type": "application/json"})
+
+
+@bp.route("/sign-in/two-factor/passkey/options", methods=["POST"], content_types=forms.FORM)
+def passkey_factor_options():
+    two_factor = _two_factor()
+    state = _state()
+    found = two_factor.pending(state.company, _pending_secret(), clock.now())
+    if found is None:
+        return _json({"error": two_factor.EXPIRED}, 410)
+    options = passkeys.sign_in_options(state.company, relying_party(bp.current_request), clock.now(), user=found[1])
+    return Response(body=options, status_code=200, headers={"Content-Type": "application/json"})
+
+
+@bp.route("/sign-in/two-factor/passkey", methods=["POST"], content_types=forms.FORM)
+def passkey_factor_submit():
+    state = _state()
+    request = bp.current_request
+    form = forms.parse(request)
+    client = sessions.Client(user_agent=request.headers.get("user-agent") or "", source_ip=state.source_ip)
+    proven, error, status = passkeys.prove_second_factor(
+        state.company,
+        relying_party(request),
+        _pending_secret(),
+        form.get("credential", ""),
+        client,
+        clock.now(),
+        remember_device=form.get("remember") == "on",
+    )
+    if proven is None:
+        if status == 410:
+            state.cookies.append(cookies.clear_pending_cookie(state.path_prefix))
+        return _json({"error": error}, status)
+    return _json({"redirect": _finish_proven(state, request, proven, client)})
 
 
 # ---------------------------------------------------------------- preferences

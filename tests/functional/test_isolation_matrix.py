@@ -29,7 +29,7 @@ VALUES = {"invoice_no": "W1", "customer_no": "C1", "statement_date": "2026-10-01
           "name": "site.css", "company_id": "abc", "host": "localhost", "token_id": "nope",
           "method": "card", "kind": "widgets", "feed": "payments",
           "request_id": SERVICE_REQUEST_ID, "number": "1", "user_id": "u-nobody",
-          "session_ref": "0" * 24,
+          "session_ref": "0" * 24, "passkey_ref": "0" * 24,
           "order_id": ORDER_ID,
           "part_no": "W10295370A"}
 FORM = {"customer_no": "C1", "company_id": "abc", "invoice_no": "W1",
@@ -97,10 +97,14 @@ RULES = {
     ("/invite/{secret}", "GET"): TOKEN, ("/invite/{secret}", "POST"): TOKEN,
     ("/confirm-email/{secret}", "GET"): TOKEN, ("/confirm-email/{secret}", "POST"): TOKEN,
     ("/preferences/confirm-email", "POST"): SIGNED_IN,
-    # Sessions: only the caller's own (another login's ref answers 404).
+    # Sessions and passkeys: only the caller's own (another login's ref answers 404).
     ("/preferences/sessions", "GET"): SIGNED_IN,
     ("/preferences/sessions/{session_ref}/sign-out", "POST"): SIGNED_IN,
     ("/preferences/sessions/sign-out-others", "POST"): SIGNED_IN,
+    ("/preferences/passkeys", "GET"): SIGNED_IN, ("/preferences/passkeys", "POST"): SIGNED_IN,
+    ("/preferences/passkeys/options", "POST"): SIGNED_IN,
+    ("/preferences/passkeys/{passkey_ref}/remove", "POST"): SIGNED_IN,
+    ("/login/passkey/options", "POST"): PUBLIC, ("/login/passkey", "POST"): PUBLIC,
     ("/account/pay", "GET"): SIGNED_IN, ("/account/pay", "POST"): SIGNED_IN,
     ("/account/pay/confirm", "POST"): SIGNED_IN,
     ("/account/pay/{payment_id}", "GET"): OBJECT,
@@ -119,6 +123,8 @@ RULES = {
     ("/api/v1/companies/{company_id}/service-requests/{request_id}/status", "PUT"): API_COMPANY,
     # Two-factor: the challenge answers only this browser's pending sign-in (410 without one).
     ("/sign-in/two-factor", "GET"): PUBLIC, ("/sign-in/two-factor", "POST"): PUBLIC,
+    # A passkey instead of the code: only the browser's own pending sign-in (no cookie: 410).
+    ("/sign-in/two-factor/passkey/options", "POST"): PUBLIC, ("/sign-in/two-factor/passkey", "POST"): PUBLIC,
     ("/preferences/two-factor", "GET"): SIGNED_IN,
     **{(f"/preferences/two-factor/{action}", "POST"): SIGNED_IN
        for action in ("setup", "confirm", "disable", "recovery-codes")},

@@ -1,5 +1,5 @@
 """/preferences/sessions: every live session of the login, sign out one or all others; the
-e-mails on a sign-in from a new device and on a change of password, or two-factor."""
+e-mails on a sign-in from a new device and on a change of password, two-factor or passkeys."""
 import time
 
 import pytest

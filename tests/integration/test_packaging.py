@@ -35,10 +35,15 @@ from pathlib import Path
 PACKAGE = Path(sys.argv[1]).resolve()
 CONFIG_DIR = sys.argv[2]
 REPO = Path(sys.argv[3]).resolve()
+LAYER = Path(sys.argv[4]).resolve()  # the passkeys layer's python/, as Lambda's /opt/python
 
 
 def inside(path):
     return Path(path).resolve().is_relative_to(PACKAGE)
+
+
+def in_layer(path):
+    return Path(path).resolve().is_relative_to(LAYER)
 
 
 assert REPO not in [Path(p or ".").resolve() for p in sys.path], sys.path
@@ -114,6 +119,29 @@ with mock_aws():
         result["pdf"] = traceback.format_exc()
     import PIL, fontTools
     result["pdf_modules"] = [PIL.__file__, fontTools.__file__]
+# A password hash (argon2 through CFFI's _cffi_backend, without cffi/ and pycparser/) and a
+# passkey's signature checked by webauthn from the layer.
+import argon2
+hashed = argon2.PasswordHasher().hash("correct horse")
+result["argon2"] = argon2.PasswordHasher().verify(hashed, "correct horse")
+import webauthn
+from webauthn.helpers.cose import COSEAlgorithmIdentifier
+from webauthn.helpers import verify_signature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+import cbor2
+key = ec.generate_private_key(ec.SECP256R1())
+numbers = key.public_key().public_numbers()
+cose = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
+from webauthn.helpers import decode_credential_public_key, decoded_public_key_to_cryptography
+public = decoded_public_key_to_cryptography(decode_credential_public_key(cose))
+verify_signature(public_key=public, signature_alg=COSEAlgorithmIdentifier.ECDSA_SHA_256,
+                 signature=key.sign(b"signed", ec.ECDSA(hashes.SHA256())), data=b"signed")
+result["passkey_signature"] = True
+import OpenSSL, pyasn1, pyasn1_modules
+result["layer_modules"] = {m.__name__: in_layer(m.__file__)
+                           for m in (webauthn, cbor2, OpenSSL, pyasn1, pyasn1_modules, ec)}
+result["cffi_loaded"] = sorted(n for n in sys.modules if n.split(".")[0] in ("cffi", "pycparser"))
 print("RESULT " + json.dumps(result))
 '''
 
@@ -132,6 +160,15 @@ def extracted(package, tmp_path_factory):
     return target.resolve()
 
 
+@pytest.fixture(scope="module")
+def extracted_layer(package, tmp_path_factory):
+    """The passkeys layer as Lambda mounts it: /opt, with python/ on sys.path."""
+    target = tmp_path_factory.mktemp("opt")
+    with zipfile.ZipFile(package[0] / packaging.LAYER_ZIP) as archive:
+        archive.extractall(target)
+    return (target / packaging.LAYER_DIR).resolve()
+
+
 def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
@@ -139,14 +176,17 @@ def _normalise(name: str) -> str:
 def test_package_has_app_templates_static_and_requirements(package):
     with zipfile.ZipFile(package[0] / "deployment.zip") as archive:
         names = set(archive.namelist())
+    with zipfile.ZipFile(package[0] / packaging.LAYER_ZIP) as archive:
+        layer_names = {name.split("/", 1)[1] for name in archive.namelist()}
     assert "app.py" in names and "chalicelib/templating.py" in names
     for top in ("templates", "static"):
         for path in (REPO / top).rglob("*"):
             if path.is_file() and not any(p.startswith(".") or p == "__pycache__"
                                           for p in path.relative_to(REPO).parts):
                 assert path.relative_to(REPO).as_posix() in names
+    # Every requirement is in the function's zip or (the passkey libraries) in its layer.
     dist_infos = {_normalise(name.split("/", 1)[0][: -len(".dist-info")])
-                  for name in names if name.split("/", 1)[0].endswith(".dist-info")}
+                  for name in names | layer_names if name.split("/", 1)[0].endswith(".dist-info")}
     for line in (REPO / "requirements.txt").read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line and not line.startswith("-"):
@@ -154,7 +194,7 @@ def test_package_has_app_templates_static_and_requirements(package):
             assert _normalise(f"{project}-{version}") in dist_infos, f"{line} not packaged"
 
 
-def test_extracted_package_renders_sign_in_page(package, extracted, tmp_path):
+def test_extracted_package_renders_sign_in_page(package, extracted, extracted_layer, tmp_path):
     # The zip has no .chalice/; chalice.test.Client reads the stage's config from here.
     config_dir = tmp_path / "project"
     (config_dir / ".chalice").mkdir(parents=True)
@@ -168,7 +208,7 @@ def test_extracted_package_renders_sign_in_page(package, extracted, tmp_path):
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
-        "PYTHONPATH": str(extracted),
+        "PYTHONPATH": os.pathsep.join([str(extracted), str(extracted_layer)]),  # Lambda's order
         "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "AWS_ACCESS_KEY_ID": "testing",
@@ -177,7 +217,8 @@ def test_extracted_package_renders_sign_in_page(package, extracted, tmp_path):
         "PORTAL_STAGE": "local",
     }  # built from scratch: no AWS_ENDPOINT_URL, AWS_PROFILE or PORTAL_TABLE_PREFIX leaks in
     started = time.monotonic()
-    run = subprocess.run([sys.executable, str(script), str(extracted), str(config_dir), str(REPO)],
+    run = subprocess.run([sys.executable, str(script), str(extracted), str(config_dir), str(REPO),
+                          str(extracted_layer)],
                          cwd=extracted, env=env, capture_output=True, text=True, timeout=300)
     seconds = time.monotonic() - started
     lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT ")]
@@ -198,6 +239,11 @@ def test_extracted_package_renders_sign_in_page(package, extracted, tmp_path):
     assert result["pdf"] == "%PDF-", result["pdf"]
     assert result["pdf_image"], "the logo is missing from the PDF"
     assert all(Path(p).is_relative_to(extracted) for p in result["pdf_modules"])
+    assert result["argon2"] is True and result["passkey_signature"] is True
+    assert result["layer_modules"] == dict.fromkeys(
+        ["webauthn", "cbor2", "OpenSSL", "pyasn1", "pyasn1_modules",
+         "cryptography.hazmat.primitives.asymmetric.ec"], True)
+    assert result["cffi_loaded"] == []
 
 
 # --- Lambda compatibility, size and pycs (infra/package.py `finish_lambda_package`) ---------
@@ -208,12 +254,44 @@ def test_package_fits_the_lambda_runtime(package):
                 if r["Type"] == "AWS::Serverless::Function"}
     assert runtimes == {packaging.LAMBDA_RUNTIME}
     zip_path = package[0] / "deployment.zip"
-    assert zip_path.stat().st_size <= 15_000_000, f"{zip_path.stat().st_size / 1e6:.1f} MB"
+    assert zip_path.stat().st_size <= 15_000_000, f"{zip_path.stat().st_size / 1e6:.3f} MB"
     with zipfile.ZipFile(zip_path) as archive:
         assert packaging.check_wheels(archive) == []
         entries = {i.filename: archive.read(i) for i in archive.infolist() if not i.is_dir()}
     assert packaging.check_shared_objects(entries) == []
     assert any(name.startswith("pillow.libs/") for name in entries)  # manylinux, not built here
+
+
+def test_passkey_libraries_are_in_the_web_functions_layer_only(package):
+    layer_path = package[0] / packaging.LAYER_ZIP
+    # A layer's unzipped size counts against Lambda's 250 MB with the function's; zipped, the
+    # passkey libraries are about 6 MB (cryptography's Rust extension 4.6 MB of it).
+    assert 4_000_000 <= layer_path.stat().st_size <= 8_000_000, f"{layer_path.stat().st_size / 1e6:.3f} MB"
+    with zipfile.ZipFile(layer_path) as layer:
+        layer_names = layer.namelist()
+        assert packaging.check_wheels(layer) == []
+        layer_entries = {i.filename: layer.read(i) for i in layer.infolist() if not i.is_dir()}
+    assert all(name.startswith("python/") for name in layer_names)
+    assert packaging.check_shared_objects(layer_entries) == []
+    tops = {name.split("/")[1] for name in layer_names}
+    assert {"webauthn", "cryptography", "OpenSSL", "pyasn1", "pyasn1_modules", "cbor2"} <= tops
+    with zipfile.ZipFile(package[0] / "deployment.zip") as archive:
+        function_tops = {name.split("/")[0] for name in archive.namelist()}
+    assert not function_tops & tops, "a file is in both the function's zip and its layer"
+    assert "_cffi_backend.cpython-311-x86_64-linux-gnu.so" in function_tops  # argon2's
+    assert not {"cffi", "pycparser"} & function_tops  # build-time only (infra/package.py)
+    # Sourceless pycs naming Lambda's /opt/python, unchecked (like the zip's dependencies).
+    import importlib.util
+    assert "python/webauthn/__init__.pyc" in layer_names
+    assert not [n for n in layer_names if n.endswith(".py")]
+    assert {_pyc_header(data) for name, data in layer_entries.items() if name.endswith(".pyc")} == {
+        (importlib.util.MAGIC_NUMBER, 0b01)}
+    # Only the web function carries it.
+    resources = json.loads((package[0] / "sam.json").read_text())["Resources"]
+    layered = {name: r["Properties"].get("Layers") for name, r in resources.items()
+               if r["Type"] == "AWS::Serverless::Function" and r["Properties"].get("Layers")}
+    assert layered == {"APIHandler": [{"Ref": "PasskeysLayer"}]}
+    assert resources["PasskeysLayer"]["Properties"]["ContentUri"] == "./" + packaging.LAYER_ZIP
 
 
 def _pyc_header(data: bytes):
@@ -291,6 +369,24 @@ def test_trimming_keeps_what_the_app_and_pdfs_import():
     assert not packaging.trimmed("PIL/_imaging.cpython-311-x86_64-linux-gnu.so")
     assert not packaging.trimmed("PIL/_webp.cpython-311-x86_64-linux-gnu.so")  # WebP logos
     assert packaging.check_client_services() == []
+    # CFFI's build-time half goes; the backend argon2's compiled bindings load stays.
+    assert packaging.trimmed("cffi/api.py") and packaging.trimmed("pycparser/c_parser.py")
+    assert not packaging.trimmed("_cffi_backend.cpython-311-x86_64-linux-gnu.so")
+    assert not packaging.trimmed("_argon2_cffi_bindings/_ffi.abi3.so")
+
+
+def test_the_layer_takes_the_files_its_distributions_installed(tmp_path):
+    zip_path = tmp_path / "chalice.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        archive.writestr("cbor2-5.9.0.dist-info/RECORD", "cbor2/__init__.py,sha256=x,1\n"
+                         "_cbor2.cpython-311-x86_64-linux-gnu.so,sha256=y,2\n"
+                         "cbor2-5.9.0.dist-info/RECORD,,\n")
+        archive.writestr("jinja2-3.1.6.dist-info/RECORD", "jinja2/__init__.py,sha256=z,3\n")
+    with zipfile.ZipFile(zip_path) as archive:
+        assert packaging.distribution_files(archive, {"cbor2"}) == {
+            "cbor2/__init__.py", "_cbor2.cpython-311-x86_64-linux-gnu.so", "cbor2-5.9.0.dist-info/RECORD"}
+        with pytest.raises(packaging.PackagingError, match="webauthn"):
+            packaging.distribution_files(archive, {"cbor2", "webauthn"})
 
 
 def _cfn_lint_command():

@@ -18,6 +18,7 @@ Seeding data is test set-up: it runs tests/support.py from the repository in
 another process with the same environment.
 """
 import base64
+import hashlib
 import json
 import os
 import re
@@ -72,6 +73,7 @@ import json
 import sys
 
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(1, sys.argv[4])  # the function's layers: /opt/python, after /var/task
 module_name, _, _ = sys.argv[2].partition(".")
 module = __import__(module_name)
 
@@ -88,8 +90,9 @@ class Context:
 
 outside = sorted(name for name, m in list(sys.modules.items())
                  if name.split(".")[0] in ("app", "chalicelib", "chalice", "jinja2", "pynamodb",
-                                           "botocore", "boto3")
-                 and getattr(m, "__file__", None) and not m.__file__.startswith(sys.argv[1]))
+                                           "botocore", "boto3", "webauthn", "cryptography")
+                 and getattr(m, "__file__", None) and not m.__file__.startswith(sys.argv[1])
+                 and not m.__file__.startswith(sys.argv[4]))
 print("RESULT " + json.dumps({"ready": True, "outside": outside, "path": sys.path}), flush=True)
 for line in sys.stdin:
     request = json.loads(line)
@@ -183,7 +186,8 @@ def without_unsupported(template: dict):
 # ----------------------------------------------------------------- the stack
 
 class Stack:
-    def __init__(self, sam, expanded, removed, functions, endpoint, package_dir, api_routes):
+    def __init__(self, sam, expanded, removed, functions, endpoint, package_dir, api_routes, layers_dir):
+        self.layers_dir = layers_dir  # /opt: each function's layers unzipped, python/ under it
         self.sam = sam
         self.expanded = expanded
         self.removed = removed
@@ -200,6 +204,22 @@ class Stack:
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.package_dir)}
 
 
+def _layers(function: dict, resources: dict, lambda_client, out: Path) -> list:
+    """The local zips of a function's layers, each checked to be byte for byte the content
+    of a layer version the stack holds (moto's CloudFormation neither sets a function's
+    Layers nor names a layer version's physical id: the template's references are followed)."""
+    held = {lambda_client.get_layer_version(LayerName=layer["LayerName"],
+                                            VersionNumber=layer["LatestMatchingVersion"]["Version"])
+            ["Content"]["CodeSha256"] for layer in lambda_client.list_layers()["Layers"]}
+    zips = []
+    for reference in function["Properties"].get("Layers", []):
+        local = resources[reference["Ref"]]["Properties"]["Content"]["S3Key"]
+        digest = base64.b64encode(hashlib.sha256((out / local).read_bytes()).digest()).decode()
+        assert digest in held, f"the stack holds no layer version made of {local}"
+        zips.append(local)
+    return zips
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     import boto3
@@ -212,6 +232,7 @@ def stack(tmp_path_factory):
     package_dir = tmp_path_factory.mktemp("unzipped")
     with zipfile.ZipFile(out / "deployment.zip") as archive:
         archive.extractall(package_dir)
+    layers_dir = tmp_path_factory.mktemp("opt")
 
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -221,11 +242,15 @@ def stack(tmp_path_factory):
             s3 = boto3.client("s3", region_name=REGION)
             s3.create_bucket(Bucket=ARTIFACTS)
             s3.upload_file(str(out / "deployment.zip"), ARTIFACTS, "deployment.zip")
-            # What `aws cloudformation package` does to local CodeUri paths.
+            # What `aws cloudformation package` does to local CodeUri and ContentUri paths.
             deployable = json.loads(json.dumps(sam))
             for resource in deployable["Resources"].values():
                 if resource["Type"] == "AWS::Serverless::Function":
                     resource["Properties"]["CodeUri"] = f"s3://{ARTIFACTS}/deployment.zip"
+                if resource["Type"] == "AWS::Serverless::LayerVersion":
+                    local = resource["Properties"]["ContentUri"].removeprefix("./")
+                    s3.upload_file(str(out / local), ARTIFACTS, local)
+                    resource["Properties"]["ContentUri"] = f"s3://{ARTIFACTS}/{local}"
 
             class NoManagedPolicies:  # the template names no AWS managed policy
                 def load(self):
@@ -256,7 +281,12 @@ def stack(tmp_path_factory):
                         FunctionName=physical[name])
                     functions[name] = {"name": configuration["FunctionName"],
                                        "handler": configuration["Handler"],
-                                       "environment": configuration["Environment"]["Variables"]}
+                                       "environment": configuration["Environment"]["Variables"],
+                                       "layers": _layers(resource, expanded["Resources"], lambda_client, out)}
+            # Each layer as Lambda mounts it (/opt): the zip the stack's layer version was made of.
+            for layer in {layer for function in functions.values() for layer in function["layers"]}:
+                with zipfile.ZipFile(out / layer) as archive:
+                    archive.extractall(layers_dir)
             # SES rejects a configuration set that does not exist; moto's CloudFormation
             # cannot create it (above), so it is made here, like the template would.
             ses = boto3.client("ses", region_name=REGION)
@@ -265,7 +295,7 @@ def stack(tmp_path_factory):
             ses.verify_domain_identity(Domain=HOST)
             api_paths = deployable["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
             yield Stack(sam, expanded, removed, functions, f"http://127.0.0.1:{port}",
-                        package_dir.resolve(), sorted(api_paths))
+                        package_dir.resolve(), sorted(api_paths), layers_dir.resolve())
     finally:
         server.stop()
 
@@ -288,7 +318,7 @@ class Handler:
         handler = stack.functions[function]["handler"]
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", DRIVER, str(stack.package_dir), handler,
-             stack.functions[function]["name"]],
+             stack.functions[function]["name"], str(stack.layers_dir / "python")],
             cwd=stack.package_dir, env=stack.process_env(function), text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.handler = handler.partition(".")[2]
@@ -434,6 +464,11 @@ def test_template_gives_each_function_its_role_environment_and_log_group(stack):
     reserved = {n for n, p in functions.items() if "ReservedConcurrentExecutions" in p}
     assert reserved == {"APIHandler"}
     assert "APIHandlerServerErrorRateAlarm" in resources
+    # The passkey libraries' layer: created by the stack from passkeys-layer.zip, on the web
+    # function only (infra/functions.py).
+    assert {n: f["layers"] for n, f in stack.functions.items()} == {
+        "APIHandler": ["passkeys-layer.zip"], "ReconcilePayments": [], "RepairArTotals": [],
+        "SesNotifications": [], "SendQueuedMail": []}
 
 
 def test_ses_events_reach_the_ses_notifications_function_through_the_stages_topic(stack):
@@ -492,6 +527,14 @@ def test_pages_on_a_company_domain_from_the_unzipped_package(stack, handlers):
     fetched = requests.get(location, timeout=30)
     assert fetched.status_code == 200 and fetched.content.startswith(b"%PDF")
     assert stack.functions["APIHandler"]["environment"]["PORTAL_DOCUMENTS_BUCKET"] in location
+
+    # Passkey options come from webauthn, which only the function's layer holds.
+    passkeys = visitor.request("GET", "/preferences/passkeys")
+    assert passkeys["statusCode"] == 200, passkeys["text"][:2000]
+    options = visitor.request("POST", "/preferences/passkeys/options",
+                              form={"csrf_token": CSRF.search(passkeys["text"]).group(1)})
+    assert options["statusCode"] == 200, options["text"][:2000]
+    assert json.loads(options["text"])["rp"]["id"] == HOST
 
 
 @pytest.mark.parametrize("path", ["/login", "/api/v1/openapi.json"])
