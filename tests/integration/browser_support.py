@@ -52,7 +52,7 @@ def sign_in(context, stack, login, host=ABC):
     page.goto(f"{base_url(stack, host)}/login")
     page.get_by_label("E-mail address or user name").fill(login)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(f"{base_url(stack, host)}/")
     assert page.get_by_role("heading", name=re.compile("^Welcome")).is_visible()
     return page

@@ -108,7 +108,7 @@ def test_an_administrator_uploads_a_logo_from_the_browser_publishes_and_restores
     # Pacific requires two-factor of its administrators: its demo administrator Pat has it.
     page.get_by_label("E-mail address or user name").fill("pat@example.com")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(f"{base_url(stack, host)}/sign-in/two-factor")
     page.get_by_label("Code from your authenticator app").fill(
         pyotp.TOTP(DEMO_TOTP_KEYS["pat@example.com"]).now())

@@ -17,7 +17,7 @@ def test_first_login_forces_a_password_change_then_shows_home(stack, chromium, c
     assert page.get_by_role("heading", name=f"Sign in to {name}").is_visible()
     page.get_by_label("E-mail address or user name").fill(user_name)
     page.get_by_label("Password").fill(first_password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/change-password")
     assert page.get_by_text("replace the temporary password").is_visible()
     page.get_by_label("Temporary password").fill(first_password)

@@ -55,7 +55,7 @@ def sign_in(chromium, stack, viewport, **options):
     page.goto(f"{base(stack)}/login")
     page.get_by_label("E-mail address or user name").fill("retail@example.com")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(f"{base(stack)}/")
     return context, page
 

@@ -97,7 +97,7 @@ def test_customer_pays_by_card_and_ach_through_the_hosted_fields(stack, chromium
     page.goto(f"{base}/login")
     page.get_by_label("E-mail address or user name").fill("retail@example.com")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(f"{base}/")
 
     before = balance(page, base)

@@ -67,7 +67,7 @@ def test_a_retail_customer_files_a_service_request_with_a_photo_and_an_admin_see
     admin.goto(f"{base_url(stack)}/login")
     admin.get_by_label("E-mail address or user name").fill("admin@example.com")
     admin.get_by_label("Password").fill(DEMO_PASSWORD)
-    admin.get_by_role("button", name="Sign in").click()
+    admin.get_by_role("button", name="Sign in", exact=True).click()
     admin.wait_for_url(f"{base_url(stack)}/")
     admin.goto(f"{base_url(stack)}/admin/service-requests?status=submitted")
     assert_accessible(admin)

@@ -26,7 +26,7 @@ def _password(page, stack, login="admin@example.com"):
     page.goto(f"{base_url(stack, PACIFIC)}/login")
     page.get_by_label("E-mail address or user name").fill(login)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_an_administrator_enrols_totp_from_the_page_and_signs_in_with_it(stack, browser_context):
