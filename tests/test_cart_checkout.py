@@ -33,6 +33,12 @@ def cart_version(browser):
     return re.search(r'name="version" value="(\d+)"', text(browser.get("/cart"))).group(1)
 
 
+def rita_cart():
+    from chalicelib.repositories import parts as parts_repo
+
+    return parts_repo.get_cart("abc", "C1", "u-rita-example.com")
+
+
 def orders():
     return [o for o in PartsOrder.query("abc")]
 
@@ -112,19 +118,54 @@ def test_order_again_adds_a_past_orders_lines(rita):
     add(rita, "W10295370A", 2)
     rita.post("/checkout", checkout_fields(rita))
     [order] = placed()
+    page = text(rita.get(f"/parts-orders/{order.order_id}"))
+    assert f'action="/parts-orders/{order.order_id}/again"' in page and 'name="csrf_token"' in page
+    assert rita.post(f"/parts-orders/{order.order_id}/again", {}, csrf=False).status_code == 403
     answer = rita.post(f"/parts-orders/{order.order_id}/again", {})
-    assert answer.status_code == 200 and "Added W10295370A" in text(answer)
+    assert answer.status_code == 200 and "Added to your cart: W10295370A × 2." in text(answer)
     assert 'value="2"' in text(answer)
+    cart = rita_cart()
+    assert [(line.part_no, int(line.quantity)) for line in cart.lines] == [("W10295370A", 2)]
 
 
 def test_order_again_from_purchase_history_lines(rita):
     make_invoice("abc", "W500", "C1", "2026-10-01",
-                 lines=[("W10295370A", "Filter", 1, 1, 4999), ("DE-GONE", "Belt", 1, 1, 1200)])
+                 lines=[("W10295370A", "Filter", 3, 3, 4999), ("DE-GONE", "Belt", 1, 1, 1200)])
+    history = text(rita.get("/purchases"))
+    assert history.count('action="/purchases/again"') == 2  # a button on each line
+    assert 'name="part_no" value="W10295370A"' in history and 'name="quantity" value="3"' in history
     answer = post_lists(rita, "/purchases/again", {"part_no": ["W10295370A", "DE-GONE"],
                                                    "quantity": ["3", "1"]})
     assert answer.status_code == 200
     page = text(answer)
-    assert "Added W10295370A" in page and "Not added: DE-GONE: Discontinued" in page
+    assert "Added to your cart: W10295370A × 3." in page
+    assert "DE-GONE: Discontinued: it can no longer be ordered." in page
+    assert "instead" not in page  # nothing replaces it: nothing offered
+
+
+def test_order_again_offers_the_replacement_of_a_superseded_part(rita):
+    answer = post_lists(rita, "/purchases/again", {"part_no": ["WP-OLD-1"], "quantity": ["2"]})
+    assert answer.status_code == 400  # nothing added
+    page = text(answer)
+    assert "Nothing was added to your cart." in page
+    assert "WP-OLD-1: Replaced by WP8544771." in page
+    assert "Add WP8544771 × 2 instead" in page
+    offered = re.search(r'<form method="post" action="/cart/add".*?</form>', page, re.S).group(0)
+    assert 'name="part_no" value="WP8544771"' in offered and 'name="quantity" value="2"' in offered
+    assert not rita_cart().lines  # nothing written
+    assert add(rita, "WP8544771", 2).status_code == 303  # the offered button
+    assert 'data-cart-count>1<' in text(rita.get("/cart"))
+
+
+def test_order_again_skips_unknown_parts_and_rounds_up_to_packs(rita):
+    answer = post_lists(rita, "/purchases/again", {"part_no": ["NO-SUCH-PART", "SCREW-10"],
+                                                   "quantity": ["1", "15"]})
+    assert answer.status_code == 200
+    page = text(answer)
+    assert "Added to your cart: SCREW-10 × 20." in page  # packs of 10
+    assert "NO-SUCH-PART: is no longer in our catalogue." in page
+    bad = post_lists(rita, "/purchases/again", {"part_no": ["SCREW-10"], "quantity": ["1.5"]})
+    assert bad.status_code == 400 and "whole number" in text(bad)
 
 
 # ------------------------------------------------------ charge to account

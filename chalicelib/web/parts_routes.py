@@ -104,7 +104,7 @@ def _lookup_error(state, message, form):
 
 
 # -------------------------------------------------------------------- cart
-def _cart_page(state, *, error=None, status=200, notice=None):
+def _cart_page(state, *, error=None, status=200, notice=None, again=None):
     carts = _carts(state)
     view, _ = carts.show(remember=True)
     return page(
@@ -115,6 +115,7 @@ def _cart_page(state, *, error=None, status=200, notice=None):
         view=carts.view,
         error=error,
         notice=notice,
+        again=again,
         added=_query().get("added", "")[:40],
     )
 
@@ -421,11 +422,9 @@ def purchases_again(state):
 
 
 def _again(state, wanted):
+    """Add the lines, then the cart with what was added and what was not (and why)."""
     try:
-        added, skipped = _carts(state).add_many(wanted)
+        result = _carts(state).add_many(wanted)
     except parts_service.PartsInputError as error:
-        return _cart_page(state, error=str(error), status=409)
-    notice = (f"Added {', '.join(added)} to your cart." if added else "") + (
-        " Not added: " + " ".join(skipped) if skipped else ""
-    )
-    return _cart_page(state, notice=notice.strip() or None, status=200 if added else 400)
+        return _cart_page(state, error=str(error), status=409 if isinstance(error, parts_service.StaleCart) else 400)
+    return _cart_page(state, again=result, status=200 if result.added else 400)
