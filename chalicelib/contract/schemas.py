@@ -327,7 +327,7 @@ class BranchQuantity(Strict):
     qty: Annotated[int, Field(ge=-10_000_000, le=10_000_000)]
 
 
-PART_EXAMPLE = {
+PART_EXAMPLE: dict[str, Any] = {
     "part_no": "IGN-220",
     "description": "Oven bake igniter (flat style)",
     "unit": "EA",
