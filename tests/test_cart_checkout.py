@@ -447,3 +447,118 @@ def test_the_cart_row_is_one_item_per_login_and_account(rita):
     add(rita, "W10295370A")
     [cart] = list(Cart.query("abc#C1"))
     assert cart.cart_id == "u-rita-example.com" and len(cart.lines) == 1
+
+
+# ------------------------------------------- reconciler and housekeeping
+def _service(stand_in, **overrides):
+    from chalicelib.services.payments import PaymentService
+    from tests.payment_support import in_process_gateway
+
+    return PaymentService(gateway_for=in_process_gateway(stand_in), **overrides)
+
+
+def _paid_but_not_placed(browser, stand_in, company):
+    """The confirm request got the gateway's approval and died before placing the order."""
+    from chalicelib.repositories import parts as parts_repo
+    from chalicelib.services.payments import parse_cents
+
+    confirm, _ = _pay(browser, stand_in)
+    order = parts_repo.get_order("abc", confirm["order_id"])
+    assert parts_repo.start_paying(order, confirm["payment_id"])
+
+    def crash(_company, _payment):
+        raise RuntimeError("the Lambda timed out here")
+
+    payment = _service(stand_in, on_order_paid=crash).pay(
+        company, "C1", confirm["payment_id"], confirm["transaction_token"], parse_cents(confirm["amount"]))
+    assert payment.status == "approved"
+    return confirm
+
+
+def test_the_reconciler_places_an_order_paid_but_not_placed(rita, shop, erp, emergepay):
+    add(rita, "W10295370A", 2)
+    confirm = _paid_but_not_placed(rita, emergepay, shop)
+    assert placed() == [] and erp.get("/companies/abc/feeds/parts-orders").json["items"] == []
+    summary = _service(emergepay).reconcile(shop)  # the scheduled job, nobody visits a page
+    assert summary["orders_placed"] == 1
+    [order] = placed()
+    assert order.order_id == confirm["order_id"] and order.status == "placed"
+    assert [i["order_id"] for i in erp.get("/companies/abc/feeds/parts-orders").json["items"]] == [
+        order.order_id]
+    assert any("Parts order" in m.subject for m in sent_mail())  # the confirmation
+    assert 'data-cart-count>0<' in text(rita.get("/cart"))  # the cart it came from is emptied
+    assert _service(emergepay).reconcile(shop)["orders_placed"] == 0  # once
+    assert len(emergepay.approved_sales()) == 1
+
+
+def test_housekeeping_expires_unpaid_orders_after_a_day_and_never_a_paid_one(rita, shop, app,
+                                                                             emergepay):
+    from datetime import timedelta
+
+    from chalicelib import clock
+    from chalicelib.repositories import parts as parts_repo
+
+    add(rita, "W10295370A", 1)
+    unpaid, _ = _pay(rita, emergepay)  # reviewed, then the customer walked away
+    soon = _service(emergepay, now=lambda: clock.utcnow() + timedelta(hours=23))
+    assert soon.reconcile(shop)["orders_expired"] == 0  # less than a day: left alone
+    paid = _paid_but_not_placed(rita, emergepay, shop)  # a second checkout, paid, not placed
+    later = _service(emergepay, now=lambda: clock.utcnow() + timedelta(hours=25))
+    summary = later.reconcile(shop)
+    assert (summary["orders_expired"], summary["orders_placed"]) == (1, 1)
+    assert parts_repo.get_order("abc", unpaid["order_id"]).status == "expired"
+    assert parts_repo.get_order("abc", paid["order_id"]).status == "placed"  # never lost
+    assert later.reconcile(shop)["orders_expired"] == 0  # it left the reconciler's index
+    # The expired order cannot be paid any more: nothing is charged.
+    answer = rita.post("/checkout/confirm", unpaid)
+    assert answer.status_code == 303 or "Nothing more was charged" in text(answer)
+    assert len(emergepay.approved_sales()) == 1
+    assert "Expired: never paid" in text(rita.get(f"/parts-orders/{unpaid['order_id']}"))
+    listing = text(rita.get("/parts-orders"))
+    assert paid["order_id"].upper() in listing.upper() and unpaid["order_id"] not in listing
+
+
+def test_an_expired_order_whose_own_payment_turns_out_approved_is_placed(rita, shop, emergepay):
+    from chalicelib.models import Payment
+    from chalicelib.repositories import parts as parts_repo
+    from chalicelib.repositories import payments as payments_repo
+    from chalicelib.services import parts_orders
+    from chalicelib.services.payments import parse_cents
+
+    add(rita, "W10295370A", 1)
+    confirm, _ = _pay(rita, emergepay)
+    order = parts_repo.get_order("abc", confirm["order_id"])
+    assert parts_repo.start_paying(order, confirm["payment_id"])
+    assert parts_repo.expire(parts_repo.get_order("abc", confirm["order_id"]), order.created_at)
+    payment = _service(emergepay, on_order_paid=lambda *_: None).pay(
+        shop, "C1", confirm["payment_id"], confirm["transaction_token"], parse_cents(confirm["amount"]))
+    assert payment.status == "approved"  # e.g. a gateway answer that came very late
+    assert parts_orders.place_paid(shop, payments_repo.get("abc", payment.payment_id))
+    assert parts_repo.get_order("abc", confirm["order_id"]).status == "placed"
+    assert Payment.get("abc", payment.payment_id).parts_order_id == confirm["order_id"]
+
+
+def test_the_administrators_list_is_bounded_by_dates_and_refuses_bad_ones(rita, shop, app,
+                                                                          emergepay):
+    add(rita, "W10295370A", 1)
+    rita.post("/checkout", checkout_fields(rita, po_number="PO-DAY"))
+    add(rita, "W10295370A", 1)
+    _pay(rita, emergepay, po_number="PO-UNPAID")  # awaiting payment: not listed
+    make_user("ada@example.com", admin_of=["abc"])
+    from chalice.test import Client
+
+    from chalicelib import clock
+    from tests.support import Browser
+
+    today = clock.utcnow().astimezone(clock.zone(shop.time_zone)).date()  # the company's day
+    with Client(app, stage_name="local") as client:
+        ada = Browser(client)
+        ada.sign_in("ada@example.com")
+        page = text(ada.get(f"/admin/parts-orders?from={today}&to={today}"))
+        assert "PO-DAY" in page and "PO-UNPAID" not in page
+        assert "PO-DAY" not in text(ada.get("/admin/parts-orders?to=2026-01-01"))
+        bad = ada.get("/admin/parts-orders?from=2026-13-45")
+        assert bad.status_code == 400 and "use a date like" in text(bad)
+        swapped = ada.get("/admin/parts-orders?from=2026-11-30&to=2026-11-01")
+        assert swapped.status_code == 400 and "on or before the To date" in text(swapped)
+        assert ada.get("/admin/parts-orders?after=not-a-cursor").status_code == 400
