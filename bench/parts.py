@@ -46,8 +46,8 @@ SEARCH_BUDGET = {  # label -> (calls, items read) at most
 }
 # Calls per step, at most (measured 2026-11-30: see bench/README.md "parts.py").
 CART_BUDGET = {
-    "GET /cart": 6,
-    "GET /checkout": 7,
+    "GET /cart": 5,
+    "GET /checkout": 6,
     "POST /checkout (charge to account)": 10,
     "GET /parts-orders/{id}": 4,
 }

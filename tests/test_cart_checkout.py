@@ -562,3 +562,14 @@ def test_the_administrators_list_is_bounded_by_dates_and_refuses_bad_ones(rita, 
         swapped = ada.get("/admin/parts-orders?from=2026-11-30&to=2026-11-01")
         assert swapped.status_code == 400 and "on or before the To date" in text(swapped)
         assert ada.get("/admin/parts-orders?after=not-a-cursor").status_code == 400
+
+
+def test_the_cart_and_checkout_pages_read_the_cart_once(rita):
+    from tests.conftest import OPERATIONS
+
+    add(rita, "W10295370A", 2)
+    for path in ("/cart", "/checkout"):
+        OPERATIONS.clear()
+        page = text(rita.get(path))
+        assert 'data-cart-count>1<' in page  # the badge, from the cart the page read
+        assert [op for op in OPERATIONS if op[1] == "portal-carts"] == [("GetItem", "portal-carts")], path
