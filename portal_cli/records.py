@@ -58,13 +58,15 @@ class CsvSpec:
     maps: tuple = ()  # top-level fields written "name=value;name=value"
     children: dict = field(default_factory=dict)  # list field -> Child
     prefixed: dict = field(default_factory=dict)  # column prefix -> map field (price_X)
+    # column prefix -> (list field, name field, value field): branch_SEA=4 -> branches[{branch: SEA, qty: 4}]
+    prefixed_items: dict = field(default_factory=dict)
     multi_row: bool = False
 
     def known(self, column: str) -> bool:
         return (
             column in self.columns
             or any(column in child.columns for child in self.children.values())
-            or any(column.startswith(p) and len(column) > len(p) for p in self.prefixed)
+            or any(column.startswith(p) and len(column) > len(p) for p in (*self.prefixed, *self.prefixed_items))
         )
 
 
@@ -165,8 +167,21 @@ SPECS = {
     ),
     "parts": CsvSpec(
         key="part_no",
-        columns=same("part_no", "description", "qty_available", "updated_at"),
+        columns=same(
+            "part_no",
+            "description",
+            "unit",
+            "pack_qty",
+            "qty_available",
+            "superseded_by",
+            "alternates",
+            "discontinued",
+            "core_charge",
+            "updated_at",
+        ),
+        lists=("alternates",),
         prefixed={"price_": "prices"},
+        prefixed_items={"branch_": ("branches", "branch", "qty")},
     ),
     "equipment": CsvSpec(
         key="serial_no",
@@ -355,6 +370,12 @@ class CsvRecords:
                     level = column[len(prefix) :]
                     record.data.setdefault(name, {})[level] = value
                     record.where[(name, level)] = (row_no, column)
+        for prefix, (name, key_field, value_field) in spec.prefixed_items.items():
+            for column, value in row.items():
+                if column.startswith(prefix) and len(column) > len(prefix) and value != "":
+                    items = record.data.setdefault(name, [])
+                    record.where[(name, len(items))] = (row_no, column)
+                    items.append({key_field: column[len(prefix) :], value_field: value})
         self._add_children(record, row, row_no)
         return record
 

@@ -327,7 +327,24 @@ class BranchQuantity(Strict):
     qty: Annotated[int, Field(ge=-10_000_000, le=10_000_000)]
 
 
+PART_EXAMPLE: dict[str, Any] = {
+    "part_no": "IGN-220",
+    "description": "Oven bake igniter (flat style)",
+    "unit": "EA",
+    "pack_qty": 1,
+    "prices": {"list": "110.00", "dealer": "88.00"},
+    "branches": [{"branch": "MAIN", "qty": 9}, {"branch": "EAST", "qty": 5}],
+    "superseded_by": None,
+    "alternates": ["IGN-221"],
+    "discontinued": False,
+    "core_charge": "0.00",
+    "updated_at": "2026-11-20T08:00:00Z",
+}
+
+
 class PartRecord(Strict):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [PART_EXAMPLE]})
+
     part_no: PartNo
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)] = Field(
@@ -348,8 +365,15 @@ class PartRecord(Strict):
     superseded_by: PartNo | None = Field(None, description="The replacing part number")
     alternates: Annotated[list[PartNo], Field(max_length=20)] = []
     discontinued: bool = False
-    core_charge: Money = 0
+    core_charge: Money = Field(0, description="Refundable core deposit in dollars (not negative)")
     updated_at: UpdatedAt
+
+    @field_validator("core_charge")
+    @classmethod
+    def _core_charge_not_negative(cls, value):
+        if value < 0:
+            raise ValueError("a core charge cannot be negative")
+        return value
 
     @field_validator("prices")
     @classmethod

@@ -3,7 +3,7 @@
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
 
@@ -93,6 +93,18 @@ class OrdersByCustomer(GlobalSecondaryIndex):
     order_id = UnicodeAttribute(range_key=True)
 
 
+class OrdersAwaiting(GlobalSecondaryIndex):
+    """Sparse: orders still awaiting their payment, for the payment reconciler, which
+    places the paid ones and expires the unpaid ones (docs/parts.md)."""
+
+    class Meta:
+        index_name = "awaiting"
+        projection = KeysOnlyProjection()
+
+    awaiting_company = UnicodeAttribute(hash_key=True)
+    order_id = UnicodeAttribute(range_key=True)
+
+
 class PartsOrder(PortalModel):
     """Written at checkout as `awaiting_payment` (not listed, not fed); placed
     (`customer_pk` and `feed_company` set, status `placed`) once, by a conditional update,
@@ -127,12 +139,14 @@ class PartsOrder(PortalModel):
     history = ListAttribute(of=MapAttribute, null=True)  # {status, at, note}
     confirmation_sent = BooleanAttribute(default=False)
     feed_company = UnicodeAttribute(null=True)
+    awaiting_company = UnicodeAttribute(null=True)  # set only while awaiting payment (index `awaiting`)
     feed_acked_at = UTCDateTimeAttribute(null=True)  # set when the ERP acknowledged it
     erp_updated_at = UTCDateTimeAttribute(null=True)  # time of the ERP's last status
     placed_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     feed = OrdersFeed()
     by_customer = OrdersByCustomer()
+    awaiting = OrdersAwaiting()
 
 
 class ServiceRequest(PortalModel):
@@ -173,10 +187,12 @@ class ServiceRequest(PortalModel):
     erp_note = UnicodeAttribute(null=True)
     erp_updated_at = UTCDateTimeAttribute(null=True)
     feed_company = UnicodeAttribute(null=True)
+    awaiting_company = UnicodeAttribute(null=True)  # set only while awaiting payment (index `awaiting`)
     feed_acked_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     feed = OrdersFeed()
     by_customer = OrdersByCustomer()
+    awaiting = OrdersAwaiting()
 
 
 class PaymentReservations(PortalModel):

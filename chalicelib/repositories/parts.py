@@ -18,6 +18,7 @@ from .keys import account_pk, cart_keys, part_token_pk
 CONDITIONAL_FAILED = "ConditionalCheckFailedException"
 AWAITING_PAYMENT = "awaiting_payment"
 PLACED = "placed"
+EXPIRED = "expired"  # awaiting payment, never paid: housekeeping closed it (docs/parts.md)
 
 
 def _failed(error) -> bool:
@@ -113,6 +114,7 @@ def get_order(company_id: str, order_id: str) -> PartsOrder | None:
 
 def save_draft(order: PartsOrder) -> bool:
     """Write (or rewrite) an order still awaiting payment; never over a placed one."""
+    order.awaiting_company = order.company_id  # the reconciler's index, until placed or expired
     try:
         order.save(
             condition=PartsOrder.order_id.does_not_exist()
@@ -156,7 +158,9 @@ def start_paying(order: PartsOrder, payment_id: str) -> bool:
 
 
 def place(order: PartsOrder, payment_id: str, now: datetime) -> bool:
-    """awaiting_payment -> placed, once: the caller that moved it sends the e-mail."""
+    """awaiting_payment -> placed, once: the caller that moved it sends the e-mail.
+    An order housekeeping expired is placed too when its own payment turns out paid:
+    a paid order is never lost."""
     history = list(order.history or []) + [{"status": PLACED, "at": now.isoformat()}]
     try:
         order.update(
@@ -165,10 +169,42 @@ def place(order: PartsOrder, payment_id: str, now: datetime) -> bool:
                 PartsOrder.placed_at.set(now),
                 PartsOrder.customer_pk.set(account_pk(order.company_id, order.customer_no)),
                 PartsOrder.feed_company.set(order.company_id),
+                PartsOrder.awaiting_company.remove(),
                 # PynamoDB types ListAttribute(of=MapAttribute) as MapAttribute items; it stores dicts too.
                 PartsOrder.history.set(history),  # type: ignore[arg-type]
             ],
-            condition=(PartsOrder.status == AWAITING_PAYMENT) & (PartsOrder.paying_payment_id == payment_id),
+            condition=PartsOrder.status.is_in(AWAITING_PAYMENT, EXPIRED) & (PartsOrder.paying_payment_id == payment_id),
+        )
+        return True
+    except UpdateError as error:
+        if not _failed(error):
+            raise
+        return False
+
+
+def awaiting_ids(company_id: str, limit: int = 100) -> list[str]:
+    """Orders awaiting payment, oldest first (sparse index `awaiting`, keys only); 1 Query."""
+    return [o.order_id for o in PartsOrder.awaiting.query(company_id, limit=limit)]
+
+
+def expire(order: PartsOrder, now: datetime) -> bool:
+    """awaiting_payment -> expired, only if nobody started or changed its payment since
+    `order` was read (the same payment ids, still awaiting)."""
+    condition = PartsOrder.status == AWAITING_PAYMENT
+    for attribute, value in (
+        (PartsOrder.payment_id, order.payment_id),
+        (PartsOrder.paying_payment_id, order.paying_payment_id),
+    ):
+        condition = condition & (attribute.does_not_exist() if value is None else attribute == value)
+    history = list(order.history or []) + [{"status": EXPIRED, "at": now.isoformat()}]
+    try:
+        order.update(
+            actions=[
+                PartsOrder.status.set(EXPIRED),
+                PartsOrder.awaiting_company.remove(),
+                PartsOrder.history.set(history),  # type: ignore[arg-type]
+            ],
+            condition=condition,
         )
         return True
     except UpdateError as error:
@@ -199,40 +235,45 @@ def company_orders(
     *,
     status: str = "",
     customer_no: str = "",
-    date_from: str = "",
-    date_to: str = "",
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
     want: int = 50,
     cursor: str | None = None,
 ) -> paging.Page:
-    """The company's placed orders, newest first, filtered (administrators); ≤ 5 Queries."""
+    """The company's placed orders, newest first (administrators): company_id = C AND
+    order_id BETWEEN the ids of the date range (ids start with their time), so the dates
+    bound what is read; status and customer are filter expressions, bounded by the
+    pager's call budget (repositories/paging.py).  Orders awaiting payment or expired
+    unpaid are left out unless that status is asked for."""
     start = paging.decode(cursor, hash_attr="company_id", hash_value=company_id, allowed={"company_id", "order_id"})
-    condition = PartsOrder.status != AWAITING_PAYMENT
-    if status:
-        condition = condition & (PartsOrder.status == status)
+    low = _id_bound(date_from) if date_from else "0"
+    high = (_id_bound(date_to) if date_to else "f" * 12) + "\uffff"
+    condition = PartsOrder.status == status if status else ~PartsOrder.status.is_in(AWAITING_PAYMENT, EXPIRED)
     if customer_no:
         condition = condition & (PartsOrder.customer_no == customer_no)
-    if date_from:
-        condition = condition & (PartsOrder.placed_at >= datetime.fromisoformat(date_from + "T00:00:00+00:00"))
-    if date_to:
-        condition = condition & (PartsOrder.placed_at <= datetime.fromisoformat(date_to + "T23:59:59+00:00"))
 
     def run(page_size, last_evaluated_key):
         return PartsOrder.query(
             company_id,
+            PartsOrder.order_id.between(low, high),
             filter_condition=condition,
             scan_index_forward=False,
             page_size=page_size,
             last_evaluated_key=last_evaluated_key,
         )
 
-    page = paging.collect(
+    return paging.collect(
         run,
         lambda raw: PartsOrder.from_raw_data(raw),
         want=want,
         start=start,
         key_of=lambda raw: {"company_id": raw["company_id"], "order_id": raw["order_id"]},
     )
-    return page
+
+
+def _id_bound(moment: datetime) -> str:
+    """The smallest id minted at `moment` (chalicelib/ids.py: 12 hex digits of ms first)."""
+    return f"{int(moment.timestamp() * 1000):012x}"
 
 
 def set_erp_status(order: PartsOrder, actions: list, updated_at: datetime) -> bool:

@@ -279,6 +279,23 @@ def _line_dict(line) -> dict:
     }
 
 
+@dataclass
+class Skipped:
+    """An "order again" line not added, why, and the part offered instead (if any)."""
+
+    part_no: str
+    quantity: int
+    reason: str
+    replacement: str | None = None
+    replacement_qty: int = 0
+
+
+@dataclass
+class AgainResult:
+    added: list[tuple[str, int]]  # (part number, quantity added)
+    skipped: list[Skipped]
+
+
 class Carts:
     """The rules of the cart, over the parts repository."""
 
@@ -357,32 +374,70 @@ class Carts:
         self._save(cart, lines, seen)
         return part
 
-    def add_many(self, wanted: list[tuple[str, int]]) -> tuple[list[str], list[str]]:
-        """Order again: every line that can still be ordered (1 BatchGet + 1 Put);
-        returns (added, skipped with why)."""
+    def add_many(self, wanted: list[tuple[str, int]]) -> "AgainResult":
+        """Order again: every line that can still be ordered, rounded up to whole packs
+        (1 BatchGet + 1 Put; + ≤ 2 BatchGets when a part was replaced).  A superseded or
+        discontinued part is skipped and its orderable replacement offered, not swapped
+        in silently: the customer decides (its price and fit may differ)."""
         cart = self.cart()
         seen = int(cart.version or 0)
         lines = [_line_dict(line) for line in cart.lines or []]
-        found = self.repo.many(self.company.company_id, [n.upper() for n, _ in wanted])
-        added, skipped = [], []
+        company_id = self.company.company_id
+        found = self.repo.many(company_id, list(dict.fromkeys(part_number_stored(n) for n, _ in wanted)))
+        result = AgainResult([], [])
         for part_no, qty in wanted:
-            part = found.get(part_no.upper())
+            part = found.get(part_number_stored(part_no))
             r = row(part, self.view) if part is not None else None
-            if r is None or not r.orderable:
-                skipped.append(f"{part_no}: {r.why_not if r else 'no longer in the catalogue.'}")
+            if part is None or r is None:
+                result.skipped.append(Skipped(part_no, int(qty), "is no longer in our catalogue."))
+                continue
+            if not r.orderable:
+                result.skipped.append(Skipped(part.part_no, int(qty), r.why_not, part.superseded_by or None))
                 continue
             pack = int(part.pack_qty or 1)
             qty = max(pack, -(-int(qty) // pack) * pack)  # rounded up to whole packs
             current = next((line for line in lines if line["part_no"] == part.part_no), None)
-            total = min(MAX_QTY, qty + (current["quantity"] if current else 0))
+            before = current["quantity"] if current else 0
+            total = min(MAX_QTY // pack * pack, qty + before)
+            if total <= before:
+                result.skipped.append(
+                    Skipped(part.part_no, int(qty), "your cart already has the most one order takes.")
+                )
+                continue
             if current:
                 current.update(self._snapshot(part, total))
             else:
                 lines.append(self._snapshot(part, total))
-            added.append(part.part_no)
-        if added:
+            result.added.append((part.part_no, total - before))
+        self._offer_replacements(result.skipped)
+        if result.added:
             self._save(cart, lines, seen)
-        return added, skipped
+        return result
+
+    def _offer_replacements(self, skipped: list["Skipped"]) -> None:
+        """Follow "replaced by" (≤ 2 more BatchGets) to a part that can be ordered."""
+        pending = [s for s in skipped if s.replacement]
+        for _step in range(2):
+            wanted = list(dict.fromkeys(s.replacement for s in pending if s.replacement))
+            if not wanted:
+                return
+            found = self.repo.many(self.company.company_id, wanted)
+            still = []
+            for item in pending:
+                part = found.get(item.replacement or "")
+                if part is None:
+                    item.replacement = None
+                    continue
+                if row(part, self.view).orderable:
+                    pack = int(part.pack_qty or 1)
+                    item.replacement_qty = min(MAX_QTY // pack * pack, max(pack, -(-item.quantity // pack) * pack))
+                    continue
+                item.replacement = part.superseded_by or None
+                if item.replacement:
+                    still.append(item)
+            pending = still
+        for item in pending:  # a chain longer than this is not offered
+            item.replacement = None
 
     def change(self, part_no: str, qty_text: str, version: int) -> None:
         cart = self.cart()

@@ -12,7 +12,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .. import clock
 from ..email import EmailError
@@ -32,7 +32,14 @@ STATUS_LABELS = {
     "backordered": "Back-ordered",
     "invoiced": "Invoiced",
     "cancelled": "Cancelled",
+    "expired": "Expired: never paid",
 }
+# An order still awaiting payment this long after it (and its payment) was written, whose
+# payment is not pending, approved or settled, is expired by the payment reconciler.  A
+# review can be confirmed for 20 minutes only (services/payments.py REVIEW_LIFETIME), so
+# nothing can still charge it; should its own payment be approved anyway, it is placed.
+AWAITING_LIFETIME = timedelta(hours=24)
+UNPAID_FINAL = ("declined", "failed", "expired", "voided")
 ORDER_ID = re.compile(r"^[0-9a-f]{24}$")
 PO = re.compile(r"^[\w .,/#&()-]{1,40}$")
 
@@ -224,13 +231,47 @@ def place_paid(company: Company, payment: Payment, repo=parts_repo, now=clock.ut
     order = repo.get_order(company.company_id, payment.parts_order_id)
     if order is None or order.customer_no != payment.customer_no:
         return False
-    if order.status != parts_repo.AWAITING_PAYMENT:
+    if order.status not in (parts_repo.AWAITING_PAYMENT, parts_repo.EXPIRED):
         return False
     if not repo.place(order, payment.payment_id, now()):
         return False
     order = repo.get_order(company.company_id, order.order_id) or order
     after_placed(company, order, repo=repo, now=now)
     return True
+
+
+def reconcile_awaiting(company: Company, payments_repo, now: datetime, repo=parts_repo, limit: int = 100) -> dict:
+    """The scheduled reconciler's look at the orders awaiting payment (oldest first,
+    ≤ `limit` a run): one whose payment is approved/settled is placed (the request that
+    paid died before placing it); one older than AWAITING_LIFETIME whose payment never
+    happened is expired.  A pending payment is left to the payment reconciler."""
+    summary = {"orders_placed": 0, "orders_expired": 0}
+    for order_id in repo.awaiting_ids(company.company_id, limit):
+        order = repo.get_order(company.company_id, order_id)
+        if order is None or order.status != parts_repo.AWAITING_PAYMENT:
+            continue
+        payment_id = order.paying_payment_id or order.payment_id
+        payment = payments_repo.get(company.company_id, payment_id) if payment_id else None
+        if payment is not None and payment.status in ("approved", "settled"):
+            if place_paid(company, payment, repo=repo, now=lambda: now):
+                summary["orders_placed"] += 1
+            continue
+        if not _unpaid_for_good(order, payment, now):
+            continue
+        if repo.expire(order, now):
+            summary["orders_expired"] += 1
+            logger.info("parts order expired unpaid", extra={"order_id": order.order_id})
+    return summary
+
+
+def _unpaid_for_good(order: PartsOrder, payment: Payment | None, now: datetime) -> bool:
+    if now - (order.created_at or now) < AWAITING_LIFETIME:
+        return False
+    if payment is None:
+        return True
+    if payment.status in UNPAID_FINAL:
+        return True
+    return payment.status == "reviewed" and now - (payment.created_at or now) >= AWAITING_LIFETIME
 
 
 def after_placed(company: Company, order: PartsOrder, repo=parts_repo, now=clock.utcnow, send=None) -> None:

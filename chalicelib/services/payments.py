@@ -260,6 +260,8 @@ class PaymentService:
     open_invoices: Callable = open_invoices_for_payment  # (company_id, customer_no)
     # (company, payment) once a parts order's payment is approved: places the order
     on_order_paid: Callable | None = None
+    # (company, now) -> counts: parts orders awaiting payment placed / expired by the reconciler
+    reconcile_orders: Callable | None = None
 
     def _mail(self):
         if self.send_email is None:
@@ -587,9 +589,19 @@ class PaymentService:
             payment = self.repo.get(company.company_id, payment_id)
             if payment is not None and self.send_receipt(company, payment):
                 summary["receipts"] += 1
+        summary.update(self._reconcile_orders(company, now))
         if summary["unresolved"]:
             self.metric("UnresolvedPayments", summary["unresolved"], company.company_id)
         return summary
+
+    def _reconcile_orders(self, company: Company, now: datetime) -> dict:
+        """Parts orders whose payment was approved but which were not placed (the request
+        died in between) are placed; orders never paid are expired (services/parts_orders.py)."""
+        if self.reconcile_orders is not None:
+            return self.reconcile_orders(company, now)
+        from . import parts_orders
+
+        return parts_orders.reconcile_awaiting(company, self.repo, now)
 
     def _reconcile_one(self, company: Company, payment: Payment, now: datetime) -> bool:
         age = now - (payment.created_at or now)
@@ -624,7 +636,15 @@ class PaymentService:
         from ..payments import credentials
         from ..repositories import companies
 
-        totals = {"companies": 0, "resolved": 0, "unresolved": 0, "receipts": 0, "expired": 0}
+        totals = {
+            "companies": 0,
+            "resolved": 0,
+            "unresolved": 0,
+            "receipts": 0,
+            "expired": 0,
+            "orders_placed": 0,
+            "orders_expired": 0,
+        }
         for company_id in (self.companies or credentials.companies)():
             company = (self.company_loader or companies.get_company)(company_id)
             if company is None:

@@ -5,6 +5,7 @@ import functools
 
 from chalice import BadRequestError, Blueprint, NotFoundError
 
+from .. import clock
 from ..models.base import plain_dict
 from ..repositories import paging
 from ..repositories import parts as parts_repo
@@ -17,6 +18,16 @@ from .guards import administrator
 from .pages import admin_page
 
 bp = Blueprint(__name__)
+
+
+def _day_bound(day, company, end: bool):
+    """The first (or last) moment of a day in the company's time zone."""
+    if not day:
+        return None
+    from datetime import UTC, date, datetime, time
+
+    moment = datetime.combine(date.fromisoformat(day), time.max if end else time.min, clock.zone(company.time_zone))
+    return moment.astimezone(UTC)
 
 
 def _statuses() -> list:
@@ -40,16 +51,15 @@ def admin_only(view):
 @admin_only
 def parts_orders_list(state, company):
     query = bp.current_request.query_params or {}
-    date_from = params.iso_date(query, "from", "From date")
-    date_to = params.iso_date(query, "to", "To date")
+    date_from, date_to = params.date_range(query)  # checked: dates, and From ≤ To (400 otherwise)
     status = query.get("status") if query.get("status") in _statuses() else ""
     customer = (params.text(query, "customer") or "").upper()[:40]
     listing = parts_repo.company_orders(
         company.company_id,
         status=status,
         customer_no=customer,
-        date_from=date_from or "",
-        date_to=date_to or "",
+        date_from=_day_bound(date_from, company, end=False),
+        date_to=_day_bound(date_to, company, end=True),
         cursor=query.get("after"),
     )
     return admin_page(

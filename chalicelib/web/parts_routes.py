@@ -104,7 +104,7 @@ def _lookup_error(state, message, form):
 
 
 # -------------------------------------------------------------------- cart
-def _cart_page(state, *, error=None, status=200, notice=None):
+def _cart_page(state, *, error=None, status=200, notice=None, again=None):
     carts = _carts(state)
     view, _ = carts.show(remember=True)
     return page(
@@ -112,9 +112,11 @@ def _cart_page(state, *, error=None, status=200, notice=None):
         "cart.html",
         status=status,
         cart=view,
+        cart_count=view.count,
         view=carts.view,
         error=error,
         notice=notice,
+        again=again,
         added=_query().get("added", "")[:40],
     )
 
@@ -175,6 +177,7 @@ def _checkout_page(state, *, values=None, error=None, status=200, notice=None):
         "checkout.html",
         status=status,
         cart=cart_view,
+        cart_count=cart_view.count,
         view=carts.view,
         options=options,
         labels=dict(payments_service.METHOD_LABELS, account="Charge to my account"),
@@ -421,11 +424,9 @@ def purchases_again(state):
 
 
 def _again(state, wanted):
+    """Add the lines, then the cart with what was added and what was not (and why)."""
     try:
-        added, skipped = _carts(state).add_many(wanted)
+        result = _carts(state).add_many(wanted)
     except parts_service.PartsInputError as error:
-        return _cart_page(state, error=str(error), status=409)
-    notice = (f"Added {', '.join(added)} to your cart." if added else "") + (
-        " Not added: " + " ".join(skipped) if skipped else ""
-    )
-    return _cart_page(state, notice=notice.strip() or None, status=200 if added else 400)
+        return _cart_page(state, error=str(error), status=409 if isinstance(error, parts_service.StaleCart) else 400)
+    return _cart_page(state, again=result, status=200 if result.added else 400)

@@ -32,6 +32,12 @@ def cart_version(browser):
     return re.search(r'name="version" value="(\d+)"', text(browser.get("/cart"))).group(1)
 
 
+def rita_cart():
+    from chalicelib.repositories import parts as parts_repo
+
+    return parts_repo.get_cart("abc", "C1", "u-rita-example.com")
+
+
 def orders():
     return [o for o in PartsOrder.query("abc")]
 
@@ -111,19 +117,54 @@ def test_order_again_adds_a_past_orders_lines(rita):
     add(rita, "W10295370A", 2)
     rita.post("/checkout", checkout_fields(rita))
     [order] = placed()
+    page = text(rita.get(f"/parts-orders/{order.order_id}"))
+    assert f'action="/parts-orders/{order.order_id}/again"' in page and 'name="csrf_token"' in page
+    assert rita.post(f"/parts-orders/{order.order_id}/again", {}, csrf=False).status_code == 403
     answer = rita.post(f"/parts-orders/{order.order_id}/again", {})
-    assert answer.status_code == 200 and "Added W10295370A" in text(answer)
+    assert answer.status_code == 200 and "Added to your cart: W10295370A × 2." in text(answer)
     assert 'value="2"' in text(answer)
+    cart = rita_cart()
+    assert [(line.part_no, int(line.quantity)) for line in cart.lines] == [("W10295370A", 2)]
 
 
 def test_order_again_from_purchase_history_lines(rita):
     make_invoice("abc", "W500", "C1", "2026-10-01",
-                 lines=[("W10295370A", "Filter", 1, 1, 4999), ("DE-GONE", "Belt", 1, 1, 1200)])
+                 lines=[("W10295370A", "Filter", 3, 3, 4999), ("DE-GONE", "Belt", 1, 1, 1200)])
+    history = text(rita.get("/purchases"))
+    assert history.count('action="/purchases/again"') == 2  # a button on each line
+    assert 'name="part_no" value="W10295370A"' in history and 'name="quantity" value="3"' in history
     answer = post_lists(rita, "/purchases/again", {"part_no": ["W10295370A", "DE-GONE"],
                                                    "quantity": ["3", "1"]})
     assert answer.status_code == 200
     page = text(answer)
-    assert "Added W10295370A" in page and "Not added: DE-GONE: Discontinued" in page
+    assert "Added to your cart: W10295370A × 3." in page
+    assert "DE-GONE: Discontinued: it can no longer be ordered." in page
+    assert "instead" not in page  # nothing replaces it: nothing offered
+
+
+def test_order_again_offers_the_replacement_of_a_superseded_part(rita):
+    answer = post_lists(rita, "/purchases/again", {"part_no": ["WP-OLD-1"], "quantity": ["2"]})
+    assert answer.status_code == 400  # nothing added
+    page = text(answer)
+    assert "Nothing was added to your cart." in page
+    assert "WP-OLD-1: Replaced by WP8544771." in page
+    assert "Add WP8544771 × 2 instead" in page
+    offered = re.search(r'<form method="post" action="/cart/add".*?</form>', page, re.S).group(0)
+    assert 'name="part_no" value="WP8544771"' in offered and 'name="quantity" value="2"' in offered
+    assert not rita_cart().lines  # nothing written
+    assert add(rita, "WP8544771", 2).status_code == 303  # the offered button
+    assert 'data-cart-count>1<' in text(rita.get("/cart"))
+
+
+def test_order_again_skips_unknown_parts_and_rounds_up_to_packs(rita):
+    answer = post_lists(rita, "/purchases/again", {"part_no": ["NO-SUCH-PART", "SCREW-10"],
+                                                   "quantity": ["1", "15"]})
+    assert answer.status_code == 200
+    page = text(answer)
+    assert "Added to your cart: SCREW-10 × 20." in page  # packs of 10
+    assert "NO-SUCH-PART: is no longer in our catalogue." in page
+    bad = post_lists(rita, "/purchases/again", {"part_no": ["SCREW-10"], "quantity": ["1.5"]})
+    assert bad.status_code == 400 and "whole number" in text(bad)
 
 
 # ------------------------------------------------------ charge to account
@@ -405,3 +446,129 @@ def test_the_cart_row_is_one_item_per_login_and_account(rita):
     add(rita, "W10295370A")
     [cart] = list(Cart.query("abc#C1"))
     assert cart.cart_id == "u-rita-example.com" and len(cart.lines) == 1
+
+
+# ------------------------------------------- reconciler and housekeeping
+def _service(stand_in, **overrides):
+    from chalicelib.services.payments import PaymentService
+    from tests.payment_support import in_process_gateway
+
+    return PaymentService(gateway_for=in_process_gateway(stand_in), **overrides)
+
+
+def _paid_but_not_placed(browser, stand_in, company):
+    """The confirm request got the gateway's approval and died before placing the order."""
+    from chalicelib.repositories import parts as parts_repo
+    from chalicelib.services.payments import parse_cents
+
+    confirm, _ = _pay(browser, stand_in)
+    order = parts_repo.get_order("abc", confirm["order_id"])
+    assert parts_repo.start_paying(order, confirm["payment_id"])
+
+    def crash(_company, _payment):
+        raise RuntimeError("the Lambda timed out here")
+
+    payment = _service(stand_in, on_order_paid=crash).pay(
+        company, "C1", confirm["payment_id"], confirm["transaction_token"], parse_cents(confirm["amount"]))
+    assert payment.status == "approved"
+    return confirm
+
+
+def test_the_reconciler_places_an_order_paid_but_not_placed(rita, shop, erp, emergepay):
+    add(rita, "W10295370A", 2)
+    confirm = _paid_but_not_placed(rita, emergepay, shop)
+    assert placed() == [] and erp.get("/companies/abc/feeds/parts-orders").json["items"] == []
+    summary = _service(emergepay).reconcile(shop)  # the scheduled job, nobody visits a page
+    assert summary["orders_placed"] == 1
+    [order] = placed()
+    assert order.order_id == confirm["order_id"] and order.status == "placed"
+    assert [i["order_id"] for i in erp.get("/companies/abc/feeds/parts-orders").json["items"]] == [
+        order.order_id]
+    assert any("Parts order" in m.subject for m in sent_mail())  # the confirmation
+    assert 'data-cart-count>0<' in text(rita.get("/cart"))  # the cart it came from is emptied
+    assert _service(emergepay).reconcile(shop)["orders_placed"] == 0  # once
+    assert len(emergepay.approved_sales()) == 1
+
+
+def test_housekeeping_expires_unpaid_orders_after_a_day_and_never_a_paid_one(rita, shop, app,
+                                                                             emergepay):
+    from datetime import timedelta
+
+    from chalicelib import clock
+    from chalicelib.repositories import parts as parts_repo
+
+    add(rita, "W10295370A", 1)
+    unpaid, _ = _pay(rita, emergepay)  # reviewed, then the customer walked away
+    soon = _service(emergepay, now=lambda: clock.utcnow() + timedelta(hours=23))
+    assert soon.reconcile(shop)["orders_expired"] == 0  # less than a day: left alone
+    paid = _paid_but_not_placed(rita, emergepay, shop)  # a second checkout, paid, not placed
+    later = _service(emergepay, now=lambda: clock.utcnow() + timedelta(hours=25))
+    summary = later.reconcile(shop)
+    assert (summary["orders_expired"], summary["orders_placed"]) == (1, 1)
+    assert parts_repo.get_order("abc", unpaid["order_id"]).status == "expired"
+    assert parts_repo.get_order("abc", paid["order_id"]).status == "placed"  # never lost
+    assert later.reconcile(shop)["orders_expired"] == 0  # it left the reconciler's index
+    # The expired order cannot be paid any more: nothing is charged.
+    answer = rita.post("/checkout/confirm", unpaid)
+    assert answer.status_code == 303 or "Nothing more was charged" in text(answer)
+    assert len(emergepay.approved_sales()) == 1
+    assert "Expired: never paid" in text(rita.get(f"/parts-orders/{unpaid['order_id']}"))
+    listing = text(rita.get("/parts-orders"))
+    assert paid["order_id"].upper() in listing.upper() and unpaid["order_id"] not in listing
+
+
+def test_an_expired_order_whose_own_payment_turns_out_approved_is_placed(rita, shop, emergepay):
+    from chalicelib.models import Payment
+    from chalicelib.repositories import parts as parts_repo
+    from chalicelib.repositories import payments as payments_repo
+    from chalicelib.services import parts_orders
+    from chalicelib.services.payments import parse_cents
+
+    add(rita, "W10295370A", 1)
+    confirm, _ = _pay(rita, emergepay)
+    order = parts_repo.get_order("abc", confirm["order_id"])
+    assert parts_repo.start_paying(order, confirm["payment_id"])
+    assert parts_repo.expire(parts_repo.get_order("abc", confirm["order_id"]), order.created_at)
+    payment = _service(emergepay, on_order_paid=lambda *_: None).pay(
+        shop, "C1", confirm["payment_id"], confirm["transaction_token"], parse_cents(confirm["amount"]))
+    assert payment.status == "approved"  # e.g. a gateway answer that came very late
+    assert parts_orders.place_paid(shop, payments_repo.get("abc", payment.payment_id))
+    assert parts_repo.get_order("abc", confirm["order_id"]).status == "placed"
+    assert Payment.get("abc", payment.payment_id).parts_order_id == confirm["order_id"]
+
+
+def test_the_administrators_list_is_bounded_by_dates_and_refuses_bad_ones(rita, shop, app,
+                                                                          emergepay):
+    add(rita, "W10295370A", 1)
+    rita.post("/checkout", checkout_fields(rita, po_number="PO-DAY"))
+    add(rita, "W10295370A", 1)
+    _pay(rita, emergepay, po_number="PO-UNPAID")  # awaiting payment: not listed
+    make_user("ada@example.com", admin_of=["abc"])
+    from chalice.test import Client
+
+    from chalicelib import clock
+    from tests.support import Browser
+
+    today = clock.utcnow().astimezone(clock.zone(shop.time_zone)).date()  # the company's day
+    with Client(app, stage_name="local") as client:
+        ada = Browser(client)
+        ada.sign_in("ada@example.com")
+        page = text(ada.get(f"/admin/parts-orders?from={today}&to={today}"))
+        assert "PO-DAY" in page and "PO-UNPAID" not in page
+        assert "PO-DAY" not in text(ada.get("/admin/parts-orders?to=2026-01-01"))
+        bad = ada.get("/admin/parts-orders?from=2026-13-45")
+        assert bad.status_code == 400 and "use a date like" in text(bad)
+        swapped = ada.get("/admin/parts-orders?from=2026-11-30&to=2026-11-01")
+        assert swapped.status_code == 400 and "on or before the To date" in text(swapped)
+        assert ada.get("/admin/parts-orders?after=not-a-cursor").status_code == 400
+
+
+def test_the_cart_and_checkout_pages_read_the_cart_once(rita):
+    from tests.conftest import OPERATIONS
+
+    add(rita, "W10295370A", 2)
+    for path in ("/cart", "/checkout"):
+        OPERATIONS.clear()
+        page = text(rita.get(path))
+        assert 'data-cart-count>1<' in page  # the badge, from the cart the page read
+        assert [op for op in OPERATIONS if op[1] == "portal-carts"] == [("GetItem", "portal-carts")], path

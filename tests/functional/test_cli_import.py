@@ -56,7 +56,7 @@ def posts_to(transport, kind):
 
 
 def test_the_examples_import_and_a_second_import_changes_nothing(portal, examples):
-    expected = {"customers": 4, "dealers": 2, "parts": 6, "equipment": 3, "invoices": 5}
+    expected = {"customers": 4, "dealers": 2, "parts": 14, "equipment": 3, "invoices": 5}
     for kind, count in expected.items():
         extra = ["--contacts", examples / "contacts.csv"] if kind == "customers" else []
         result = portal("--json", "import", kind, examples / f"{kind}.csv", "--company",
@@ -211,7 +211,7 @@ def test_an_older_record_never_overwrites_a_newer_one(portal, tmp_path):
 def test_dry_run_validates_without_a_token_or_a_company(client, examples):
     result = Portal(client)("import", "parts", examples / "parts.csv", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "6 valid parts record(s)" in result.stderr
+    assert "14 valid parts record(s)" in result.stderr
 
 
 def test_fields_the_portal_owns_are_reported_as_ignored(portal, tmp_path):
@@ -233,3 +233,64 @@ def test_an_unwritable_checkpoint_only_costs_the_resume(portal, tmp_path):
     assert result.exit_code == 0, result.output
     assert "cannot write the checkpoint" in result.stderr
     assert summary(result)["created"] == 3
+
+
+def stored_part(part_no):
+    from chalicelib.repositories import parts as parts_repo
+
+    return parts_repo.get("acme", part_no)
+
+
+def test_every_part_column_of_the_csv_is_imported(portal, examples):
+    result = portal("--json", "import", "parts", examples / "parts.csv", "--company", "acme")
+    assert result.exit_code == 0, result.output
+    igniter = stored_part("IGN-220")
+    assert igniter.unit == "EA" and int(igniter.pack_qty) == 1
+    assert dict(igniter.prices.as_dict()) == {"list": 11000, "retail": 11000, "dealer": 8800}
+    assert [(b.branch, int(b.qty)) for b in igniter.branches] == [("MAIN", 9), ("EAST", 5)]
+    assert int(igniter.qty_available) == 14  # the branches' sum
+    assert list(igniter.alternates) == ["IGN-221"]
+    assert stored_part("WP-OLD-1").superseded_by == "WP8544771"
+    assert stored_part("DE-GONE").discontinued is True and stored_part("LAB-100").discontinued is False
+    assert int(stored_part("CMP-400").core_charge_cents) == 4500
+    screws = stored_part("SCR-810")
+    assert (screws.unit, int(screws.pack_qty), int(screws.prices.as_dict()["dealer"])) == ("PK", 10, 18)
+
+
+BAD_PARTS = (
+    "part_no,description,unit,pack_qty,price_LIST,qty_available,branch_SEA,superseded_by,"
+    "alternates,discontinued,core_charge,updated_at\n"
+    "P-1,Good part,EA,1,10.00,,4,,,no,,2026-11-20T08:00:00Z\n"
+    "P-2,Zero pack,EA,0,10.00,,4,,,no,,2026-11-20T08:00:00Z\n"
+    "P-3,Bad branch,EA,1,10.00,,many,,,no,,2026-11-20T08:00:00Z\n"
+    "P-4,Bad flag,EA,1,10.00,,1,,,maybe,-1.00,2026-11-20T08:00:00Z\n"
+    "P-5,Bad alternates,EA,1,10.005,,1,P#9,A;B,no,,2026-11-20T08:00:00Z\n"
+)
+
+
+def test_bad_part_rows_are_reported_with_row_and_column_and_nothing_is_written(client, tmp_path):
+    path = tmp_path / "parts.csv"
+    path.write_text(BAD_PARTS)
+    transport = ChaliceTransport(client)
+    portal = Portal(client, token=make_api_token("company", "acme"), transport=transport)
+    result = portal("import", "parts", path, "--company", "acme")
+    assert result.exit_code == 3
+    errors = result.stderr
+    assert "row 3, column pack_qty: Input should be greater than or equal to 1" in errors
+    assert "row 4, column branch_SEA: Input should be a valid integer" in errors
+    assert "row 5, column discontinued: Input should be a valid boolean" in errors
+    assert "row 5, column core_charge:" in errors
+    assert "row 6, column price_LIST:" in errors and "row 6, column superseded_by:" in errors
+    assert "nothing sent" in errors
+    assert posts_to(transport, "parts") == []
+    assert stored_part("P-1") is None  # not even the good row: nothing half-written
+
+
+def test_skip_invalid_parts_sends_only_the_good_rows(portal, tmp_path):
+    path = tmp_path / "parts.csv"
+    path.write_text(BAD_PARTS)
+    result = portal("--json", "import", "parts", path, "--company", "acme", "--skip-invalid")
+    assert result.exit_code == 4
+    assert summary(result)["created"] == 1
+    assert [(b.branch, int(b.qty)) for b in stored_part("P-1").branches] == [("SEA", 4)]
+    assert stored_part("P-2") is None and stored_part("P-4") is None

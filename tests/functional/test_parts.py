@@ -73,6 +73,10 @@ def test_openapi_documents_the_part_fields_and_status_kind(erp):
                  "discontinued", "core_charge"):
         assert name in part
     assert "PartsOrderStatusRecord" in schemas
+    [example] = schemas["PartRecord"]["examples"]
+    assert example["branches"] and example["prices"]["dealer"] == "88.00"
+    answer = erp.batch("abc", "parts", [example])  # the documented example is accepted as is
+    assert answer.json["summary"]["created"] == 1, answer.json
 
 
 # ------------------------------------------------------------------ lookup

@@ -559,7 +559,7 @@ def scheduled_event(function):
 def test_scheduled_handlers_run_against_the_stack(stack, handlers):
     reconciled = handlers("ReconcilePayments")(scheduled_event("ReconcilePayments"))
     assert reconciled == {"companies": 0, "resolved": 0, "unresolved": 0, "receipts": 0,
-                          "expired": 0}
+                          "expired": 0, "orders_placed": 0, "orders_expired": 0}
     repaired = handlers("RepairArTotals")(scheduled_event("RepairArTotals"))
     assert repaired == {"accounts": 0}
 
