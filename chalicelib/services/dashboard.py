@@ -8,11 +8,15 @@ and one Query of the newest ledger entries for the last payment the ERP recorded
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ..models import Company
 from ..repositories import invoices, ledger
 from ..repositories.ar_totals import OLD
 from . import balance as balance_rule
+
+if TYPE_CHECKING:
+    from ..repositories.request_context import BalanceItems
 
 # The ERP's statuses of an open order, in the order the home page lists them: what the
 # customer can act on (pick up) first.  Unknown statuses follow, by name.
@@ -110,8 +114,14 @@ def _last_payment(portal_payments, erp_entry, company: Company) -> LastPayment |
     return max(candidates, key=lambda p: p.day) if candidates else None
 
 
-def dashboard(company: Company, customer_no: str, terms_days: int = 30, now: datetime | None = None) -> Dashboard:
-    account = balance_rule.account_balance(company, customer_no, terms_days, now)
+def dashboard(
+    company: Company,
+    customer_no: str,
+    terms_days: int = 30,
+    now: datetime | None = None,
+    items: "BalanceItems | None" = None,
+) -> Dashboard:
+    account = balance_rule.account_balance(company, customer_no, terms_days, now, items)
     today = account.today
     owed = account.balance.total_cents
     past_due = max(sum(account.balance.buckets[1:]), 0) if owed > 0 else 0

@@ -140,7 +140,11 @@ def open_ar(state):
 
     query = _query()
     view = account_service.account_view(
-        state.company, state.account.customer_no, terms_days=state.account.terms_days, cursor=query.get("after")
+        state.company,
+        state.account.customer_no,
+        terms_days=state.account.terms_days,
+        cursor=query.get("after"),
+        items=state.account.balance_items,
     )
     can_pay = "payments" in {item.key for item in menu_items(state)}
     return page(
@@ -181,7 +185,13 @@ def account_history(state):
         except ValueError:
             raise paging.BadCursor("opening balance of another list") from None
     view = account_service.history(
-        state.company, state.account.customer_no, date_from, date_to, query.get("after"), opening
+        state.company,
+        state.account.customer_no,
+        date_from,
+        date_to,
+        query.get("after"),
+        opening,
+        items=state.account.balance_items,
     )
     return page(
         bp.current_request,
