@@ -206,3 +206,42 @@ def test_a_stale_reservation_write_is_refused(company):
                    kind="payment", created_at=clock.utcnow(), updated_at=clock.utcnow())
     assert payments_repo.create_reviewed(late)
     assert payments_repo.reserve_and_confirm(late, stale, "token") == payments_repo.HOLDS_CHANGED
+
+
+# ------------------------------------------------- the ERP's last payment, for the home page
+def _ledger_payment(entry_id, day, amount, when):
+    return {"entry_id": entry_id, "customer_no": "C1", "entry_date": day, "kind": "payment",
+            "reference": entry_id, "amount": amount, "updated_at": when}
+
+
+def test_the_erps_last_payment_is_kept_on_the_totals_item_as_the_ledger_is_pushed(api):
+    from chalicelib.models import Company
+    from chalicelib.services import dashboard
+
+    abc = Company.get("abc")
+    make_invoice("abc", "W1", "C1", "2026-09-01", balance=10000, due="2026-10-01")
+    # The first home page of the account: the totals item does not say yet, the ledger is
+    # read once and what it says (no payment) is stored.
+    assert dashboard.dashboard(abc, "C1").last_payment is None
+    from chalicelib.repositories import ar_totals
+    assert ar_totals.current("abc", "C1").last_payment == {}
+    assert api.batch("abc", "ledger", [_ledger_payment("P2", "2026-10-20", "-30.00", "2026-11-01T00:00:00Z"),
+                                       _ledger_payment("P1", "2026-10-05", "-12.00", "2026-11-01T00:00:00Z")]
+                     ).outcomes() == ["created"] * 2
+    assert ar_totals.current("abc", "C1").last_payment == {
+        "entry_key": ar_totals.current("abc", "C1").last_payment["entry_key"], "day": "2026-10-20",
+        "cents": -3000}
+    last = dashboard.dashboard(abc, "C1").last_payment
+    assert (last.day.isoformat(), last.amount_cents, last.how) == ("2026-10-20", 3000,
+                                                                   "Recorded by ABC Appliance Service")
+    # The newest one deleted: the item no longer says, the next home page reads the ledger.
+    answer = api.post("/companies/abc/ledger/delete", {"records": [
+        {"customer_no": "C1", "entry_id": "P2", "entry_date": "2026-10-20",
+         "updated_at": "2026-11-03T00:00:00Z"}]})
+    assert answer.outcomes() == ["deleted"]
+    assert ar_totals.current("abc", "C1").last_payment is None
+    last = dashboard.dashboard(abc, "C1").last_payment
+    assert (last.day.isoformat(), last.amount_cents) == ("2026-10-05", 1200)
+    assert ar_totals.current("abc", "C1").last_payment["day"] == "2026-10-05"
+    # A recount of the open AR keeps it.
+    assert ar_totals.rebuild("abc", "C1").last_payment["day"] == "2026-10-05"

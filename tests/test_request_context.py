@@ -95,7 +95,7 @@ def test_statements_keep_their_known_call_count(rita):
     assert ("Query", "portal-payments") not in operations  # the portal payments came with the context
 
 
-@pytest.mark.parametrize("path", ["/account", "/account/pay", "/account/history"])
+@pytest.mark.parametrize("path", ["/", "/account", "/account/pay", "/account/history", "/orders"])
 def test_balance_pages_with_unapplied_portal_payments_keep_to_the_budget(rita, path):
     """A payment made here and not yet applied by the ERP is read with the request context
     (the account's reservation item), not by a Query of its own."""

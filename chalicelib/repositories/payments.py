@@ -317,6 +317,11 @@ def _hold_of(payment: Payment, status: str | None = None, masked: str | None = N
     return hold
 
 
+def hold_of(payment: Payment) -> dict:
+    """A payment's hold as a confirm writes it (for seeding an account's item)."""
+    return _hold_of(payment)
+
+
 def holds_of_raw(company_id: str, customer_no: str, raw: dict | None) -> Holds:
     """An account's reservation item from DynamoDB's answer (the request context's batch)."""
     if raw is None:

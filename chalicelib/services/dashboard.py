@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..models import Company
-from ..repositories import invoices, ledger
+from ..repositories import ar_totals, invoices, ledger
 from ..repositories.ar_totals import OLD
 from . import balance as balance_rule
 
@@ -87,7 +87,7 @@ def _due_days(totals, terms_days: int) -> dict[date, int]:
     return days
 
 
-def _last_payment(portal_payments, erp_entry, company: Company) -> LastPayment | None:
+def _last_payment(portal_payments, erp_payment: tuple[date, int] | None, company: Company) -> LastPayment | None:
     """The newer of the newest portal payment the ERP has not applied yet (already read
     for the balance) and the newest payment the ERP recorded."""
     from .payments import METHOD_LABELS
@@ -103,15 +103,23 @@ def _last_payment(portal_payments, erp_entry, company: Company) -> LastPayment |
                 )
             )
             break
-    if erp_entry is not None:
-        candidates.append(
-            LastPayment(
-                date.fromisoformat(erp_entry.entry_date[:10]),
-                -int(erp_entry.amount_cents),
-                f"Recorded by {company.name}",
-            )
-        )
+    if erp_payment is not None:
+        candidates.append(LastPayment(erp_payment[0], -erp_payment[1], f"Recorded by {company.name}"))
     return max(candidates, key=lambda p: p.day) if candidates else None
+
+
+def _erp_last_payment(company: Company, customer_no: str, account) -> tuple[date, int] | None:
+    """(day, cents) of the ERP's newest ledger payment: from the AR totals item (no call),
+    or, on an item from before it said, one Query of the newest ledger entries, which is
+    then stored on the item (repositories/ar_totals.store_last_payment)."""
+    known = account.totals.last_payment
+    if known is None:
+        entry = ledger.latest_payment(company.company_id, customer_no)
+        ar_totals.store_last_payment(company.company_id, customer_no, entry)
+        return (date.fromisoformat(entry.entry_date[:10]), int(entry.amount_cents)) if entry else None
+    if not known:
+        return None
+    return date.fromisoformat(str(known["day"])[:10]), int(known["cents"])
 
 
 def dashboard(
@@ -145,7 +153,6 @@ def dashboard(
         StatusCount(status, status_label(status), counts[status]) for status in sorted(counts, key=_status_rank)
     ]
 
-    erp_payment = ledger.latest_payment(company.company_id, customer_no)
     return Dashboard(
         balance_due_cents=owed,
         past_due_cents=past_due,
@@ -156,5 +163,5 @@ def dashboard(
         by_status=by_status,
         backordered_lines=len(lines),
         backordered=lines[:BACKORDERS_SHOWN],
-        last_payment=_last_payment(account.portal_payments, erp_payment, company),
+        last_payment=_last_payment(account.portal_payments, _erp_last_payment(company, customer_no, account), company),
     )

@@ -8,12 +8,16 @@ records.  Anything else is "not found".
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..models import Invoice
 from ..models.base import plain_dict
-from ..repositories import audit, invoices, ledger, paging
+from ..repositories import audit, invoices, ledger, paging, payments
 from ..repositories.invoices import AnyInvoice, Criteria
 from . import balance
+
+if TYPE_CHECKING:
+    from ..repositories.request_context import BalanceItems
 
 
 @dataclass
@@ -60,6 +64,16 @@ def _matches(invoice: Invoice, state: str, criteria: Criteria) -> bool:
     )
 
 
+def _unapplied_by_invoice(company_id: str, customer_no: str, items: "BalanceItems | None") -> dict[str, int]:
+    """Cents per invoice of the unapplied portal payments: from the account's reservation
+    item read with the request context (no call), else 1 Query of the `unapplied` index."""
+    if items is not None:
+        holds = payments.holds_of_raw(company_id, customer_no, items.reservations_raw)
+        if holds.complete:
+            return balance.allocations(holds.portal_payments())
+    return ledger.unapplied_by_invoice(company_id, customer_no)
+
+
 def customer_orders(
     company_id: str,
     customer_no: str,
@@ -67,9 +81,10 @@ def customer_orders(
     criteria: Criteria,
     cursor: str | None,
     invoice_no: str | None = None,
+    items: "BalanceItems | None" = None,
 ) -> Listing:
     """Current Orders (state open) or History (state closed) of one customer."""
-    unapplied = ledger.unapplied_by_invoice(company_id, customer_no) if state == "open" else {}
+    unapplied = _unapplied_by_invoice(company_id, customer_no, items) if state == "open" else {}
     if invoice_no:  # an invoice number is a key: one GetItem
         invoice = invoices.get(company_id, invoice_no.strip().upper())
         found = (

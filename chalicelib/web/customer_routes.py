@@ -45,6 +45,7 @@ def _order_list(state, list_state: str, title: str):
             criteria,
             query.get("after"),
             invoice_no=params.text(query, "invoice", "Invoice #"),
+            items=account.balance_items,
         )
     except params.FieldError as error:  # the search form again, as typed, the field marked
         status, field_errors = 400, _field_errors(error)
