@@ -95,7 +95,8 @@ def test_statements_keep_their_known_call_count(rita):
     assert ("Query", "portal-payments") not in operations  # the portal payments came with the context
 
 
-@pytest.mark.parametrize("path", ["/", "/account", "/account/pay", "/account/history", "/orders"])
+@pytest.mark.parametrize("path", ["/", "/account", "/account/pay", "/account/history", "/orders",
+                                  "/orders/W1"])
 def test_balance_pages_with_unapplied_portal_payments_keep_to_the_budget(rita, path):
     """A payment made here and not yet applied by the ERP is read with the request context
     (the account's reservation item), not by a Query of its own."""
@@ -117,6 +118,8 @@ def test_balance_pages_with_unapplied_portal_payments_keep_to_the_budget(rita, p
     assert ("Query", "portal-payments") not in operations
     if path == "/account":
         assert "Payments being processed" in text(rita.last)
+    if path == "/orders/W1":
+        assert "Payment (processing)" in text(rita.last)
 
 
 def test_a_signed_in_request_reads_the_session_then_one_batch_for_everything_else(rita):

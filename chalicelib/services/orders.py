@@ -160,11 +160,13 @@ def _decode_positions(cursor: str | None, codes: list[str]) -> dict[str, str | N
     return positions
 
 
-def invoice_for_customer(company_id: str, customer_no: str, invoice_no: str) -> Detail | None:
+def invoice_for_customer(
+    company_id: str, customer_no: str, invoice_no: str, items: "BalanceItems | None" = None
+) -> Detail | None:
     invoice = invoices.get(company_id, invoice_no)
     if invoice is None or invoice.customer_no != customer_no:
         return None
-    return _detail(company_id, invoice)
+    return _detail(company_id, invoice, items=items)
 
 
 def invoice_for_dealer(company_id: str, dealer_codes: list[str], invoice_no: str) -> Detail | None:
@@ -189,10 +191,22 @@ def search_any(company_id: str, invoice_no: str, actor: str, account_pk: str, so
     return _detail(company_id, invoice, with_payments=False) if invoice else None
 
 
-def _detail(company_id: str, invoice: Invoice, with_payments: bool = True) -> Detail:
+def _unapplied_payments(company_id: str, customer_no: str, items: "BalanceItems | None") -> list:
+    """The account's unapplied portal payments: from its reservation item read with the
+    request context (the session's own account), else 1 Query of the `unapplied` index."""
+    if items is not None:
+        holds = payments.holds_of_raw(company_id, customer_no, items.reservations_raw)
+        if holds.complete:
+            return holds.portal_payments()
+    return ledger.unapplied_payments(company_id, customer_no)
+
+
+def _detail(
+    company_id: str, invoice: Invoice, with_payments: bool = True, items: "BalanceItems | None" = None
+) -> Detail:
     if not with_payments:
         return Detail(invoice, int(invoice.balance_cents or 0))
-    unapplied = ledger.unapplied_payments(company_id, invoice.customer_no) if invoice.balance_cents else []
+    unapplied = _unapplied_payments(company_id, invoice.customer_no, items) if invoice.balance_cents else []
     pending = [
         (p, int(_allocation(p, invoice.invoice_no)), False) for p in unapplied if _allocation(p, invoice.invoice_no)
     ]

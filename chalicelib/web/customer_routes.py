@@ -83,7 +83,9 @@ INVOICE_PAGES = ("orders", "history", "account", "open_parts", "purchases", "equ
 
 
 def _own_invoice(state, invoice_no):
-    detail = orders.invoice_for_customer(state.account.company_id, state.account.customer_no, invoice_no[:40])
+    detail = orders.invoice_for_customer(
+        state.account.company_id, state.account.customer_no, invoice_no[:40], items=state.account.balance_items
+    )
     if detail is None:
         raise NotFoundError("Page not found")
     return detail
