@@ -6,9 +6,12 @@ reads it (`balance.account_balance`: the AR totals item, the unapplied portal pa
 and one Query of the newest ledger entries for the last payment the ERP recorded.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
+
+from pynamodb.exceptions import PynamoDBException
 
 from ..models import Company
 from ..repositories import ar_totals, invoices, ledger
@@ -17,6 +20,8 @@ from . import balance as balance_rule
 
 if TYPE_CHECKING:
     from ..repositories.request_context import BalanceItems
+
+logger = logging.getLogger(__name__)
 
 # The ERP's statuses of an open order, in the order the home page lists them: what the
 # customer can act on (pick up) first.  Unknown statuses follow, by name.
@@ -115,7 +120,10 @@ def _erp_last_payment(company: Company, customer_no: str, account) -> tuple[date
     known = account.totals.last_payment
     if known is None:
         entry = ledger.latest_payment(company.company_id, customer_no)
-        ar_totals.store_last_payment(company.company_id, customer_no, entry)
+        try:
+            ar_totals.store_last_payment(company.company_id, customer_no, entry)
+        except PynamoDBException:  # shown already; a later home page stores it
+            logger.warning("last payment not stored", extra={"customer_no": customer_no})
         return (date.fromisoformat(entry.entry_date[:10]), int(entry.amount_cents)) if entry else None
     if not known:
         return None
