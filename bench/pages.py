@@ -112,7 +112,8 @@ def customer_data(index, size, parts):
     unapplied portal payment on the newest open invoice; three equipment units
     holding the 60 newest invoice numbers.
     """
-    from chalicelib.models import Dealer, DealerLink, Equipment, LedgerEntry, Payment
+    from chalicelib.models import Dealer, DealerLink, Equipment, LedgerEntry, Payment, PaymentReservations
+    from chalicelib.repositories import payments as payments_repo
     from chalicelib.repositories.keys import account_pk, dealer_codes_key
     from infra.local.seed import NOW, STATUSES, TODAY, _invoice
 
@@ -167,6 +168,10 @@ def customer_data(index, size, parts):
                            allocations={newest_open.invoice_no: 1000},
                            masked_account="************4242", unapplied_pk=pk,
                            created_at=NOW, updated_at=NOW))
+    # The account's reservation item holds it, as a confirm in the portal writes it: the
+    # balance pages read the unapplied portal payments from there (docs/payments.md).
+    records.append(PaymentReservations(pk, holds={records[-1].payment_id: payments_repo.hold_of(records[-1])},
+                                       version=1))
     newest = [inv.invoice_no for inv in invoices[:60]]
     for unit in range(3):
         records.append(Equipment(pk, f"BENCH-{index}-{unit}", make="Whirlpool", model=f"WB{unit}",

@@ -2,7 +2,14 @@
 
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from .base import BaseMeta, PortalModel, UTCDateTimeAttribute, table_name
@@ -200,11 +207,14 @@ class PaymentReservations(PortalModel):
     account has open, so concurrent payments can never together pay more than that
     (docs/payments.md).
 
-    `holds` maps a payment id to {"cents": amount, "invoices": {invoice_no: cents}}
-    from the moment the payment is confirmed until it is declined, failed, voided,
-    returned or applied by the ERP.  A refund holds negative cents (it reopens what it
-    gives back).  `version` rises with every new hold: a reservation is written only
-    over the version it checked.
+    `holds` maps a payment id to {"cents": amount, "invoices": {invoice_no: cents}, and
+    what the balance pages show of it: "kind", "method", "status", "created", "masked",
+    "counts"} from the moment the payment is confirmed until it is declined, failed,
+    voided, returned or applied by the ERP.  A refund holds negative cents (it reopens
+    what it gives back).  So the holds that count are the account's unapplied portal
+    payments, read with the request context instead of a Query (docs/balance.md).
+    `version` rises with every change: a reservation is written only over the version
+    it checked.
     """
 
     class Meta(BaseMeta):
@@ -212,4 +222,6 @@ class PaymentReservations(PortalModel):
 
     account_pk = UnicodeAttribute(hash_key=True)  # company#customer_no
     holds: MapAttribute[str, Any] = MapAttribute(default=dict)
-    version = NumberAttribute(default=0)
+    # Optimistic locking: PynamoDB writes the item only over the version it was read at
+    # and raises it (repositories/payments.py); changes that need no check raise it too.
+    version = VersionAttribute()

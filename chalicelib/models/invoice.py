@@ -279,6 +279,10 @@ class ArTotals(PortalModel):
     open_credits_cents = NumberAttribute(default=0)
     erp_updated_at = UTCDateTimeAttribute(null=True)  # the latest invoice write counted
     version = NumberAttribute(default=0)  # +1 on every move: a recount saves only over what it read
+    # The newest payment in the ERP's ledger ({"entry_key", "day", "cents"}; {}: none), for the
+    # home page, moved by every ERP write of a ledger payment (`repositories.ar_totals`).
+    # Absent on items from before it: the home page reads the ledger once and stores it.
+    last_payment: MapAttribute[str, Any] = MapAttribute(null=True)
 
 
 class OpenJournals(GlobalSecondaryIndex):

@@ -30,6 +30,7 @@ from pynamodb.transactions import TransactWrite
 
 from .. import clock
 from ..models import ArJournal, ArTotals, Invoice, LedgerEntry
+from ..models.base import plain_dict
 from .dynamo import condition_failed, conditional, connection, table, transaction_refused
 from .keys import account_pk, split_account_pk
 
@@ -107,6 +108,8 @@ def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) ->
         version = int(stored.version or 0) if stored is not None else 0
         totals = ArTotals(
             pk,
+            # a recount is of the open AR; the last payment it knew stays
+            last_payment=plain_dict(stored.last_payment) if stored and stored.last_payment is not None else None,
             open_count=count,
             erp_updated_at=latest,
             version=version + 1,
@@ -280,6 +283,9 @@ class Totals:
     open_count: int
     erp_updated_at: datetime | None
     open_credits_cents: int = 0
+    # The ERP's newest ledger payment: {"entry_key", "day", "cents"}, {} when there is none,
+    # None when the item does not say (from before it did).
+    last_payment: dict | None = None
 
     @classmethod
     def from_raw(cls, raw: dict) -> "Totals":
@@ -287,12 +293,20 @@ class Totals:
             return {day: int(value["N"]) for day, value in raw.get(name, {}).get("M", {}).items()}
 
         stamp = raw.get("erp_updated_at", {}).get("S")
+        last = raw.get("last_payment", {}).get("M") if "last_payment" in raw else None
         return cls(
             days("by_due"),
             days("by_invoice_date"),
             int(raw.get("open_count", {}).get("N", 0)),
             datetime.fromisoformat(stamp) if stamp else None,
             int(raw.get("open_credits_cents", {}).get("N", 0)),
+            None
+            if last is None
+            else {
+                name: (int(value["N"]) if "N" in value else value.get("S"))
+                for name, value in last.items()
+                if name in ("entry_key", "day", "cents")
+            },
         )
 
     @classmethod
@@ -325,14 +339,19 @@ def open_credit(entry) -> int:
 
 def save_ledger_entry(item: LedgerEntry, old: LedgerEntry | None) -> bool:
     """Write the ERP's ledger entry if the stored one is still `old` (None: none stored),
-    and move the account's open credits by the difference in the same transaction."""
+    and move the account's open credits by the difference in the same transaction.  A
+    payment also becomes the account's last payment when it is the newest."""
     unchanged = (
         LedgerEntry.entry_key.does_not_exist() if old is None else LedgerEntry.erp_updated_at == old.erp_updated_at
     )
     delta = open_credit(item) - open_credit(old)
     if not delta:
-        return conditional(item.save, condition=unchanged)
-    return _with_totals(lambda tx: tx.save(item, condition=unchanged), {}, {}, {item.customer_pk: delta})
+        written = conditional(item.save, condition=unchanged)
+    else:
+        written = _with_totals(lambda tx: tx.save(item, condition=unchanged), {}, {}, {item.customer_pk: delta})
+    if written and item.kind == "payment":
+        note_last_payment(item.customer_pk, item.entry_key, item.entry_date, int(item.amount_cents))
+    return written
 
 
 def delete_ledger_entry(old: LedgerEntry) -> bool:
@@ -340,8 +359,42 @@ def delete_ledger_entry(old: LedgerEntry) -> bool:
     unchanged = LedgerEntry.erp_updated_at == old.erp_updated_at
     delta = -open_credit(old)
     if not delta:
-        return conditional(old.delete, condition=unchanged)
-    return _with_totals(lambda tx: tx.delete(old, condition=unchanged), {}, {}, {old.customer_pk: delta})
+        deleted = conditional(old.delete, condition=unchanged)
+    else:
+        deleted = _with_totals(lambda tx: tx.delete(old, condition=unchanged), {}, {}, {old.customer_pk: delta})
+    if deleted and old.kind == "payment":  # the home page reads the ledger again, once
+        conditional(
+            ArTotals(old.customer_pk).update,
+            actions=[ArTotals.last_payment.remove()],
+            condition=ArTotals.last_payment["entry_key"] == old.entry_key,
+        )
+    return deleted
+
+
+def _last_payment_map(entry_key: str, day: str, cents: int) -> dict:
+    return {"entry_key": entry_key, "day": day[:10], "cents": cents}
+
+
+def note_last_payment(pk: str, entry_key: str, day: str, cents: int) -> bool:
+    """The ERP wrote a ledger payment: it is the account's last payment if no newer one is
+    known.  Only on an item that knows its last payment (else the home page finds it)."""
+    last = ArTotals.last_payment
+    return conditional(
+        ArTotals(pk).update,
+        actions=[last.set(_last_payment_map(entry_key, day, cents))],
+        condition=last.exists() & (last["entry_key"].does_not_exist() | (last["entry_key"] <= entry_key)),
+    )
+
+
+def store_last_payment(company_id: str, customer_no: str, entry) -> bool:
+    """Backfill: the ledger's newest payment as the home page found it (None: none), stored
+    on a totals item that does not say yet; a payment the ERP writes meanwhile wins."""
+    found = _last_payment_map(entry.entry_key, entry.entry_date, int(entry.amount_cents)) if entry else {}
+    return conditional(
+        ArTotals(account_pk(company_id, customer_no)).update,
+        actions=[ArTotals.last_payment.set(found)],
+        condition=ArTotals.ar_pk.exists() & ArTotals.last_payment.does_not_exist(),
+    )
 
 
 def _with_totals(write_invoice, cents, counts, credits=None) -> bool:

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeVar
 
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from ..models import Customer, DealerLink, Membership, PartToken, Payment
@@ -85,39 +86,45 @@ def has_members(company_id: str, customer_no: str) -> bool:
 
 
 def settle_ach(payment: Payment, outcome: str, reason, updated_at: datetime, now: datetime) -> bool:
-    """Approved ACH payment → settled / returned, unless a newer ERP word is stored."""
-    actions = [Payment.status.set(outcome), Payment.erp_updated_at.set(updated_at), Payment.updated_at.set(now)]
+    """Approved ACH payment → settled / returned, unless a newer ERP word is stored.  The
+    account's hold follows in the same transaction: settled restates it, returned drops it."""
+    actions: list[Action] = [
+        Payment.status.set(outcome),
+        Payment.erp_updated_at.set(updated_at),
+        Payment.updated_at.set(now),
+    ]
     if outcome == "returned":
         # A returned payment no longer reduces what the customer owes.
         actions.append(Payment.unapplied_pk.remove())
         if reason:
             actions.append(Payment.result_message.set(reason))
-    if not conditional(
-        payment.update,
-        actions=actions,
-        condition=(
-            (Payment.erp_updated_at.does_not_exist() | (Payment.erp_updated_at < updated_at))
-            & Payment.status.is_in("approved", "settled", "returned")
-            & (Payment.method == "ach")
-        ),
-    ):
-        return False
-    if outcome == "returned":  # the money came back: the invoices are open again
-        payments.release_hold(payment.company_id, payment.customer_no, payment.payment_id)
-    return True
+    condition = (
+        (Payment.erp_updated_at.does_not_exist() | (Payment.erp_updated_at < updated_at))
+        & Payment.status.is_in("approved", "settled", "returned")
+        & (Payment.method == "ach")
+    )
+    # The money came back: the invoices are open again (the hold goes with the status).
+    hold = payments.drop_hold(payment) if outcome == "returned" else payments.restate_hold(payment, outcome)
+    return payments.transition(payment, actions, condition, hold)
 
 
 def mark_applied(company_id: str, payment_ids: Iterable[str]) -> None:
-    """The ERP applied these portal payments: they stop reducing shown balances."""
-    for payment_id in payment_ids:
-        payment = Payment(company_id, payment_id)
-        if not conditional(
-            payment.update, actions=[Payment.unapplied_pk.remove()], condition=Payment.unapplied_pk.exists()
+    """The ERP applied these portal payments: they stop reducing shown balances.  The
+    payment leaves the `unapplied` index and its hold leaves the account's item in one
+    transaction (the balance pages read the item), so a crash between them cannot count
+    the payment twice; a retry finds it applied and only makes sure the hold is gone."""
+    wanted = list(dict.fromkeys(payment_ids))
+    found = [p for start in range(0, len(wanted), 100) for p in payments.many(company_id, wanted[start : start + 100])]
+    for payment in found:
+        if payment.unapplied_pk and payments.transition(
+            payment,
+            [Payment.unapplied_pk.remove()],
+            Payment.unapplied_pk.exists(),
+            payments.drop_hold(payment),
         ):
             continue
-        # The invoices' balances say it now: the account's hold on them goes
-        # (repositories/payments.py, reservations).
-        payments.release_hold(company_id, payment.customer_no, payment_id)
+        # Applied before (a retried push) or by a write from before holds moved with it.
+        payments.release_hold(company_id, payment.customer_no, payment.payment_id)
 
 
 def statement(company_id: str, customer_no: str, statement_date: str):

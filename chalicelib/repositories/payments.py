@@ -4,10 +4,11 @@ Each function is one access pattern of docs/data-model.md (rows 46–51 and the
 payments list of the administrators).
 """
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -19,6 +20,7 @@ from . import paging
 from .dynamo import ITEM_CONDITION_FAILED, cancel_reasons, conditional, connection
 from .keys import account_pk
 
+logger = logging.getLogger(__name__)
 NOT_PAYMENTS = ("reviewed", "expired")  # reviews nobody confirmed: nothing was charged
 
 
@@ -95,12 +97,14 @@ def resolve(
             actions.append(Payment.receipt_company.set(payment.company_id))
         if payment.kind == "refund":  # lowers the amount paid until the ERP applies it
             actions.append(Payment.unapplied_pk.set(account_pk(payment.company_id, payment.customer_no)))
-            hold = _add_hold(payment)
+            hold = _add_hold(payment, masked_account)
+        else:  # the balance pages show it approved, from the account's item
+            hold = _restate_hold(payment, "approved", masked_account)
     else:  # not money: stop counting it against the balances
         actions.append(Payment.unapplied_pk.remove())
         if payment.kind == "payment":
             hold = _drop_hold(payment)
-    return _transition(payment, actions, Payment.status == "pending", hold)
+    return transition(payment, actions, Payment.status == "pending", hold)
 
 
 def mark_unresolved(payment: Payment, needs_attention: bool, message: str) -> bool:
@@ -120,7 +124,7 @@ def mark_unresolved(payment: Payment, needs_attention: bool, message: str) -> bo
 def mark_voided(payment: Payment, message: str) -> bool:
     """approved → voided: back into the ERP feed, no longer lowers the balances, and
     its hold is given back (one transaction)."""
-    return _transition(
+    return transition(
         payment,
         [
             Payment.status.set("voided"),
@@ -234,12 +238,58 @@ RESERVED, NOT_REVIEWED, HOLDS_CHANGED = "reserved", "not reviewed", "holds chang
 
 
 @dataclass
+class PortalPayment:
+    """A portal payment the ERP has not applied yet, as the account's reservation item
+    keeps it for the balance pages (the fields of `Payment` those pages show)."""
+
+    payment_id: str
+    amount_cents: int  # a refund is negative
+    allocations: dict[str, int]
+    kind: str
+    method: str
+    status: str
+    created_at: datetime | None
+    masked_account: str | None = None
+
+
+@dataclass
 class Holds:
     """An account's reservation item as read."""
 
     account_pk: str
     holds: dict[str, dict]  # payment id -> {"cents": int, "invoices": {invoice_no: int}}
     version: int | None  # None: no item yet
+    # payment id -> what the balance pages show of it (kind, method, status, created,
+    # masked, and `counts`: False for a parts order's payment, which pays no balance).
+    # Holds written before these fields existed have none (see `portal_payments`).
+    details: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """The item exists and every hold carries what the balance pages show."""
+        return self.version is not None and all("counts" in self.details.get(pid, {}) for pid in self.holds)
+
+    def portal_payments(self) -> list[PortalPayment]:
+        """The unapplied portal payments (pending, approved and settled sales, approved
+        refunds) the balances are lowered by; only meaningful when `complete`."""
+        found = []
+        for payment_id, hold in self.holds.items():
+            detail = self.details.get(payment_id, {})
+            if not detail.get("counts"):
+                continue
+            found.append(
+                PortalPayment(
+                    payment_id,
+                    hold["cents"],
+                    dict(hold["invoices"]),
+                    detail.get("kind", "payment"),
+                    detail.get("method", ""),
+                    detail.get("status", "pending"),
+                    datetime.fromisoformat(detail["created"]) if detail.get("created") else id_time(payment_id),
+                    detail.get("masked"),
+                )
+            )
+        return sorted(found, key=lambda p: p.payment_id)
 
     def by_invoice(self, exclude: str = "") -> dict[str, int]:
         """Cents held per invoice by every payment but `exclude`."""
@@ -251,11 +301,59 @@ class Holds:
         return totals
 
 
-def _hold_of(payment: Payment) -> dict:
-    return {
+def _hold_of(payment: Payment, status: str | None = None, masked: str | None = None) -> dict:
+    """A payment's hold: what it holds of the invoices, and what the balance pages show
+    of it, so that they read the account's item instead of the payments (one read)."""
+    hold: dict = {
         "cents": int(payment.amount_cents),
         "invoices": {no: int(c) for no, c in plain_dict(payment.allocations).items()},
+        "kind": payment.kind or "payment",
+        "method": payment.method or "",
+        "status": status or payment.status,
+        "counts": not payment.parts_order_id,  # a parts order's payment pays no open balance
     }
+    if payment.created_at:
+        hold["created"] = payment.created_at.isoformat()
+    if masked or payment.masked_account:
+        hold["masked"] = masked or payment.masked_account
+    return hold
+
+
+def hold_of(payment: Payment) -> dict:
+    """A payment's hold as a confirm writes it (for seeding an account's item)."""
+    return _hold_of(payment)
+
+
+def holds_of_raw(company_id: str, customer_no: str, raw: dict | None) -> Holds:
+    """An account's reservation item from DynamoDB's answer (the request context's batch)."""
+    if raw is None:
+        return Holds(account_pk(company_id, customer_no), {}, None)
+    return _holds_of(PaymentReservations.from_raw_data(raw))
+
+
+def account_holds(company_id: str, customer_no: str) -> Holds:
+    """The account's reservation item as it is (1 consistent GetItem; version None: none)."""
+    try:
+        return _holds_of(PaymentReservations.get(account_pk(company_id, customer_no), consistent_read=True))
+    except PaymentReservations.DoesNotExist:
+        return Holds(account_pk(company_id, customer_no), {}, None)
+
+
+def _split(item: PaymentReservations) -> tuple[dict, dict]:
+    """(what each payment holds, what the pages show of it) of an item's holds."""
+    holds, details = {}, {}
+    for payment_id, hold in plain_dict(item.holds).items():
+        holds[payment_id] = {
+            "cents": int(hold.get("cents", 0)),
+            "invoices": {no: int(c) for no, c in hold.get("invoices", {}).items()},
+        }
+        details[payment_id] = {k: v for k, v in hold.items() if k not in ("cents", "invoices")}
+    return holds, details
+
+
+def _holds_of(item: PaymentReservations) -> Holds:
+    holds, details = _split(item)
+    return Holds(item.account_pk, holds, int(item.version or 0), details)
 
 
 def read_holds(company_id: str, customer_no: str) -> Holds:
@@ -265,15 +363,52 @@ def read_holds(company_id: str, customer_no: str) -> Holds:
     try:
         item = PaymentReservations.get(pk, consistent_read=True)
     except PaymentReservations.DoesNotExist:
-        return Holds(pk, {p.payment_id: _hold_of(p) for p in Payment.unapplied.query(pk)}, None)
-    holds = {
-        payment_id: {
-            "cents": int(hold.get("cents", 0)),
-            "invoices": {no: int(c) for no, c in hold.get("invoices", {}).items()},
-        }
-        for payment_id, hold in plain_dict(item.holds).items()
-    }
-    return Holds(pk, holds, int(item.version or 0))
+        seeded = PaymentReservations(pk, holds={p.payment_id: _hold_of(p) for p in Payment.unapplied.query(pk)})
+        holds, details = _split(seeded)
+        return Holds(pk, holds, None, details)
+    return _holds_of(item)
+
+
+def portal_payments(holds: Holds) -> list:
+    """The account's unapplied portal payments for the balances: from its reservation item
+    when that is complete (no read), else one Query of the `unapplied` index, and the item
+    is completed from it (`complete_holds`) so the next page needs no Query."""
+    if holds.complete:
+        return holds.portal_payments()
+    unapplied = sorted(Payment.unapplied.query(holds.account_pk), key=lambda p: p.payment_id)
+    try:
+        complete_holds(holds, unapplied)
+    except PynamoDBException as error:  # the page has what it needs; a later one completes it
+        logger.warning("reservation item not completed", extra={"account": holds.account_pk, "error": str(error)[:200]})
+    return unapplied
+
+
+def complete_holds(holds: Holds, unapplied: list[Payment]) -> bool:
+    """Backfill (docs/payments.md): give an account's reservation item what the balance
+    pages read, from its unapplied payments read after the item.  Written only over the
+    version read (every change of the holds raises it), so a payment confirmed, released
+    or resolved meanwhile makes this write fail and a later page try again.  An account
+    without an item gets an empty one only when nothing is unapplied; one with unapplied
+    payments but no item keeps the Query until its first confirm writes the item."""
+    by_id = {p.payment_id: p for p in unapplied}
+    if holds.version is None:
+        if by_id:
+            return False
+        return conditional(
+            PaymentReservations(holds.account_pk, holds={}).save,
+            condition=PaymentReservations.account_pk.does_not_exist(),
+        )
+    if set(by_id) - set(holds.holds):  # unapplied but not held: left as it is
+        return False
+    completed = {}
+    for payment_id, hold in holds.holds.items():
+        payment = by_id.get(payment_id)
+        if payment is not None:
+            completed[payment_id] = _hold_of(payment)
+        else:  # held but no longer lowering the balance (a parts order's payment)
+            completed[payment_id] = dict(hold, **holds.details.get(payment_id, {}), counts=False)
+    item = PaymentReservations(holds.account_pk, version=holds.version)
+    return conditional(item.update, actions=[PaymentReservations.holds.set(completed)])
 
 
 def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) -> str:
@@ -283,21 +418,21 @@ def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) 
     gets HOLDS_CHANGED and checks again.  NOT_REVIEWED: it left `reviewed` meanwhile
     (a second click confirmed it first, or it expired)."""
     now = clock.utcnow()
+    # `version` is a VersionAttribute: PynamoDB adds "version = <read>" (or "no item") and
+    # raises it by one, so this is written only over the holds that were checked.
     item = PaymentReservations(holds.account_pk)
+    if holds.version is not None:
+        item.version = holds.version
     hold_actions: list[Action]
-    unchanged: Condition
+    unchanged: Condition | None = None
     if holds.version is None:
+        seeded = {pid: dict(hold, **holds.details.get(pid, {})) for pid, hold in holds.holds.items()}
         hold_actions = [
-            PaymentReservations.holds.set(dict(holds.holds, **{payment.payment_id: _hold_of(payment)})),
-            PaymentReservations.version.set(1),
+            PaymentReservations.holds.set(dict(seeded, **{payment.payment_id: _hold_of(payment, "pending")}))
         ]
         unchanged = PaymentReservations.account_pk.does_not_exist()
     else:
-        hold_actions = [
-            PaymentReservations.holds[payment.payment_id].set(_hold_of(payment)),
-            PaymentReservations.version.set(holds.version + 1),
-        ]
-        unchanged = PaymentReservations.version == holds.version
+        hold_actions = [PaymentReservations.holds[payment.payment_id].set(_hold_of(payment, "pending"))]
     try:
         with TransactWrite(connection=connection(Payment)) as tx:
             actions: list[Action] = [
@@ -323,27 +458,41 @@ def reserve_and_confirm(payment: Payment, holds: Holds, transaction_token: str) 
 HoldChange = tuple[PaymentReservations, list[Action], Condition]
 
 
+def _reservations(company_id: str, customer_no: str) -> PaymentReservations:
+    """The account's item for a change that needs no version check (it only makes room,
+    or restates a hold): written with `add_version_condition=False`, it still raises the
+    version, so a confirm or a backfill that read the holds before it writes nothing."""
+    return PaymentReservations(account_pk(company_id, customer_no), version=0)
+
+
 def _drop_hold(payment: Payment) -> HoldChange:
-    item = PaymentReservations(account_pk(payment.company_id, payment.customer_no))
     return (
-        item,
+        _reservations(payment.company_id, payment.customer_no),
         [PaymentReservations.holds[payment.payment_id].remove()],
         PaymentReservations.holds[payment.payment_id].exists(),
     )
 
 
-def _add_hold(payment: Payment) -> HoldChange:
+def _add_hold(payment: Payment, masked: str | None = None) -> HoldChange:
     """A refund reopens what it gives back: a negative hold (no version check: it only
     makes room)."""
-    item = PaymentReservations(account_pk(payment.company_id, payment.customer_no))
     return (
-        item,
-        [PaymentReservations.holds[payment.payment_id].set(_hold_of(payment))],
+        _reservations(payment.company_id, payment.customer_no),
+        [PaymentReservations.holds[payment.payment_id].set(_hold_of(payment, "approved", masked))],
         PaymentReservations.holds.exists(),
     )
 
 
-def _transition(payment: Payment, actions: list[Action], condition: Condition, hold: HoldChange | None) -> bool:
+def _restate_hold(payment: Payment, status: str, masked: str | None = None) -> HoldChange:
+    """The hold stays; what the balance pages show of it follows the payment's status."""
+    hold = PaymentReservations.holds[payment.payment_id]
+    actions = [hold["status"].set(status)]
+    if masked:
+        actions.append(hold["masked"].set(masked))
+    return (_reservations(payment.company_id, payment.customer_no), actions, hold.exists())
+
+
+def transition(payment: Payment, actions: list[Action], condition: Condition, hold: HoldChange | None) -> bool:
     """A conditional status change with its hold change in one transaction; False when
     the payment's condition failed.  A payment from before reservations (no hold to
     drop, no item to add to) changes status alone."""
@@ -352,7 +501,7 @@ def _transition(payment: Payment, actions: list[Action], condition: Condition, h
         try:
             with TransactWrite(connection=connection(Payment)) as tx:
                 tx.update(payment, actions=actions, condition=condition)
-                tx.update(item, actions=hold_actions, condition=hold_condition)
+                tx.update(item, actions=hold_actions, condition=hold_condition, add_version_condition=False)
             return True
         except TransactWriteError as error:
             reasons = cancel_reasons(error)
@@ -366,10 +515,21 @@ def _transition(payment: Payment, actions: list[Action], condition: Condition, h
 
 
 def release_hold(company_id: str, customer_no: str, payment_id: str) -> bool:
-    """The ERP applied (or returned) the payment: its invoices' balances say it now."""
-    item = PaymentReservations(account_pk(company_id, customer_no))
+    """The ERP applied (or returned) the payment: its invoices' balances say it now.
+    Idempotent: a hold already gone (a retry) is left alone."""
     return conditional(
-        item.update,
+        _reservations(company_id, customer_no).update,
         actions=[PaymentReservations.holds[payment_id].remove()],
         condition=PaymentReservations.holds[payment_id].exists(),
+        add_version_condition=False,
     )
+
+
+def drop_hold(payment: Payment) -> HoldChange:
+    """The hold change of a payment the ERP applied or returned (repositories/erp.py)."""
+    return _drop_hold(payment)
+
+
+def restate_hold(payment: Payment, status: str) -> HoldChange:
+    """The hold change of a payment whose status the ERP moved (ACH settled)."""
+    return _restate_hold(payment, status)

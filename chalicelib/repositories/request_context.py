@@ -7,6 +7,13 @@ its web access (access type, hidden pages, search-all) and its dealer codes (the
 summary item of models/customer.py `DealerLink`).  They live in five tables under
 keys the session already names, so one BatchGetItem reads them all, consistently:
 a change made by an administrator or the ERP is seen by the very next request.
+
+The same batch reads the account's two balance items, `ArTotals` (open invoices per
+day, open credits) and `PaymentReservations` (the portal payments the ERP has not
+applied yet, with what the pages show of them): the home page, /account, its history,
+the pay form and statements compute the balance from them without a read of their own
+(services/balance.py).  They are kept as DynamoDB returned them, parsed only by the
+pages that use them.
 """
 
 from dataclasses import dataclass
@@ -38,12 +45,22 @@ def _dynamodb() -> Connection:
 
 
 @dataclass
+class BalanceItems:
+    """The account's AR totals and reservation items as the batch read them (None: no
+    such item yet; services/balance.py builds or backfills it then)."""
+
+    totals_raw: dict | None
+    reservations_raw: dict | None
+
+
+@dataclass
 class Context:
     user: User | None
     membership: Membership | None = None
     bill_to: Customer | None = None
     web_access: WebAccess | None = None
     dealer_codes: tuple[str, ...] = ()
+    balance_items: BalanceItems | None = None
 
 
 def _key(model: type[Model], hash_value: str, range_value: str | None = None) -> dict:
@@ -70,21 +87,32 @@ def load(user_id: str, account_pk: str | None) -> Context:
     membership, bill-to, web access and dealer codes: one BatchGetItem (plus a retry of
     any keys DynamoDB leaves unprocessed)."""
     wanted: dict[type[Model], list[dict]] = {User: [_key(User, user_id)]}
+    raw_models: tuple[type[Model], ...] = ()
     if account_pk:
+        # Imported here: the request pipeline's import stays free of these model modules.
+        from ..models import ArTotals, PaymentReservations
+
         wanted[Membership] = [_key(Membership, user_id, account_pk)]
         wanted[Customer] = [_key(Customer, account_pk, BILL_TO)]
         wanted[WebAccess] = [_key(WebAccess, account_pk)]
         wanted[DealerLink] = [_key(DealerLink, *dealer_codes_key(account_pk))]
+        raw_models = (ArTotals, PaymentReservations)
+        for model in raw_models:
+            wanted[model] = [_key(model, account_pk)]
     models = {model.Meta.table_name: model for model in wanted}
     request = {model.Meta.table_name: {"Keys": keys, "ConsistentRead": True} for model, keys in wanted.items()}
     found: dict[type[Model], Model] = {}
+    raws: dict[type[Model], dict] = {}
     for _attempt in range(ATTEMPTS):
         if not request:
             break
         answer = _dynamodb().dispatch("BatchGetItem", {"RequestItems": request})
         for table, items in answer.get("Responses", {}).items():
             for raw in items:
-                found[models[table]] = models[table].from_raw_data(raw)
+                if models[table] in raw_models:
+                    raws[models[table]] = raw
+                else:
+                    found[models[table]] = models[table].from_raw_data(raw)
         request = answer.get("UnprocessedKeys") or {}
     if request:
         # DynamoDB is shedding load: "try again" (503, chalicelib/faults.py), not a 500.
@@ -96,4 +124,5 @@ def load(user_id: str, account_pk: str | None) -> Context:
         bill_to=_item(found, Customer),
         web_access=_item(found, WebAccess),
         dealer_codes=tuple(sorted(summary.codes or ())) if summary else (),
+        balance_items=BalanceItems(raws.get(raw_models[0]), raws.get(raw_models[1])) if raw_models else None,
     )

@@ -5,12 +5,16 @@ Every balance here comes from `services.balance` (the one balance rule)."""
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ..models import Company, Invoice
 from ..repositories import invoices, ledger, paging
 from ..repositories.invoices import AnyInvoice, InvoiceHeader
 from . import balance as balance_rule
 from .balance import BUCKETS, Balance, _add_by_day, bucket, company_today, due_date  # noqa: F401
+
+if TYPE_CHECKING:
+    from ..repositories.request_context import BalanceItems
 
 
 @dataclass
@@ -33,11 +37,19 @@ class ArSummary:
     balance: Balance | None = None
 
 
-def open_ar(company: Company, customer_no: str, terms_days: int = 30, now: datetime | None = None) -> ArSummary:
+def open_ar(
+    company: Company,
+    customer_no: str,
+    terms_days: int = 30,
+    now: datetime | None = None,
+    items: "BalanceItems | None" = None,
+) -> ArSummary:
     """The pay form: the balance and aging of the whole account as /account reads them (the
-    AR totals, services/balance.account_balance), and every open invoice still to pay."""
-    account = balance_rule.account_balance(company, customer_no, terms_days, now)
+    AR totals, services/balance.account_balance), and every open invoice still to pay (1
+    Query per MB of open invoices, no cap; the invoices the portal payments pay are among
+    them, so they are not read again)."""
     page = invoices.open_ar(company.company_id, customer_no)
+    account = balance_rule.account_balance(company, customer_no, terms_days, now, items, page.items)
     return ArSummary(
         _still_to_pay(page.items, account.unapplied, account.today, terms_days),
         account.balance.buckets,
@@ -105,10 +117,12 @@ def account_view(
     terms_days: int = 30,
     cursor: str | None = None,
     now: datetime | None = None,
+    items: "BalanceItems | None" = None,
 ) -> AccountView:
-    """Three or four reads whatever the account's size: the totals item, the unapplied
-    portal payments (and the invoices they pay), one page of open invoices."""
-    account = balance_rule.account_balance(company, customer_no, terms_days, now)
+    """One or two reads whatever the account's size, besides the request context's
+    (`items`: the totals and the unapplied portal payments): the invoices those payments
+    pay (only when there are some) and one page of open invoices."""
+    account = balance_rule.account_balance(company, customer_no, terms_days, now, items)
     page = invoices.open_ar_page(company.company_id, customer_no, cursor)
     rows = _still_to_pay(page.items, account.unapplied, account.today, terms_days)
     return AccountView(
@@ -210,12 +224,14 @@ def history(
     date_to: str,
     cursor: str | None,
     opening: int | None = None,
+    items: "BalanceItems | None" = None,
 ) -> LedgerView:
     """Account History: the ERP's ledger and, by the balance rule, the portal payments the
     ERP has not applied yet (they are not in its ledger), so that the closing balance is
     the balance due.  Those made before the period are in the opening balance; those in
     it are merged by date into its last page (they are recent: the ERP applies them)."""
-    portal = [(portal_day(p, company), p) for p in ledger.unapplied_payments(company.company_id, customer_no)]
+    unapplied = balance_rule.unapplied_portal_payments(company, customer_no, items)
+    portal = [(portal_day(p, company), p) for p in unapplied]
     earlier = sum(int(p.amount_cents) for day, p in portal if day < date_from)
     view = account_history(company.company_id, customer_no, date_from, date_to, cursor, opening)
     if opening is None:  # computed from the ledger: the portal payments before the period count

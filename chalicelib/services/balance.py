@@ -17,11 +17,15 @@ credit.  So the buckets always add up to the balance due.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock
 from ..models import Company
 from ..models.base import plain_dict
-from ..repositories import ar_totals, invoices, ledger
+from ..repositories import ar_totals, invoices, payments
+
+if TYPE_CHECKING:
+    from ..repositories.request_context import BalanceItems
 
 BUCKETS = ["Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 days"]
 
@@ -120,10 +124,17 @@ def _off_oldest(buckets: list[int], cents: int) -> None:
 
 
 # ---------------------------------------------------------------- whole account, today
-def _allocated(company_id: str, portal_payments: list, today: date, terms_days: int) -> dict[str, tuple[int, int]]:
-    """(balance, bucket) of the open invoices the portal payments allocate to (1 BatchGetItem)."""
+def _allocated(
+    company_id: str, portal_payments: list, today: date, terms_days: int, open_invoices: Sequence | None = None
+) -> dict[str, tuple[int, int]]:
+    """(balance, bucket) of the open invoices the portal payments allocate to: from
+    `open_invoices` when the caller read every open invoice (the pay form), else
+    1 BatchGetItem."""
     wanted = [n for n, cents in allocations(portal_payments).items() if cents]
-    found = invoices.many(company_id, wanted, invoices.AR_ATTRIBUTES) if wanted else {}
+    if open_invoices is not None:
+        found = {inv.invoice_no: inv for inv in open_invoices if inv.invoice_no in wanted}
+    else:
+        found = invoices.many(company_id, wanted, invoices.AR_ATTRIBUTES) if wanted else {}
     return {
         no: (int(inv.balance_cents), bucket((today - due_date(inv, terms_days)).days))
         for no, inv in found.items()
@@ -155,21 +166,43 @@ class AccountBalance:
     today: date
 
 
+def unapplied_portal_payments(company: Company, customer_no: str, items: "BalanceItems | None" = None) -> list:
+    """The portal payments the ERP has not applied yet, oldest first: from the account's
+    reservation item (read with the request context: no call; else 1 GetItem), or, for an
+    item from before it carried them, 1 Query of the `unapplied` index while the item is
+    backfilled (repositories/payments.portal_payments)."""
+    if items is not None:
+        holds = payments.holds_of_raw(company.company_id, customer_no, items.reservations_raw)
+    else:
+        holds = payments.account_holds(company.company_id, customer_no)
+    return payments.portal_payments(holds)
+
+
 def account_balance(
-    company: Company, customer_no: str, terms_days: int = 30, now: datetime | None = None
+    company: Company,
+    customer_no: str,
+    terms_days: int = 30,
+    now: datetime | None = None,
+    items: "BalanceItems | None" = None,
+    open_invoices: Sequence | None = None,
 ) -> AccountBalance:
     """Today's balance of the whole account at a constant cost: the AR totals item (open
-    invoices per day and open credits), the unapplied portal payments, and the invoices
-    those payments allocate to (1 GetItem, 1 Query, 0–1 BatchGetItem)."""
+    invoices per day and open credits), the unapplied portal payments (the account's
+    reservation item), both read with the request context (`items`; without them 2
+    GetItem), and the invoices those payments allocate to (0–1 BatchGetItem; none when
+    the caller passes every open invoice as `open_invoices`)."""
     today = company_today(company, now)
-    totals = ar_totals.current(company.company_id, customer_no)
-    portal_payments = ledger.unapplied_payments(company.company_id, customer_no)
+    if items is not None and items.totals_raw is not None:
+        totals = ar_totals.Totals.from_raw(items.totals_raw)
+    else:  # not read with the request, or built now from `ar_open` (the account's first read)
+        totals = ar_totals.current(company.company_id, customer_no)
+    portal_payments = unapplied_portal_payments(company, customer_no, items)
     invoice_buckets = [0] * len(BUCKETS)
     _add_by_day(invoice_buckets, totals.by_due, today)
     _add_by_day(invoice_buckets, totals.by_invoice_date, today - timedelta(days=terms_days))
     balance = settle(
         invoice_buckets,
-        _allocated(company.company_id, portal_payments, today, terms_days),
+        _allocated(company.company_id, portal_payments, today, terms_days, open_invoices),
         totals.open_credits_cents,
         portal_payments,
     )

@@ -6,13 +6,22 @@ reads it (`balance.account_balance`: the AR totals item, the unapplied portal pa
 and one Query of the newest ledger entries for the last payment the ERP recorded.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from pynamodb.exceptions import PynamoDBException
 
 from ..models import Company
-from ..repositories import invoices, ledger
+from ..repositories import ar_totals, invoices, ledger
 from ..repositories.ar_totals import OLD
 from . import balance as balance_rule
+
+if TYPE_CHECKING:
+    from ..repositories.request_context import BalanceItems
+
+logger = logging.getLogger(__name__)
 
 # The ERP's statuses of an open order, in the order the home page lists them: what the
 # customer can act on (pick up) first.  Unknown statuses follow, by name.
@@ -83,7 +92,7 @@ def _due_days(totals, terms_days: int) -> dict[date, int]:
     return days
 
 
-def _last_payment(portal_payments, erp_entry, company: Company) -> LastPayment | None:
+def _last_payment(portal_payments, erp_payment: tuple[date, int] | None, company: Company) -> LastPayment | None:
     """The newer of the newest portal payment the ERP has not applied yet (already read
     for the balance) and the newest payment the ERP recorded."""
     from .payments import METHOD_LABELS
@@ -99,19 +108,36 @@ def _last_payment(portal_payments, erp_entry, company: Company) -> LastPayment |
                 )
             )
             break
-    if erp_entry is not None:
-        candidates.append(
-            LastPayment(
-                date.fromisoformat(erp_entry.entry_date[:10]),
-                -int(erp_entry.amount_cents),
-                f"Recorded by {company.name}",
-            )
-        )
+    if erp_payment is not None:
+        candidates.append(LastPayment(erp_payment[0], -erp_payment[1], f"Recorded by {company.name}"))
     return max(candidates, key=lambda p: p.day) if candidates else None
 
 
-def dashboard(company: Company, customer_no: str, terms_days: int = 30, now: datetime | None = None) -> Dashboard:
-    account = balance_rule.account_balance(company, customer_no, terms_days, now)
+def _erp_last_payment(company: Company, customer_no: str, account) -> tuple[date, int] | None:
+    """(day, cents) of the ERP's newest ledger payment: from the AR totals item (no call),
+    or, on an item from before it said, one Query of the newest ledger entries, which is
+    then stored on the item (repositories/ar_totals.store_last_payment)."""
+    known = account.totals.last_payment
+    if known is None:
+        entry = ledger.latest_payment(company.company_id, customer_no)
+        try:
+            ar_totals.store_last_payment(company.company_id, customer_no, entry)
+        except PynamoDBException:  # shown already; a later home page stores it
+            logger.warning("last payment not stored", extra={"customer_no": customer_no})
+        return (date.fromisoformat(entry.entry_date[:10]), int(entry.amount_cents)) if entry else None
+    if not known:
+        return None
+    return date.fromisoformat(str(known["day"])[:10]), int(known["cents"])
+
+
+def dashboard(
+    company: Company,
+    customer_no: str,
+    terms_days: int = 30,
+    now: datetime | None = None,
+    items: "BalanceItems | None" = None,
+) -> Dashboard:
+    account = balance_rule.account_balance(company, customer_no, terms_days, now, items)
     today = account.today
     owed = account.balance.total_cents
     past_due = max(sum(account.balance.buckets[1:]), 0) if owed > 0 else 0
@@ -135,7 +161,6 @@ def dashboard(company: Company, customer_no: str, terms_days: int = 30, now: dat
         StatusCount(status, status_label(status), counts[status]) for status in sorted(counts, key=_status_rank)
     ]
 
-    erp_payment = ledger.latest_payment(company.company_id, customer_no)
     return Dashboard(
         balance_due_cents=owed,
         past_due_cents=past_due,
@@ -146,5 +171,5 @@ def dashboard(company: Company, customer_no: str, terms_days: int = 30, now: dat
         by_status=by_status,
         backordered_lines=len(lines),
         backordered=lines[:BACKORDERS_SHOWN],
-        last_payment=_last_payment(account.portal_payments, erp_payment, company),
+        last_payment=_last_payment(account.portal_payments, _erp_last_payment(company, customer_no, account), company),
     )

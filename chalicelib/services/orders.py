@@ -8,12 +8,16 @@ records.  Anything else is "not found".
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..models import Invoice
 from ..models.base import plain_dict
-from ..repositories import audit, invoices, ledger, paging
+from ..repositories import audit, invoices, ledger, paging, payments
 from ..repositories.invoices import AnyInvoice, Criteria
 from . import balance
+
+if TYPE_CHECKING:
+    from ..repositories.request_context import BalanceItems
 
 
 @dataclass
@@ -60,6 +64,16 @@ def _matches(invoice: Invoice, state: str, criteria: Criteria) -> bool:
     )
 
 
+def _unapplied_by_invoice(company_id: str, customer_no: str, items: "BalanceItems | None") -> dict[str, int]:
+    """Cents per invoice of the unapplied portal payments: from the account's reservation
+    item read with the request context (no call), else 1 Query of the `unapplied` index."""
+    if items is not None:
+        holds = payments.holds_of_raw(company_id, customer_no, items.reservations_raw)
+        if holds.complete:
+            return balance.allocations(holds.portal_payments())
+    return ledger.unapplied_by_invoice(company_id, customer_no)
+
+
 def customer_orders(
     company_id: str,
     customer_no: str,
@@ -67,9 +81,10 @@ def customer_orders(
     criteria: Criteria,
     cursor: str | None,
     invoice_no: str | None = None,
+    items: "BalanceItems | None" = None,
 ) -> Listing:
     """Current Orders (state open) or History (state closed) of one customer."""
-    unapplied = ledger.unapplied_by_invoice(company_id, customer_no) if state == "open" else {}
+    unapplied = _unapplied_by_invoice(company_id, customer_no, items) if state == "open" else {}
     if invoice_no:  # an invoice number is a key: one GetItem
         invoice = invoices.get(company_id, invoice_no.strip().upper())
         found = (
@@ -145,11 +160,13 @@ def _decode_positions(cursor: str | None, codes: list[str]) -> dict[str, str | N
     return positions
 
 
-def invoice_for_customer(company_id: str, customer_no: str, invoice_no: str) -> Detail | None:
+def invoice_for_customer(
+    company_id: str, customer_no: str, invoice_no: str, items: "BalanceItems | None" = None
+) -> Detail | None:
     invoice = invoices.get(company_id, invoice_no)
     if invoice is None or invoice.customer_no != customer_no:
         return None
-    return _detail(company_id, invoice)
+    return _detail(company_id, invoice, items=items)
 
 
 def invoice_for_dealer(company_id: str, dealer_codes: list[str], invoice_no: str) -> Detail | None:
@@ -174,10 +191,22 @@ def search_any(company_id: str, invoice_no: str, actor: str, account_pk: str, so
     return _detail(company_id, invoice, with_payments=False) if invoice else None
 
 
-def _detail(company_id: str, invoice: Invoice, with_payments: bool = True) -> Detail:
+def _unapplied_payments(company_id: str, customer_no: str, items: "BalanceItems | None") -> list:
+    """The account's unapplied portal payments: from its reservation item read with the
+    request context (the session's own account), else 1 Query of the `unapplied` index."""
+    if items is not None:
+        holds = payments.holds_of_raw(company_id, customer_no, items.reservations_raw)
+        if holds.complete:
+            return holds.portal_payments()
+    return ledger.unapplied_payments(company_id, customer_no)
+
+
+def _detail(
+    company_id: str, invoice: Invoice, with_payments: bool = True, items: "BalanceItems | None" = None
+) -> Detail:
     if not with_payments:
         return Detail(invoice, int(invoice.balance_cents or 0))
-    unapplied = ledger.unapplied_payments(company_id, invoice.customer_no) if invoice.balance_cents else []
+    unapplied = _unapplied_payments(company_id, invoice.customer_no, items) if invoice.balance_cents else []
     pending = [
         (p, int(_allocation(p, invoice.invoice_no)), False) for p in unapplied if _allocation(p, invoice.invoice_no)
     ]

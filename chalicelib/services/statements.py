@@ -24,11 +24,16 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock
-from ..models import Company, Payment, Statement
+from ..models import Company, Statement
 from ..repositories import invoices, ledger, statements
 from . import account
+from . import balance as balance_rule
+
+if TYPE_CHECKING:
+    from ..repositories.request_context import BalanceItems
 
 BALANCE_FORWARD = account.KIND_LABELS["balance_forward"]  # the ledger rows carry labels
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -88,14 +93,20 @@ class StatementView:
         return max(self.total_due_cents - self.paid_since_cents, 0)
 
 
-def _local_date(payment: Payment, company: Company) -> date:
+def _local_date(payment, company: Company) -> date:
     return payment.created_at.astimezone(clock.zone(company.time_zone)).date()
 
 
 def build(
-    company: Company, customer_no: str, statement_date: date, terms_days: int = 30, previous_date: date | None = None
+    company: Company,
+    customer_no: str,
+    statement_date: date,
+    terms_days: int = 30,
+    previous_date: date | None = None,
+    items: "BalanceItems | None" = None,
 ) -> StatementView:
-    """The statement of one customer as of `statement_date`."""
+    """The statement of one customer as of `statement_date`; the unapplied portal payments
+    come from the account's reservation item (`items`: read with the request context)."""
     company_id = company.company_id
     previous = previous_date or month_before(statement_date)
     history = account.account_history(
@@ -112,7 +123,8 @@ def build(
         opening, rows = rows[restated[-1]].amount_cents, rows[restated[-1] + 1 :]
     activity = [Activity(row.entry_date, row.kind, row.reference, row.amount_cents) for row in rows]
     portal, paid_since, portal_total = [], 0, 0
-    for payment in sorted(ledger.unapplied_payments(company_id, customer_no), key=lambda p: p.payment_id):
+    unapplied = balance_rule.unapplied_portal_payments(company, customer_no, items)
+    for payment in sorted(unapplied, key=lambda p: p.payment_id):
         paid_on = _local_date(payment, company)
         if paid_on > statement_date:
             paid_since += int(payment.amount_cents)
@@ -158,9 +170,15 @@ def build(
     )
 
 
-def current(company: Company, customer_no: str, terms_days: int = 30, now: datetime | None = None) -> StatementView:
+def current(
+    company: Company,
+    customer_no: str,
+    terms_days: int = 30,
+    now: datetime | None = None,
+    items: "BalanceItems | None" = None,
+) -> StatementView:
     """The statement page: the current statement plus the ERP's past ones (with their PDFs)."""
-    view = build(company, customer_no, current_date(company, now), terms_days)
+    view = build(company, customer_no, current_date(company, now), terms_days, items=items)
     view.past = statements.recent(company.company_id, customer_no)
     return view
 

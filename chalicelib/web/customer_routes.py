@@ -45,6 +45,7 @@ def _order_list(state, list_state: str, title: str):
             criteria,
             query.get("after"),
             invoice_no=params.text(query, "invoice", "Invoice #"),
+            items=account.balance_items,
         )
     except params.FieldError as error:  # the search form again, as typed, the field marked
         status, field_errors = 400, _field_errors(error)
@@ -82,7 +83,9 @@ INVOICE_PAGES = ("orders", "history", "account", "open_parts", "purchases", "equ
 
 
 def _own_invoice(state, invoice_no):
-    detail = orders.invoice_for_customer(state.account.company_id, state.account.customer_no, invoice_no[:40])
+    detail = orders.invoice_for_customer(
+        state.account.company_id, state.account.customer_no, invoice_no[:40], items=state.account.balance_items
+    )
     if detail is None:
         raise NotFoundError("Page not found")
     return detail
@@ -140,7 +143,11 @@ def open_ar(state):
 
     query = _query()
     view = account_service.account_view(
-        state.company, state.account.customer_no, terms_days=state.account.terms_days, cursor=query.get("after")
+        state.company,
+        state.account.customer_no,
+        terms_days=state.account.terms_days,
+        cursor=query.get("after"),
+        items=state.account.balance_items,
     )
     can_pay = "payments" in {item.key for item in menu_items(state)}
     return page(
@@ -181,7 +188,13 @@ def account_history(state):
         except ValueError:
             raise paging.BadCursor("opening balance of another list") from None
     view = account_service.history(
-        state.company, state.account.customer_no, date_from, date_to, query.get("after"), opening
+        state.company,
+        state.account.customer_no,
+        date_from,
+        date_to,
+        query.get("after"),
+        opening,
+        items=state.account.balance_items,
     )
     return page(
         bp.current_request,

@@ -24,7 +24,10 @@ def home():
     board = None
     if state.account is not None:
         board = dashboard_service.dashboard(
-            state.company, state.account.customer_no, terms_days=state.account.terms_days
+            state.company,
+            state.account.customer_no,
+            terms_days=state.account.terms_days,
+            items=state.account.balance_items,
         )
     links = {item.key: item.url for item in menu_items(state)}
     return page(bp.current_request, "home.html", notice=NOTICES.get(params.get("notice")), board=board, links=links)

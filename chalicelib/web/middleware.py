@@ -235,6 +235,7 @@ def _load_session(request, state: RequestState) -> None:
             dealer_codes=list(context.dealer_codes),
             terms_days=int(customer.terms_days or 30) if customer else 30,
             locations=accounts.listed_locations(customer),
+            balance_items=context.balance_items,
         )
 
 

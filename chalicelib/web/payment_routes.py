@@ -25,7 +25,12 @@ def service() -> "payments_service.PaymentService":
 
 
 def _open_invoices(state):
-    summary = account_service.open_ar(state.company, state.account.customer_no, terms_days=state.account.terms_days)
+    summary = account_service.open_ar(
+        state.company,
+        state.account.customer_no,
+        terms_days=state.account.terms_days,
+        items=state.account.balance_items,
+    )
     return summary, [payments_service.OpenInvoice(row.invoice.invoice_no, row.balance_cents) for row in summary.rows]
 
 

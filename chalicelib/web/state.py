@@ -3,8 +3,12 @@
 import secrets
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..models import Company, Session, User, WebAccess
+
+if TYPE_CHECKING:
+    from ..repositories.request_context import BalanceItems
 
 
 @dataclass
@@ -19,6 +23,9 @@ class Account:
     terms_days: int = 30  # due date = invoice date + terms when the ERP gives none
     # The Location filter's choices as the bill-to lists them (None: not listed there).
     locations: list | None = None
+    # The account's AR totals and reservation items, read with the request context
+    # (repositories/request_context.py): the balance pages' own reads.
+    balance_items: "BalanceItems | None" = None
 
     @property
     def access_type(self) -> str:

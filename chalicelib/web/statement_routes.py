@@ -14,7 +14,9 @@ PAY_URL = "/account/pay"  # the payments page (pay on account)
 @bp.route("/statements", methods=["GET"])
 @customer_page("statements")
 def statement(state):
-    view = statements.current(state.company, state.account.customer_no, terms_days=state.account.terms_days)
+    view = statements.current(
+        state.company, state.account.customer_no, terms_days=state.account.terms_days, items=state.account.balance_items
+    )
     return page(bp.current_request, "statements.html", view=view, buckets=account_service.BUCKETS, pay_url=PAY_URL)
 
 
