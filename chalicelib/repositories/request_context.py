@@ -13,7 +13,8 @@ day, open credits) and `PaymentReservations` (the portal payments the ERP has no
 applied yet, with what the pages show of them): the home page, /account, its history,
 the pay form and statements compute the balance from them without a read of their own
 (services/balance.py).  They are kept as DynamoDB returned them, parsed only by the
-pages that use them.
+pages that use them.  It also reads the login's cart on the account, for the header's
+cart badge (distinct parts) that every page shows where parts may be ordered.
 """
 
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ class Context:
     web_access: WebAccess | None = None
     dealer_codes: tuple[str, ...] = ()
     balance_items: BalanceItems | None = None
+    cart_count: int = 0  # distinct parts in the login's cart on the account
 
 
 def _key(model: type[Model], hash_value: str, range_value: str | None = None) -> dict:
@@ -90,15 +92,16 @@ def load(user_id: str, account_pk: str | None) -> Context:
     raw_models: tuple[type[Model], ...] = ()
     if account_pk:
         # Imported here: the request pipeline's import stays free of these model modules.
-        from ..models import ArTotals, PaymentReservations
+        from ..models import ArTotals, Cart, PaymentReservations
 
         wanted[Membership] = [_key(Membership, user_id, account_pk)]
         wanted[Customer] = [_key(Customer, account_pk, BILL_TO)]
         wanted[WebAccess] = [_key(WebAccess, account_pk)]
         wanted[DealerLink] = [_key(DealerLink, *dealer_codes_key(account_pk))]
-        raw_models = (ArTotals, PaymentReservations)
-        for model in raw_models:
+        wanted[Cart] = [_key(Cart, account_pk, user_id)]  # keys.cart_keys: the account, the login
+        for model in (ArTotals, PaymentReservations):
             wanted[model] = [_key(model, account_pk)]
+        raw_models = (ArTotals, PaymentReservations, Cart)
     models = {model.Meta.table_name: model for model in wanted}
     request = {model.Meta.table_name: {"Keys": keys, "ConsistentRead": True} for model, keys in wanted.items()}
     found: dict[type[Model], Model] = {}
@@ -125,4 +128,5 @@ def load(user_id: str, account_pk: str | None) -> Context:
         web_access=_item(found, WebAccess),
         dealer_codes=tuple(sorted(summary.codes or ())) if summary else (),
         balance_items=BalanceItems(raws.get(raw_models[0]), raws.get(raw_models[1])) if raw_models else None,
+        cart_count=len((raws.get(raw_models[2]) or {}).get("lines", {}).get("L", [])) if raw_models else 0,
     )

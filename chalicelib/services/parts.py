@@ -535,10 +535,5 @@ def part_number_stored(text: str) -> str:
     return " ".join((text or "").split()).upper()[:40]
 
 
-def badge_count(company_id: str, customer_no: str, user_id: str, repo=parts_repo) -> int:
-    cart = repo.get_cart(company_id, customer_no, user_id)
-    return len(cart.lines or [])
-
-
 def now() -> datetime:
     return clock.utcnow()

@@ -37,13 +37,11 @@ def menu_items(state):
 
 
 def cart_count(state, menu):
-    """The header's cart badge (distinct parts): one GetItem, only where the customer
-    may order parts."""
+    """The header's cart badge (distinct parts), only where the customer may order parts;
+    read with the request context (repositories/request_context.py), no call of its own."""
     if state.account is None or state.user is None or not any(item.key == "parts" for item in menu):
         return None
-    from ..services import parts
-
-    return parts.badge_count(state.account.company_id, state.account.customer_no, state.user.user_id)
+    return state.account.cart_count
 
 
 def switch_companies(state):

@@ -26,6 +26,7 @@ class Account:
     # The account's AR totals and reservation items, read with the request context
     # (repositories/request_context.py): the balance pages' own reads.
     balance_items: "BalanceItems | None" = None
+    cart_count: int = 0  # the header's cart badge: distinct parts in the login's cart (same read)
 
     @property
     def access_type(self) -> str:

@@ -572,3 +572,18 @@ def test_the_cart_and_checkout_pages_read_the_cart_once(rita):
         page = text(rita.get(path))
         assert 'data-cart-count>1<' in page  # the badge, from the cart the page read
         assert [op for op in OPERATIONS if op[1] == "portal-carts"] == [("GetItem", "portal-carts")], path
+
+
+def test_every_page_shows_the_cart_badge_within_four_calls_and_no_cart_read_of_its_own(rita):
+    """The badge comes with the request context's BatchGetItem (repositories/request_context.py)."""
+    from tests.conftest import OPERATIONS
+
+    add(rita, "W10295370A", 2)
+    add(rita, "WP8544771")
+    for path in ("/", "/orders", "/parts", "/account"):
+        rita.get(path)  # tenant and theme caches warm
+        OPERATIONS.clear()
+        page = text(rita.get(path))
+        assert 'data-cart-count>2<' in page, path
+        assert not [op for op in OPERATIONS if op[1] == "portal-carts"], (path, OPERATIONS)
+        assert len(OPERATIONS) <= 4, (path, OPERATIONS)
