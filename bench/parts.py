@@ -46,10 +46,10 @@ SEARCH_BUDGET = {  # label -> (calls, items read) at most
 }
 # Calls per step, at most (measured 2026-11-30: see bench/README.md "parts.py").
 CART_BUDGET = {
-    "GET /cart": 5,
-    "GET /checkout": 6,
-    "POST /checkout (charge to account)": 10,
-    "GET /parts-orders/{id}": 4,
+    "GET /cart": 3,
+    "GET /checkout": 3,
+    "POST /checkout (charge to account)": 9,
+    "GET /parts-orders/{id}": 3,
 }
 
 

@@ -18,7 +18,7 @@ cart badge (distinct parts) that every page shows where parts may be ordered.
 """
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.models import Model
@@ -28,6 +28,9 @@ from ..models import Customer, DealerLink, Membership, User, WebAccess
 from ..models.base import BaseMeta
 from ..models.customer import BILL_TO
 from .keys import dealer_codes_key
+
+if TYPE_CHECKING:
+    from ..models import Cart  # loaded in `load` (off the import path)
 
 # DynamoDB may leave keys unprocessed under load: ask again, at most this often.
 ATTEMPTS = 3
@@ -62,7 +65,7 @@ class Context:
     web_access: WebAccess | None = None
     dealer_codes: tuple[str, ...] = ()
     balance_items: BalanceItems | None = None
-    cart_count: int = 0  # distinct parts in the login's cart on the account
+    cart: "Cart | None" = None  # the login's cart on the account (None: none saved yet)
 
 
 def _key(model: type[Model], hash_value: str, range_value: str | None = None) -> dict:
@@ -99,9 +102,9 @@ def load(user_id: str, account_pk: str | None) -> Context:
         wanted[WebAccess] = [_key(WebAccess, account_pk)]
         wanted[DealerLink] = [_key(DealerLink, *dealer_codes_key(account_pk))]
         wanted[Cart] = [_key(Cart, account_pk, user_id)]  # keys.cart_keys: the account, the login
-        for model in (ArTotals, PaymentReservations):
+        raw_models = (ArTotals, PaymentReservations)
+        for model in raw_models:
             wanted[model] = [_key(model, account_pk)]
-        raw_models = (ArTotals, PaymentReservations, Cart)
     models = {model.Meta.table_name: model for model in wanted}
     request = {model.Meta.table_name: {"Keys": keys, "ConsistentRead": True} for model, keys in wanted.items()}
     found: dict[type[Model], Model] = {}
@@ -128,5 +131,5 @@ def load(user_id: str, account_pk: str | None) -> Context:
         web_access=_item(found, WebAccess),
         dealer_codes=tuple(sorted(summary.codes or ())) if summary else (),
         balance_items=BalanceItems(raws.get(raw_models[0]), raws.get(raw_models[1])) if raw_models else None,
-        cart_count=len((raws.get(raw_models[2]) or {}).get("lines", {}).get("L", [])) if raw_models else 0,
+        cart=_item(found, Cart) if account_pk else None,
     )

@@ -300,10 +300,20 @@ class Carts:
     """The rules of the cart, over the parts repository."""
 
     def __init__(
-        self, company: Company, customer_no: str, user_id: str, repo=parts_repo, now=clock.utcnow, bill_to=None
+        self,
+        company: Company,
+        customer_no: str,
+        user_id: str,
+        repo=parts_repo,
+        now=clock.utcnow,
+        bill_to=None,
+        cart=None,
     ):
+        """`bill_to` and `cart`: as the request already read them (saves their reads); the cart
+        is used until this object first writes it."""
         self.company, self.customer_no, self.user_id = company, customer_no, user_id
         self.repo, self.now = repo, now
+        self._cart = cart
         self._bill_to = bill_to
         self._bill_to_read = bill_to is not None
         self._view: View | None = None
@@ -324,6 +334,8 @@ class Carts:
         return self._view
 
     def cart(self):
+        if self._cart is not None:
+            return self._cart
         return self.repo.get_cart(self.company.company_id, self.customer_no, self.user_id)
 
     def _orderable_part(self, part_no: str) -> Part:
@@ -340,6 +352,7 @@ class Carts:
     def _save(self, cart, lines: list[dict], seen_version: int) -> None:
         if len(lines) > MAX_CART_LINES:
             raise PartsInputError(f"A cart holds at most {MAX_CART_LINES} different parts.")
+        self._cart = None  # read it again after any write
         if not self.repo.save_cart(cart, lines, seen_version, self.now()):
             raise StaleCart(STALE_CART)
 
@@ -521,8 +534,10 @@ class Carts:
                     texts,
                 )
             )
-        if changed and remember and self.repo.save_cart(cart, lines, version, self.now()):
-            version += 1
+        if changed and remember:
+            self._cart = None  # read it again after any write
+            if self.repo.save_cart(cart, lines, version, self.now()):
+                version += 1
         return CartView(version, views, notices, total if self.view.prices_shown else None, len(lines), blocked), cart
 
 

@@ -333,3 +333,21 @@ def apply_erp_status(company: Company, record, repo=parts_repo) -> tuple[str, st
     if not repo.set_erp_status(order, actions, record.updated_at):
         return "skipped_stale", None
     return "updated", None
+
+
+def order_view(company: Company, order: PartsOrder, payment: Payment | None) -> dict:
+    """What a parts order's page shows, for the customer's and the administrator's page alike."""
+    from . import payments as payments_service
+
+    return {
+        "order": order,
+        "payment": payment,
+        "status_text": status_label(order),
+        "payment_status": payments_service.status_label(payment) if payment else None,
+        "lines": [plain_dict(line) for line in order.lines or []],
+        "ship_to": plain_dict(order.ship_to) if order.ship_to else None,
+        "backordered": plain_dict(order.backordered or {}),
+        "history": [plain_dict(h) for h in order.history or []],
+        "branch_name": plain_dict(company.parts_branches or {}).get(order.pickup_branch or "", order.pickup_branch),
+        "labels": dict(payments_service.METHOD_LABELS, account="Charged to account"),
+    }

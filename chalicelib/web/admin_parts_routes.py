@@ -6,12 +6,10 @@ import functools
 from chalice import BadRequestError, Blueprint, NotFoundError
 
 from .. import clock
-from ..models.base import plain_dict
 from ..repositories import paging
 from ..repositories import parts as parts_repo
 from ..repositories import payments as payments_repo
 from ..services import parts_orders
-from ..services import payments as payments_service
 from . import params
 from . import state as request_state
 from .guards import administrator
@@ -88,14 +86,5 @@ def parts_order_detail(state, company, order_id):
     return admin_page(
         bp.current_request,
         "admin/parts_order.html",
-        order=order,
-        payment=payment,
-        status_text=parts_orders.status_label(order),
-        payment_status=payments_service.status_label(payment) if payment else None,
-        lines=[plain_dict(line) for line in order.lines or []],
-        ship_to=plain_dict(order.ship_to) if order.ship_to else None,
-        backordered=plain_dict(order.backordered or {}),
-        history=[plain_dict(h) for h in order.history or []],
-        branch_name=plain_dict(company.parts_branches or {}).get(order.pickup_branch or "", order.pickup_branch),
-        labels=dict(payments_service.METHOD_LABELS, account="Charged to account"),
+        **parts_orders.order_view(company, order, payment),
     )

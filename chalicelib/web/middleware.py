@@ -236,7 +236,8 @@ def _load_session(request, state: RequestState) -> None:
             terms_days=int(customer.terms_days or 30) if customer else 30,
             locations=accounts.listed_locations(customer),
             balance_items=context.balance_items,
-            cart_count=context.cart_count,
+            bill_to=customer,
+            cart=context.cart,
         )
 
 

@@ -31,8 +31,16 @@ def _query():
     return bp.current_request.query_params or {}
 
 
-def _carts(state) -> "parts_service.Carts":
-    return parts_service.Carts(state.company, state.account.customer_no, state.user.user_id)
+def _carts(state, as_read: bool = False) -> "parts_service.Carts":
+    """The cart's rules for this login and account, with the bill-to row the request context
+    read; `as_read`: also start from the cart it read (pages that have written nothing yet)."""
+    return parts_service.Carts(
+        state.company,
+        state.account.customer_no,
+        state.user.user_id,
+        bill_to=state.account.bill_to,
+        cart=state.account.cart if as_read else None,
+    )
 
 
 def _version(form) -> int:
@@ -104,8 +112,8 @@ def _lookup_error(state, message, form):
 
 
 # -------------------------------------------------------------------- cart
-def _cart_page(state, *, error=None, status=200, notice=None, again=None):
-    carts = _carts(state)
+def _cart_page(state, *, error=None, status=200, notice=None, again=None, as_read=False):
+    carts = _carts(state, as_read)
     view, _ = carts.show(remember=True)
     return page(
         bp.current_request,
@@ -124,7 +132,7 @@ def _cart_page(state, *, error=None, status=200, notice=None, again=None):
 @bp.route("/cart", methods=["GET"])
 @customer_page("parts")
 def cart(state):
-    return _cart_page(state)
+    return _cart_page(state, as_read=True)
 
 
 @bp.route("/cart/add", methods=["POST"], content_types=forms.FORM)
@@ -156,8 +164,14 @@ def cart_update(state):
 
 
 # ---------------------------------------------------------------- checkout
-def _checkout_page(state, *, values=None, error=None, status=200, notice=None):
-    carts = _carts(state)
+def _locations(state) -> list:
+    """Ship-to choices: the bill-to's own list (read with the request context) when it has one."""
+    listed = state.account.locations
+    return listed if listed is not None else accounts.locations(state.company.company_id, state.account.customer_no)
+
+
+def _checkout_page(state, *, values=None, error=None, status=200, notice=None, as_read=False):
+    carts = _carts(state, as_read)
     cart_view, _ = carts.show(remember=True)
     methods = payments().enabled_methods(state.company.company_id)
     options = parts_orders.payment_options(state.company, carts.bill_to, methods, carts.view)
@@ -181,7 +195,7 @@ def _checkout_page(state, *, values=None, error=None, status=200, notice=None):
         view=carts.view,
         options=options,
         labels=dict(payments_service.METHOD_LABELS, account="Charge to my account"),
-        locations=accounts.locations(state.company.company_id, state.account.customer_no),
+        locations=_locations(state),
         branches=sorted(carts.view.branches.items()),
         values=dict(values, cart_version=str(cart_view.version)),
         error=error,
@@ -193,7 +207,7 @@ def _checkout_page(state, *, values=None, error=None, status=200, notice=None):
 @bp.route("/checkout", methods=["GET"])
 @customer_page("parts")
 def checkout(state):
-    return _checkout_page(state)
+    return _checkout_page(state, as_read=True)
 
 
 def _pay_values(form: dict) -> dict:
@@ -378,16 +392,7 @@ def order_detail(state, order_id):
     return page(
         bp.current_request,
         "parts_order.html",
-        order=order,
-        payment=payment,
-        status_text=parts_orders.status_label(order),
-        payment_status=payments_service.status_label(payment) if payment else None,
-        lines=[plain_dict(line) for line in order.lines or []],
-        ship_to=plain_dict(order.ship_to) if order.ship_to else None,
-        backordered=plain_dict(order.backordered or {}),
-        history=[plain_dict(h) for h in order.history or []],
-        branch_name=plain_dict(state.company.parts_branches or {}).get(order.pickup_branch or "", order.pickup_branch),
-        labels=dict(payments_service.METHOD_LABELS, account="Charged to account"),
+        **parts_orders.order_view(state.company, order, payment),
     )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ..models import Company, Session, User, WebAccess
 
 if TYPE_CHECKING:
+    from ..models import Cart, Customer
     from ..repositories.request_context import BalanceItems
 
 
@@ -26,7 +27,14 @@ class Account:
     # The account's AR totals and reservation items, read with the request context
     # (repositories/request_context.py): the balance pages' own reads.
     balance_items: "BalanceItems | None" = None
-    cart_count: int = 0  # the header's cart badge: distinct parts in the login's cart (same read)
+    # Read with the same BatchGetItem: the bill-to row (price level, charge to account) and
+    # the login's cart (the header's badge; the cart and checkout pages start from it).
+    bill_to: "Customer | None" = None
+    cart: "Cart | None" = None
+
+    @property
+    def cart_count(self) -> int:
+        return len(self.cart.lines or []) if self.cart is not None else 0
 
     @property
     def access_type(self) -> str:
