@@ -41,7 +41,7 @@ SEARCH_BUDGET = {  # label -> (calls, items read) at most
     "number prefix 'w10 00'": (3, 2 * PAGE),
     "number prefix, next page": (3, 2 * PAGE),
     "exact number": (3, 2 * PAGE),
-    "one word 'pump'": (3, 2 * PAGE),
+    "one word 'pump'": (2, 2 * PAGE),
     "two words 'washer pump'": (4, 400),
 }
 # Calls per step, at most (measured 2026-11-30: see bench/README.md "parts.py").

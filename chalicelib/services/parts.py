@@ -159,13 +159,16 @@ def _start(cursor: str | None, mode: str, company_id: str, hash_attr: str, hash_
 
 
 def search(company: Company, view: View, text: str, cursor: str | None = None, repo=parts_repo) -> SearchPage:
-    """Number prefix (ignoring case, spaces and dashes), else description words.
+    """Number prefix (ignoring case, spaces and dashes) or description words.
 
-    One word: 1 Query by number; when the first page finds no number, 1 Query of
-    the word's tokens + 1 BatchGetItem (≤ 3 calls).  Several words: the longest
-    word's tokens, MULTI_WORD_READ at a time, kept when the description has every
-    word, at most MULTI_WORD_ROUNDS rounds a page (≤ 4 calls, ≤ 200 candidates; one
-    more when the words contain a digit and were first tried as a number)."""
+    Text with a digit is tried as a number first: 1 Query; when its first page finds no
+    number, the words.  One word of letters only is tried as a description word first
+    (1 Query of its tokens + 1 BatchGetItem), then, when no description has it, as a
+    number (1 Query): a page costs at most 2 calls either way, 4 with the session and the
+    request context.  Several words: the longest word's tokens, MULTI_WORD_READ at a time,
+    kept when the description has every word, at most MULTI_WORD_ROUNDS rounds a page
+    (≤ 4 calls, ≤ 200 candidates; one more when the words contain a digit and were first
+    tried as a number)."""
     company_id = company.company_id
     text = " ".join((text or "").split())[:80]
     number = part_number(text)
@@ -174,16 +177,27 @@ def search(company: Company, view: View, text: str, cursor: str | None = None, r
     calls = 0
     if not number:
         return SearchPage(text, "none", [], None, 0)
-    # A number is tried first when the text can be one: one word, or anything with a digit.
-    number_like = len(text.split()) == 1 or any(c.isdigit() for c in text)
-    if mode in (None, "n") and number_like:
-        start = _start(cursor, "n", company_id, "company_id", company_id)
+    has_digit = any(c.isdigit() for c in text)
+    letters_word = len(text.split()) == 1 and not has_digit  # "pump", "DE-GONE"
+
+    def number_page() -> SearchPage | None:
+        nonlocal calls
+        start = _start(cursor, "n", company_id, "company_id", company_id) if mode == "n" else None
         items, key = repo.by_number(company_id, number, PAGE_SIZE, start)
         calls += 1
-        if items or cursor:
+        if items or mode == "n":
             return SearchPage(text, "number", [row(p, view) for p in items], _cursor("n", key), calls)
+        return None
+
+    if mode == "n" or (mode is None and has_digit):
+        found_number = number_page()
+        if found_number:
+            return found_number
     if not words:
-        return SearchPage(text, "words", [], None, calls, note="Description words need at least 3 letters.")
+        found_number = number_page() if mode is None and letters_word else None
+        return found_number or SearchPage(
+            text, "words", [], None, calls, note="Description words need at least 3 letters."
+        )
     from ..repositories.keys import part_token_pk
 
     first = words[0]
@@ -191,8 +205,13 @@ def search(company: Company, view: View, text: str, cursor: str | None = None, r
     if len(words) == 1:
         part_nos, key = repo.by_word(company_id, first, PAGE_SIZE, start)
         found = repo.many(company_id, part_nos)
-        calls += 2
+        calls += 1 + bool(part_nos)
         rows = [row(found[n], view) for n in part_nos if n in found]
+        if not rows and mode is None and letters_word:
+            # No description has the word: it may be a part number of letters ("DE-GONE").
+            found_number = number_page()
+            if found_number:
+                return found_number
         return SearchPage(text, "words", rows, _cursor("w", key), calls)
     rows, key = [], start
     for _round in range(MULTI_WORD_ROUNDS):

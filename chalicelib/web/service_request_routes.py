@@ -48,13 +48,18 @@ def _own(state, request_id):
 
 
 def _choices(state):
+    """The account's equipment (1 Query) and sites (the bill-to's list, read with the request
+    context; a Query only for a bill-to written before that list existed)."""
     account = state.account
     units = account_service.equipment(account.company_id, account.customer_no)
-    return ([unit.equipment for unit in units], accounts.locations(account.company_id, account.customer_no))
+    locations = account.locations
+    if locations is None:
+        locations = accounts.locations(account.company_id, account.customer_no)
+    return ([unit.equipment for unit in units], locations)
 
 
-def _form_page(state, form, status=200, error=None):
-    units, locations = _choices(state)
+def _form_page(state, form, status=200, error=None, choices=None):
+    units, locations = choices or _choices(state)
     return page(
         _request(),
         "service_request_new.html",
@@ -88,20 +93,26 @@ def request_list(state):
 @bp.route("/service-requests/new", methods=["GET"])
 @customer_page("service")
 def new_request(state):
-    units, _ = _choices(state)
+    choices = _choices(state)
     wanted = params.text(_query(), "serial") or ""
-    form = service.RequestForm(equipment=wanted if any(u.serial_no == wanted for u in units) else "")
-    return _form_page(state, form)
+    form = service.RequestForm(equipment=wanted if any(u.serial_no == wanted for u in choices[0]) else "")
+    return _form_page(state, form, choices=choices)
 
 
 @bp.route("/service-requests/new", methods=["POST"], content_types=forms.FORM)
 @customer_page("service")
 def create_request(state):
     form = service.RequestForm.parse(forms.parse(_request()))
-    units, locations = _choices(state)
+    choices = units, locations = _choices(state)
     service.validate(form, units=units, locations=locations, today=service.today(state.company))
     if form.errors:
-        return _form_page(state, form, status=400, error="The request was not saved. Correct the fields marked below.")
+        return _form_page(
+            state,
+            form,
+            status=400,
+            error="The request was not saved. Correct the fields marked below.",
+            choices=choices,
+        )
     try:
         created = service.create_draft(
             state.company,
@@ -113,7 +124,7 @@ def create_request(state):
             now=clock.utcnow(),
         )
     except service.ServiceRequestError as refused:
-        return _form_page(state, form, status=409, error=str(refused))
+        return _form_page(state, form, status=409, error=str(refused), choices=choices)
     return redirect(f"/service-requests/{created.order_id}")
 
 

@@ -271,3 +271,24 @@ def test_parts_settings_in_dealer_administration_take_effect(shop, browser):
     assert bad.status_code == 400 and "low-stock" in text(bad)
     bad = browser.post("/admin/settings", dict(form, parts_branches="S#A bad"))
     assert bad.status_code == 400 and "Branches" in text(bad)
+
+
+@pytest.mark.parametrize("path", ["/parts", "/parts?q=W102", "/parts?q=pump", "/parts?q=drain+pump",
+                                  "/parts?q=DE-GONE", "/parts/W10295370A", "/cart", "/checkout",
+                                  "/parts-orders", "/service-requests", "/service-requests/new"])
+def test_parts_and_service_pages_cost_at_most_four_dynamodb_calls(rita, shop, path):
+    """The session, the request context's BatchGetItem (with the cart and bill-to row), and
+    at most two reads of the page's own; a word of letters is a description word first."""
+    from chalicelib import dynamo_metrics
+
+    shop.service_requests = "builtin"
+    shop.save()
+    set_pages(shop, parts=True, service=True)
+    rita.post("/cart/add", {"part_no": "W10295370A", "quantity": "1"})
+    rita.get(path)  # warm: the tenant cache
+    answer = rita.get(path)
+    assert answer.status_code == 200, (path, answer.status_code)
+    operations = dynamo_metrics.current().operations
+    assert len(operations) <= 4, operations
+    if "q=DE-GONE" in path:  # letters only, in no description: found as a number
+        assert "Dryer belt discontinued" in text(answer)
