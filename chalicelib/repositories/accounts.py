@@ -79,6 +79,12 @@ def locations(company_id: str, customer_no: str) -> list[Location]:
     return page.items
 
 
+def account_locations(company_id: str, customer_no: str, listed: list[Location] | None) -> list[Location]:
+    """`listed` (the bill-to's own list, read with the request context) or, for a bill-to
+    written before that list existed, one Query (`locations`)."""
+    return listed if listed is not None else locations(company_id, customer_no)
+
+
 def bill_tos(company_id: str, customer_nos: list[str]) -> dict:
     keys = [(account_pk(company_id, n), BILL_TO) for n in dict.fromkeys(customer_nos)][:100]
     return {c.customer_no: c for c in Customer.batch_get(keys)} if keys else {}

@@ -22,10 +22,8 @@ def _query():
 
 
 def _locations(account):
-    """The Location filter's choices: from the request context when the bill-to lists them."""
-    if account.locations is not None:
-        return account.locations
-    return accounts.locations(account.company_id, account.customer_no)
+    """The Location filter's choices."""
+    return accounts.account_locations(account.company_id, account.customer_no, account.locations)
 
 
 def _field_errors(error: params.FieldError) -> dict:

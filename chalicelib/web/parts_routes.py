@@ -164,12 +164,6 @@ def cart_update(state):
 
 
 # ---------------------------------------------------------------- checkout
-def _locations(state) -> list:
-    """Ship-to choices: the bill-to's own list (read with the request context) when it has one."""
-    listed = state.account.locations
-    return listed if listed is not None else accounts.locations(state.company.company_id, state.account.customer_no)
-
-
 def _checkout_page(state, *, values=None, error=None, status=200, notice=None, as_read=False):
     carts = _carts(state, as_read)
     cart_view, _ = carts.show(remember=True)
@@ -195,7 +189,9 @@ def _checkout_page(state, *, values=None, error=None, status=200, notice=None, a
         view=carts.view,
         options=options,
         labels=dict(payments_service.METHOD_LABELS, account="Charge to my account"),
-        locations=_locations(state),
+        locations=accounts.account_locations(
+            state.company.company_id, state.account.customer_no, state.account.locations
+        ),
         branches=sorted(carts.view.branches.items()),
         values=dict(values, cart_version=str(cart_view.version)),
         error=error,

@@ -52,9 +52,7 @@ def _choices(state):
     context; a Query only for a bill-to written before that list existed)."""
     account = state.account
     units = account_service.equipment(account.company_id, account.customer_no)
-    locations = account.locations
-    if locations is None:
-        locations = accounts.locations(account.company_id, account.customer_no)
+    locations = accounts.account_locations(account.company_id, account.customer_no, account.locations)
     return ([unit.equipment for unit in units], locations)
 
 
