@@ -227,6 +227,8 @@ PAGES = [
     ("/open-parts", "customer", "/open-parts", True),
     ("/account (open AR)", "customer", "/account", True),
     ("/account/history (last 365 days)", "customer", "/account/history", True),
+    # reads every open invoice (1 Query per MB): items read grow with the account, calls do not
+    ("/statements", "customer", "/statements", False),
     ("/purchases", "customer", "/purchases", True),
     ("/equipment", "customer", "/equipment", True),
     ("/search/{no} (audited)", "customer", "/search/{open_invoice}", True),

@@ -283,6 +283,10 @@ class ArTotals(PortalModel):
     # home page, moved by every ERP write of a ledger payment (`repositories.ar_totals`).
     # Absent on items from before it: the home page reads the ledger once and stores it.
     last_payment: MapAttribute[str, Any] = MapAttribute(null=True)
+    # The ERP's newest statements (ISO statement date -> balance cents, at most
+    # `repositories.statements.PAST_STATEMENTS`) for /statements, moved by every ERP write of a
+    # statement.  Absent on items from before it: the statements page reads them once and stores them.
+    statements: MapAttribute[str, Any] = MapAttribute(null=True)
 
 
 class OpenJournals(GlobalSecondaryIndex):

@@ -33,6 +33,7 @@ from ..models import ArJournal, ArTotals, Invoice, LedgerEntry
 from ..models.base import plain_dict
 from .dynamo import condition_failed, conditional, connection, table, transaction_refused
 from .keys import account_pk, split_account_pk
+from .statements import PAST_STATEMENTS
 
 REBUILD_ATTRIBUTES = ["pk", "ar_pk", "due_key", "due_date", "invoice_date", "balance_cents", "erp_updated_at"]
 OPEN = "open"  # the `open_journals` index's one partition
@@ -108,8 +109,9 @@ def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) ->
         version = int(stored.version or 0) if stored is not None else 0
         totals = ArTotals(
             pk,
-            # a recount is of the open AR; the last payment it knew stays
+            # a recount is of the open AR; the last payment and statements it knew stay
             last_payment=plain_dict(stored.last_payment) if stored and stored.last_payment is not None else None,
+            statements=plain_dict(stored.statements) if stored and stored.statements is not None else None,
             open_count=count,
             erp_updated_at=latest,
             version=version + 1,
@@ -286,6 +288,9 @@ class Totals:
     # The ERP's newest ledger payment: {"entry_key", "day", "cents"}, {} when there is none,
     # None when the item does not say (from before it did).
     last_payment: dict | None = None
+    # The ERP's newest statements: ISO date -> balance cents; None when the item does not say.
+    statements: dict[str, int] | None = None
+    version: int = 0
 
     @classmethod
     def from_raw(cls, raw: dict) -> "Totals":
@@ -294,6 +299,7 @@ class Totals:
 
         stamp = raw.get("erp_updated_at", {}).get("S")
         last = raw.get("last_payment", {}).get("M") if "last_payment" in raw else None
+        statements = days("statements") if "statements" in raw else None
         return cls(
             days("by_due"),
             days("by_invoice_date"),
@@ -307,6 +313,8 @@ class Totals:
                 for name, value in last.items()
                 if name in ("entry_key", "day", "cents")
             },
+            statements,
+            int(raw.get("version", {}).get("N", 0)),
         )
 
     @classmethod
@@ -394,6 +402,52 @@ def store_last_payment(company_id: str, customer_no: str, entry) -> bool:
         ArTotals(account_pk(company_id, customer_no)).update,
         actions=[ArTotals.last_payment.set(found)],
         condition=ArTotals.ar_pk.exists() & ArTotals.last_payment.does_not_exist(),
+    )
+
+
+def note_statement(pk: str, statement_date: str, balance_cents: int) -> None:
+    """The ERP wrote a statement: it joins the account's list when the item has one (the
+    newest PAST_STATEMENTS stay).  On an item without a list the version moves instead, so a
+    statements page that read the table before this write does not store what it read
+    (`store_statements`)."""
+    try:
+        answer = table(ArTotals).update_item(
+            pk,
+            actions=[ArTotals.statements[statement_date].set(balance_cents), ArTotals.version.add(1)],
+            condition=ArTotals.statements.exists(),
+            return_values="ALL_NEW",
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        forget_statements(pk)
+        return
+    listed = sorted(answer.get("Attributes", {}).get("statements", {}).get("M", {}))
+    if len(listed) > PAST_STATEMENTS:
+        dropped = [ArTotals.statements[day].remove() for day in listed[:-PAST_STATEMENTS]]
+        conditional(table(ArTotals).update_item, pk, actions=dropped, condition=ArTotals.statements.exists())
+
+
+def forget_statements(pk: str) -> None:
+    """The account's list of statements is read from the table again on the statements page's
+    next view (the ERP deleted one, or the item had no list)."""
+    conditional(
+        table(ArTotals).update_item,
+        pk,
+        actions=[ArTotals.statements.remove(), ArTotals.version.add(1)],
+        condition=ArTotals.ar_pk.exists(),
+    )
+
+
+def store_statements(company_id: str, customer_no: str, version: int, found: dict[str, int]) -> bool:
+    """Backfill: the statements the page read from the table, stored on a totals item that has
+    no list, only over the version read before that read (an ERP write since moved it)."""
+    same = (ArTotals.version == version) if version else (ArTotals.version.does_not_exist() | (ArTotals.version == 0))
+    return conditional(
+        table(ArTotals).update_item,
+        account_pk(company_id, customer_no),
+        actions=[ArTotals.statements.set(found)],
+        condition=ArTotals.ar_pk.exists() & ArTotals.statements.does_not_exist() & same,
     )
 
 

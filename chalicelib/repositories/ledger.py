@@ -6,7 +6,7 @@ from typing import Any
 from ..models import Equipment, LedgerEntry, Payment
 from ..models.base import plain_dict
 from . import paging, projections
-from .keys import account_pk, date_bounds
+from .keys import HIGH, account_pk, date_bounds
 
 
 # Account history reads up to 300 entries a page (the period's rows and the
@@ -19,6 +19,7 @@ class EntryView:
     amount_cents: int
     entry_date: str
     reference: str | None = None
+    open_cents: int | None = None  # of a credit memo or payment the ERP has not applied in full
 
     @classmethod
     def from_raw(cls, raw: dict) -> "EntryView":
@@ -49,6 +50,53 @@ def entries_between(
         want=want,
         max_calls=3,
     )
+
+
+@dataclass
+class StatementEntries:
+    """A statement's ledger read: newest first, from its end back past its period's start."""
+
+    entries: list[EntryView]
+    read_enough: bool  # back to the opening balance (or `before_max` entries before the period)
+    opening_known: bool  # back to a balance forward or the account's first entry
+
+
+def back_to_opening(
+    company_id: str,
+    customer_no: str,
+    date_from: str,
+    date_to: str | None,
+    before_max: int = 200,
+    page_size: int = 250,
+    max_calls: int = 4,
+) -> StatementEntries:
+    """Table ledger: customer_pk = C [AND entry_key <= date_to#…], newest first, read back past
+    `date_from` to the latest balance forward before it (the opening balance starts there),
+    or `before_max` entries before it: a statement's period, its opening balance and (date_to
+    None) what came after it, in one Query of `page_size` items for most accounts."""
+    pk = account_pk(company_id, customer_no)
+    condition = LedgerEntry.entry_key <= f"{date_to}#{HIGH}" if date_to else None
+    entries: list[EntryView] = []
+    before = 0
+    for items, last in paging.raw_pages(
+        lambda **page: LedgerEntry.query(
+            pk, condition, scan_index_forward=False, attributes_to_get=ENTRY_ATTRIBUTES, **page
+        ),
+        page_size,
+        max_calls,
+    ):
+        for raw in items:
+            entry = EntryView.from_raw(raw)
+            entries.append(entry)
+            if entry.entry_date < date_from:
+                before += 1
+                if entry.kind == "balance_forward":
+                    return StatementEntries(entries, True, True)
+                if before >= before_max:
+                    return StatementEntries(entries, True, False)
+        if last:
+            return StatementEntries(entries, True, True)
+    return StatementEntries(entries, False, False)
 
 
 def amounts_before(company_id: str, customer_no: str, date: str, want: int = 200) -> list[tuple[str, int]]:

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,3 +112,16 @@ def collect(
     page.cursor = encode(key)
     page.stopped_early = bool(key) and len(page.items) < want
     return page
+
+
+def raw_pages(run_query: Callable[..., Any], page_size: int, max_calls: int) -> Iterator[tuple[list[dict], bool]]:
+    """(raw items, whether it is the last page) of `run_query(page_size=…, last_evaluated_key=…)`,
+    page by page, at most `max_calls` pages: for a reader that decides itself when it has read
+    enough (it stops iterating)."""
+    key = None
+    for _call in range(max_calls):
+        raw: dict = next(iter(run_query(page_size=page_size, last_evaluated_key=key).page_iter), {})
+        key = raw.get("LastEvaluatedKey")
+        yield raw.get("Items", []), not key
+        if not key:
+            return

@@ -9,7 +9,7 @@ keys the session already names, so one BatchGetItem reads them all, consistently
 a change made by an administrator or the ERP is seen by the very next request.
 
 The same batch reads the account's two balance items, `ArTotals` (open invoices per
-day, open credits) and `PaymentReservations` (the portal payments the ERP has not
+day, open credits, the ERP's past statements) and `PaymentReservations` (the portal payments the ERP has not
 applied yet, with what the pages show of them): the home page, /account, its history,
 the pay form and statements compute the balance from them without a read of their own
 (services/balance.py).  They are kept as DynamoDB returned them, parsed only by the

@@ -77,14 +77,15 @@ def _still_to_pay(
 
 def aging(
     open_invoices: Sequence[AnyInvoice],
-    credits: list,
+    credits_cents: int,
     portal_payments: list,
     today: date,
     terms_days: int = 30,
     complete: bool = True,
 ) -> ArSummary:
-    """Open invoices (oldest due first) in aging buckets as of `today` (also a statement date)."""
-    result, rows = balance_rule.as_of(open_invoices, credits, portal_payments, today, terms_days)
+    """Open invoices (oldest due first) in aging buckets as of `today` (also a statement date),
+    less the open credits (`credits_cents`) and the portal payments."""
+    result, rows = balance_rule.as_of(open_invoices, credits_cents, portal_payments, today, terms_days)
     return ArSummary(
         [ArRow(*row) for row in rows],
         result.buckets,

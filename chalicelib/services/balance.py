@@ -178,6 +178,14 @@ def unapplied_portal_payments(company: Company, customer_no: str, items: "Balanc
     return payments.portal_payments(holds)
 
 
+def account_totals(company: Company, customer_no: str, items: "BalanceItems | None" = None) -> ar_totals.Totals:
+    """The account's AR totals item: as the request context read it, else 1 GetItem (or built
+    now from `ar_open`: the account's first read)."""
+    if items is not None and items.totals_raw is not None:
+        return ar_totals.Totals.from_raw(items.totals_raw)
+    return ar_totals.current(company.company_id, customer_no)
+
+
 def account_balance(
     company: Company,
     customer_no: str,
@@ -192,10 +200,7 @@ def account_balance(
     GetItem), and the invoices those payments allocate to (0–1 BatchGetItem; none when
     the caller passes every open invoice as `open_invoices`)."""
     today = company_today(company, now)
-    if items is not None and items.totals_raw is not None:
-        totals = ar_totals.Totals.from_raw(items.totals_raw)
-    else:  # not read with the request, or built now from `ar_open` (the account's first read)
-        totals = ar_totals.current(company.company_id, customer_no)
+    totals = account_totals(company, customer_no, items)
     portal_payments = unapplied_portal_payments(company, customer_no, items)
     invoice_buckets = [0] * len(BUCKETS)
     _add_by_day(invoice_buckets, totals.by_due, today)
@@ -223,10 +228,10 @@ def balance_due_cents(company: Company, customer_no: str, terms_days: int = 30) 
 
 # ------------------------------------------------------------------- as of a day
 def as_of(
-    open_invoices: Sequence, credits: list, portal_payments: list, day: date, terms_days: int = 30
+    open_invoices: Sequence, credits_cents: int, portal_payments: list, day: date, terms_days: int = 30
 ) -> tuple[Balance, list]:
     """The rule over item lists as of `day` (a statement date, or today): the invoices,
-    open credits and portal payments are those the caller read for that day.  Returns the
+    open credits (their sum) and portal payments are those of that day.  Returns the
     balance and (invoice, due, days past due, bucket, shown balance) of each invoice still
     to pay, in the order given."""
     unapplied = allocations(portal_payments)
@@ -244,5 +249,4 @@ def as_of(
         shown = shown_balance(invoice, unapplied)
         if shown > 0:
             rows.append((invoice, due, late, bucket(late), shown))
-    credits_cents = sum(ar_totals.open_credit(entry) for entry in credits)
     return settle(invoice_buckets, allocated, credits_cents, portal_payments), rows

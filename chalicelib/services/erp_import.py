@@ -326,6 +326,11 @@ def _statement(record, ctx) -> Statement:
     )
 
 
+def _after_statement(result, record, item, old, ctx) -> None:
+    """The account's list of statements (on its AR totals item, read by /statements) moves too."""
+    ar_totals.note_statement(item.customer_pk, item.statement_date, int(item.balance_cents))
+
+
 def _equipment(record, ctx) -> Equipment:
     return Equipment(
         account_pk(ctx.company.company_id, record.customer_no),
@@ -605,7 +610,7 @@ UPSERTS: dict[str, Callable] = {
     "dealers": lambda pairs, ctx: _write_single(pairs, ctx, _dealer, _after_dealer),
     "invoices": _upsert_invoices,
     "ledger": lambda pairs, ctx: _write_single(pairs, ctx, _ledger, save=_save_ledger),
-    "statements": lambda pairs, ctx: _write_single(pairs, ctx, _statement, preserve=("pdf_key",)),
+    "statements": lambda pairs, ctx: _write_single(pairs, ctx, _statement, _after_statement, preserve=("pdf_key",)),
     "parts": lambda pairs, ctx: _write_single(pairs, ctx, _part, _after_part),
     "equipment": lambda pairs, ctx: _write_single(pairs, ctx, _equipment),
     "ach-settlements": _upsert_ach,
@@ -642,6 +647,7 @@ DELETES: dict[str, Callable] = {
         pairs,
         ctx,
         lambda r, c: Statement(account_pk(c.company.company_id, r.customer_no), r.statement_date.isoformat()),
+        lambda old, ctx: ar_totals.forget_statements(old.customer_pk),
     ),
     "parts": lambda pairs, ctx: _delete_single(
         pairs, ctx, lambda r, c: Part(c.company.company_id, r.part_no.upper()), _after_part_deleted

@@ -28,14 +28,13 @@ from typing import TYPE_CHECKING
 
 from .. import clock
 from ..models import Company, Statement
-from ..repositories import invoices, ledger, statements
+from ..repositories import ar_totals, invoices, ledger, statements
 from . import account
 from . import balance as balance_rule
 
 if TYPE_CHECKING:
     from ..repositories.request_context import BalanceItems
 
-BALANCE_FORWARD = account.KIND_LABELS["balance_forward"]  # the ledger rows carry labels
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A month of activity is read in one go (1–3 Queries); more says "incomplete".
 MAX_ACTIVITY = 500
@@ -76,7 +75,7 @@ class StatementView:
     open_items: account.ArSummary
     paid_since_cents: int  # approved portal payments after the statement date
     complete: bool  # False when the period had more activity than one read takes
-    past: list[Statement] = field(default_factory=list)  # the ERP's, newest first
+    past: "list[PastStatement]" = field(default_factory=list)  # the ERP's, newest first
     other_balance_cents: int = 0  # owed at the statement date, not on an open item
     unapplied_credits_cents: int = 0  # open credits and portal payments not against an open item
 
@@ -97,6 +96,29 @@ def _local_date(payment, company: Company) -> date:
     return payment.created_at.astimezone(clock.zone(company.time_zone)).date()
 
 
+@dataclass
+class LedgerPeriod:
+    """The ledger entries of a statement period and the balance before it."""
+
+    opening_cents: int
+    opening_known: bool
+    entries: list  # oldest first
+    complete: bool
+
+
+def _period(newest_first: list, start: str, day: str, read_enough: bool, opening_known: bool) -> LedgerPeriod:
+    """Split a newest-first read into the period's entries (start..day) and the opening balance:
+    the latest balance forward before the period plus every entry after it."""
+    period = [entry for entry in newest_first if start <= entry.entry_date <= day]
+    opening = 0
+    for entry in reversed([entry for entry in newest_first if entry.entry_date < start]):
+        opening = int(entry.amount_cents) if entry.kind == "balance_forward" else opening + int(entry.amount_cents)
+    period.reverse()
+    if len(period) > MAX_ACTIVITY:
+        return LedgerPeriod(opening, opening_known, period[:MAX_ACTIVITY], False)
+    return LedgerPeriod(opening, opening_known, period, read_enough)
+
+
 def build(
     company: Company,
     customer_no: str,
@@ -104,24 +126,37 @@ def build(
     terms_days: int = 30,
     previous_date: date | None = None,
     items: "BalanceItems | None" = None,
+    now: datetime | None = None,
 ) -> StatementView:
-    """The statement of one customer as of `statement_date`; the unapplied portal payments
-    come from the account's reservation item (`items`: read with the request context)."""
+    """The statement of one customer as of `statement_date`; the unapplied portal payments and
+    the AR totals come from the request context (`items`).
+
+    The current statement reads the ledger newest first from its newest entry back to the
+    opening balance (1 Query for most accounts): the entries after the statement date say which
+    of the account's open credits (its AR totals) are dated after it.  An older statement (its
+    PDF) reads the ledger up to its date and the open credits index."""
     company_id = company.company_id
     previous = previous_date or month_before(statement_date)
-    history = account.account_history(
-        company_id,
-        customer_no,
-        (previous + timedelta(days=1)).isoformat(),
-        statement_date.isoformat(),
-        None,
-        want=MAX_ACTIVITY,
-    )
-    rows, opening = history.rows, history.opening_cents
-    restated = [i for i, row in enumerate(rows) if row.kind == BALANCE_FORWARD]
+    start, day = (previous + timedelta(days=1)).isoformat(), statement_date.isoformat()
+    is_current = statement_date >= current_date(company, now)
+    read = ledger.back_to_opening(company_id, customer_no, start, None if is_current else day)
+    if is_current:
+        later = sum(ar_totals.open_credit(e) for e in read.entries if e.entry_date > day)
+        credits_cents = balance_rule.account_totals(company, customer_no, items).open_credits_cents - later
+    else:
+        credits_cents = sum(
+            ar_totals.open_credit(c) for c in ledger.open_credits(company_id, customer_no) if c.entry_date <= day
+        )
+    period = _period(read.entries, start, day, read.read_enough, read.opening_known)
+    opening, rows = period.opening_cents, period.entries
+    restated = [i for i, row in enumerate(rows) if row.kind == "balance_forward"]
     if restated:  # the ERP restated the balance inside the period: the statement starts there
-        opening, rows = rows[restated[-1]].amount_cents, rows[restated[-1] + 1 :]
-    activity = [Activity(row.entry_date, row.kind, row.reference, row.amount_cents) for row in rows]
+        opening, rows = int(rows[restated[-1]].amount_cents), rows[restated[-1] + 1 :]
+    activity = [
+        Activity(row.entry_date, account.KIND_LABELS.get(row.kind, row.kind), row.reference, int(row.amount_cents))
+        for row in rows
+    ]
+    closing = opening + sum(a.amount_cents for a in activity)
     portal, paid_since, portal_total = [], 0, 0
     unapplied = balance_rule.unapplied_portal_payments(company, customer_no, items)
     for payment in sorted(unapplied, key=lambda p: p.payment_id):
@@ -140,13 +175,11 @@ def build(
         portal_total += int(payment.amount_cents)
         portal.append(payment)
     activity.sort(key=lambda a: a.entry_date)
-    day = statement_date.isoformat()
     page = invoices.open_ar(company_id, customer_no)
     dated = [inv for inv in page.items if inv.invoice_date <= day]
-    credits = [c for c in ledger.open_credits(company_id, customer_no) if c.entry_date <= day]
     # The balance rule as of the statement date (services.balance), over what was dated by it.
-    open_items = account.aging(dated, credits, portal, statement_date, terms_days, complete=page.cursor is None)
-    total_due = history.closing_cents - portal_total
+    open_items = account.aging(dated, credits_cents, portal, statement_date, terms_days, complete=page.cursor is None)
+    total_due = closing - portal_total
     # What the ledger says was owed at the statement date beyond those open items: invoices
     # dated by then that ERP payments or credits dated after it have lowered (the ledger
     # does not say which), or a balance the ERP carried forward without invoices.  One
@@ -159,15 +192,35 @@ def build(
         statement_date,
         previous,
         opening,
-        history.opening_known or bool(restated),
+        period.opening_known or bool(restated),
         activity,
         total_due,
         open_items,
         paid_since,
-        history.cursor is None and not history.stopped_early,
+        period.complete,
         other_balance_cents=other_balance,
         unapplied_credits_cents=(open_items.balance.unallocated_cents if open_items.balance else 0),
     )
+
+
+@dataclass
+class PastStatement:
+    statement_date: str  # ISO
+    balance_cents: int
+
+
+def past_statements(company: Company, customer_no: str, items: "BalanceItems | None" = None) -> list[PastStatement]:
+    """The ERP's newest statements, newest first: the list on the account's AR totals item (read
+    with the request context); an item from before it kept one reads the table once (1 Query)
+    and stores what it found (1 UpdateItem)."""
+    totals = balance_rule.account_totals(company, customer_no, items)
+    listed = totals.statements
+    if listed is None:
+        found = statements.recent(company.company_id, customer_no)
+        listed = {sent.statement_date: int(sent.balance_cents) for sent in found}
+        ar_totals.store_statements(company.company_id, customer_no, totals.version, listed)
+    newest = sorted(listed.items(), reverse=True)[: statements.PAST_STATEMENTS]
+    return [PastStatement(day, cents) for day, cents in newest]
 
 
 def current(
@@ -178,8 +231,8 @@ def current(
     items: "BalanceItems | None" = None,
 ) -> StatementView:
     """The statement page: the current statement plus the ERP's past ones (with their PDFs)."""
-    view = build(company, customer_no, current_date(company, now), terms_days, items=items)
-    view.past = statements.recent(company.company_id, customer_no)
+    view = build(company, customer_no, current_date(company, now), terms_days, items=items, now=now)
+    view.past = past_statements(company, customer_no, items)
     return view
 
 

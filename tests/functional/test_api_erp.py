@@ -353,3 +353,61 @@ def test_statement_pdf_upload(api):
              "updated_at": LATER}
     assert api.batch("abc", "statements", [newer]).outcomes() == ["updated"]
     assert Statement.get("abc#C1", "2026-10-31").pdf_key == key  # the PDF stays
+
+
+# --- the statements page's list ---------------------------------------------------------------------
+
+def _statement(day, balance="10.00", updated_at=UPDATED):
+    return {"customer_no": "C1", "statement_date": day, "balance": balance, "updated_at": updated_at}
+
+
+def _listed(abc):
+    from chalicelib.services import statements
+
+    return [(past.statement_date, past.balance_cents) for past in statements.past_statements(abc, "C1")]
+
+
+def test_the_statements_list_follows_what_the_erp_pushes_and_deletes(api):
+    """/statements lists the ERP's statements from the account's AR totals item (no Query of
+    the statements table): every push and delete moves that list."""
+    from chalicelib.models import ArTotals, Company
+
+    abc = Company.get("abc")
+    assert api.batch("abc", "statements", [_statement("2026-09-30"), _statement("2026-10-31", "120.00")]
+                     ).outcomes() == ["created"] * 2
+    # the account's first look reads the table once and keeps the list on the totals item
+    assert _listed(abc) == [("2026-10-31", 12000), ("2026-09-30", 1000)]
+    assert ArTotals.get("abc#C1").statements.as_dict() == {"2026-10-31": 12000, "2026-09-30": 1000}
+    # a push moves the list on the item itself
+    assert api.batch("abc", "statements", [_statement("2026-11-30", "80.00"),
+                                           _statement("2026-10-31", "125.00", LATER)]
+                     ).outcomes() == ["created", "updated"]
+    assert ArTotals.get("abc#C1").statements.as_dict() == \
+        {"2026-11-30": 8000, "2026-10-31": 12500, "2026-09-30": 1000}
+    # a delete makes the next look read the table again
+    answer = api.post("/companies/abc/statements/delete", {"records": [
+        {"customer_no": "C1", "statement_date": "2026-09-30", "updated_at": LATER}]})
+    assert answer.outcomes() == ["deleted"]
+    assert ArTotals.get("abc#C1").statements is None
+    assert _listed(abc) == [("2026-11-30", 8000), ("2026-10-31", 12500)]
+    # two years of monthly statements stay listed, the oldest go
+    months = [f"{2024 + (m - 1) // 12}-{(m - 1) % 12 + 1:02d}-28" for m in range(1, 30)]
+    assert set(api.batch("abc", "statements", [_statement(day) for day in months]).outcomes()) == {"created"}
+    kept = ArTotals.get("abc#C1").statements.as_dict()
+    assert len(kept) == 24 and min(kept) == "2024-08-28"  # 31 sent, the 7 oldest gone and "2026-11-30" in kept
+    assert [day for day, _ in _listed(abc)][:2] == ["2026-11-30", "2026-10-31"]
+
+
+def test_a_list_read_before_an_erp_push_is_not_stored_over_it(api):
+    """The page read the table (no list on the item yet), the ERP pushed a statement, then the
+    page stores what it read: refused, so the new statement is not left out of the list."""
+    from chalicelib.models import ArTotals
+    from chalicelib.repositories import ar_totals
+
+    read = ar_totals.current("abc", "C1")  # the request context's copy of the item
+    assert read.statements is None
+    assert api.batch("abc", "statements", [_statement("2026-10-31")]).outcomes() == ["created"]
+    assert not ar_totals.store_statements("abc", "C1", read.version, {})
+    assert ArTotals.get("abc#C1").statements is None
+    fresh = ar_totals.current("abc", "C1")
+    assert ar_totals.store_statements("abc", "C1", fresh.version, {"2026-10-31": 1000})

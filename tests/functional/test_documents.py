@@ -326,6 +326,28 @@ def test_statement_totals_on_a_known_ledger(abc):
     assert sum(view.open_items.buckets) == view.total_due_cents
 
 
+def test_the_current_statement_counts_only_the_open_credits_dated_by_it(abc):
+    """The account's open credits come from its AR totals; those dated after the statement date
+    (read with the statement's ledger Query) are not the statement's."""
+    from chalicelib.repositories.keys import credit_key
+    from chalicelib.services import balance
+
+    known_ledger()
+    for day, reference, cents in (("2026-10-25", "CM8", 300), ("2026-11-05", "CM9", 400)):
+        LedgerEntry(account_pk("abc", "C1"), f"{day}#{reference}", kind="credit", reference=reference,
+                    amount_cents=-cents, entry_date=day, open_cents=cents,
+                    credit_pk=credit_key("abc", "C1", "credit", cents), erp_updated_at=NOW).save()
+    now = datetime(2026, 11, 20, 15, tzinfo=timezone.utc)
+    assert balance.account_balance(abc, "C1", now=now).balance.credits_cents == 700
+    view = statements.current(abc, "C1", now=now)
+    assert view.open_items.balance.credits_cents == 300
+    assert view.total_due_cents == 14800 - 300  # CM8 is activity of the period, CM9 is not
+    assert sum(view.open_items.buckets) == view.total_due_cents
+    # an older statement (its PDF) reads the open credits dated by it
+    older = statements.build(abc, "C1", date(2026, 10, 31), previous_date=date(2026, 9, 30), now=now)
+    assert older.open_items.balance.credits_cents == 300
+
+
 def test_a_balance_forward_inside_the_period_starts_the_statement_there(abc):
     ledger("C1", ("2026-09-01", "balance_forward", "BF1", 10000),
            ("2026-10-05", "invoice", "W1", 2000),
