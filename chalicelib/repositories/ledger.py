@@ -67,13 +67,14 @@ def back_to_opening(
     date_from: str,
     date_to: str | None,
     before_max: int = 200,
-    page_size: int = 250,
-    max_calls: int = 4,
+    page_size: int = 500,
+    max_calls: int = 3,
 ) -> StatementEntries:
     """Table ledger: customer_pk = C [AND entry_key <= date_to#…], newest first, read back past
     `date_from` to the latest balance forward before it (the opening balance starts there),
     or `before_max` entries before it: a statement's period, its opening balance and (date_to
-    None) what came after it, in one Query of `page_size` items for most accounts."""
+    None) what came after it, in one Query for most accounts (`page_size` items: a month's
+    entries and those after it, plus the 200 before it when no balance forward comes first)."""
     pk = account_pk(company_id, customer_no)
     condition = LedgerEntry.entry_key <= f"{date_to}#{HIGH}" if date_to else None
     entries: list[EntryView] = []
