@@ -5,8 +5,9 @@ import sys
 from .lazy_imports import defer
 
 # Services, repositories and the payment gateway client load on first use, not at
-# `import app` (chalicelib/lazy_imports.py).
-defer("chalicelib.services", "chalicelib.repositories", "chalicelib.payments")
+# `import app` (chalicelib/lazy_imports.py); so does the logger, whose Powertools import
+# (~60 modules) the first line logged pays.
+defer("chalicelib.services", "chalicelib.repositories", "chalicelib.payments", modules=("chalicelib.logs",))
 
 # pyOpenSSL is on the web function's path only because `webauthn` needs it (passkeys, from the
 # passkeys layer, imported when used).  Its mere presence makes botocore import

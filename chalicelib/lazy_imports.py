@@ -1,13 +1,14 @@
-"""Deferred loading of the service, repository and gateway modules, for the Lambda cold start.
+"""Deferred loading of the service, repository, gateway and logging modules, for the Lambda cold start.
 
 A Lambda instance answers one kind of request after another; most never touch most
 services (a customer page needs no admin, payment or ERP rules).  `import app` must
 still import every route module, because Chalice builds its route table at import.
 So route modules import services and repositories as modules (`from ..services import
 payments`, then `payments.PaymentService` inside a function), and the modules below the
-deferred packages get a module object at once whose code runs on its first attribute
-read.  The first request that uses a service pays for it once per instance, like any
-import.  `bench/cold_start.py` measures the effect; tests/unit/test_lazy_imports.py proves it.
+deferred packages (and the single modules named, such as the logger's) get a module
+object at once whose code runs on its first attribute read.  The first request that uses
+a service pays for it once per instance, like any import.  `bench/cold_start.py` measures
+the effect; tests/unit/test_lazy_imports.py proves it.
 
 This is the idea of the standard library's `importlib.util.LazyLoader`, whose Python 3.11
 version lets a second thread see a module half-run (3.12 added a lock); tests drive
@@ -59,11 +60,12 @@ class _DeferredLoader(importlib.abc.Loader):
 
 
 class _DeferredFinder(importlib.abc.MetaPathFinder):
-    def __init__(self, prefixes):
+    def __init__(self, prefixes, modules):
         self.prefixes = tuple(prefixes)
+        self.modules = frozenset(modules)
 
     def find_spec(self, name, path, target=None):
-        if not name.startswith(self.prefixes):
+        if not (name.startswith(self.prefixes) or name in self.modules):
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.submodule_search_locations is not None:
@@ -76,11 +78,13 @@ class _DeferredFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
-def defer(*packages: str) -> None:
-    """Load the modules directly below each package on their first attribute read."""
+def defer(*packages: str, modules: tuple[str, ...] = ()) -> None:
+    """Load the modules directly below each package, and each of `modules`, on their first
+    attribute read."""
     prefixes = tuple(package + "." for package in packages)
     for finder in sys.meta_path:
         if isinstance(finder, _DeferredFinder):
             finder.prefixes += prefixes
+            finder.modules |= frozenset(modules)
             return
-    sys.meta_path.insert(0, _DeferredFinder(prefixes))
+    sys.meta_path.insert(0, _DeferredFinder(prefixes, modules))

@@ -11,7 +11,6 @@ from urllib.parse import quote, urlencode
 from chalice import BadRequestError, Blueprint, NotFoundError
 
 from .. import clock
-from ..models.customer import PORTAL_STATUSES
 from ..repositories import accounts, admin_customers, audit, dealers, paging
 from ..services import admin, audit_view, credentials_email, invitations, portal_access, settings
 from . import forms, params
@@ -83,6 +82,8 @@ def select_dealer():
 @bp.route("/admin/customers", methods=["GET"])
 @administrator(bp)
 def customers():
+    from ..models.customer import PORTAL_STATUSES  # the model module loads on first use, not at `import app`
+
     state = _state()
     query = _query()
     filters = admin_customers.Filters(

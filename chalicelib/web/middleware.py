@@ -11,9 +11,8 @@ from urllib.parse import urlsplit
 
 from chalice import BadRequestError, Response
 
-from .. import clock, config, dynamo_metrics, faults
+from .. import clock, config, dynamo_metrics, faults, logs
 from ..ids import new_id
-from ..logs import logger
 from ..repositories import accounts, audit, request_context
 from ..services import sessions, tenant
 from ..templating import render, under_path_prefix
@@ -65,7 +64,7 @@ def path_prefix(request) -> str:
         on_execute_api = tenant.is_execute_api_host(context.get("domainName") or "")
         prefix = f"/{stage}" if on_execute_api and public.startswith(f"/{stage}/") else ""
     if prefix and not SAFE_PREFIX.match(prefix):
-        logger.warning("path prefix ignored", extra={"prefix": prefix[:100]})
+        logs.logger.warning("path prefix ignored", extra={"prefix": prefix[:100]})
         return ""
     return prefix
 
@@ -85,7 +84,7 @@ def portal_pipeline(request, get_response):
     started = time.perf_counter()
     calls = dynamo_metrics.start()
     correlation_id = (request.context or {}).get("requestId") or new_id()
-    logger.set_correlation_id(correlation_id)
+    logs.logger.set_correlation_id(correlation_id)
     prefix = path_prefix(request)
     path = request_path(request, prefix)
     state = RequestState(company=None, source_ip=source_ip(request), path=path, path_prefix=prefix)
@@ -97,7 +96,7 @@ def portal_pipeline(request, get_response):
     except Exception as error:  # never a stack trace to the browser
         unavailable = faults.unavailable_message(error)
         if unavailable is not None:  # throttling or a store not answering: try again
-            logger.warning("dependency unavailable", exc_info=True, extra={"path": path})
+            logs.logger.warning("dependency unavailable", exc_info=True, extra={"path": path})
             response = (
                 api_error(503, "unavailable", unavailable)
                 if path.startswith(API_PREFIX)
@@ -105,7 +104,7 @@ def portal_pipeline(request, get_response):
             )
             response.headers["Retry-After"] = str(faults.RETRY_AFTER_SECONDS)
         else:
-            logger.exception("unhandled error", extra={"path": path})
+            logs.logger.exception("unhandled error", extra={"path": path})
             response = (
                 api_error(500, "internal_error", "Something went wrong on our side.")
                 if path.startswith(API_PREFIX)
@@ -115,7 +114,7 @@ def portal_pipeline(request, get_response):
         audit.request_ip.reset(ip_token)
     _public_urls(response, prefix)
     _secure(response, state, path)
-    logger.info(
+    logs.logger.info(
         "request",
         extra={
             "method": request.method,
@@ -143,7 +142,7 @@ def _handle(request, get_response, state: RequestState):
         return error_page(state, 404)
     _load_session(request, state)
     if request.method in UNSAFE_METHODS and not _csrf_ok(request, state):
-        logger.warning("csrf refused", extra={"path": state.path, "ip": state.source_ip})
+        logs.logger.warning("csrf refused", extra={"path": state.path, "ip": state.source_ip})
         return error_page(state, 403)
     if state.user is not None and state.user.must_change_password and state.path not in PASSWORD_CHANGE_PATHS:
         return Response(body="", status_code=303, headers={"Location": "/change-password"})
@@ -217,7 +216,7 @@ def _load_session(request, state: RequestState) -> None:
     membership = context.membership
     if session.account_pk and (membership is None or membership.status != "active"):
         # Inactivated (or removed) since sign-in: this sign-in ends now, not at its timeout.
-        logger.info(
+        logs.logger.info(
             "session ended: account access inactive", extra={"user": user.user_id, "account": session.account_pk}
         )
         sessions.end(session)
@@ -315,7 +314,7 @@ def error_page(state: RequestState, status: int, message=None) -> Response:
             message=message or default,
         )
     except Exception:  # the error page itself must never fail
-        logger.exception("error page failed")
+        logs.logger.exception("error page failed")
         body = f"<!doctype html><title>{status}</title><h1>{title}</h1>"
     return Response(body=body, status_code=status, headers={"Content-Type": "text/html; charset=utf-8"})
 

@@ -5,10 +5,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..models import Company, Session, User, WebAccess
-
-if TYPE_CHECKING:
-    from ..models import Cart, Customer
+if TYPE_CHECKING:  # the model modules load on the first request (chalicelib/models/__init__.py)
+    from ..models import Cart, Company, Customer, Session, User, WebAccess
     from ..repositories.request_context import BalanceItems
 
 
@@ -19,7 +17,7 @@ class Account:
     company_id: str
     customer_no: str
     name: str
-    web_access: WebAccess | None
+    web_access: "WebAccess | None"
     dealer_codes: list[str]
     terms_days: int = 30  # due date = invoice date + terms when the ERP gives none
     # The Location filter's choices as the bill-to lists them (None: not listed there).
@@ -43,7 +41,7 @@ class Account:
 
 @dataclass
 class RequestState:
-    company: Company | None
+    company: "Company | None"
     source_ip: str
     path: str  # from the app's root, e.g. "/orders" (without path_prefix)
     # What API Gateway removed from the public path before routing: "/api" (the stage)
@@ -51,8 +49,8 @@ class RequestState:
     # cookie paths get it back (chalicelib/web/middleware.py).
     path_prefix: str = ""
     nonce: str = field(default_factory=lambda: secrets.token_urlsafe(16))
-    session: Session | None = None
-    user: User | None = None
+    session: "Session | None" = None
+    user: "User | None" = None
     account: Account | None = None
     anon_csrf: str | None = None  # double-submit value for pages before sign-in
     set_anon_csrf: bool = False
@@ -65,8 +63,8 @@ class RequestState:
     # ("Select Dealer"; may differ from the host's company) and every company this
     # administrator manages, for the drop-down.
     embedded_email: bool = False  # dev mailbox frame: e-mail HTML with its inline styles
-    managed_company: Company | None = None
-    admin_companies: list[Company] = field(default_factory=list)
+    managed_company: "Company | None" = None
+    admin_companies: "list[Company]" = field(default_factory=list)
 
     @property
     def csrf_token(self) -> str:

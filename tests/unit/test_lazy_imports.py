@@ -28,14 +28,21 @@ def test_import_app_runs_no_service_repository_or_gateway_module():
                      if name.startswith(deferred) and type(module) is types.ModuleType)
         present = sorted(name for name in sys.modules if name.startswith(deferred))
         models = sorted(name for name in sys.modules if name.startswith("chalicelib.models."))
-        print(json.dumps({"ran": ran, "present": present, "models": models}))
+        powertools = sorted(name for name in sys.modules if name.split(".")[0] == "aws_lambda_powertools")
+        logs = sys.modules.get("chalicelib.logs")
+        print(json.dumps({"ran": ran, "present": present, "models": models, "powertools": powertools,
+                          "logs": None if logs is None else type(logs) is types.ModuleType}))
     """)
     assert "chalicelib.services.payments" in answer["present"]  # imported by the routes...
     assert answer["ran"] == []  # ...but none of their code has run yet
-    # Model modules load when a name of theirs is read (chalicelib/models/__init__.py): the
-    # request pipeline's only.
-    assert "chalicelib.models.invoice" not in answer["models"]
-    assert "chalicelib.models.commerce" not in answer["models"]
+    # Model modules load when a name of theirs is read (chalicelib/models/__init__.py), and no
+    # route module, nor the request state (chalicelib/web/state.py), reads one at import: not
+    # even the request pipeline's company, session, user and web-access models.
+    assert answer["models"] == ["chalicelib.models.base"]
+    # The logger (chalicelib/logs.py) is imported by the middleware but built, with Powertools,
+    # on the first line logged.
+    assert answer["logs"] is False
+    assert answer["powertools"] == []
 
 
 def test_a_deferred_module_runs_on_first_use_and_behaves_as_usual():
@@ -53,6 +60,24 @@ def test_a_deferred_module_runs_on_first_use_and_behaves_as_usual():
     """)
     assert answer == {"untouched": True, "same": True, "name": "PaymentService",
                       "module": "chalicelib.services.payments", "ran": True}
+
+
+def test_the_deferred_logger_is_built_whole_on_first_use():
+    answer = run("""
+        import io, json
+        import app
+        from chalicelib import logs
+        out = io.StringIO()
+        logs.logger.registered_handler.setStream(out)
+        logs.logger.info("request", extra={"path": "/invite/SECRET-TOKEN"})
+        print(json.dumps({"logger": type(logs.logger).__module__ + "." + type(logs.logger).__name__,
+                          "formatter": type(logs.logger.registered_formatter).__name__,
+                          "line": json.loads(out.getvalue())}))
+    """)
+    assert answer["logger"] == "aws_lambda_powertools.logging.logger.Logger"
+    assert answer["formatter"] == "RedactingFormatter"
+    assert answer["line"]["service"] == "dealer-portal"
+    assert answer["line"]["path"] == "/invite/[redacted]"
 
 
 def test_two_threads_reading_a_module_first_both_see_it_whole(tmp_path):
