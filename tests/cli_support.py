@@ -1,15 +1,32 @@
 """The `portal` CLI in-process against the real app: a `requests` transport adapter that
-hands each request to `chalice.test.Client` (no network, no patching), and a runner."""
+hands each request to `chalice.test.Client` (no network, no patching), a runner, and the
+`acme` / `client` fixtures the CLI tests share (loaded as a plugin by tests/conftest.py)."""
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 from click.testing import CliRunner
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from portal_cli.main import Injected, cli
+from tests.support import make_company
 
 URL = "http://localhost"
+
+
+@pytest.fixture
+def acme(aws):
+    """A company of its own, so the CLI tests never see the `abc` fixture's data."""
+    return make_company("acme", "Acme Service", ["acme.localhost"])
+
+
+@pytest.fixture
+def client(app, acme):
+    from chalice.test import Client
+
+    with Client(app, stage_name="local") as chalice_client:
+        yield chalice_client
 
 
 class ChaliceTransport(BaseAdapter):

@@ -14,7 +14,7 @@ from pynamodb.signals import pre_dynamodb_send  # noqa: E402
 from tests.support import Browser, make_company  # noqa: E402
 
 # Fixtures shared by several test modules live beside their helpers.
-pytest_plugins = ["tests.payment_support", "tests.parts_support"]
+pytest_plugins = ["tests.payment_support", "tests.parts_support", "tests.cli_support"]
 
 OPERATIONS = []
 

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
+from chalicelib import dynamo_metrics
 from chalicelib.models import Company, Contact, Customer, Domain, LoginName, Membership, Theme, User, WebAccess
 from chalicelib.repositories import admin_customers
 from chalicelib.repositories.keys import account_pk, email_login, name_login
@@ -75,6 +76,18 @@ class Browser:
 
 def text(response):
     return response.body.decode()
+
+
+def page_and_calls(browser, path):
+    """GET `path` (expected 200): the answer and the DynamoDB calls, (operation, table), that
+    this one request made, as the request log counts them (chalicelib/dynamo_metrics.py)."""
+    response = browser.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response, dynamo_metrics.current().operations
+
+
+def calls_of(browser, path):
+    return page_and_calls(browser, path)[1]
 
 
 def make_company(company_id, name, hosts, primary_color="#1f4e79", **settings):

@@ -298,6 +298,18 @@ def _line_dict(line) -> dict:
     }
 
 
+def _in_packs(part: Part, qty: int) -> int:
+    """`qty` rounded up to whole packs of the part (at least one pack)."""
+    pack = int(part.pack_qty or 1)
+    return max(pack, -(-qty // pack) * pack)
+
+
+def _most(part: Part) -> int:
+    """The most of a part one cart line takes: 9,999 rounded down to whole packs."""
+    pack = int(part.pack_qty or 1)
+    return MAX_QTY // pack * pack
+
+
 @dataclass
 class Skipped:
     """An "order again" line not added, why, and the part offered instead (if any)."""
@@ -419,23 +431,14 @@ class Carts:
         result = AgainResult([], [])
         for part_no, qty in wanted:
             part = found.get(part_number_stored(part_no))
-            r = row(part, self.view) if part is not None else None
-            if part is None or r is None:
-                result.skipped.append(Skipped(part_no, int(qty), "is no longer in our catalogue."))
-                continue
-            if not r.orderable:
-                result.skipped.append(Skipped(part.part_no, int(qty), r.why_not, part.superseded_by or None))
-                continue
-            pack = int(part.pack_qty or 1)
-            qty = max(pack, -(-int(qty) // pack) * pack)  # rounded up to whole packs
-            current = next((line for line in lines if line["part_no"] == part.part_no), None)
+            current = next((line for line in lines if part and line["part_no"] == part.part_no), None)
             before = current["quantity"] if current else 0
-            total = min(MAX_QTY // pack * pack, qty + before)
-            if total <= before:
-                result.skipped.append(
-                    Skipped(part.part_no, int(qty), "your cart already has the most one order takes.")
-                )
+            skipped = self._not_added(part, part_no, int(qty), before)
+            if skipped is not None:
+                result.skipped.append(skipped)
                 continue
+            assert part is not None  # _not_added skips a part not found
+            total = min(_most(part), _in_packs(part, int(qty)) + before)
             if current:
                 current.update(self._snapshot(part, total))
             else:
@@ -444,6 +447,37 @@ class Carts:
         self._offer_replacements(result.skipped)
         if result.added:
             self._save(cart, lines, seen)
+        return result
+
+    def _not_added(self, part: Part | None, part_no: str, qty: int, in_cart: int) -> "Skipped | None":
+        """Why `qty` of a part cannot be added to a line that holds `in_cart` (None: it can)."""
+        if part is None:
+            return Skipped(part_no, qty, "is no longer in our catalogue.")
+        r = row(part, self.view)
+        if not r.orderable:
+            return Skipped(part.part_no, qty, r.why_not, part.superseded_by or None)
+        qty = _in_packs(part, qty)
+        if min(_most(part), qty + in_cart) <= in_cart:
+            return Skipped(part.part_no, qty, "your cart already has the most one order takes.")
+        return None
+
+    def told_again(self, added: list[tuple[str, int]], not_added: list[tuple[str, int]]) -> "AgainResult":
+        """An order again told on the cart page it redirected to (Post/Redirect/Get).  The
+        address carries only part numbers and quantities, so nothing in it is taken on trust:
+        a line the cart does not hold is not told as added, and each reason a line was not
+        added is found again in the catalogue and the cart (1 BatchGet, + <= 2 for
+        replacements; none when every line was added)."""
+        in_cart = {line["part_no"]: line["quantity"] for line in map(_line_dict, self.cart().lines or [])}
+        result = AgainResult([(n, q) for n, q in added if n in in_cart], [])
+        if not_added:
+            numbers = list(dict.fromkeys(part_number_stored(n) for n, _ in not_added))
+            found = self.repo.many(self.company.company_id, numbers)
+            for part_no, qty in not_added:
+                part = found.get(part_number_stored(part_no))
+                skipped = self._not_added(part, part_no, qty, in_cart.get(part.part_no, 0) if part else 0)
+                if skipped is not None:  # else it could be added: the address is not what happened
+                    result.skipped.append(skipped)
+            self._offer_replacements(result.skipped)
         return result
 
     def _offer_replacements(self, skipped: list["Skipped"]) -> None:
@@ -461,8 +495,7 @@ class Carts:
                     item.replacement = None
                     continue
                 if row(part, self.view).orderable:
-                    pack = int(part.pack_qty or 1)
-                    item.replacement_qty = min(MAX_QTY // pack * pack, max(pack, -(-item.quantity // pack) * pack))
+                    item.replacement_qty = min(_most(part), _in_packs(part, item.quantity))
                     continue
                 item.replacement = part.superseded_by or None
                 if item.replacement:

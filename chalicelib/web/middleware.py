@@ -13,7 +13,7 @@ from chalice import BadRequestError, Response
 
 from .. import clock, config, dynamo_metrics, faults, logs
 from ..ids import new_id
-from ..repositories import accounts, audit, request_context
+from ..repositories import audit, request_context
 from ..services import sessions, tenant
 from ..templating import render, under_path_prefix
 from . import cookies, forms, pages
@@ -225,17 +225,13 @@ def _load_session(request, state: RequestState) -> None:
         return
     state.session, state.user = session, user
     if membership is not None:
-        customer = context.bill_to
         state.account = Account(
             company_id=membership.company_id,
             customer_no=membership.customer_no,
-            name=customer.name if customer else membership.customer_no,
             web_access=context.web_access,
             dealer_codes=list(context.dealer_codes),
-            terms_days=int(customer.terms_days or 30) if customer else 30,
-            locations=accounts.listed_locations(customer),
             balance_items=context.balance_items,
-            bill_to=customer,
+            bill_to=context.bill_to,
             cart=context.cart,
         )
 

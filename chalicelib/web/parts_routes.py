@@ -5,7 +5,7 @@ hidden, it answers 404.  A cart is the signed-in login's, on the account it work
 an order id of another account answers 404 like an unknown one.
 """
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from chalice import BadRequestError, Blueprint, NotFoundError
 
@@ -112,8 +112,9 @@ def _lookup_error(state, message, form):
 
 
 # -------------------------------------------------------------------- cart
-def _cart_page(state, *, error=None, status=200, notice=None, again=None, as_read=False):
+def _cart_page(state, *, error=None, status=200, notice=None, as_read=False, tell_again=False):
     carts = _carts(state, as_read)
+    again = _told_again(carts) if tell_again else None  # before `show` may write the cart
     view, _ = carts.show(remember=True)
     return page(
         bp.current_request,
@@ -132,7 +133,7 @@ def _cart_page(state, *, error=None, status=200, notice=None, again=None, as_rea
 @bp.route("/cart", methods=["GET"])
 @customer_page("parts")
 def cart(state):
-    return _cart_page(state, as_read=True)
+    return _cart_page(state, as_read=True, tell_again=True)
 
 
 @bp.route("/cart/add", methods=["POST"], content_types=forms.FORM)
@@ -425,9 +426,33 @@ def purchases_again(state):
 
 
 def _again(state, wanted):
-    """Add the lines, then the cart with what was added and what was not (and why)."""
+    """Add the lines, then 303 to the cart (a refresh repeats the GET, never the adding), whose
+    address names what was added and what was not; the cart page tells why (`_told_again`)."""
     try:
         result = _carts(state).add_many(wanted)
-    except parts_service.PartsInputError as error:
+    except parts_service.PartsInputError as error:  # nothing was written
         return _cart_page(state, error=str(error), status=409 if isinstance(error, parts_service.StaleCart) else 400)
-    return _cart_page(state, again=result, status=200 if result.added else 400)
+    told = [("ordered", f"{n}*{q}") for n, q in result.added]
+    told += [("not_added", f"{s.part_no}*{s.quantity}") for s in result.skipped]
+    return redirect(f"/cart?{urlencode(told)}")
+
+
+def _told_again(carts):
+    """The outcome of an order again from the cart's address (`_again`), or None.  Entries
+    that do not read as part*quantity are left out: the address is only a hint
+    (Carts.told_again checks it against the cart and the catalogue)."""
+    query = bp.current_request.query_params
+    if not query or not ("ordered" in query or "not_added" in query):
+        return None
+
+    def lines(name):
+        found = []
+        for entry in query.getlist(name)[: parts_service.MAX_CART_LINES] if name in query else []:
+            number, _, qty = entry.rpartition("*")
+            number = number.strip()[:60]
+            whole = qty.isascii() and qty.isdigit()  # not "²": int() refuses it
+            if parts_service.part_number_stored(number) and whole and 0 < int(qty) <= parts_service.MAX_QTY:
+                found.append((number, int(qty)))
+        return found
+
+    return carts.told_again(lines("ordered"), lines("not_added"))

@@ -5,8 +5,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..repositories import accounts
+
 if TYPE_CHECKING:  # the model modules load on the first request (chalicelib/models/__init__.py)
     from ..models import Cart, Company, Customer, Session, User, WebAccess
+    from ..repositories.accounts import Location
     from ..repositories.request_context import BalanceItems
 
 
@@ -16,19 +19,31 @@ class Account:
 
     company_id: str
     customer_no: str
-    name: str
     web_access: "WebAccess | None"
     dealer_codes: list[str]
-    terms_days: int = 30  # due date = invoice date + terms when the ERP gives none
-    # The Location filter's choices as the bill-to lists them (None: not listed there).
-    locations: list | None = None
     # The account's AR totals and reservation items, read with the request context
     # (repositories/request_context.py): the balance pages' own reads.
     balance_items: "BalanceItems | None" = None
-    # Read with the same BatchGetItem: the bill-to row (price level, charge to account) and
-    # the login's cart (the header's badge; the cart and checkout pages start from it).
+    # Read with the same BatchGetItem: the bill-to row (name, terms, locations, price level,
+    # charge to account) and the login's cart (the header's badge; the cart and checkout
+    # pages start from it).
     bill_to: "Customer | None" = None
     cart: "Cart | None" = None
+
+    # What comes from the bill-to row is read from it, never copied, so it cannot disagree.
+    @property
+    def name(self) -> str:
+        return self.bill_to.name if self.bill_to is not None else self.customer_no
+
+    @property
+    def terms_days(self) -> int:
+        """Due date = invoice date + terms when the ERP gives none."""
+        return int(self.bill_to.terms_days or 30) if self.bill_to is not None else 30
+
+    @property
+    def locations(self) -> "list[Location] | None":
+        """The Location filter's choices as the bill-to lists them (None: not listed there)."""
+        return accounts.listed_locations(self.bill_to)
 
     @property
     def cart_count(self) -> int:

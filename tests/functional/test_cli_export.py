@@ -6,20 +6,7 @@ from datetime import timedelta
 import pytest
 
 from tests.cli_support import ChaliceTransport, Portal, make_api_token
-from tests.support import NOW, make_company
-
-
-@pytest.fixture
-def acme(aws):
-    return make_company("acme", "Acme Service", ["acme.localhost"])
-
-
-@pytest.fixture
-def client(app, acme):
-    from chalice.test import Client
-
-    with Client(app, stage_name="local") as chalice_client:
-        yield chalice_client
+from tests.support import NOW
 
 
 @pytest.fixture

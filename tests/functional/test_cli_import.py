@@ -6,22 +6,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli_support import ChaliceTransport, Portal, make_api_token, write_invoices_csv
-from tests.support import make_company
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-@pytest.fixture
-def acme(aws):
-    return make_company("acme", "Acme Service", ["acme.localhost"])
-
-
-@pytest.fixture
-def client(app, acme):
-    from chalice.test import Client
-
-    with Client(app, stage_name="local") as chalice_client:
-        yield chalice_client
 
 
 @pytest.fixture

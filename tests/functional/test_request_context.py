@@ -4,13 +4,12 @@ an administrator's or the ERP's change applies to the very next request; and eve
 answers a bad cursor the same way."""
 import pytest
 
-from chalicelib import dynamo_metrics
 from chalicelib.models import Customer, Dealer, WebAccess
 from chalicelib.repositories import accounts, dealers, users
 from chalicelib.repositories.keys import account_pk
 from chalicelib.services import portal_access
 from chalicelib.web.guards import OUT_OF_DATE_LINK
-from tests.support import NOW, link_dealer, make_invoice, make_user, set_pages, text
+from tests.support import NOW, calls_of, link_dealer, make_invoice, make_user, set_pages, text
 
 UPDATED = "2026-11-20T10:00:00Z"
 
@@ -54,12 +53,6 @@ def dan(app, abc):
         dealer = Browser(client, host="localhost")
         dealer.sign_in("dan@example.com")
         yield dealer
-
-
-def calls_of(browser, path):
-    response = browser.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return dynamo_metrics.current().operations
 
 
 # Every customer and dealer page keeps to the budget: the session, the request context's
