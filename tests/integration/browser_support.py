@@ -2,8 +2,13 @@
 import json
 import re
 import urllib.request
+from pathlib import Path
+
+import pytest
 
 from infra.local.seed import DEMO_PASSWORD, LOCAL_PLATFORM_TOKEN
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 ABC = "localhost"
 PHONE_375 = {"width": 375, "height": 812}
@@ -91,3 +96,38 @@ def erp_feed(stack, feed):
         cursor = page.get("next_cursor")
         if not cursor:
             return items
+
+
+# ------------------------------------------------------------ accessibility
+BLOCKING_IMPACTS = ("serious", "critical")
+_axe = None
+
+
+def axe_violations(page, impacts=BLOCKING_IMPACTS):
+    """axe-core's violations on the page as it is now, only those of `impacts`.
+
+    axe-playwright-python bundles axe-core's JavaScript (no Node needed) and
+    injects it with `page.evaluate`, which the page's CSP does not restrict.
+    """
+    global _axe
+    if _axe is None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _axe = Axe()
+    results = _axe.run(page)
+    return [violation for violation in results.response["violations"]
+            if violation.get("impact") in impacts]
+
+
+def assert_accessible(page, impacts=BLOCKING_IMPACTS):
+    """Fail listing axe violations of impact "serious" or "critical" (WCAG 2.1 AA)."""
+    violations = axe_violations(page, impacts)
+    if violations:
+        lines = [f"{len(violations)} accessibility violation(s) on {page.url}:"]
+        for violation in violations:
+            targets = [" ".join(map(str, node.get("target", [])))
+                       for node in violation.get("nodes", [])[:3]]
+            more = len(violation.get("nodes", [])) - len(targets)
+            lines.append(f"  {violation['id']} ({violation['impact']}): {violation['help']}"
+                         f" -> {', '.join(targets)}" + (f" (+{more} more)" if more > 0 else ""))
+        pytest.fail("\n".join(lines), pytrace=False)

@@ -14,8 +14,7 @@ import requests
 from infra.local.seed import COMPANIES, DEMO_PASSWORD, DEMO_TOTP_KEYS
 from tests.support import png
 
-from .browser_support import base_url, sign_in
-from .conftest import assert_accessible
+from .browser_support import assert_accessible, base_url, sign_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

@@ -14,7 +14,7 @@ import pytest
 
 from infra.local.seed import DEMO_PASSWORD
 
-from .conftest import PROJECT_DIR, assert_accessible
+from .browser_support import PROJECT_DIR, assert_accessible
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

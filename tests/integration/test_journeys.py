@@ -9,8 +9,7 @@ import re
 
 import pytest
 
-from .browser_support import assert_no_horizontal_overflow, base_url, sign_in
-from .conftest import assert_accessible
+from .browser_support import assert_accessible, assert_no_horizontal_overflow, base_url, sign_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

@@ -15,8 +15,7 @@ import urllib.request
 
 import pytest
 
-from .browser_support import base_url, sign_in
-from .conftest import assert_accessible
+from .browser_support import assert_accessible, base_url, sign_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

@@ -12,6 +12,7 @@ import pytest
 from .browser_support import (
     DESKTOP_1280,
     PHONE_375,
+    assert_accessible,
     assert_no_horizontal_overflow,
     base_url,
     card,
@@ -19,7 +20,6 @@ from .browser_support import (
     local_dynamodb,
     sign_in,
 )
-from .conftest import assert_accessible
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 STOCK_LABELS = {"In stock", "Low stock", "Out of stock"}

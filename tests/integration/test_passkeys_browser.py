@@ -8,7 +8,7 @@ import pytest
 
 from infra.local.seed import DEMO_PASSWORD
 
-from .conftest import assert_accessible
+from .browser_support import assert_accessible
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 LOGIN = "both@example.com"

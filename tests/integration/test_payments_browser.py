@@ -11,8 +11,7 @@ import pytest
 
 from infra.local.seed import DEMO_PASSWORD
 
-from .browser_support import card, erp_feed, local_dynamodb
-from .conftest import assert_accessible
+from .browser_support import assert_accessible, card, erp_feed, local_dynamodb
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 MONEY = re.compile(r"\$([\d,]+\.\d\d)")

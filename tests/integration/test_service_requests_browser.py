@@ -9,8 +9,7 @@ import pytest
 from infra.local.seed import DEMO_PASSWORD
 from tests.support import png
 
-from .browser_support import PHONE_375, assert_no_horizontal_overflow, base_url, sign_in
-from .conftest import assert_accessible
+from .browser_support import PHONE_375, assert_accessible, assert_no_horizontal_overflow, base_url, sign_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

@@ -14,8 +14,7 @@ from playwright.sync_api import expect
 
 from infra.local.seed import DEMO_PASSWORD
 
-from .browser_support import assert_no_horizontal_overflow, base_url, sign_in
-from .conftest import assert_accessible
+from .browser_support import assert_accessible, assert_no_horizontal_overflow, base_url, sign_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

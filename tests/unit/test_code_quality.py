@@ -35,3 +35,23 @@ def test_ruff_format_changes_nothing():
 def test_mypy_finds_nothing():
     result = _run(_tool("mypy"), "--no-incremental", "--no-error-summary")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_test_module_imports_another_or_a_conftest():
+    """Shared helpers live in `*_support.py` modules and fixtures in conftest or plugins, so a
+    test file can be moved, renamed or run alone without breaking another."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module or ''}.{a.name}".lstrip(".") for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            last_parts = {name.rsplit(".", 1)[-1] for name in names if name}
+            if any(part == "conftest" or part.startswith("test_") for part in last_parts):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, found
