@@ -119,13 +119,7 @@ def rebuild(company_id: str, customer_no: str, only_if_missing: bool = False) ->
             by_due=days["by_due"],
             by_invoice_date=days["by_invoice_date"],
         )
-        unchanged: Condition
-        if stored is None:
-            unchanged = ArTotals.ar_pk.does_not_exist()
-        elif version:
-            unchanged = ArTotals.version == version
-        else:  # an item from before versions
-            unchanged = ArTotals.version.does_not_exist() | (ArTotals.version == 0)
+        unchanged = ArTotals.ar_pk.does_not_exist() if stored is None else _same_version(version)
         if conditional(totals.save, condition=unchanged):
             return totals
     raise RuntimeError(f"the totals of {pk} kept moving while they were recounted")
@@ -442,13 +436,19 @@ def forget_statements(pk: str) -> None:
 def store_statements(company_id: str, customer_no: str, version: int, found: dict[str, int]) -> bool:
     """Backfill: the statements the page read from the table, stored on a totals item that has
     no list, only over the version read before that read (an ERP write since moved it)."""
-    same = (ArTotals.version == version) if version else (ArTotals.version.does_not_exist() | (ArTotals.version == 0))
     return conditional(
         table(ArTotals).update_item,
         account_pk(company_id, customer_no),
         actions=[ArTotals.statements.set(found)],
-        condition=ArTotals.ar_pk.exists() & ArTotals.statements.does_not_exist() & same,
+        condition=ArTotals.ar_pk.exists() & ArTotals.statements.does_not_exist() & _same_version(version),
     )
+
+
+def _same_version(version: int) -> Condition:
+    """The totals item is still at `version` (0: also an item from before versions)."""
+    if version:
+        return ArTotals.version == version
+    return ArTotals.version.does_not_exist() | (ArTotals.version == 0)
 
 
 def _with_totals(write_invoice, cents, counts, credits=None) -> bool:

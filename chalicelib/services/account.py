@@ -2,7 +2,7 @@
 
 Every balance here comes from `services.balance` (the one balance rule)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -167,16 +167,23 @@ KIND_LABELS = {
 }
 
 
-def opening_balance(company_id: str, customer_no: str, date_from: str):
-    """Balance at the start of the period: the latest balance forward before it,
-    plus every entry between that and the period start."""
-    before = ledger.amounts_before(company_id, customer_no, date_from)
+def opening_of(before_newest_first: Iterable[tuple[str, int]]) -> tuple[int, bool]:
+    """Balance at the start of a period from the (kind, cents) of the entries before it, newest
+    first: the latest balance forward plus every entry after it; True when one was found."""
     total = 0
-    for kind, cents in before:  # newest first
+    for kind, cents in before_newest_first:
         if kind == "balance_forward":
             return total + cents, True
         total += cents
-    return total, len(before) < 200
+    return total, False
+
+
+def opening_balance(company_id: str, customer_no: str, date_from: str):
+    """Balance at the start of the period (`opening_of` over the entries before it); known when
+    a balance forward or the ledger's first entry was reached."""
+    before = ledger.amounts_before(company_id, customer_no, date_from)
+    total, found = opening_of(before)
+    return total, found or len(before) < 200
 
 
 def account_history(

@@ -107,12 +107,10 @@ class LedgerPeriod:
 
 
 def _period(newest_first: list, start: str, day: str, read_enough: bool, opening_known: bool) -> LedgerPeriod:
-    """Split a newest-first read into the period's entries (start..day) and the opening balance:
-    the latest balance forward before the period plus every entry after it."""
+    """Split a newest-first read into the period's entries (start..day) and the opening balance
+    (`account.opening_of` over the entries before the period)."""
     period = [entry for entry in newest_first if start <= entry.entry_date <= day]
-    opening = 0
-    for entry in reversed([entry for entry in newest_first if entry.entry_date < start]):
-        opening = int(entry.amount_cents) if entry.kind == "balance_forward" else opening + int(entry.amount_cents)
+    opening, _found = account.opening_of((e.kind, int(e.amount_cents)) for e in newest_first if e.entry_date < start)
     period.reverse()
     if len(period) > MAX_ACTIVITY:
         return LedgerPeriod(opening, opening_known, period[:MAX_ACTIVITY], False)
@@ -127,9 +125,10 @@ def build(
     previous_date: date | None = None,
     items: "BalanceItems | None" = None,
     now: datetime | None = None,
+    totals: ar_totals.Totals | None = None,
 ) -> StatementView:
     """The statement of one customer as of `statement_date`; the unapplied portal payments and
-    the AR totals come from the request context (`items`).
+    the AR totals come from the request context (`items`; `totals`: already parsed from them).
 
     The current statement reads the ledger newest first from its newest entry back to the
     opening balance (1 Query for most accounts): the entries after the statement date say which
@@ -142,7 +141,8 @@ def build(
     read = ledger.back_to_opening(company_id, customer_no, start, None if is_current else day)
     if is_current:
         later = sum(ar_totals.open_credit(e) for e in read.entries if e.entry_date > day)
-        credits_cents = balance_rule.account_totals(company, customer_no, items).open_credits_cents - later
+        totals = totals or balance_rule.account_totals(company, customer_no, items)
+        credits_cents = totals.open_credits_cents - later
     else:
         credits_cents = sum(
             ar_totals.open_credit(c) for c in ledger.open_credits(company_id, customer_no) if c.entry_date <= day
@@ -209,11 +209,10 @@ class PastStatement:
     balance_cents: int
 
 
-def past_statements(company: Company, customer_no: str, items: "BalanceItems | None" = None) -> list[PastStatement]:
+def past_statements(company: Company, customer_no: str, totals: ar_totals.Totals) -> list[PastStatement]:
     """The ERP's newest statements, newest first: the list on the account's AR totals item (read
     with the request context); an item from before it kept one reads the table once (1 Query)
     and stores what it found (1 UpdateItem)."""
-    totals = balance_rule.account_totals(company, customer_no, items)
     listed = totals.statements
     if listed is None:
         found = statements.recent(company.company_id, customer_no)
@@ -231,8 +230,9 @@ def current(
     items: "BalanceItems | None" = None,
 ) -> StatementView:
     """The statement page: the current statement plus the ERP's past ones (with their PDFs)."""
-    view = build(company, customer_no, current_date(company, now), terms_days, items=items, now=now)
-    view.past = past_statements(company, customer_no, items)
+    totals = balance_rule.account_totals(company, customer_no, items)
+    view = build(company, customer_no, current_date(company, now), terms_days, items=items, now=now, totals=totals)
+    view.past = past_statements(company, customer_no, totals)
     return view
 
 

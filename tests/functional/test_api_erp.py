@@ -362,9 +362,10 @@ def _statement(day, balance="10.00", updated_at=UPDATED):
 
 
 def _listed(abc):
-    from chalicelib.services import statements
+    from chalicelib.services import balance, statements
 
-    return [(past.statement_date, past.balance_cents) for past in statements.past_statements(abc, "C1")]
+    totals = balance.account_totals(abc, "C1")
+    return [(past.statement_date, past.balance_cents) for past in statements.past_statements(abc, "C1", totals)]
 
 
 def test_the_statements_list_follows_what_the_erp_pushes_and_deletes(api):
