@@ -18,7 +18,9 @@ def _url(stack, path):
     return f"http://localhost:{stack['port']}{path}"
 
 
-def test_add_a_passkey_sign_in_with_it_without_a_password_and_remove_it(stack, chromium):
+def _page_with_authenticator(chromium):
+    """A page in a new context with Chromium's virtual authenticator (CTAP2, resident keys, user
+    verified): (context, page, CDP session, authenticator id, console errors)."""
     errors = []
     context = chromium.new_context()
     context.set_default_timeout(15_000)
@@ -29,6 +31,11 @@ def test_add_a_passkey_sign_in_with_it_without_a_password_and_remove_it(stack, c
     authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
         "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
         "hasUserVerification": True, "isUserVerified": True}})["authenticatorId"]
+    return context, page, cdp, authenticator, errors
+
+
+def test_add_a_passkey_sign_in_with_it_without_a_password_and_remove_it(stack, chromium):
+    context, page, cdp, authenticator, errors = _page_with_authenticator(chromium)
 
     page.goto(_url(stack, "/login"))
     page.get_by_label("E-mail address or user name").fill(LOGIN)
@@ -88,16 +95,7 @@ def test_a_passkey_instead_of_the_code_after_the_password(stack, chromium):
     from infra.local.seed import DEMO_TOTP_KEYS
 
     base = f"http://pacific.localhost:{stack['port']}"
-    errors = []
-    context = chromium.new_context()
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    cdp = context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-        "hasUserVerification": True, "isUserVerified": True}})
+    context, page, _cdp, _authenticator, errors = _page_with_authenticator(chromium)
 
     def password():
         page.goto(f"{base}/login")
